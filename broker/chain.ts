@@ -1,0 +1,112 @@
+/**
+ * Every receiver-facing call passes the same chain, in this order (style.md, "the broker is a chain"):
+ *   authenticate → check the access grant → meter the budget → forward (defences will sit here) → audit.
+ * Each step is a small function; a step refuses a call by throwing an RpcError, which the chain audits
+ * before passing it on to the caller.
+ */
+import * as crypto from 'crypto';
+import * as grpc from '@grpc/grpc-js';
+import { authenticate } from '../shared/grpc/auth';
+import { rpcError, statusName, toRpcError } from '../shared/grpc/errors';
+import type { AuditLog } from './audit';
+import type { SampleBudget } from './budget';
+import type { AccessLevel } from './grants';
+
+export interface CallContext {
+  /** "Service.Method", e.g. "BlackBox.Sample". */
+  rpc: string;
+  /** The grant this RPC belongs to; `null` for Gateway calls every authenticated party may make. */
+  grant: AccessLevel | null;
+  metadata: grpc.Metadata;
+  /** The request as it goes into the audit log. */
+  args: Record<string, unknown>;
+  /** Budget units the call asks for (0 for calls that are not metered). */
+  cost: number;
+  seed?: number;
+  /** Set by `authenticate`. */
+  party?: string;
+}
+
+/** What a forward reports back, updated as it goes so a failure mid-stream is still metered exactly. */
+export class Delivery {
+  returned = 0;
+  private readonly hash = crypto.createHash('sha256');
+
+  add(units: number, payload: Uint8Array): void {
+    this.returned += units;
+    this.hash.update(payload);
+  }
+
+  digest(): string {
+    return this.hash.digest('hex');
+  }
+}
+
+export interface ChainDeps {
+  /** party name → bearer token; only the receiver calls the receiver-facing server. */
+  tokens: Record<string, string>;
+  grants: ReadonlySet<AccessLevel>;
+  budget: SampleBudget;
+  audit: AuditLog;
+}
+
+export type Step = (ctx: CallContext, deps: ChainDeps) => void;
+
+export const authenticateStep: Step = (ctx, deps) => {
+  ctx.party = authenticate(ctx.metadata, deps.tokens, ctx.rpc);
+};
+
+/**
+ * Defence in depth: a non-granted service is never registered (so it answers UNIMPLEMENTED), and a handler
+ * that somehow runs without its grant is refused here too.
+ */
+export const checkGrantStep: Step = (ctx, deps) => {
+  if (ctx.grant !== null && !deps.grants.has(ctx.grant)) {
+    throw rpcError(grpc.status.PERMISSION_DENIED, `${ctx.rpc}: needs the "${ctx.grant}" grant, which this scenario does not give`);
+  }
+};
+
+export const meterStep: Step = (ctx, deps) => {
+  if (ctx.cost > 0) deps.budget.reserve(ctx.cost, ctx.rpc);
+};
+
+export const BEFORE_FORWARD: Step[] = [authenticateStep, checkGrantStep, meterStep];
+
+/** Runs one call through the chain. `forward` does the work and records what it delivered. */
+export async function runChain(
+  ctx: CallContext,
+  deps: ChainDeps,
+  forward: (delivery: Delivery) => Promise<void>,
+): Promise<Delivery> {
+  const delivery = new Delivery();
+  let reserved = 0;
+  try {
+    for (const step of BEFORE_FORWARD) {
+      step(ctx, deps);
+      if (step === meterStep) reserved = ctx.cost;
+    }
+    await forward(delivery);
+    deps.budget.settle(reserved, delivery.returned);
+    audit(ctx, deps, delivery, 'OK');
+    return delivery;
+  } catch (err) {
+    const rpcErr = toRpcError(err, ctx.rpc);
+    deps.budget.settle(reserved, delivery.returned);
+    audit(ctx, deps, delivery, statusName(rpcErr.code), rpcErr.message);
+    throw rpcErr;
+  }
+}
+
+function audit(ctx: CallContext, deps: ChainDeps, delivery: Delivery, status: string, error?: string): void {
+  deps.audit.append({
+    time: new Date().toISOString(),
+    party: ctx.party ?? 'unauthenticated',
+    method: ctx.rpc,
+    arguments: ctx.args,
+    samplesReturned: delivery.returned,
+    seed: ctx.seed,
+    responseSha256: delivery.digest(),
+    status,
+    ...(error ? { error } : {}),
+  });
+}

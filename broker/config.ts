@@ -1,0 +1,27 @@
+import { z } from 'zod';
+import { formatZodIssues } from '../shared/party/configErrors';
+
+/**
+ * What the runner hands the broker: its slice of the scenario (grants, budget, chunk bound, seed) plus the
+ * wiring of this run (where the sharer is, the tokens, where the audit log goes). No dataset, no model.
+ */
+export const brokerRuntimeConfigSchema = z
+  .object({
+    seed: z.number().int().nonnegative(),
+    access: z.array(z.string()).min(1),
+    budgetSamples: z.number().int().nonnegative(),
+    maxChunkRecords: z.number().int().positive(),
+    sharerAddress: z.string().min(1),
+    sharerToken: z.string().min(16),
+    receiverToken: z.string().min(16),
+    auditLogPath: z.string().min(1),
+  })
+  .passthrough();
+
+export type BrokerRuntimeConfig = z.infer<typeof brokerRuntimeConfigSchema>;
+
+export function parseBrokerRuntimeConfig(raw: unknown): BrokerRuntimeConfig {
+  const parsed = brokerRuntimeConfigSchema.safeParse(raw);
+  if (!parsed.success) throw new Error(`broker configuration: ${formatZodIssues(parsed.error)}`);
+  return parsed.data;
+}

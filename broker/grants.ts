@@ -1,0 +1,26 @@
+/**
+ * Access levels a scenario can grant, and which receiver-facing gRPC services each one registers.
+ * A grant that is not listed in `broker.access` registers nothing: its RPCs answer UNIMPLEMENTED.
+ */
+export const ACCESS_LEVELS = ['black-box', 'gray-box', 'white-box', 'fine-tune'] as const;
+export type AccessLevel = (typeof ACCESS_LEVELS)[number];
+
+/** The grants this broker implements. Others are refused at configuration, never silently ignored. */
+export const IMPLEMENTED_GRANTS: ReadonlySet<AccessLevel> = new Set<AccessLevel>(['black-box']);
+
+export function parseGrants(access: readonly string[]): Set<AccessLevel> {
+  const grants = new Set<AccessLevel>();
+  for (const level of access) {
+    if (!(ACCESS_LEVELS as readonly string[]).includes(level)) {
+      throw new Error(`broker.access: unknown access level "${level}" (expected one of ${ACCESS_LEVELS.join(', ')})`);
+    }
+    if (!IMPLEMENTED_GRANTS.has(level as AccessLevel)) {
+      throw new Error(
+        `broker.access: "${level}" is not implemented by this broker yet (implemented: ${[...IMPLEMENTED_GRANTS].join(', ')})`,
+      );
+    }
+    grants.add(level as AccessLevel);
+  }
+  if (grants.size === 0) throw new Error('broker.access: at least one access level must be granted');
+  return grants;
+}

@@ -1,0 +1,85 @@
+/**
+ * The broker process: the only door between sharer and receiver. It opens a receiver-facing server on which
+ * it registers exactly the services the scenario grants, and forwards to the sharer's ModelHost.
+ */
+import * as path from 'path';
+import { loadProto } from '../shared/grpc/proto';
+import { runParty, newServer, bindServer, type Party, type Emit } from '../shared/party/runtime';
+import { AuditLog } from './audit';
+import { SampleBudget } from './budget';
+import { parseGrants } from './grants';
+import type { ChainDeps } from './chain';
+import { SharerLink } from './sharerLink';
+import { gatewayHandlers } from './services/gateway';
+import { blackBoxHandlers } from './services/blackBox';
+import { parseBrokerRuntimeConfig, type BrokerRuntimeConfig } from './config';
+import type * as grpc from '@grpc/grpc-js';
+
+class Broker implements Party {
+  readonly name = 'broker' as const;
+  private server: grpc.Server | null = null;
+  private sharer: SharerLink | null = null;
+  private deps: ChainDeps | null = null;
+  private config: BrokerRuntimeConfig | null = null;
+  private stop: (() => void) | null = null;
+
+  async configure(raw: unknown): Promise<Record<string, unknown>> {
+    const config = parseBrokerRuntimeConfig(raw);
+    this.config = config;
+    const grants = parseGrants(config.access);
+    this.sharer = new SharerLink(config.sharerAddress, config.sharerToken);
+    this.deps = {
+      tokens: { receiver: config.receiverToken },
+      grants,
+      budget: new SampleBudget(config.budgetSamples),
+      audit: new AuditLog(path.resolve(config.auditLogPath)),
+    };
+    const proto = loadProto().sharebox;
+    const server = newServer();
+    server.addService(proto.Gateway.service, gatewayHandlers(this.deps, this.sharer));
+    // Register only what is granted: an absent service answers UNIMPLEMENTED without reaching any code here.
+    if (grants.has('black-box')) {
+      server.addService(
+        proto.BlackBox.service,
+        blackBoxHandlers(this.deps, this.sharer, { maxChunkRecords: config.maxChunkRecords, brokerSeed: config.seed }),
+      );
+    }
+    this.server = server;
+    const port = await bindServer(server);
+    return { port, grants: [...grants] };
+  }
+
+  /** The broker serves until the runner shuts it down; progress is reported per call by `snapshot`. */
+  start(_emit: Emit): Promise<unknown> {
+    return new Promise((resolve) => {
+      this.stop = () => resolve(this.snapshot());
+    });
+  }
+
+  snapshot(): unknown {
+    const deps = this.deps;
+    if (!deps || !this.config) return null;
+    return {
+      grants: [...deps.grants],
+      budgetSamplesTotal: deps.budget.total,
+      budgetSamplesUsed: deps.budget.used,
+      budgetSamplesLeft: deps.budget.left,
+      auditRecords: deps.audit.records,
+      auditLog: deps.audit.file,
+    };
+  }
+
+  async shutdown(): Promise<void> {
+    this.stop?.();
+    this.server?.forceShutdown();
+    this.sharer?.close();
+    this.deps?.audit.close();
+  }
+}
+
+if (require.main === module) {
+  runParty(new Broker()).catch((err) => {
+    console.error(`[broker] ${err?.stack ?? err}`);
+    process.exit(1);
+  });
+}

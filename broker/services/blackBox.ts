@@ -1,0 +1,76 @@
+/** BlackBox.Sample: registered only under the "black-box" grant. Metered in samples, streamed in chunks. */
+import * as grpc from '@grpc/grpc-js';
+import type { BlackBoxHandlers } from '../../shared/grpc/generated/sharebox/BlackBox';
+import type { RecordChunk__Output } from '../../shared/grpc/generated/sharebox/RecordChunk';
+import { rpcError } from '../../shared/grpc/errors';
+import { failStream, writeWithBackpressure } from '../../shared/grpc/streams';
+import { deriveSeed } from '../../shared/random';
+import { runChain, type ChainDeps, type Delivery } from '../chain';
+import type { SharerLink } from '../sharerLink';
+import { splitChunk } from '../chunks';
+
+export interface BlackBoxOptions {
+  maxChunkRecords: number;
+  /** Seeds requests that carry none (seed 0), so that even those are reproducible from the scenario seed. */
+  brokerSeed: number;
+}
+
+export function blackBoxHandlers(deps: ChainDeps, sharer: SharerLink, opts: BlackBoxOptions): BlackBoxHandlers {
+  let callIndex = 0;
+  return {
+    Sample(call) {
+      const req = call.request;
+      const rpc = 'BlackBox.Sample';
+      const seed = req.seed !== 0 ? req.seed : deriveSeed(opts.brokerSeed, `sample/${callIndex}`);
+      callIndex++;
+      const ctx = {
+        rpc,
+        grant: 'black-box' as const,
+        metadata: call.metadata,
+        args: { count: req.count, seed: req.seed, conditional: req.conditional, classIndex: req.classIndex },
+        cost: Number.isSafeInteger(req.count) && req.count > 0 ? req.count : 0,
+        seed,
+      };
+      runChain(ctx, deps, async (delivery) => {
+        if (!Number.isSafeInteger(req.count) || req.count <= 0) {
+          throw rpcError(grpc.status.INVALID_ARGUMENT, `${rpc}: count must be a positive integer (got ${req.count})`);
+        }
+        await forwardSamples(call, sharer, { ...req, seed }, req.count, opts.maxChunkRecords, delivery, () => deps.budget.left);
+      }).then(
+        () => call.end(),
+        (err) => failStream(call, err),
+      );
+    },
+  };
+}
+
+/**
+ * Streams the sharer's chunks to the receiver, re-chunked to the broker's bound and cut at exactly `count`
+ * records: a sharer that sends more than asked can never push the receiver past its budget.
+ */
+async function forwardSamples(
+  call: grpc.ServerWritableStream<unknown, { records: RecordChunk__Output; budgetSamplesLeft: number }>,
+  sharer: SharerLink,
+  request: { count: number; seed: number; conditional: boolean; classIndex: number },
+  count: number,
+  maxChunkRecords: number,
+  delivery: Delivery,
+  /** Budget left once this call completes (its whole request is already reserved). */
+  budgetLeft: () => number,
+): Promise<void> {
+  const upstream = sharer.sample(request);
+  call.on('cancelled', () => upstream.cancel());
+  for await (const chunk of upstream as AsyncIterable<RecordChunk__Output>) {
+    for (const piece of splitChunk(chunk, maxChunkRecords)) {
+      const room = count - delivery.returned;
+      if (room <= 0) break;
+      const part = piece.count > room ? splitChunk(piece, room)[0] : piece;
+      delivery.add(part.count, part.data);
+      await writeWithBackpressure(call, { records: part, budgetSamplesLeft: budgetLeft() });
+    }
+    if (delivery.returned >= count) {
+      upstream.cancel();
+      break;
+    }
+  }
+}

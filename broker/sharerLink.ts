@@ -1,0 +1,30 @@
+/** The broker's client to the sharer's ModelHost: the only way the broker reaches the model. */
+import * as grpc from '@grpc/grpc-js';
+import { loadProto, CHANNEL_OPTIONS } from '../shared/grpc/proto';
+import { bearerMetadata } from '../shared/grpc/auth';
+import { unary } from '../shared/grpc/streams';
+import type { ModelHostClient } from '../shared/grpc/generated/sharebox/ModelHost';
+import type { HostDescribeReply__Output } from '../shared/grpc/generated/sharebox/HostDescribeReply';
+import type { SampleRequest } from '../shared/grpc/generated/sharebox/SampleRequest';
+import type { RecordChunk__Output } from '../shared/grpc/generated/sharebox/RecordChunk';
+
+export class SharerLink {
+  private readonly client: ModelHostClient;
+
+  constructor(address: string, private readonly token: string) {
+    const Ctor = loadProto().sharebox.ModelHost;
+    this.client = new Ctor(address, grpc.credentials.createInsecure(), CHANNEL_OPTIONS);
+  }
+
+  describe(): Promise<HostDescribeReply__Output> {
+    return unary(this.client.describe.bind(this.client), {}, bearerMetadata(this.token));
+  }
+
+  sample(request: SampleRequest): grpc.ClientReadableStream<RecordChunk__Output> {
+    return this.client.sample(request, bearerMetadata(this.token));
+  }
+
+  close(): void {
+    this.client.close();
+  }
+}

@@ -1,0 +1,195 @@
+/**
+ * One party as a child process seen from the runner: spawn, wait for its readiness line, drive it through
+ * the Control service, and make sure it dies with the run. A party that exits on its own before the runner
+ * shuts it down is a failure of the whole run.
+ */
+import { spawn, type ChildProcess } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import * as readline from 'readline';
+import * as grpc from '@grpc/grpc-js';
+import { nanoid } from 'nanoid';
+import { loadProto, CHANNEL_OPTIONS } from '../shared/grpc/proto';
+import { bearerMetadata } from '../shared/grpc/auth';
+import { unary } from '../shared/grpc/streams';
+import { READY_PREFIX, CONTROL_TOKEN_ENV, type PartyName } from '../shared/party/runtime';
+import { repoRoot } from '../shared/repoRoot';
+import type { ControlClient } from '../shared/grpc/generated/sharebox/Control';
+import type { ProgressEvent__Output } from '../shared/grpc/generated/sharebox/ProgressEvent';
+
+export class PartyFailure extends Error {
+  constructor(
+    readonly party: PartyName,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const READY_TIMEOUT_MS = 30_000;
+const KILL_GRACE_MS = 3_000;
+
+export class PartyProcess {
+  private client!: ControlClient;
+  private expectedExit = false;
+  private readonly stderrTail: string[] = [];
+  /** Rejects when the child exits without being asked to: every runner wait races against it. */
+  readonly died: Promise<never>;
+  private rejectDied!: (err: Error) => void;
+  private exitedFlag = false;
+
+  private constructor(
+    readonly name: PartyName,
+    private readonly child: ChildProcess,
+    readonly logFile: string,
+    /** Bearer token for this party's Control service; handed over in the child's environment, never argv. */
+    private readonly token: string,
+  ) {
+    this.died = new Promise<never>((_, reject) => {
+      this.rejectDied = reject;
+    });
+    this.died.catch(() => undefined); // observed by the runner's races; never an unhandled rejection
+  }
+
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
+  get exited(): boolean {
+    return this.exitedFlag;
+  }
+
+  static async spawn(name: PartyName, logDir: string): Promise<PartyProcess> {
+    fs.mkdirSync(logDir, { recursive: true });
+    const logFile = path.join(logDir, `${name}.log`);
+    const log = fs.createWriteStream(logFile, { flags: 'a' });
+    const script = path.join(repoRoot(), 'dist', name, 'main.js');
+    if (!fs.existsSync(script)) {
+      throw new PartyFailure(name, `${script} does not exist: build the project first (npm run build)`);
+    }
+    const token = nanoid(32);
+    const child = spawn(process.execPath, [script], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+      env: { ...process.env, [CONTROL_TOKEN_ENV]: token },
+    });
+    const party = new PartyProcess(name, child, logFile, token);
+    return party.boot(log);
+  }
+
+  private boot(log: fs.WriteStream): Promise<PartyProcess> {
+    return new Promise((resolve, reject) => {
+      const child = this.child;
+      const timer = setTimeout(() => {
+        reject(new PartyFailure(this.name, `${this.name} did not report ready within ${READY_TIMEOUT_MS / 1000} s (log: ${this.logFile})`));
+      }, READY_TIMEOUT_MS);
+      readline.createInterface({ input: child.stderr! }).on('line', (line) => {
+        log.write(line + '\n');
+        this.stderrTail.push(line);
+        if (this.stderrTail.length > 20) this.stderrTail.shift();
+      });
+      readline.createInterface({ input: child.stdout! }).on('line', (line) => {
+        if (line.startsWith(READY_PREFIX)) {
+          clearTimeout(timer);
+          const { port } = JSON.parse(line.slice(READY_PREFIX.length));
+          const Ctor = loadProto().sharebox.Control;
+          this.client = new Ctor(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), CHANNEL_OPTIONS);
+          resolve(this);
+        } else {
+          log.write(line + '\n');
+        }
+      });
+      child.on('exit', (code, signal) => {
+        this.exitedFlag = true;
+        clearTimeout(timer);
+        log.end();
+        if (!this.expectedExit) {
+          const tail = this.stderrTail.slice(-8).map((l) => `    ${l}`).join('\n');
+          const err = new PartyFailure(
+            this.name,
+            `${this.name} exited unexpectedly (${signal ? `signal ${signal}` : `code ${code}`}); log: ${this.logFile}` +
+              (tail ? `\n  last lines:\n${tail}` : ''),
+          );
+          this.rejectDied(err);
+          reject(err);
+        }
+      });
+      child.on('error', (err) => reject(new PartyFailure(this.name, `${this.name} could not start: ${err.message}`)));
+    });
+  }
+
+  private md(): grpc.Metadata {
+    return bearerMetadata(this.token);
+  }
+
+  async configure(config: unknown): Promise<Record<string, unknown>> {
+    const reply = await this.race(
+      unary(this.client.configure.bind(this.client), { configJson: JSON.stringify(config) }, this.md()),
+      'Control.Configure',
+    );
+    return JSON.parse((reply as { infoJson: string }).infoJson);
+  }
+
+  /** Starts the party's work and resolves when it is done (its progress stream ended). */
+  start(onEvent: (event: ProgressEvent__Output) => void): Promise<void> {
+    const stream = this.client.start({}, this.md());
+    const done = new Promise<void>((resolve, reject) => {
+      stream.on('data', onEvent);
+      stream.on('error', (err: grpc.ServiceError) => reject(new PartyFailure(this.name, `${this.name} failed: ${err.details || err.message}`)));
+      stream.on('end', () => resolve());
+    });
+    return this.race(done, 'Control.Start');
+  }
+
+  /** Opens the progress stream of a party that serves until shutdown (the broker); errors surface via `died`. */
+  startInBackground(onEvent: (event: ProgressEvent__Output) => void): void {
+    const stream = this.client.start({}, this.md());
+    stream.on('data', onEvent);
+    stream.on('error', () => undefined);
+  }
+
+  async result(): Promise<unknown> {
+    const reply = await this.race(unary(this.client.result.bind(this.client), {}, this.md()), 'Control.Result');
+    return JSON.parse((reply as { resultJson: string }).resultJson);
+  }
+
+  /** Asks the party to exit, then makes sure it did. */
+  async shutdown(): Promise<void> {
+    if (this.exitedFlag) return;
+    this.expectedExit = true;
+    const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
+    try {
+      await Promise.race([unary(this.client.shutdown.bind(this.client), {}, this.md(), { deadline: Date.now() + 2000 }), exited]);
+    } catch {
+      // fall through to the kill below
+    }
+    await Promise.race([exited, delay(KILL_GRACE_MS)]);
+    this.kill();
+    this.client?.close();
+  }
+
+  /** Ends the child now (SIGKILL if it is still there): used on failure paths and at runner exit. */
+  kill(): void {
+    this.expectedExit = true;
+    if (!this.exitedFlag) {
+      try {
+        this.child.kill('SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+  }
+
+  private race<T>(work: Promise<T>, rpc: string): Promise<T> {
+    return Promise.race([
+      work.catch((err: grpc.ServiceError) => {
+        if (err instanceof PartyFailure) throw err;
+        throw new PartyFailure(this.name, `${this.name} ${rpc}: ${err.details || err.message}`);
+      }),
+      this.died,
+    ]);
+  }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}

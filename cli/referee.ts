@@ -1,0 +1,97 @@
+/**
+ * The referee: the one place that sees every party's result and the scenario's ground truth. It scores the
+ * receiver's view against what the sharer really had, and puts every result beside its baseline: the
+ * classifier trained on synthetic records beside the same classifier trained on the sharer's real records.
+ */
+import { loadDataset, type DatasetSpec } from '../shared/data/loadDataset';
+import { dropColumns } from '../shared/data/table';
+import { readAuditLog } from '../broker/audit';
+import { trainAndEvaluate } from '../receiver/downstream';
+import type { ClassifierKind } from '../receiver/classifiers';
+import type { Scenario } from '../shared/scenario';
+import { refereeSlice, sharerSlice, receiverSlice } from '../shared/scenario';
+import type { BrokerResult, ReceiverResult, SharerResult } from '../shared/party/results';
+import { marginalDistances, type MarginalDistance } from './fidelity';
+
+export interface ClassifierFidelity {
+  /** Accuracy on the receiver's real test split of the classifier trained on synthetic records. */
+  syntheticAccuracy: number;
+  /** The same classifier trained on the sharer's real records (the train-on-real baseline). */
+  realAccuracy: number;
+  /** |realAccuracy − syntheticAccuracy|. */
+  accuracyGap: number;
+  /** realAccuracy − syntheticAccuracy: positive when synthetic data costs accuracy. */
+  accuracyLoss: number;
+  syntheticDpGap: number;
+  realDpGap: number;
+  real: unknown;
+}
+
+export interface FidelitySection {
+  [kind: string]: ClassifierFidelity | MarginalsSection;
+  marginals: MarginalsSection;
+}
+
+export interface MarginalsSection {
+  maxTotalVariation: number;
+  meanTotalVariation: number;
+  columns: MarginalDistance[];
+}
+
+export interface AuditCheck {
+  records: number;
+  samplesReturned: number;
+  refusedCalls: number;
+  /** Samples in the audit log equal the samples the receiver says it received. */
+  consistentWithReceiver: boolean;
+}
+
+export async function referee(
+  scenario: Scenario,
+  results: { sharer: SharerResult; broker: BrokerResult; receiver: ReceiverResult },
+  onProgress: (message: string) => void,
+): Promise<{ fidelity: FidelitySection; audit: AuditCheck }> {
+  const sharerView = sharerSlice(scenario);
+  const receiverView = receiverSlice(scenario);
+  const seed = refereeSlice(scenario).seed;
+  const realData = dropColumns(loadDataset(sharerView.data as unknown as DatasetSpec, sharerView.data.seed), sharerView.hideColumns);
+  const test = loadDataset(receiverView.testData as unknown as DatasetSpec, receiverView.testData.seed);
+
+  const fidelity = {} as FidelitySection;
+  for (const [kind, summary] of Object.entries(results.receiver.downstream)) {
+    onProgress(`referee: training the ${kind} train-on-real baseline`);
+    const real = await trainAndEvaluate(realData, test, scenario.task, kind as ClassifierKind, {
+      epochs: receiverView.classifierEpochs,
+      seed,
+    });
+    const syntheticAccuracy = summary.evaluation.accuracy.estimate;
+    const realAccuracy = real.evaluation.accuracy.estimate;
+    fidelity[kind] = {
+      syntheticAccuracy,
+      realAccuracy,
+      accuracyGap: Math.abs(realAccuracy - syntheticAccuracy),
+      accuracyLoss: realAccuracy - syntheticAccuracy,
+      syntheticDpGap: summary.evaluation.dpGap.estimate,
+      realDpGap: real.evaluation.dpGap.estimate,
+      real: real.evaluation,
+    };
+  }
+
+  const synthetic = results.receiver.synthetic;
+  const columns = marginalDistances(synthetic, realData);
+  fidelity.marginals = {
+    maxTotalVariation: Math.max(...columns.map((c) => c.totalVariation)),
+    meanTotalVariation: columns.reduce((a, c) => a + c.totalVariation, 0) / Math.max(1, columns.length),
+    columns,
+  };
+
+  const records = readAuditLog(results.broker.auditLog);
+  const samplesReturned = records.filter((r) => r.status === 'OK').reduce((a, r) => a + r.samplesReturned, 0);
+  const audit: AuditCheck = {
+    records: records.length,
+    samplesReturned,
+    refusedCalls: records.filter((r) => r.status !== 'OK').length,
+    consistentWithReceiver: samplesReturned === results.receiver.draw.received,
+  };
+  return { fidelity, audit };
+}

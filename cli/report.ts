@@ -1,0 +1,159 @@
+/**
+ * The run's report: report.json (everything, for machines), report.md and a self-contained report.html
+ * (for people). Files are written to a temporary name and renamed, so a report is whole or absent.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import type { ExpectationOutcome } from './expectations';
+
+export interface Report {
+  scenario: { name: string; description?: string; file: string; seed: number };
+  createdAt: string;
+  passed: boolean;
+  expectations: ExpectationOutcome[];
+  [section: string]: unknown;
+}
+
+function writeAtomically(file: string, text: string): void {
+  const tmp = `${file}.tmp-${process.pid}`;
+  fs.writeFileSync(tmp, text);
+  fs.renameSync(tmp, file);
+}
+
+export function writeReport(dir: string, report: Report): { json: string; md: string; html: string } {
+  fs.mkdirSync(dir, { recursive: true });
+  const files = { json: path.join(dir, 'report.json'), md: path.join(dir, 'report.md'), html: path.join(dir, 'report.html') };
+  writeAtomically(files.json, JSON.stringify(report, null, 2) + '\n');
+  const md = renderMarkdown(report);
+  writeAtomically(files.md, md);
+  writeAtomically(files.html, renderHtml(report, md));
+  return files;
+}
+
+function fmt(x: unknown): string {
+  if (typeof x !== 'number') return String(x);
+  if (Number.isNaN(x)) return 'NaN';
+  return Math.abs(x) >= 100 ? x.toFixed(1) : x.toFixed(4);
+}
+
+function interval(v: unknown): string {
+  if (v && typeof v === 'object' && 'estimate' in v) {
+    const i = v as { estimate: number; low: number; high: number };
+    return `${fmt(i.estimate)} [${fmt(i.low)}, ${fmt(i.high)}]`;
+  }
+  return fmt(v);
+}
+
+export function renderMarkdown(report: Report): string {
+  const lines: string[] = [];
+  lines.push(`# sharebox report: ${report.scenario.name}`, '');
+  if (report.scenario.description) lines.push(report.scenario.description, '');
+  lines.push(`- scenario file: \`${report.scenario.file}\``, `- seed: ${report.scenario.seed}`, `- created: ${report.createdAt}`);
+  lines.push(`- verdict: **${report.passed ? 'all expectations hold' : 'some expectations FAILED'}**`, '');
+
+  lines.push('## Expectations', '', '| metric | bound | measured | result |', '|---|---|---|---|');
+  for (const e of report.expectations) {
+    const bound = [e.min !== undefined ? `≥ ${e.min}` : '', e.max !== undefined ? `≤ ${e.max}` : ''].filter(Boolean).join(', ');
+    lines.push(`| ${e.metric} | ${bound} | ${e.value === null ? 'missing' : fmt(e.value)} | ${e.passed ? 'pass' : '**FAIL**'} |`);
+  }
+  lines.push('');
+
+  const receiver = report.receiver as { downstream?: Record<string, { evaluation: Record<string, unknown>; trainRows: number }> } | undefined;
+  const fidelity = report.fidelity as Record<string, Record<string, unknown>> | undefined;
+  if (receiver?.downstream) {
+    lines.push('## Downstream classifiers (trained on synthetic, tested on the receiver\'s real split)', '');
+    lines.push('95% bootstrap intervals in brackets. Baseline: the same classifier trained on the sharer\'s real data.', '');
+    lines.push('| classifier | accuracy | baseline accuracy | DP gap | baseline DP gap | EO gap | acc. s=0 | acc. s=1 |', '|---|---|---|---|---|---|---|---|');
+    for (const [kind, d] of Object.entries(receiver.downstream)) {
+      const ev = d.evaluation;
+      const real = (fidelity?.[kind]?.real ?? {}) as Record<string, unknown>;
+      lines.push(
+        `| ${kind} | ${interval(ev.accuracy)} | ${interval(real.accuracy)} | ${interval(ev.dpGap)} | ${interval(real.dpGap)} | ${interval(ev.eoGap)} | ${interval(ev.accuracyS0)} | ${interval(ev.accuracyS1)} |`,
+      );
+    }
+    lines.push('');
+  }
+  const marginals = fidelity?.marginals as { maxTotalVariation: number; columns: Array<{ column: string; type: string; totalVariation: number }> } | undefined;
+  if (marginals) {
+    lines.push('## Marginal fidelity (total variation, synthetic vs the sharer\'s real records)', '');
+    lines.push('| column | type | TV |', '|---|---|---|');
+    for (const c of marginals.columns) lines.push(`| ${c.column} | ${c.type} | ${fmt(c.totalVariation)} |`);
+    lines.push('');
+  }
+  const sharer = report.sharer as { trainingData?: Record<string, unknown>; model?: Record<string, unknown> } | undefined;
+  if (sharer?.trainingData) {
+    lines.push('## Ground truth (sharer)', '');
+    const t = sharer.trainingData;
+    lines.push(`- training records: ${t.rows}; share s=1: ${fmt(t.sensitiveShare)}; share y=1: ${fmt(t.positiveShare)}`);
+    lines.push(`- (s,y) cells: ${JSON.stringify(t.cells)}`);
+    if (sharer.model) lines.push(`- model: ${sharer.model.kind}, cached: ${sharer.model.cached}, train seconds: ${fmt(sharer.model.trainSeconds)}, final loss: ${fmt(sharer.model.finalLoss)}`);
+    lines.push('');
+  }
+  const broker = report.broker as Record<string, unknown> | undefined;
+  const audit = report.audit as Record<string, unknown> | undefined;
+  if (broker) {
+    lines.push('## Broker', '');
+    lines.push(`- grants: ${(broker.grants as string[]).join(', ')}; budget used ${broker.budgetSamplesUsed} of ${broker.budgetSamplesTotal}`);
+    if (audit) lines.push(`- audit log: ${audit.records} calls, ${audit.samplesReturned} samples returned, ${audit.refusedCalls} refused; matches the receiver: ${audit.consistentWithReceiver}`);
+    lines.push('');
+  }
+  return lines.join('\n') + '\n';
+}
+
+function escapeHtml(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/** A minimal Markdown-to-HTML rendering of the report (headings, lists, tables), with no external assets. */
+export function renderHtml(report: Report, md: string): string {
+  const out: string[] = [];
+  let inTable = false;
+  let inList = false;
+  const inline = (s: string) =>
+    escapeHtml(s)
+      .replace(/\*\*(.+?)\*\*/g, '<strong>$1</strong>')
+      .replace(/`(.+?)`/g, '<code>$1</code>');
+  for (const line of md.split('\n')) {
+    if (line.startsWith('|')) {
+      const cells = line.split('|').slice(1, -1).map((c) => c.trim());
+      if (cells.every((c) => /^-+$/.test(c))) continue;
+      if (!inTable) {
+        out.push('<table><tr>' + cells.map((c) => `<th>${inline(c)}</th>`).join('') + '</tr>');
+        inTable = true;
+      } else {
+        out.push('<tr>' + cells.map((c) => `<td class="${c.includes('FAIL') ? 'fail' : ''}">${inline(c)}</td>`).join('') + '</tr>');
+      }
+      continue;
+    }
+    if (inTable) {
+      out.push('</table>');
+      inTable = false;
+    }
+    if (line.startsWith('- ')) {
+      if (!inList) out.push('<ul>');
+      inList = true;
+      out.push(`<li>${inline(line.slice(2))}</li>`);
+      continue;
+    }
+    if (inList) {
+      out.push('</ul>');
+      inList = false;
+    }
+    if (line.startsWith('## ')) out.push(`<h2>${inline(line.slice(3))}</h2>`);
+    else if (line.startsWith('# ')) out.push(`<h1>${inline(line.slice(2))}</h1>`);
+    else if (line.trim()) out.push(`<p>${inline(line)}</p>`);
+  }
+  if (inTable) out.push('</table>');
+  if (inList) out.push('</ul>');
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>sharebox: ${escapeHtml(report.scenario.name)}</title>
+<style>
+body{font-family:system-ui,sans-serif;max-width:980px;margin:2em auto;padding:0 1em;color:#222}
+table{border-collapse:collapse;margin:1em 0}th,td{border:1px solid #ccc;padding:4px 8px;text-align:left}
+th{background:#f3f3f3}td.fail{background:#fde2e2}code{background:#f3f3f3;padding:0 3px}
+</style></head><body>
+${out.join('\n')}
+<script type="application/json" id="report-data">${JSON.stringify(report).replace(/</g, '\\u003c')}</script>
+</body></html>
+`;
+}

@@ -1,0 +1,127 @@
+/**
+ * `sharebox run`: validate the scenario, start the three parties as child processes, drive them through
+ * their Control services, referee the results and write the report. Any party that dies fails the run, and
+ * every child is killed on every way out (success, failure, SIGINT, SIGTERM, the runner's own crash).
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { nanoid } from 'nanoid';
+import { loadScenario, sharerSlice, brokerSlice, receiverSlice, refereeSlice, type Scenario } from '../shared/scenario';
+import type { BrokerResult, ReceiverResult, SharerResult } from '../shared/party/results';
+import { PartyFailure, PartyProcess } from './partyProcess';
+import { createProgress, type ProgressSink } from './progress';
+import { referee } from './referee';
+import { checkExpectations } from './expectations';
+import { writeReport, type Report } from './report';
+import { repoRoot } from '../shared/repoRoot';
+
+export interface RunOptions {
+  outDir?: string;
+  cacheDir?: string;
+  quiet?: boolean;
+}
+
+export interface RunOutcome {
+  exitCode: 0 | 1 | 2;
+  runDir?: string;
+  report?: Report;
+  error?: string;
+}
+
+export function defaultCacheDir(): string {
+  return process.env.SHAREBOX_CACHE_DIR ?? path.join(repoRoot(), '.cache');
+}
+
+export async function runScenario(file: string, opts: RunOptions = {}): Promise<RunOutcome> {
+  let scenario: Scenario;
+  try {
+    scenario = loadScenario(file);
+  } catch (err) {
+    return { exitCode: 2, error: (err as Error).message };
+  }
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  const runDir = path.resolve(opts.outDir ?? path.join('runs', `${scenario.name}-${stamp}`));
+  fs.mkdirSync(runDir, { recursive: true });
+  const progress = createProgress({ quiet: opts.quiet });
+  const parties: PartyProcess[] = [];
+
+  const killAll = () => parties.forEach((p) => p.kill());
+  const onSignal = (signal: NodeJS.Signals) => {
+    progress.stop();
+    process.stderr.write(`\nsharebox: ${signal} received, stopping every party\n`);
+    killAll();
+    process.exit(signal === 'SIGINT' ? 130 : 143);
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  process.once('exit', killAll);
+
+  try {
+    progress.info(`sharebox: scenario ${scenario.name} (seed ${scenario.seed}); run directory ${runDir}`);
+    const logDir = path.join(runDir, 'logs');
+    const [sharer, broker, receiver] = await Promise.all(
+      (['sharer', 'broker', 'receiver'] as const).map(async (name) => {
+        const p = await PartyProcess.spawn(name, logDir);
+        parties.push(p);
+        return p;
+      }),
+    );
+    const anyDeath = Promise.race(parties.map((p) => p.died));
+
+    // Tokens for this run only: the broker's to the sharer, the receiver's to the broker.
+    const brokerToSharer = nanoid(32);
+    const receiverToBroker = nanoid(32);
+
+    const { port: sharerPort } = await sharer.configure({
+      ...sharerSlice(scenario),
+      brokerToken: brokerToSharer,
+      cacheDir: path.resolve(opts.cacheDir ?? defaultCacheDir()),
+    });
+    await Promise.race([sharer.start((e) => progress.event(e)), anyDeath]);
+    const sharerResult = (await sharer.result()) as SharerResult;
+
+    const { port: brokerPort } = await broker.configure({
+      ...brokerSlice(scenario),
+      sharerAddress: `127.0.0.1:${sharerPort}`,
+      sharerToken: brokerToSharer,
+      receiverToken: receiverToBroker,
+      auditLogPath: path.join(runDir, 'audit.jsonl'),
+    });
+    broker.startInBackground((e) => progress.event(e));
+
+    await receiver.configure({ ...receiverSlice(scenario), brokerAddress: `127.0.0.1:${brokerPort}`, token: receiverToBroker });
+    await Promise.race([receiver.start((e) => progress.event(e)), anyDeath]);
+    const receiverResult = (await receiver.result()) as ReceiverResult;
+    const brokerResult = (await broker.result()) as BrokerResult;
+
+    await Promise.all(parties.map((p) => p.shutdown()));
+
+    const refereed = await referee(scenario, { sharer: sharerResult, broker: brokerResult, receiver: receiverResult }, (m) => progress.info(m));
+    const { synthetic, ...receiverSummary } = receiverResult;
+    const body = {
+      scenario: { name: scenario.name, description: scenario.description, file: path.resolve(file), seed: scenario.seed },
+      createdAt: new Date().toISOString(),
+      backend: sharerResult.backend,
+      sharer: sharerResult,
+      broker: brokerResult,
+      receiver: { ...receiverSummary, syntheticRecords: synthetic.rows.length },
+      fidelity: refereed.fidelity,
+      audit: refereed.audit,
+    };
+    const expectations = checkExpectations(body, refereeSlice(scenario).expect);
+    const report: Report = { ...body, passed: expectations.every((e) => e.passed), expectations };
+    writeReport(runDir, report);
+    progress.stop();
+    return { exitCode: report.passed ? 0 : 1, runDir, report };
+  } catch (err) {
+    progress.stop();
+    killAll();
+    const message = err instanceof PartyFailure ? err.message : (err as Error)?.stack ?? String(err);
+    return { exitCode: 2, runDir, error: message };
+  } finally {
+    killAll();
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
+    process.removeListener('exit', killAll);
+  }
+}

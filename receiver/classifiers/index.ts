@@ -1,0 +1,69 @@
+/**
+ * Downstream binary classifiers the receiver trains on synthetic data (to measure utility and fairness).
+ * Both kinds are feed-forward networks trained with plain tf ops (see mlp.ts): logistic regression is the
+ * network without hidden layers. Training is deterministic given `TrainOptions.seed`.
+ */
+import { LogisticClassifier } from './logistic';
+import { MlpClassifier } from './mlp';
+
+/** Row-major feature matrix: feature j of record i is data[i * cols + j]. */
+export interface FeatureMatrix {
+  data: Float32Array;
+  rows: number;
+  cols: number;
+}
+
+export interface TrainOptions {
+  epochs: number;
+  batchSize: number;
+  /** Adam step size. */
+  learningRate: number;
+  /** Seeds the initial weights and the minibatch order (nothing else is random). */
+  seed: number;
+  /** Called after every epoch with the mean training loss of that epoch (weighted cross-entropy + L2). */
+  onEpoch?: (epoch: number, loss: number) => void;
+  /**
+   * 'balanced' weighs class c by rows / (2 · count_c), so both classes contribute equally to the loss
+   * (sklearn's class_weight='balanced'); default 'none'.
+   */
+  classWeight?: 'balanced' | 'none';
+}
+
+export interface BinaryClassifier {
+  readonly id: string;
+  /** Trains from scratch (a second call discards the previous weights). */
+  fit(x: FeatureMatrix, y: Uint8Array, opts: TrainOptions): Promise<void>;
+  /** P(y = 1 | x) per row. Throws before `fit`. */
+  predictProbability(x: FeatureMatrix): Float32Array;
+  /** 1 where P(y = 1 | x) ≥ threshold (default 0.5). */
+  predict(x: FeatureMatrix, threshold?: number): Uint8Array;
+  /** Frees the tensors; the classifier cannot predict afterwards. */
+  dispose(): void;
+}
+
+export const CLASSIFIER_KINDS = ['logistic', 'mlp'] as const;
+export type ClassifierKind = (typeof CLASSIFIER_KINDS)[number];
+
+export interface ClassifierOptions {
+  /** Hidden layer widths of the MLP (default [32, 32]); ignored by 'logistic'. */
+  hidden?: number[];
+  /** L2 penalty coefficient λ on the weight matrices (loss += λ · Σ w²); default 0. */
+  l2?: number;
+}
+
+export function createClassifier(kind: ClassifierKind, opts: ClassifierOptions = {}): BinaryClassifier {
+  switch (kind) {
+    case 'logistic':
+      if (opts.hidden && opts.hidden.length > 0) {
+        throw new Error(`createClassifier: 'logistic' has no hidden layers, but hidden = [${opts.hidden}] was given; use 'mlp'`);
+      }
+      return new LogisticClassifier({ l2: opts.l2 });
+    case 'mlp':
+      return new MlpClassifier({ hidden: opts.hidden, l2: opts.l2 });
+    default:
+      throw new Error(`createClassifier: unknown kind "${kind as string}" (known: ${CLASSIFIER_KINDS.join(', ')})`);
+  }
+}
+
+export { LogisticClassifier } from './logistic';
+export { MlpClassifier, FeedForwardClassifier } from './mlp';

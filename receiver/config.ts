@@ -1,0 +1,29 @@
+import { z } from 'zod';
+import { formatZodIssues } from '../shared/party/configErrors';
+import { CLASSIFIER_KINDS } from './classifiers';
+
+/**
+ * What the runner hands the receiver: its slice of the scenario (its own test data, the task, how to draw,
+ * which classifiers) plus the broker's address and its token. Never the sharer's data or model config.
+ */
+export const receiverRuntimeConfigSchema = z
+  .object({
+    seed: z.number().int().nonnegative(),
+    /** The receiver's own real test split, with its seed (see shared/scenario/slices.ts ResolvedDataset). */
+    testData: z.object({ source: z.enum(['census', 'adult', 'csv']), name: z.string(), seed: z.number().int().nonnegative() }).passthrough(),
+    task: z.object({ label: z.string(), positive: z.string(), sensitive: z.string(), privileged: z.string() }),
+    draw: z.object({ samples: z.number().int().positive(), classBalance: z.enum(['match', 'balanced']) }),
+    classifiers: z.array(z.enum(CLASSIFIER_KINDS)).min(1),
+    classifierEpochs: z.number().int().positive(),
+    brokerAddress: z.string().min(1),
+    token: z.string().min(16),
+  })
+  .passthrough();
+
+export type ReceiverRuntimeConfig = z.infer<typeof receiverRuntimeConfigSchema>;
+
+export function parseReceiverRuntimeConfig(raw: unknown): ReceiverRuntimeConfig {
+  const parsed = receiverRuntimeConfigSchema.safeParse(raw);
+  if (!parsed.success) throw new Error(`receiver configuration: ${formatZodIssues(parsed.error)}`);
+  return parsed.data;
+}

@@ -1,0 +1,67 @@
+/**
+ * The downstream task: train a classifier on a table (synthetic, or real for the referee's baseline) and
+ * measure its accuracy and fairness on the receiver's real test split. The features are every shared column
+ * but the label; the sensitive attribute is read from the test split, so fairness is measured even when the
+ * sharer hid that column from the shared records.
+ */
+import { TableEncoder } from '../shared/data/encoder';
+import { alignToSchema } from '../shared/data/align';
+import { binaryColumn, columnIndex, type Table, type TaskSpec } from '../shared/data/table';
+import { evaluateClassifier, type ClassifierEvaluation } from '../shared/metrics/fairnessReport';
+import { Rng, deriveSeed } from '../shared/random';
+import { createClassifier, type ClassifierKind, type FeatureMatrix } from './classifiers';
+
+export interface DownstreamOptions {
+  epochs: number;
+  batchSize?: number;
+  learningRate?: number;
+  seed: number;
+  onEpoch?: (epoch: number, loss: number) => void;
+}
+
+export interface DownstreamResult {
+  kind: ClassifierKind;
+  trainRows: number;
+  features: number;
+  evaluation: ClassifierEvaluation;
+}
+
+export async function trainAndEvaluate(
+  train: Table,
+  test: Table,
+  task: TaskSpec,
+  kind: ClassifierKind,
+  opts: DownstreamOptions,
+): Promise<DownstreamResult> {
+  const labelIndex = columnIndex(train.schema, task.label);
+  const featureSchema = { columns: train.schema.columns.filter((_, j) => j !== labelIndex) };
+  const encoder = TableEncoder.fit({ schema: featureSchema, rows: train.rows.map((r) => r.filter((_, j) => j !== labelIndex)) });
+  const testFeatures = alignToSchema(test, featureSchema, 'test split');
+  const trainFeatures = { schema: featureSchema, rows: train.rows.map((r) => r.filter((_, j) => j !== labelIndex)) };
+
+  const xTrain = matrix(encoder.encode(trainFeatures), train.rows.length, encoder.width);
+  const xTest = matrix(encoder.encode(testFeatures), test.rows.length, encoder.width);
+  const yTrain = binaryColumn(train, task.label, task.positive);
+  const yTest = binaryColumn(test, task.label, task.positive);
+  const sTest = binaryColumn(test, task.sensitive, task.privileged);
+
+  const classifier = createClassifier(kind);
+  try {
+    await classifier.fit(xTrain, yTrain, {
+      epochs: opts.epochs,
+      batchSize: opts.batchSize ?? 128,
+      learningRate: opts.learningRate ?? 3e-3,
+      seed: deriveSeed(opts.seed, `classifier/${kind}`),
+      onEpoch: opts.onEpoch,
+    });
+    const yPred = classifier.predict(xTest);
+    const evaluation = evaluateClassifier(yTest, yPred, sTest, new Rng(deriveSeed(opts.seed, `bootstrap/${kind}`)));
+    return { kind, trainRows: train.rows.length, features: encoder.width, evaluation };
+  } finally {
+    classifier.dispose();
+  }
+}
+
+function matrix(data: Float32Array, rows: number, cols: number): FeatureMatrix {
+  return { data, rows, cols };
+}

@@ -1,0 +1,75 @@
+/**
+ * The receiver process: sees only the broker. Draws a synthetic training set, trains downstream classifiers
+ * on it, and measures them on its own real test split.
+ */
+import { runParty, type Party, type Emit } from '../shared/party/runtime';
+import { initBackend } from '../shared/tf';
+import { loadDataset, type DatasetSpec } from '../shared/data/loadDataset';
+import { parseReceiverRuntimeConfig, type ReceiverRuntimeConfig } from './config';
+import { BrokerClient } from './brokerClient';
+import { drawSynthetic, planDraw } from './draw';
+import { trainAndEvaluate, type DownstreamResult } from './downstream';
+
+class Receiver implements Party {
+  readonly name = 'receiver' as const;
+  private config: ReceiverRuntimeConfig | null = null;
+  private broker: BrokerClient | null = null;
+
+  async configure(raw: unknown): Promise<Record<string, unknown>> {
+    this.config = parseReceiverRuntimeConfig(raw);
+    this.broker = new BrokerClient(this.config.brokerAddress, this.config.token);
+    return {};
+  }
+
+  async start(emit: Emit): Promise<unknown> {
+    const config = this.config!;
+    const broker = this.broker!;
+    const backend = await initBackend();
+    const description = await broker.describe();
+    emit({
+      stage: 'describe',
+      current: 0,
+      total: 0,
+      message: `access ${description.access.join(', ')}; budget ${description.budgetSamplesLeft}/${description.budgetSamplesTotal}`,
+      level: 'info',
+    });
+
+    const plan = planDraw(config.draw.samples, description.classes.shares, config.draw.classBalance);
+    const drawStarted = Date.now();
+    const { table: synthetic, budgetSamplesLeft } = await drawSynthetic(broker, description, plan, config.seed, (got, total) =>
+      emit({ stage: 'draw', current: got, total, message: 'synthetic records', level: 'progress' }),
+    );
+    const drawSeconds = (Date.now() - drawStarted) / 1000;
+
+    const test = loadDataset(config.testData as unknown as DatasetSpec, config.testData.seed);
+    const downstream: Record<string, DownstreamResult> = {};
+    for (const kind of config.classifiers) {
+      downstream[kind] = await trainAndEvaluate(synthetic, test, config.task, kind, {
+        epochs: config.classifierEpochs,
+        seed: config.seed,
+        onEpoch: (epoch, loss) =>
+          emit({ stage: `classifier:${kind}`, current: epoch + 1, total: config.classifierEpochs, message: `loss ${loss.toFixed(4)}`, level: 'progress' }),
+      });
+    }
+    return {
+      backend,
+      describe: { access: description.access, modelKind: description.modelKind, columns: description.schema.columns.map((c) => c.name), classes: description.classes },
+      draw: { plan, received: synthetic.rows.length, seconds: drawSeconds, budgetSamplesLeft },
+      testRows: test.rows.length,
+      downstream,
+      // The referee compares these with the sharer's real data (marginals); the receiver owns them anyway.
+      synthetic: { schema: synthetic.schema, rows: synthetic.rows },
+    };
+  }
+
+  async shutdown(): Promise<void> {
+    this.broker?.close();
+  }
+}
+
+if (require.main === module) {
+  runParty(new Receiver()).catch((err) => {
+    console.error(`[receiver] ${err?.stack ?? err}`);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,52 @@
+/**
+ * One entry point from a scenario's dataset declaration to a Table, used by the sharer, the receiver and the
+ * referee alike, so that all three see the very same records for the same declaration and seed.
+ */
+import { generateCensus } from './census';
+import { loadAdult } from './adult';
+import { loadCsv } from './csv';
+import type { ColumnType, Table } from './table';
+import { selectRows } from './table';
+import { Rng, deriveSeed } from '../random';
+
+export type DatasetSpec =
+  | { source: 'census'; rows: number; pSensitive?: number; dependence?: number; take?: { rows: number } }
+  | { source: 'adult'; path: string; missing?: 'drop' | 'category'; dropColumns?: string[]; take?: { rows: number } }
+  | {
+      source: 'csv';
+      path: string;
+      columns: Record<string, ColumnType>;
+      separator?: string;
+      take?: { rows: number };
+    };
+
+/**
+ * `seed` is the dataset's own seed (the scenario seed and the dataset's name), never a party's seed: the
+ * referee must regenerate exactly what the sharer trained on.
+ */
+export function loadDataset(spec: DatasetSpec, seed: number): Table {
+  let table: Table;
+  switch (spec.source) {
+    case 'census':
+      table = generateCensus({ rows: spec.rows, seed, pSensitive: spec.pSensitive, dependence: spec.dependence });
+      break;
+    case 'adult':
+      table = loadAdult(spec.path, { missing: spec.missing, dropColumns: spec.dropColumns });
+      break;
+    case 'csv':
+      table = loadCsv(spec.path, { columns: spec.columns, separator: spec.separator });
+      break;
+  }
+  if (spec.take) {
+    if (spec.take.rows > table.rows.length) {
+      throw new Error(`take.rows: ${spec.take.rows} rows asked but the dataset has only ${table.rows.length}`);
+    }
+    const rng = new Rng(deriveSeed(seed, 'take'));
+    table = selectRows(table, rng.sampleIndices(table.rows.length, spec.take.rows).sort((a, b) => a - b));
+  }
+  return table;
+}
+
+export function datasetSeed(scenarioSeed: number, datasetName: string): number {
+  return deriveSeed(scenarioSeed, `dataset/${datasetName}`);
+}

@@ -1,0 +1,80 @@
+/**
+ * The tabular data model shared by every party. A Table is row-major numbers: a numeric column holds its
+ * value, a categorical column holds the index of its value in `categories`. Images (a later issue) travel
+ * as tensors, not Tables; the wire format (protos/sharebox.proto) carries both as typed chunks.
+ */
+
+export type ColumnType = 'numeric' | 'categorical';
+
+export interface ColumnSpec {
+  name: string;
+  type: ColumnType;
+  /** Required for categorical columns: the order defines the codes stored in rows. */
+  categories?: string[];
+}
+
+export interface TableSchema {
+  columns: ColumnSpec[];
+}
+
+export interface Table {
+  schema: TableSchema;
+  /** rows[i][j] is the value of column j in record i (category code for categorical columns). */
+  rows: number[][];
+}
+
+/** The prediction task and the protected attribute, as named in the scenario (`task:`). */
+export interface TaskSpec {
+  /** Label column (categorical); `positive` is the value treated as y = 1. */
+  label: string;
+  positive: string;
+  /** Sensitive attribute column (categorical); `privileged` is the value treated as s = 1. */
+  sensitive: string;
+  privileged: string;
+}
+
+export function columnIndex(schema: TableSchema, name: string): number {
+  const i = schema.columns.findIndex((c) => c.name === name);
+  if (i < 0) {
+    throw new Error(`column "${name}" is not in the table (columns: ${schema.columns.map((c) => c.name).join(', ')})`);
+  }
+  return i;
+}
+
+/** 0/1 vector: 1 where the categorical column `name` equals `value`. */
+export function binaryColumn(table: Table, name: string, value: string): Uint8Array {
+  const j = columnIndex(table.schema, name);
+  const spec = table.schema.columns[j];
+  if (spec.type !== 'categorical' || !spec.categories) {
+    throw new Error(`column "${name}" must be categorical to define a binary attribute, but it is ${spec.type}`);
+  }
+  const code = spec.categories.indexOf(value);
+  if (code < 0) {
+    throw new Error(`column "${name}" has no value "${value}" (values: ${spec.categories.join(', ')})`);
+  }
+  const out = new Uint8Array(table.rows.length);
+  for (let i = 0; i < table.rows.length; i++) out[i] = table.rows[i][j] === code ? 1 : 0;
+  return out;
+}
+
+export function selectRows(table: Table, indices: ArrayLike<number>): Table {
+  const rows: number[][] = new Array(indices.length);
+  for (let i = 0; i < indices.length; i++) rows[i] = table.rows[indices[i]];
+  return { schema: table.schema, rows };
+}
+
+/** The table without the named columns (e.g. the sharer's hidden columns). Unknown names are an error. */
+export function dropColumns(table: Table, names: readonly string[]): Table {
+  if (names.length === 0) return table;
+  const drop = new Set(names.map((n) => columnIndex(table.schema, n)));
+  const keep = table.schema.columns.map((_, j) => j).filter((j) => !drop.has(j));
+  return {
+    schema: { columns: keep.map((j) => table.schema.columns[j]) },
+    rows: table.rows.map((row) => keep.map((j) => row[j])),
+  };
+}
+
+/** Stable content hash input: the schema and every value, for model-cache keys. */
+export function tableFingerprint(table: Table): string {
+  return JSON.stringify(table.schema) + '\n' + table.rows.map((r) => r.join(',')).join('\n');
+}

@@ -1,0 +1,822 @@
+/**
+ * A class-conditional Gaussian DDPM for encoded tabular data (docs/diffusion.md).
+ *
+ * The model works on an encoded float matrix (n × dataWidth, row-major: numeric columns standardised,
+ * categorical columns one-hot) and only needs to know where the one-hot blocks are; it never sees the
+ * TableEncoder. Equations: DDPM (Ho et al. 2020) with ε-prediction and the simple loss (eq. 14); the
+ * tabular denoiser is an MLP as in TabDDPM (Kotelnikov et al. 2023), with categorical columns diffused as
+ * Gaussian one-hot vectors (TabDDPM uses multinomial diffusion for them; see the doc for why not here);
+ * classifier-free guidance as in Ho & Salimans (2022); DDIM (Song et al. 2021) for fast sampling.
+ *
+ * Every tensor op goes through `tf` from shared/tf so that the backend chosen by initBackend is used.
+ * Traps avoided on wasm (shared stack.md §5): no tf.layers.embedding (class embedding = one-hot · matrix),
+ * no fused matMul+bias (plain matMul + add).
+ */
+import { promises as fsp } from 'fs';
+import * as path from 'path';
+import { tf } from '../tf';
+import { Rng, deriveSeed } from '../random';
+import { DiffusionSchedule, ScheduleKind, makeSchedule, spacedTimesteps } from './schedule';
+
+type Tensor = ReturnType<typeof tf.tensor>;
+type Tensor1D = ReturnType<typeof tf.tensor1d>;
+type Tensor2D = ReturnType<typeof tf.tensor2d>;
+type Variable = ReturnType<typeof tf.variable>;
+type Optimizer = ReturnType<typeof tf.train.adam>;
+
+export type Activation = 'silu' | 'relu';
+
+export interface TabularDdpmConfig {
+  /** Width of an encoded record. */
+  dataWidth: number;
+  /** Number of classes of the conditioning label; 0 = unconditional model (labels must be null). */
+  numClasses: number;
+  /** Column ranges [start, end) (end exclusive, as in Array.prototype.slice) of the categorical one-hot
+   *  groups in the encoded matrix. Used to snap samples to one-hot; the denoiser itself treats every column
+   *  alike. */
+  oneHotBlocks: Array<[number, number]>;
+  /** Number of diffusion steps T. */
+  timesteps: number;
+  schedule: ScheduleKind;
+  /** Hidden layer widths of the ε-MLP. */
+  hidden: number[];
+  /** Dimension of the sinusoidal time embedding (and of the time and class features fed to the MLP). */
+  timeEmbedding: number;
+  /** Probability of replacing the label by the null class in training (classifier-free guidance). */
+  condDropProb: number;
+  activation: Activation;
+  /** Seed of the weight initialisation (and default seed of training). */
+  seed: number;
+}
+
+export type TabularDdpmOptions = Pick<
+  TabularDdpmConfig,
+  'dataWidth' | 'numClasses' | 'oneHotBlocks' | 'timesteps' | 'schedule' | 'seed'
+> &
+  Partial<TabularDdpmConfig>;
+
+export const DEFAULT_DDPM_CONFIG = {
+  hidden: [256, 256, 256],
+  timeEmbedding: 64,
+  condDropProb: 0.1,
+  activation: 'silu' as Activation,
+};
+
+export interface TrainOptions {
+  steps: number;
+  batchSize: number;
+  /** Peak Adam learning rate. */
+  learningRate: number;
+  /** Linear warm-up from 0 over this many steps (default 0). */
+  warmupSteps?: number;
+  /** 'cosine': decay from the peak to lrMinFactor·peak over the steps after warm-up; 'constant' (default). */
+  lrDecay?: 'constant' | 'cosine';
+  lrMinFactor?: number;
+  /** Clip gradients to this global L2 norm (default: no clipping). Costs a few ops per variable per step. */
+  gradClipNorm?: number;
+  /** Exponential moving average of the weights with this decay (e.g. 0.999); 0 or absent = off. When on,
+   *  the EMA weights replace the trained weights at the end of train(). */
+  emaDecay?: number;
+  /** Seed of minibatches, timesteps, noise and label dropout; default derived from config.seed and the
+   *  number of steps already trained. */
+  seed?: number;
+  onProgress?: (step: number, loss: number) => void;
+  /** Read the loss back (one device→host sync) every this many steps (default 50). */
+  progressEvery?: number;
+  /** Yield to the event loop when this much wall time has passed since the last yield (default 50 ms). */
+  yieldEveryMs?: number;
+}
+
+export interface TrainResult {
+  /** Mean training loss over each window of progressEvery steps (the last window may be shorter). */
+  losses: number[];
+  /** Step number (1-based, within this call) at the end of each window. */
+  lossSteps: number[];
+  stepsPerSecond: number;
+}
+
+export interface SampleOptions {
+  seed: number;
+  /** CFG scale s in ε̃ = ε_uncond + s·(ε_cond − ε_uncond): 1 = plain conditional (default), 0 =
+   *  unconditional, > 1 = stronger guidance. Ignored when labels is null. */
+  guidanceScale?: number;
+  /** 'ddpm' (ancestral, posterior variance β̃) or 'ddim' (deterministic for eta = 0). */
+  sampler?: 'ddpm' | 'ddim';
+  /** Number of denoising steps, an evenly spaced subset of the T steps (default: T for ddpm, min(T, 50) for
+   *  ddim). For ddpm with steps < T the schedule is respaced (improved-diffusion). */
+  steps?: number;
+  /** DDIM η (default 0). */
+  eta?: number;
+  /** Records denoised together (default 1024). Results depend on seed, n, labels and batchSize. */
+  batchSize?: number;
+  /** Replace each one-hot block by the one-hot of its argmax (default true); false returns the raw values. */
+  snapOneHot?: boolean;
+  /** Called after each denoising step with the number of records finished and the step within the batch. */
+  onProgress?: (recordsDone: number, total: number) => void;
+  yieldEveryMs?: number;
+}
+
+export interface PerTimestepLossOptions {
+  seed: number;
+  /** Noise draws averaged per (record, timestep). */
+  noiseDraws: number;
+  batchSize?: number;
+}
+
+interface SavedModelJson {
+  format: 'sharebox-tabular-ddpm';
+  version: 1;
+  config: TabularDdpmConfig;
+  stepsTrained: number;
+  weights: Array<{ name: string; shape: number[]; offset: number }>;
+  weightsFile: string;
+  byteOrder: 'little-endian';
+  metadata?: Record<string, unknown>;
+}
+
+const MODEL_JSON = 'model.json';
+const WEIGHTS_BIN = 'weights.bin';
+
+function validateConfig(c: TabularDdpmConfig): void {
+  const fail = (field: string, msg: string) => {
+    throw new Error(`TabularDdpm config.${field}: ${msg}`);
+  };
+  if (!Number.isInteger(c.dataWidth) || c.dataWidth < 1) fail('dataWidth', `must be a positive integer, got ${c.dataWidth}`);
+  if (!Number.isInteger(c.numClasses) || c.numClasses < 0) fail('numClasses', `must be an integer ≥ 0, got ${c.numClasses}`);
+  if (!Number.isInteger(c.timesteps) || c.timesteps < 2) fail('timesteps', `must be an integer ≥ 2, got ${c.timesteps}`);
+  if (c.schedule !== 'linear' && c.schedule !== 'cosine') fail('schedule', `must be "linear" or "cosine", got ${String(c.schedule)}`);
+  if (!Array.isArray(c.hidden) || c.hidden.length === 0 || c.hidden.some((h) => !Number.isInteger(h) || h < 1)) {
+    fail('hidden', `must be a non-empty list of positive integers, got ${JSON.stringify(c.hidden)}`);
+  }
+  if (!Number.isInteger(c.timeEmbedding) || c.timeEmbedding < 2 || c.timeEmbedding % 2 !== 0) {
+    fail('timeEmbedding', `must be an even integer ≥ 2, got ${c.timeEmbedding}`);
+  }
+  if (!(c.condDropProb >= 0 && c.condDropProb <= 1)) fail('condDropProb', `must be in [0, 1], got ${c.condDropProb}`);
+  if (c.activation !== 'silu' && c.activation !== 'relu') fail('activation', `must be "silu" or "relu", got ${String(c.activation)}`);
+  if (!Number.isFinite(c.seed)) fail('seed', `must be a number, got ${c.seed}`);
+  let lastEnd = 0;
+  const blocks = [...c.oneHotBlocks].sort((a, b) => a[0] - b[0]);
+  for (const [start, end] of blocks) {
+    if (!Number.isInteger(start) || !Number.isInteger(end) || start < 0 || end > c.dataWidth || end <= start) {
+      fail('oneHotBlocks', `block [${start}, ${end}) must satisfy 0 ≤ start < end ≤ dataWidth (${c.dataWidth})`);
+    }
+    if (start < lastEnd) fail('oneHotBlocks', `block [${start}, ${end}) overlaps the previous block`);
+    lastEnd = end;
+  }
+}
+
+/** Sinusoidal embedding of every timestep 0..T−1 (Vaswani et al. 2017, as used in DDPM): row t is
+ *  [cos(t·ω_0..ω_{h−1}), sin(t·ω_0..ω_{h−1})], ω_i = 10000^(−i/h), h = dim/2. */
+function sinusoidalTable(T: number, dim: number): Float32Array {
+  const half = dim / 2;
+  const out = new Float32Array(T * dim);
+  for (let t = 0; t < T; t++) {
+    for (let i = 0; i < half; i++) {
+      const angle = t * Math.exp((-Math.log(10000) * i) / half);
+      out[t * dim + i] = Math.cos(angle);
+      out[t * dim + half + i] = Math.sin(angle);
+    }
+  }
+  return out;
+}
+
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+/** Replaces each one-hot block of every row by the one-hot vector of its argmax (first maximum on ties). */
+export function snapOneHotBlocks(x: Float32Array, width: number, blocks: Array<[number, number]>): void {
+  const n = x.length / width;
+  for (let r = 0; r < n; r++) {
+    const row = r * width;
+    for (const [start, end] of blocks) {
+      let best = start;
+      for (let j = start + 1; j < end; j++) if (x[row + j] > x[row + best]) best = j;
+      for (let j = start; j < end; j++) x[row + j] = j === best ? 1 : 0;
+    }
+  }
+}
+
+export class TabularDdpm {
+  readonly config: TabularDdpmConfig;
+  readonly schedule: DiffusionSchedule;
+  /** Free-form metadata saved with the model (e.g. the encoder description, training summary). */
+  metadata: Record<string, unknown> = {};
+  /** Total optimisation steps applied to this model (persisted by save). */
+  stepsTrained = 0;
+
+  /** Weights in a fixed order; names are stable save keys, not tfjs variable names. */
+  private readonly weightNames: string[] = [];
+  private readonly weights: Variable[] = [];
+  private timeW!: Variable;
+  private timeB!: Variable;
+  private classE!: Variable;
+  private hiddenW: Variable[] = [];
+  private hiddenB: Variable[] = [];
+  private outW!: Variable;
+  private outB!: Variable;
+
+  /** Constants kept on the backend. */
+  private readonly timeTable: Tensor2D;
+  private readonly sqrtAlphaBarsT: Tensor1D;
+  private readonly sqrtOneMinusAlphaBarsT: Tensor1D;
+
+  private optimizer: Optimizer | null = null;
+  private disposed = false;
+
+  constructor(options: TabularDdpmOptions, initialWeights?: Map<string, Float32Array>) {
+    const config: TabularDdpmConfig = {
+      ...DEFAULT_DDPM_CONFIG,
+      ...options,
+      hidden: [...(options.hidden ?? DEFAULT_DDPM_CONFIG.hidden)],
+      oneHotBlocks: options.oneHotBlocks.map(([s, e]) => [s, e] as [number, number]),
+    };
+    validateConfig(config);
+    this.config = config;
+    this.schedule = makeSchedule(config.schedule, config.timesteps);
+
+    const { dataWidth: D, timeEmbedding: E, numClasses: C, hidden } = config;
+    const make = (name: string, shape: number[], std: number) => {
+      const size = shape.reduce((a, b) => a * b, 1);
+      let init: Tensor;
+      if (initialWeights) {
+        const values = initialWeights.get(name);
+        if (!values || values.length !== size) {
+          throw new Error(
+            `TabularDdpm: weight "${name}" missing or of wrong size (expected ${size}, got ${values?.length ?? 'none'})`,
+          );
+        }
+        init = tf.tensor(values, shape, 'float32');
+      } else if (std === 0) {
+        init = tf.zeros(shape);
+      } else {
+        // Seeded per weight so that the initialisation does not depend on creation order elsewhere.
+        init = tf.randomNormal(shape, 0, std, 'float32', deriveSeed(config.seed, `init/${name}`));
+      }
+      const v = tf.variable(init, true);
+      init.dispose();
+      this.weightNames.push(name);
+      this.weights.push(v);
+      return v;
+    };
+    // He initialisation (std √(2/fan_in)) for layers followed by a ReLU/SiLU; Glorot for the output layer;
+    // N(0, 1) for the class embedding rows (as nn.Embedding); zero biases.
+    this.timeW = make('time/W', [E, E], Math.sqrt(2 / E));
+    this.timeB = make('time/b', [E], 0);
+    this.classE = make('class/E', [C + 1, E], 1);
+    let fanIn = D + 2 * E;
+    hidden.forEach((h, i) => {
+      this.hiddenW.push(make(`hidden${i}/W`, [fanIn, h], Math.sqrt(2 / fanIn)));
+      this.hiddenB.push(make(`hidden${i}/b`, [h], 0));
+      fanIn = h;
+    });
+    this.outW = make('out/W', [fanIn, D], Math.sqrt(2 / (fanIn + D)));
+    this.outB = make('out/b', [D], 0);
+
+    this.timeTable = tf.tensor2d(sinusoidalTable(config.timesteps, E), [config.timesteps, E]);
+    this.sqrtAlphaBarsT = tf.tensor1d(this.schedule.sqrtAlphaBars);
+    this.sqrtOneMinusAlphaBarsT = tf.tensor1d(this.schedule.sqrtOneMinusAlphaBars);
+  }
+
+  /** Index of the "null" class used for unconditional ε (classifier-free guidance). */
+  get nullClass(): number {
+    return this.config.numClasses;
+  }
+
+  get numParameters(): number {
+    return this.weights.reduce((a, w) => a + w.size, 0);
+  }
+
+  // ---------------------------------------------------------------------------------------------------
+  // Denoiser
+
+  private activate(x: Tensor): Tensor {
+    return this.config.activation === 'relu' ? tf.relu(x) : tf.mul(x, tf.sigmoid(x));
+  }
+
+  /** ε̂_θ(x_t, t, y): x_t [B, D] float32, t [B] int32 in [0, T), y [B] int32 in [0, numClasses] (numClasses =
+   *  null class). Must be called inside a tidy. */
+  private denoise(xt: Tensor, t: Tensor, y: Tensor): Tensor2D {
+    const timeFeat = this.activate(tf.add(tf.matMul(tf.gather(this.timeTable, t) as Tensor2D, this.timeW), this.timeB));
+    // Class embedding as one-hot · E rather than a gather, so that its gradient is a matmul (no
+    // UnsortedSegmentSum, which wasm lacks).
+    const classFeat = tf.matMul(tf.oneHot(y as Tensor1D, this.config.numClasses + 1, 1, 0, 'float32') as Tensor2D, this.classE);
+    let h: Tensor = tf.concat([xt, timeFeat, classFeat], 1);
+    for (let i = 0; i < this.hiddenW.length; i++) {
+      h = this.activate(tf.add(tf.matMul(h as Tensor2D, this.hiddenW[i]), this.hiddenB[i]));
+    }
+    return tf.add(tf.matMul(h as Tensor2D, this.outW), this.outB) as Tensor2D;
+  }
+
+  // ---------------------------------------------------------------------------------------------------
+  // Training
+
+  private checkData(x: Float32Array, labels: Int32Array | null, what: string): number {
+    const D = this.config.dataWidth;
+    if (x.length % D !== 0) {
+      throw new Error(`TabularDdpm.${what}: data length ${x.length} is not a multiple of dataWidth ${D}`);
+    }
+    const n = x.length / D;
+    if (labels) this.checkLabels(labels, n, what);
+    return n;
+  }
+
+  private checkLabels(labels: Int32Array, n: number, what: string): void {
+    if (labels.length !== n) {
+      throw new Error(`TabularDdpm.${what}: ${labels.length} labels for ${n} records`);
+    }
+    for (let i = 0; i < n; i++) {
+      if (!(labels[i] >= 0 && labels[i] < this.config.numClasses)) {
+        throw new Error(
+          `TabularDdpm.${what}: label ${labels[i]} of record ${i} is outside [0, ${this.config.numClasses}) (numClasses)`,
+        );
+      }
+    }
+  }
+
+  private learningRateAt(step: number, opts: TrainOptions): number {
+    const warm = opts.warmupSteps ?? 0;
+    if (step < warm) return (opts.learningRate * (step + 1)) / warm;
+    if ((opts.lrDecay ?? 'constant') === 'constant') return opts.learningRate;
+    const minF = opts.lrMinFactor ?? 0.1;
+    const progress = Math.min(1, (step - warm) / Math.max(1, opts.steps - warm));
+    return opts.learningRate * (minF + (1 - minF) * 0.5 * (1 + Math.cos(Math.PI * progress)));
+  }
+
+  /**
+   * Trains with the DDPM simple loss L = E_{x₀,t,ε} ‖ε − ε̂_θ(√ᾱ_t x₀ + √(1−ᾱ_t) ε, t, y)‖² (Ho et al. 2020,
+   * eq. 14; mean over coordinates), t uniform, y replaced by the null class with probability condDropProb
+   * (Ho & Salimans 2022, Alg. 1). Minibatches are drawn with replacement by a seeded Rng and gathered on the
+   * backend. `labels` may be null only for an unconditional model (numClasses = 0).
+   */
+  async train(x: Float32Array, labels: Int32Array | null, opts: TrainOptions): Promise<TrainResult> {
+    this.checkAlive();
+    const n = this.checkData(x, labels, 'train');
+    if (n === 0) throw new Error('TabularDdpm.train: no records');
+    if (!labels && this.config.numClasses > 0) {
+      throw new Error(`TabularDdpm.train: labels are required for a conditional model (numClasses = ${this.config.numClasses})`);
+    }
+    if (!Number.isInteger(opts.steps) || opts.steps < 1) throw new Error(`TabularDdpm.train: steps must be a positive integer, got ${opts.steps}`);
+    if (!Number.isInteger(opts.batchSize) || opts.batchSize < 1) throw new Error(`TabularDdpm.train: batchSize must be a positive integer, got ${opts.batchSize}`);
+    if (!(opts.learningRate > 0)) throw new Error(`TabularDdpm.train: learningRate must be > 0, got ${opts.learningRate}`);
+
+    const { timesteps: T, dataWidth: D, condDropProb } = this.config;
+    const B = opts.batchSize;
+    const progressEvery = Math.max(1, opts.progressEvery ?? 50);
+    const yieldEveryMs = opts.yieldEveryMs ?? 50;
+    const emaDecay = opts.emaDecay ?? 0;
+    const clip = opts.gradClipNorm;
+    const rng = new Rng(opts.seed ?? deriveSeed(this.config.seed, `train/${this.stepsTrained}`));
+    const nullClass = this.nullClass;
+
+    if (!this.optimizer) this.optimizer = tf.train.adam(opts.learningRate);
+    const optimizer = this.optimizer;
+    const optimizerWithLr = optimizer as unknown as { learningRate: number };
+
+    const data = tf.tensor2d(x, [n, D]);
+    const lossSum = tf.variable(tf.scalar(0), false);
+    const ema =
+      emaDecay > 0
+        ? this.weights.map((w) => {
+            const copy = w.clone();
+            const v = tf.variable(copy, false);
+            copy.dispose();
+            return v;
+          })
+        : null;
+    const idx = new Int32Array(B);
+    const tIdx = new Int32Array(B);
+    const yIdx = new Int32Array(B);
+    const losses: number[] = [];
+    const lossSteps: number[] = [];
+    let windowCount = 0;
+    const started = performance.now();
+    let lastYield = started;
+
+    try {
+      for (let step = 0; step < opts.steps; step++) {
+        // Batch indices, timesteps and label dropout are B draws each from the seeded Rng; the rows
+        // themselves are gathered on the backend.
+        for (let i = 0; i < B; i++) {
+          const r = rng.int(n);
+          idx[i] = r;
+          tIdx[i] = rng.int(T);
+          yIdx[i] = labels === null || rng.next() < condDropProb ? nullClass : labels[r];
+        }
+        const noiseSeed = rng.seed();
+        optimizerWithLr.learningRate = this.learningRateAt(step, opts);
+
+        tf.tidy(() => {
+          const idxT = tf.tensor1d(idx, 'int32');
+          const tT = tf.tensor1d(tIdx, 'int32');
+          const yT = tf.tensor1d(yIdx, 'int32');
+          const lossFn = () => {
+            const x0 = tf.gather(data, idxT);
+            const noise = tf.randomNormal([B, D], 0, 1, 'float32', noiseSeed);
+            const a = tf.reshape(tf.gather(this.sqrtAlphaBarsT, tT), [B, 1]);
+            const s = tf.reshape(tf.gather(this.sqrtOneMinusAlphaBarsT, tT), [B, 1]);
+            const xt = tf.add(tf.mul(x0, a), tf.mul(noise, s));
+            return tf.mean(tf.squaredDifference(this.denoise(xt, tT, yT), noise)) as ReturnType<typeof tf.scalar>;
+          };
+          let cost: Tensor;
+          if (clip !== undefined && clip > 0) {
+            const { value, grads } = tf.variableGrads(lossFn, this.weights);
+            const sq = Object.values(grads).map((g) => tf.sum(tf.square(g)));
+            const norm = tf.sqrt(tf.addN(sq));
+            const factor = tf.minimum(1, tf.div(clip, tf.add(norm, 1e-6)));
+            optimizer.applyGradients(Object.entries(grads).map(([name, g]) => ({ name, tensor: tf.mul(g, factor) })));
+            cost = value;
+          } else {
+            cost = optimizer.minimize(lossFn, true, this.weights) as Tensor;
+          }
+          lossSum.assign(tf.add(lossSum, cost));
+          if (ema) {
+            ema.forEach((e, k) => e.assign(tf.add(tf.mul(e, emaDecay), tf.mul(this.weights[k], 1 - emaDecay))));
+          }
+        });
+        this.stepsTrained++;
+        windowCount++;
+
+        if ((step + 1) % progressEvery === 0 || step + 1 === opts.steps) {
+          const mean = lossSum.dataSync()[0] / windowCount;
+          losses.push(mean);
+          lossSteps.push(step + 1);
+          lossSum.assign(tf.scalar(0));
+          windowCount = 0;
+          if (!Number.isFinite(mean)) {
+            throw new Error(
+              `TabularDdpm.train: loss became ${mean} at step ${step + 1}; lower learningRate (${opts.learningRate}) or set gradClipNorm`,
+            );
+          }
+          opts.onProgress?.(step + 1, mean);
+        }
+        const now = performance.now();
+        if (now - lastYield >= yieldEveryMs) {
+          await yieldToEventLoop();
+          lastYield = performance.now();
+        }
+      }
+      if (ema) ema.forEach((e, k) => this.weights[k].assign(e));
+    } finally {
+      data.dispose();
+      lossSum.dispose();
+      ema?.forEach((e) => e.dispose());
+    }
+    const seconds = (performance.now() - started) / 1000;
+    return { losses, lossSteps, stepsPerSecond: opts.steps / seconds };
+  }
+
+  // ---------------------------------------------------------------------------------------------------
+  // Sampling
+
+  /**
+   * Draws n records. labels: one class per record (conditional), or null (unconditional, null class).
+   * Reverse process, written for both samplers as x_prev = A_i·x + B_i·ε̃ + σ_i·z over an evenly spaced
+   * subsequence τ of timesteps with ᾱ_i = ᾱ_{τ_i}, ᾱ'_i = ᾱ_{τ_{i−1}} (1 for i = 0):
+   *  - ddpm (Ho et al. eq. 11, respaced as in improved-diffusion): β_i = 1 − ᾱ_i/ᾱ'_i, A = 1/√(1−β_i),
+   *    B = −β_i/(√(1−β_i)·√(1−ᾱ_i)), σ² = β̃_i = β_i(1−ᾱ'_i)/(1−ᾱ_i);
+   *  - ddim (Song et al. eq. 12): x̂₀ = (x − √(1−ᾱ_i) ε̃)/√ᾱ_i, x_prev = √ᾱ'_i x̂₀ + √(1−ᾱ'_i−σ²) ε̃ + σ z,
+   *    σ = η √((1−ᾱ'_i)/(1−ᾱ_i)) √(1−ᾱ_i/ᾱ'_i).
+   * Guidance: ε̃ = ε_uncond + s·(ε_cond − ε_uncond) (s = guidanceScale; s = 1 is the conditional model).
+   * Deterministic given (seed, n, labels, options).
+   */
+  async sample(n: number, labels: Int32Array | null, opts: SampleOptions): Promise<Float32Array> {
+    this.checkAlive();
+    const { dataWidth: D, timesteps: T } = this.config;
+    if (!Number.isInteger(n) || n < 0) throw new Error(`TabularDdpm.sample: n must be an integer ≥ 0, got ${n}`);
+    if (labels) this.checkLabels(labels, n, 'sample');
+    const sampler = opts.sampler ?? 'ddpm';
+    if (sampler !== 'ddpm' && sampler !== 'ddim') throw new Error(`TabularDdpm.sample: unknown sampler "${String(sampler)}"`);
+    const steps = opts.steps ?? (sampler === 'ddpm' ? T : Math.min(T, 50));
+    const guidance = opts.guidanceScale ?? 1;
+    const eta = opts.eta ?? 0;
+    const batchSize = Math.max(1, opts.batchSize ?? 1024);
+    const yieldEveryMs = opts.yieldEveryMs ?? 50;
+    const useGuidance = labels !== null && guidance !== 1;
+
+    // Coefficients per step of the subsequence, in float64.
+    const seq = spacedTimesteps(T, steps);
+    const ab = this.schedule.alphaBars;
+    const coefA: number[] = [];
+    const coefB: number[] = [];
+    const sigma: number[] = [];
+    for (let i = 0; i < seq.length; i++) {
+      const abT = ab[seq[i]];
+      const abPrev = i === 0 ? 1 : ab[seq[i - 1]];
+      if (sampler === 'ddpm') {
+        const beta = 1 - abT / abPrev;
+        coefA.push(1 / Math.sqrt(1 - beta));
+        coefB.push(-beta / (Math.sqrt(1 - beta) * Math.sqrt(1 - abT)));
+        sigma.push(i === 0 ? 0 : Math.sqrt((beta * (1 - abPrev)) / (1 - abT)));
+      } else {
+        const sig = eta * Math.sqrt((1 - abPrev) / (1 - abT)) * Math.sqrt(1 - abT / abPrev);
+        const dirCoef = Math.sqrt(Math.max(0, 1 - abPrev - sig * sig));
+        coefA.push(Math.sqrt(abPrev / abT));
+        coefB.push(dirCoef - Math.sqrt((abPrev * (1 - abT)) / abT));
+        sigma.push(sig);
+      }
+    }
+
+    const rng = new Rng(opts.seed);
+    const out = new Float32Array(n * D);
+    let lastYield = performance.now();
+    for (let start = 0; start < n; start += batchSize) {
+      const b = Math.min(batchSize, n - start);
+      const yCond = new Int32Array(b);
+      for (let i = 0; i < b; i++) yCond[i] = labels ? labels[start + i] : this.nullClass;
+      const yT = useGuidance
+        ? tf.tensor1d(Int32Array.from([...yCond, ...new Int32Array(b).fill(this.nullClass)]), 'int32')
+        : tf.tensor1d(yCond, 'int32');
+      let x: Tensor = tf.randomNormal([b, D], 0, 1, 'float32', rng.seed());
+      try {
+        for (let i = seq.length - 1; i >= 0; i--) {
+          const noiseSeed = sigma[i] > 0 ? rng.seed() : 0;
+          const next = tf.tidy(() => {
+            const tT = tf.fill([useGuidance ? 2 * b : b], seq[i], 'int32');
+            let eps: Tensor;
+            if (useGuidance) {
+              const both = this.denoise(tf.concat([x, x], 0), tT, yT);
+              const cond = tf.slice(both, [0, 0], [b, D]);
+              const uncond = tf.slice(both, [b, 0], [b, D]);
+              eps = tf.add(uncond, tf.mul(tf.sub(cond, uncond), guidance));
+            } else {
+              eps = this.denoise(x, tT, yT);
+            }
+            let xPrev = tf.add(tf.mul(x, coefA[i]), tf.mul(eps, coefB[i]));
+            if (sigma[i] > 0) xPrev = tf.add(xPrev, tf.mul(tf.randomNormal([b, D], 0, 1, 'float32', noiseSeed), sigma[i]));
+            return xPrev;
+          });
+          x.dispose();
+          x = next;
+          const now = performance.now();
+          if (now - lastYield >= yieldEveryMs) {
+            await yieldToEventLoop();
+            lastYield = performance.now();
+          }
+        }
+        out.set(x.dataSync() as Float32Array, start * D);
+      } finally {
+        x.dispose();
+        yT.dispose();
+      }
+      opts.onProgress?.(start + b, n);
+    }
+    if (opts.snapOneHot ?? true) snapOneHotBlocks(out, D, this.config.oneHotBlocks);
+    return out;
+  }
+
+  // ---------------------------------------------------------------------------------------------------
+  // Gray-box access for attacks
+
+  private labelTensor(labels: Int32Array | null, start: number, b: number): Tensor1D {
+    const y = new Int32Array(b);
+    for (let i = 0; i < b; i++) y[i] = labels ? labels[start + i] : this.nullClass;
+    return tf.tensor1d(y, 'int32');
+  }
+
+  private checkTimesteps(t: ArrayLike<number>, what: string): void {
+    for (let i = 0; i < t.length; i++) {
+      if (!Number.isInteger(t[i]) || t[i] < 0 || t[i] >= this.config.timesteps) {
+        throw new Error(`TabularDdpm.${what}: timestep ${t[i]} at ${i} is outside [0, ${this.config.timesteps})`);
+      }
+    }
+  }
+
+  /** ε̂_θ(x_t, t, y) for n records (xt n × dataWidth, t and labels of length n; labels null = null class). */
+  predictNoise(xt: Float32Array, t: Int32Array, labels: Int32Array | null, batchSize = 4096): Float32Array {
+    this.checkAlive();
+    const n = this.checkData(xt, labels, 'predictNoise');
+    if (t.length !== n) throw new Error(`TabularDdpm.predictNoise: ${t.length} timesteps for ${n} records`);
+    this.checkTimesteps(t, 'predictNoise');
+    const D = this.config.dataWidth;
+    const out = new Float32Array(n * D);
+    for (let start = 0; start < n; start += batchSize) {
+      const b = Math.min(batchSize, n - start);
+      const eps = tf.tidy(() =>
+        this.denoise(
+          tf.tensor2d(xt.subarray(start * D, (start + b) * D), [b, D]),
+          tf.tensor1d(t.subarray(start, start + b), 'int32'),
+          this.labelTensor(labels, start, b),
+        ),
+      );
+      out.set(eps.dataSync() as Float32Array, start * D);
+      eps.dispose();
+    }
+    return out;
+  }
+
+  /** x̂₀ = (x_t − √(1−ᾱ_t)·ε̂_θ(x_t, t, y)) / √ᾱ_t (DDPM eq. 15), per record. */
+  predictX0(xt: Float32Array, t: Int32Array, labels: Int32Array | null): Float32Array {
+    const eps = this.predictNoise(xt, t, labels);
+    const D = this.config.dataWidth;
+    const { sqrtRecipAlphaBars: r, sqrtRecipM1AlphaBars: rm1 } = this.schedule;
+    const out = new Float32Array(eps.length);
+    for (let i = 0; i < t.length; i++) {
+      const a = r[t[i]];
+      const c = rm1[t[i]];
+      for (let j = i * D; j < (i + 1) * D; j++) out[j] = a * xt[j] - c * eps[j];
+    }
+    return out;
+  }
+
+  /** Forward process sample x_t = √ᾱ_t x₀ + √(1−ᾱ_t) ε (DDPM eq. 4) for given noise, per record. */
+  qSample(x0: Float32Array, t: Int32Array, noise: Float32Array): Float32Array {
+    const D = this.config.dataWidth;
+    if (x0.length !== noise.length || x0.length !== t.length * D) {
+      throw new Error(`TabularDdpm.qSample: x0 (${x0.length}), noise (${noise.length}) and t (${t.length}×${D}) disagree`);
+    }
+    this.checkTimesteps(t, 'qSample');
+    const { sqrtAlphaBars: a, sqrtOneMinusAlphaBars: s } = this.schedule;
+    const out = new Float32Array(x0.length);
+    for (let i = 0; i < t.length; i++) {
+      for (let j = i * D; j < (i + 1) * D; j++) out[j] = a[t[i]] * x0[j] + s[t[i]] * noise[j];
+    }
+    return out;
+  }
+
+  /**
+   * Per-record denoising loss ‖ε − ε̂_θ(√ᾱ_t x₀ + √(1−ᾱ_t) ε, t, y)‖² / dataWidth at each requested timestep,
+   * averaged over noiseDraws draws. Common random numbers: draw d at timestep k uses the same noise vector
+   * ε_{k,d} ∈ R^dataWidth for every record, so differences between records are not noise and a record's
+   * value does not depend on which other records are in the call. Returns n × timesteps.length, row-major
+   * (record i, timestep k at i·K + k). labels null = null class (unconditional ε).
+   */
+  perTimestepLoss(
+    x0: Float32Array,
+    labels: Int32Array | null,
+    timesteps: number[],
+    opts: PerTimestepLossOptions,
+  ): Float32Array {
+    this.checkAlive();
+    const n = this.checkData(x0, labels, 'perTimestepLoss');
+    this.checkTimesteps(timesteps, 'perTimestepLoss');
+    if (!Number.isInteger(opts.noiseDraws) || opts.noiseDraws < 1) {
+      throw new Error(`TabularDdpm.perTimestepLoss: noiseDraws must be a positive integer, got ${opts.noiseDraws}`);
+    }
+    const D = this.config.dataWidth;
+    const K = timesteps.length;
+    const draws = opts.noiseDraws;
+    const batchSize = Math.max(1, opts.batchSize ?? 4096);
+    const rng = new Rng(opts.seed);
+    // noise[k·draws + d] is ε_{k,d}; drawn in a fixed order so results depend only on (seed, K, draws).
+    const noise = new Float32Array(K * draws * D);
+    for (let i = 0; i < noise.length; i++) noise[i] = rng.normal();
+    const noiseT = tf.tensor3d(noise, [K, draws, D]);
+    const out = new Float32Array(n * K);
+    try {
+      for (let start = 0; start < n; start += batchSize) {
+        const b = Math.min(batchSize, n - start);
+        const lossesBK = tf.tidy(() => {
+          const xb = tf.tensor2d(x0.subarray(start * D, (start + b) * D), [b, D]);
+          // All draws of one timestep in one forward pass: [draws·b, D], draw-major.
+          const xRep = tf.tile(xb, [draws, 1]);
+          const yBase = this.labelTensor(labels, start, b);
+          const yRep = tf.tile(yBase, [draws]);
+          const perK: Tensor[] = [];
+          for (let k = 0; k < K; k++) {
+            const t = timesteps[k];
+            const eps = tf.reshape(
+              tf.tile(tf.reshape(tf.slice(noiseT, [k, 0, 0], [1, draws, D]), [draws, 1, D]), [1, b, 1]),
+              [draws * b, D],
+            );
+            const xt = tf.add(tf.mul(xRep, this.schedule.sqrtAlphaBars[t]), tf.mul(eps, this.schedule.sqrtOneMinusAlphaBars[t]));
+            const pred = this.denoise(xt, tf.fill([draws * b], t, 'int32'), yRep);
+            const perRow = tf.mean(tf.squaredDifference(pred, eps), 1); // [draws·b]
+            perK.push(tf.mean(tf.reshape(perRow, [draws, b]), 0)); // [b]
+          }
+          return tf.stack(perK, 1); // [b, K]
+        });
+        out.set(lossesBK.dataSync() as Float32Array, start * K);
+        lossesBK.dispose();
+      }
+    } finally {
+      noiseT.dispose();
+    }
+    return out;
+  }
+
+  // ---------------------------------------------------------------------------------------------------
+  // Persistence
+
+  /**
+   * Writes model.json (config, weight manifest, metadata) and weights.bin (float32, little-endian) into
+   * `dir`. Atomic: everything is written and fsynced into a sibling temporary directory which is then
+   * renamed to `dir`; an existing `dir` is first moved aside and removed only after the rename, so a crash
+   * leaves either the old model, the new model, or an ignorable `*.tmp-*` / `*.old-*` sibling.
+   */
+  async save(dir: string, metadata?: Record<string, unknown>): Promise<void> {
+    this.checkAlive();
+    if (metadata) this.metadata = { ...metadata };
+    const target = path.resolve(dir);
+    const unique = `${process.pid}-${Date.now()}-${(TabularDdpm.saveCounter++).toString(36)}`;
+    const tmp = `${target}.tmp-${unique}`;
+    await fsp.mkdir(path.dirname(target), { recursive: true });
+    await fsp.mkdir(tmp);
+    let old: string | null = null;
+    try {
+      const manifest: SavedModelJson['weights'] = [];
+      const total = this.numParameters;
+      const flat = new Float32Array(total);
+      let offset = 0;
+      this.weights.forEach((w, k) => {
+        flat.set(w.dataSync() as Float32Array, offset);
+        manifest.push({ name: this.weightNames[k], shape: [...w.shape], offset });
+        offset += w.size;
+      });
+      const json: SavedModelJson = {
+        format: 'sharebox-tabular-ddpm',
+        version: 1,
+        config: this.config,
+        stepsTrained: this.stepsTrained,
+        weights: manifest,
+        weightsFile: WEIGHTS_BIN,
+        byteOrder: 'little-endian',
+        metadata: this.metadata,
+      };
+      const bytes = Buffer.alloc(total * 4);
+      for (let i = 0; i < total; i++) bytes.writeFloatLE(flat[i], i * 4);
+      await writeFileSynced(path.join(tmp, WEIGHTS_BIN), bytes);
+      await writeFileSynced(path.join(tmp, MODEL_JSON), Buffer.from(JSON.stringify(json, null, 2) + '\n'));
+
+      try {
+        await fsp.rename(tmp, target);
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code !== 'ENOTEMPTY' && code !== 'EEXIST' && code !== 'EISDIR') throw err;
+        old = `${target}.old-${unique}`;
+        await fsp.rename(target, old);
+        await fsp.rename(tmp, target);
+      }
+      if (old) await fsp.rm(old, { recursive: true, force: true });
+    } catch (err) {
+      // Put a moved-aside previous model back if the new one did not make it into place.
+      if (old !== null && !(await exists(target))) await fsp.rename(old, target).catch(() => undefined);
+      await fsp.rm(tmp, { recursive: true, force: true });
+      throw new Error(`TabularDdpm.save: could not write ${target}: ${(err as Error).message}`);
+    }
+  }
+
+  private static saveCounter = 0;
+
+  static async load(dir: string): Promise<TabularDdpm> {
+    const target = path.resolve(dir);
+    let json: SavedModelJson;
+    try {
+      json = JSON.parse(await fsp.readFile(path.join(target, MODEL_JSON), 'utf8')) as SavedModelJson;
+    } catch (err) {
+      throw new Error(`TabularDdpm.load: cannot read ${path.join(target, MODEL_JSON)}: ${(err as Error).message}`);
+    }
+    if (json.format !== 'sharebox-tabular-ddpm' || json.version !== 1) {
+      throw new Error(`TabularDdpm.load: ${target} holds format "${json.format}" v${json.version}, expected sharebox-tabular-ddpm v1`);
+    }
+    const bytes = await fsp.readFile(path.join(target, json.weightsFile ?? WEIGHTS_BIN));
+    const weights = new Map<string, Float32Array>();
+    for (const w of json.weights) {
+      const size = w.shape.reduce((a, b) => a * b, 1);
+      if ((w.offset + size) * 4 > bytes.length) {
+        throw new Error(`TabularDdpm.load: ${json.weightsFile} is truncated (weight "${w.name}" ends past ${bytes.length} bytes)`);
+      }
+      const values = new Float32Array(size);
+      for (let i = 0; i < size; i++) values[i] = bytes.readFloatLE((w.offset + i) * 4);
+      weights.set(w.name, values);
+    }
+    const model = new TabularDdpm(json.config, weights);
+    model.stepsTrained = json.stepsTrained ?? 0;
+    model.metadata = json.metadata ?? {};
+    return model;
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.weights.forEach((w) => w.dispose());
+    this.timeTable.dispose();
+    this.sqrtAlphaBarsT.dispose();
+    this.sqrtOneMinusAlphaBarsT.dispose();
+    this.optimizer?.dispose();
+    this.optimizer = null;
+  }
+
+  private checkAlive(): void {
+    if (this.disposed) throw new Error('TabularDdpm: the model has been disposed');
+  }
+}
+
+async function writeFileSynced(file: string, data: Buffer): Promise<void> {
+  const handle = await fsp.open(file, 'w');
+  try {
+    await handle.writeFile(data);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+async function exists(file: string): Promise<boolean> {
+  try {
+    await fsp.access(file);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,20 @@
+// Original file: protos/sharebox.proto
+
+import type { RecordSchema as _sharebox_RecordSchema, RecordSchema__Output as _sharebox_RecordSchema__Output } from '../sharebox/RecordSchema';
+import type { Long } from '@grpc/proto-loader';
+
+export interface DescribeReply {
+  'schema'?: (_sharebox_RecordSchema | null);
+  'access'?: (string)[];
+  'budgetSamplesTotal'?: (number | string | Long);
+  'budgetSamplesLeft'?: (number | string | Long);
+  'modelKind'?: (string);
+}
+
+export interface DescribeReply__Output {
+  'schema': (_sharebox_RecordSchema__Output | null);
+  'access': (string)[];
+  'budgetSamplesTotal': (number);
+  'budgetSamplesLeft': (number);
+  'modelKind': (string);
+}

@@ -1,0 +1,8 @@
+// Original file: protos/sharebox.proto
+
+
+export interface ShutdownReply {
+}
+
+export interface ShutdownReply__Output {
+}

@@ -1,0 +1,8 @@
+// Original file: protos/sharebox.proto
+
+
+export interface StartRequest {
+}
+
+export interface StartRequest__Output {
+}

@@ -1,0 +1,89 @@
+/**
+ * Tables to and from wire messages. The protocol carries typed chunks (RecordChunk.encoding) rather than a
+ * fixed "row of numbers" message, so an image chunk can use the same messages with another encoding.
+ */
+import type { Table, TableSchema } from '../data/table';
+import type { RecordChunk, RecordChunk__Output } from './generated/sharebox/RecordChunk';
+import type { RecordSchema, RecordSchema__Output } from './generated/sharebox/RecordSchema';
+
+export const TABLE_ENCODING = 'f32le-rows';
+
+/** Metadata about a model's classes that travels with the schema. */
+export interface ClassInfo {
+  column: string;
+  values: string[];
+  shares: number[];
+}
+
+export function schemaToWire(schema: TableSchema, classes: ClassInfo): RecordSchema {
+  return {
+    modality: 'table',
+    columns: schema.columns.map((c) => ({ name: c.name, type: c.type, categories: c.categories ?? [] })),
+    shape: [],
+    classColumn: classes.column,
+    classValues: classes.values,
+    classShares: classes.shares,
+  };
+}
+
+export function schemaFromWire(wire: RecordSchema__Output): { schema: TableSchema; classes: ClassInfo } {
+  if (wire.modality !== 'table') {
+    throw new Error(`RecordSchema: modality "${wire.modality}" is not supported here (expected "table")`);
+  }
+  const schema: TableSchema = {
+    columns: wire.columns.map((c) => {
+      if (c.type !== 'numeric' && c.type !== 'categorical') {
+        throw new Error(`RecordSchema: column "${c.name}" has type "${c.type}" (expected numeric or categorical)`);
+      }
+      return c.type === 'categorical'
+        ? { name: c.name, type: c.type, categories: [...c.categories] }
+        : { name: c.name, type: c.type };
+    }),
+  };
+  return {
+    schema,
+    classes: { column: wire.classColumn, values: [...wire.classValues], shares: [...wire.classShares] },
+  };
+}
+
+/** Encodes rows [start, end) of a table as one chunk. */
+export function tableChunk(table: Table, classes: ArrayLike<number>, start: number, end: number): RecordChunk {
+  const width = table.schema.columns.length;
+  const count = end - start;
+  const values = new Float32Array(count * width);
+  for (let i = 0; i < count; i++) {
+    const row = table.rows[start + i];
+    for (let j = 0; j < width; j++) values[i * width + j] = row[j];
+  }
+  const classList: number[] = new Array(count);
+  for (let i = 0; i < count; i++) classList[i] = classes[start + i];
+  return {
+    count,
+    encoding: TABLE_ENCODING,
+    shape: [count, width],
+    data: Buffer.from(values.buffer, values.byteOffset, values.byteLength),
+    classes: classList,
+  };
+}
+
+/** Decodes one chunk into rows, checking that it matches the schema it claims to follow. */
+export function rowsFromChunk(chunk: RecordChunk__Output, schema: TableSchema): number[][] {
+  if (chunk.encoding !== TABLE_ENCODING) {
+    throw new Error(`RecordChunk: encoding "${chunk.encoding}" (expected "${TABLE_ENCODING}")`);
+  }
+  const width = schema.columns.length;
+  const [count, cols] = chunk.shape;
+  if (count !== chunk.count || cols !== width || chunk.data.length !== count * width * 4) {
+    throw new Error(
+      `RecordChunk: shape [${chunk.shape.join(', ')}] with ${chunk.data.length} bytes does not match ` +
+        `${chunk.count} records of ${width} columns`,
+    );
+  }
+  // Copy into an aligned buffer: protobuf byte fields may start at any offset.
+  const aligned = new Uint8Array(chunk.data.length);
+  aligned.set(chunk.data);
+  const values = new Float32Array(aligned.buffer);
+  const rows: number[][] = new Array(count);
+  for (let i = 0; i < count; i++) rows[i] = Array.from(values.subarray(i * width, (i + 1) * width));
+  return rows;
+}

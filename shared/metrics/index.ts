@@ -1,0 +1,6 @@
+/** Metrics shared by every party: fairness, bootstrap intervals, the one ROC implementation, Hoeffding. */
+export * from './fairness';
+export * from './bootstrap';
+export * from './fairnessReport';
+export * from './roc';
+export * from './hoeffding';

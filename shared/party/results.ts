@@ -1,0 +1,46 @@
+/**
+ * The JSON results each party returns to the runner through Control.Result. They cross a process boundary,
+ * so the referee treats them as data: these types document their shape.
+ */
+import type { TableSchema } from '../data/table';
+import type { ClassInfo } from '../grpc/records';
+import type { ClassifierEvaluation } from '../metrics/fairnessReport';
+
+export interface SharerResult {
+  backend: string;
+  trainingData: {
+    rows: number;
+    columns: string[];
+    hiddenColumns: string[];
+    sensitiveShare: number;
+    positiveShare: number;
+    cells: Record<string, number>;
+  };
+  model: { kind: string; cached: boolean; cacheKey: string; trainSeconds: number; losses: number[]; finalLoss: number | null };
+  moves: unknown[];
+}
+
+export interface BrokerResult {
+  grants: string[];
+  budgetSamplesTotal: number;
+  budgetSamplesUsed: number;
+  budgetSamplesLeft: number;
+  auditRecords: number;
+  auditLog: string;
+}
+
+export interface DownstreamSummary {
+  kind: string;
+  trainRows: number;
+  features: number;
+  evaluation: ClassifierEvaluation;
+}
+
+export interface ReceiverResult {
+  backend: string;
+  describe: { access: string[]; modelKind: string; columns: string[]; classes: ClassInfo };
+  draw: { plan: Array<{ classIndex: number; count: number }>; received: number; seconds: number; budgetSamplesLeft: number };
+  testRows: number;
+  downstream: Record<string, DownstreamSummary>;
+  synthetic: { schema: TableSchema; rows: number[][] };
+}

@@ -1,0 +1,155 @@
+/**
+ * What every party process shares: it serves the Control service to the runner, announces its port on
+ * stdout, and exits as soon as the runner goes away (stdin closes), so a crashed runner leaves no orphans.
+ */
+import * as grpc from '@grpc/grpc-js';
+import { loadProto, CHANNEL_OPTIONS } from '../grpc/proto';
+import { authenticate } from '../grpc/auth';
+import { rpcError, toRpcError } from '../grpc/errors';
+import type { ProgressEvent } from '../grpc/generated/sharebox/ProgressEvent';
+import type { ControlHandlers } from '../grpc/generated/sharebox/Control';
+
+export type PartyName = 'sharer' | 'broker' | 'receiver';
+
+/** The line a party prints when its Control server listens; the runner waits for it. */
+export const READY_PREFIX = 'SHAREBOX_READY ';
+
+/** Environment variable through which the runner hands each party its control token (not argv: ps shows argv). */
+export const CONTROL_TOKEN_ENV = 'SHAREBOX_CONTROL_TOKEN';
+
+export type Emit = (event: Omit<ProgressEvent, 'party'>) => void;
+
+export interface Party {
+  name: PartyName;
+  /** Validates and applies this party's config slice; returns information for the runner (e.g. ports). */
+  configure(config: unknown): Promise<Record<string, unknown>>;
+  /** Does the party's work, reporting progress; resolves to its result (JSON-serialisable). */
+  start(emit: Emit): Promise<unknown>;
+  /** Releases servers and models before the process exits. */
+  shutdown?(): Promise<void>;
+  /**
+   * For a party that serves until shut down (the broker), `start` never resolves; `snapshot` gives the
+   * runner its result so far (e.g. the broker's metering and audit summary).
+   */
+  snapshot?(): unknown;
+}
+
+export async function bindServer(server: grpc.Server): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, port) =>
+      err ? reject(err) : resolve(port),
+    );
+  });
+}
+
+export function newServer(): grpc.Server {
+  return new grpc.Server(CHANNEL_OPTIONS);
+}
+
+/** Runs a party process: call from each party's main.ts. */
+export async function runParty(party: Party): Promise<void> {
+  const token = process.env[CONTROL_TOKEN_ENV];
+  if (!token) {
+    console.error(`${party.name}: ${CONTROL_TOKEN_ENV} is not set; parties are started by \`sharebox run\``);
+    process.exit(2);
+  }
+  const log = (msg: string) => process.stderr.write(`[${party.name}] ${msg}\n`);
+
+  // The runner holds our stdin open; when it dies, stdin ends and we must not outlive it.
+  process.stdin.on('end', () => exitSoon(3, 'the runner closed our stdin (it stopped); exiting'));
+  process.stdin.on('error', () => exitSoon(3, 'stdin error; exiting'));
+  process.stdin.resume();
+  process.on('uncaughtException', (err) => exitSoon(1, `uncaught: ${err.stack ?? err}`));
+  process.on('unhandledRejection', (err) => exitSoon(1, `unhandled rejection: ${(err as Error)?.stack ?? err}`));
+
+  let exiting = false;
+  function exitSoon(code: number, message: string): void {
+    if (exiting) return;
+    exiting = true;
+    log(message);
+    const done = () => process.exit(code);
+    Promise.resolve(party.shutdown?.()).then(done, done);
+    setTimeout(done, 2000).unref();
+  }
+
+  let state: 'new' | 'configured' | 'running' | 'done' | 'failed' = 'new';
+  let result: unknown = null;
+  let failure: string | null = null;
+  const known = { runner: token };
+
+  const handlers: ControlHandlers = {
+    Configure(call, callback) {
+      try {
+        authenticate(call.metadata, known, 'Control.Configure');
+        if (state !== 'new') throw rpcError(grpc.status.FAILED_PRECONDITION, 'Control.Configure: already configured');
+        const config = JSON.parse(call.request.configJson);
+        party.configure(config).then(
+          (info) => {
+            state = 'configured';
+            callback(null, { infoJson: JSON.stringify(info) });
+          },
+          (err) => callback(toRpcError(err, 'Control.Configure')),
+        );
+      } catch (err) {
+        callback(toRpcError(err, 'Control.Configure'));
+      }
+    },
+    Start(call) {
+      try {
+        authenticate(call.metadata, known, 'Control.Start');
+        if (state !== 'configured') {
+          throw rpcError(grpc.status.FAILED_PRECONDITION, `Control.Start: party is ${state}, expected configured`);
+        }
+      } catch (err) {
+        call.emit('error', toRpcError(err, 'Control.Start'));
+        return;
+      }
+      state = 'running';
+      const emit: Emit = (event) => {
+        if (!call.writableEnded) call.write({ party: party.name, ...event });
+      };
+      party.start(emit).then(
+        (value) => {
+          result = value;
+          state = 'done';
+          call.end();
+        },
+        (err) => {
+          failure = err instanceof Error ? err.message : String(err);
+          state = 'failed';
+          log(`failed: ${err instanceof Error ? err.stack : err}`);
+          call.emit('error', toRpcError(err, `${party.name}`));
+        },
+      );
+    },
+    Result(call, callback) {
+      try {
+        authenticate(call.metadata, known, 'Control.Result');
+        if (state === 'failed') throw rpcError(grpc.status.ABORTED, `Control.Result: ${party.name} failed: ${failure}`);
+        if (state === 'running' && party.snapshot) {
+          callback(null, { resultJson: JSON.stringify(party.snapshot()) });
+          return;
+        }
+        if (state !== 'done') throw rpcError(grpc.status.FAILED_PRECONDITION, `Control.Result: party is ${state}`);
+        callback(null, { resultJson: JSON.stringify(result) });
+      } catch (err) {
+        callback(toRpcError(err, 'Control.Result'));
+      }
+    },
+    Shutdown(call, callback) {
+      try {
+        authenticate(call.metadata, known, 'Control.Shutdown');
+      } catch (err) {
+        callback(toRpcError(err, 'Control.Shutdown'));
+        return;
+      }
+      callback(null, {});
+      setTimeout(() => exitSoon(0, 'shutdown requested'), 20);
+    },
+  };
+
+  const server = newServer();
+  server.addService(loadProto().sharebox.Control.service, handlers);
+  const port = await bindServer(server);
+  process.stdout.write(`${READY_PREFIX}${JSON.stringify({ port, pid: process.pid })}\n`);
+}

@@ -1,0 +1,238 @@
+/**
+ * The second pass over a structurally valid scenario: rules that relate two fields. Each issue carries the
+ * path of the field to fix, so `load.ts` can point at it in the YAML file.
+ */
+import { attackConfigEntry } from './attackRegistry';
+import type { ScenarioIssuePath } from './errors';
+import type { DatasetConfig, Scenario } from './schema';
+import { CENSUS_TASK_COLUMNS, datasetColumns, sourceColumns } from './sources';
+
+/** A problem found in a scenario, before it is located in a file. */
+export interface PathIssue {
+  path: ScenarioIssuePath;
+  /** What was expected, and the value found where there is one. */
+  message: string;
+  /** Point at the mapping key of the last path segment rather than its value (unknown fields, bad names). */
+  pointAt?: 'key';
+}
+
+function list(values: readonly string[]): string {
+  return values.length === 0 ? '(none)' : values.join(', ');
+}
+
+/** Indices of the entries that repeat an earlier one. */
+function duplicateIndices(values: readonly string[]): number[] {
+  const seen = new Set<string>();
+  const out: number[] = [];
+  values.forEach((v, i) => {
+    if (seen.has(v)) out.push(i);
+    seen.add(v);
+  });
+  return out;
+}
+
+function checkDatasetRefs(s: Scenario, issues: PathIssue[]): void {
+  const declared = Object.keys(s.datasets);
+  const refs: Array<[ScenarioIssuePath, string]> = [
+    [['sharer', 'data'], s.sharer.data],
+    [['receiver', 'testData'], s.receiver.testData],
+  ];
+  for (const [path, name] of refs) {
+    if (!Object.hasOwn(s.datasets, name)) {
+      issues.push({ path, message: `expected the name of a dataset declared under datasets (declared: ${list(declared)})` });
+    }
+  }
+  if (s.receiver.testData === s.sharer.data) {
+    issues.push({
+      path: ['receiver', 'testData'],
+      message: `must not be the sharer's dataset "${s.sharer.data}": no party reads another party's data`,
+    });
+    return;
+  }
+  const sharerData = s.datasets[s.sharer.data];
+  const testData = s.datasets[s.receiver.testData];
+  if (sharerData && testData && 'path' in sharerData && 'path' in testData && sharerData.path === testData.path) {
+    issues.push({
+      path: ['datasets', s.receiver.testData, 'path'],
+      message: `must not be the file of the sharer's dataset "${s.sharer.data}": no party reads another party's files`,
+    });
+  }
+}
+
+function checkDatasets(s: Scenario, issues: PathIssue[]): void {
+  for (const [name, ds] of Object.entries(s.datasets)) {
+    if (ds.source === 'census' && ds.take && ds.take.rows > ds.rows) {
+      issues.push({
+        path: ['datasets', name, 'take', 'rows'],
+        message: `expected at most the dataset's rows (${ds.rows})`,
+      });
+    }
+    if (ds.source === 'adult') {
+      const known = sourceColumns(ds).map((c) => c.name);
+      ds.dropColumns.forEach((col, i) => {
+        if (!known.includes(col)) {
+          issues.push({ path: ['datasets', name, 'dropColumns', i], message: `expected an adult column (${list(known)})` });
+        } else if (col === s.task.label || col === s.task.sensitive) {
+          issues.push({
+            path: ['datasets', name, 'dropColumns', i],
+            message: `must not drop a task column (task.label = ${s.task.label}, task.sensitive = ${s.task.sensitive})`,
+          });
+        }
+      });
+      for (const i of duplicateIndices(ds.dropColumns)) {
+        issues.push({ path: ['datasets', name, 'dropColumns', i], message: 'expected each column at most once' });
+      }
+    }
+  }
+}
+
+/** The task's columns must exist, be categorical, and (where the source fixes them) hold the named values. */
+function checkTaskAgainst(datasetName: string, ds: DatasetConfig, s: Scenario, issues: PathIssue[]): void {
+  const columns = datasetColumns(ds);
+  const roles = [
+    { column: 'label', value: 'positive', fixed: CENSUS_TASK_COLUMNS.label },
+    { column: 'sensitive', value: 'privileged', fixed: CENSUS_TASK_COLUMNS.sensitive },
+  ] as const;
+  for (const role of roles) {
+    const columnName = s.task[role.column];
+    if (ds.source === 'census' && columnName !== role.fixed) {
+      issues.push({
+        path: ['task', role.column],
+        message: `expected "${role.fixed}": the census generator's ${role.column} column (dataset "${datasetName}")`,
+      });
+      continue;
+    }
+    const spec = columns.find((c) => c.name === columnName);
+    if (!spec) {
+      const dropped = ds.source === 'adult' && ds.dropColumns.includes(columnName);
+      issues.push({
+        path: ['task', role.column],
+        message: dropped
+          ? `expected a column of dataset "${datasetName}", which drops it in dropColumns`
+          : `expected a column of dataset "${datasetName}" (${ds.source} columns: ${list(columns.map((c) => c.name))})`,
+      });
+      continue;
+    }
+    if (spec.type !== 'categorical') {
+      issues.push({
+        path: ['task', role.column],
+        message: `expected a categorical column, but "${columnName}" is ${spec.type} in dataset "${datasetName}"`,
+      });
+      continue;
+    }
+    const value = s.task[role.value];
+    if (spec.categories && !spec.categories.includes(value)) {
+      issues.push({
+        path: ['task', role.value],
+        message: `expected a value of column "${columnName}" (${list(spec.categories)})`,
+      });
+    }
+  }
+}
+
+function checkTask(s: Scenario, issues: PathIssue[]): void {
+  if (s.task.label === s.task.sensitive) {
+    issues.push({ path: ['task', 'sensitive'], message: 'expected a column other than task.label' });
+    return;
+  }
+  // Both parties' data must carry the task; check each distinct dataset once (issues name the dataset).
+  const names = [...new Set([s.sharer.data, s.receiver.testData])];
+  const before = issues.length;
+  for (const name of names) {
+    const ds = s.datasets[name];
+    if (ds) checkTaskAgainst(name, ds, s, issues);
+  }
+  // Two datasets of the same source fail the same way: keep one issue per path and message.
+  const seen = new Set<string>();
+  const tail = issues.splice(before).filter((issue) => {
+    const key = `${issue.path.join('.')}\u0000${issue.message.replace(/dataset "[^"]*"/g, '')}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+  issues.push(...tail);
+}
+
+function checkSharer(s: Scenario, issues: PathIssue[]): void {
+  const ds = s.datasets[s.sharer.data];
+  const columns = ds ? datasetColumns(ds).map((c) => c.name) : null;
+  s.sharer.hideColumns.forEach((col, i) => {
+    const path = ['sharer', 'hideColumns', i];
+    if (col === s.task.label || col === s.task.sensitive) {
+      // The model is conditioned on the label and the receiver's evaluation needs both task columns.
+      issues.push({ path, message: `must not hide a task column (task.label = ${s.task.label}, task.sensitive = ${s.task.sensitive})` });
+    } else if (columns && !columns.includes(col)) {
+      issues.push({ path, message: `expected a column of dataset "${s.sharer.data}" (${list(columns)})` });
+    }
+  });
+  for (const i of duplicateIndices(s.sharer.hideColumns)) {
+    issues.push({ path: ['sharer', 'hideColumns', i], message: 'expected each column at most once' });
+  }
+  if (columns && s.sharer.hideColumns.length > 0 && columns.every((c) => s.sharer.hideColumns.includes(c) || c === s.task.label || c === s.task.sensitive)) {
+    issues.push({ path: ['sharer', 'hideColumns'], message: 'must leave at least one feature besides the task columns' });
+  }
+
+  const model = s.sharer.model;
+  if (model.kind === 'tabular-ddpm') {
+    if (model.sampler.steps !== undefined && model.sampler.steps > model.timesteps) {
+      issues.push({
+        path: ['sharer', 'model', 'sampler', 'steps'],
+        message: `expected at most sharer.model.timesteps (${model.timesteps})`,
+      });
+    }
+    if (model.guidanceScale !== 1 && model.condDropProb === 0) {
+      // Guidance mixes in the unconditional prediction, which only exists if training dropped the condition.
+      issues.push({
+        path: ['sharer', 'model', 'condDropProb'],
+        message: `expected > 0 when guidanceScale is ${model.guidanceScale} (guidance needs an unconditional model)`,
+      });
+    }
+  }
+}
+
+function checkBrokerAndReceiver(s: Scenario, issues: PathIssue[]): void {
+  for (const i of duplicateIndices(s.broker.access)) {
+    issues.push({ path: ['broker', 'access', i], message: 'expected each grant at most once' });
+  }
+  for (const i of duplicateIndices(s.receiver.classifiers)) {
+    issues.push({ path: ['receiver', 'classifiers', i], message: 'expected each classifier at most once' });
+  }
+  if (s.receiver.draw.samples > s.broker.budget.samples) {
+    issues.push({
+      path: ['receiver', 'draw', 'samples'],
+      message: `expected at most broker.budget.samples (${s.broker.budget.samples})`,
+    });
+  }
+  s.receiver.attacks.forEach((attack, i) => {
+    const entry = attackConfigEntry(attack.kind);
+    const missing = entry ? entry.requiresAccess.filter((grant) => !s.broker.access.includes(grant)) : [];
+    if (missing.length > 0) {
+      issues.push({
+        path: ['receiver', 'attacks', i, 'kind'],
+        message: `attack needs ${list(missing)} access, which broker.access (${list(s.broker.access)}) does not grant`,
+      });
+    }
+  });
+}
+
+function checkExpectations(s: Scenario, issues: PathIssue[]): void {
+  s.expect.forEach((e, i) => {
+    if (e.min === undefined && e.max === undefined) {
+      issues.push({ path: ['expect', i], message: 'expected at least one of `min` or `max`' });
+    } else if (e.min !== undefined && e.max !== undefined && e.min > e.max) {
+      issues.push({ path: ['expect', i, 'max'], message: `expected max ≥ min (${e.min})` });
+    }
+  });
+}
+
+/** Every cross-field problem of a structurally valid scenario (the loader sorts them by position). */
+export function checkScenarioConsistency(s: Scenario): PathIssue[] {
+  const issues: PathIssue[] = [];
+  checkDatasets(s, issues);
+  checkTask(s, issues);
+  checkSharer(s, issues);
+  checkBrokerAndReceiver(s, issues);
+  checkDatasetRefs(s, issues);
+  checkExpectations(s, issues);
+  return issues;
+}

@@ -1,0 +1,15 @@
+/** The scenario format: schema, loader, errors, per-party slices, attack registry. See docs/scenarios.md. */
+export * from './schema';
+export * from './errors';
+export { loadScenario, parseScenario, resolveDatasetPaths } from './load';
+export { checkScenarioConsistency, type PathIssue } from './consistency';
+export * from './slices';
+export {
+  attackConfigSchema,
+  attackConfigEntry,
+  registerAttackConfig,
+  unregisterAttackConfig,
+  registeredAttackKinds,
+  type AttackConfigEntry,
+} from './attackRegistry';
+export { ADULT_COLUMNS, CENSUS_COLUMNS, CENSUS_TASK_COLUMNS, datasetColumns, sourceColumns } from './sources';

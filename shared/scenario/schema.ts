@@ -1,0 +1,281 @@
+/**
+ * The scenario format: one YAML file that says who holds which data, what the sharer trains, what the broker
+ * grants, what the receiver does with it, and what the referee expects (docs/scenarios.md is the reference).
+ *
+ * This module is the structural schema only (types, ranges, defaults, unknown fields). Checks that relate two
+ * fields (a dataset name that must exist, a draw that must fit the budget, a task column that must exist in
+ * the data) are the second pass in `consistency.ts`; reading the file and turning issues into
+ * `file:line:col` messages is `load.ts`.
+ *
+ * Threat models are data (TAPAS `attacker_knowledge.py`): what the receiver knows of the data is its own
+ * `receiver.testData`; what it knows of the generator is `broker.access`; what it is after is
+ * `receiver.attacks`. No class per combination.
+ *
+ * Every object is strict: an unknown field anywhere is an error. Extension points for later issues:
+ * `sharer.model` (discriminated on `kind`), `datasets.*` (on `source`), `receiver.attacks` (registry in
+ * `attackRegistry.ts`); `sharer.poisoning` and `defences` are added as new optional fields.
+ */
+import { z } from 'zod';
+import type { TaskSpec } from '../data/table';
+import { attackConfigSchema } from './attackRegistry';
+
+// ---------------------------------------------------------------------------------------------------------------
+// Shared pieces
+
+/** `name:` of a scenario: used in run directories and reports. */
+export const SCENARIO_NAME_PATTERN = /^[a-z0-9-]+$/;
+/** Keys of `datasets:`. */
+export const DATASET_NAME_PATTERN = /^[A-Za-z][A-Za-z0-9_-]*$/;
+/**
+ * `expect[i].metric`: a dotted path into report.json. Segments are identifiers (letters, digits, `_`, `-`, not
+ * starting with a digit) or array indices (`fidelity.perClass.0.tv`).
+ */
+export const METRIC_PATH_PATTERN = /^[A-Za-z_][A-Za-z0-9_-]*(?:\.(?:[A-Za-z_][A-Za-z0-9_-]*|[0-9]+))*$/;
+/** Seeds are 32-bit: `deriveSeed` reduces its parent with `>>> 0`, so larger seeds would silently collide. */
+export const MAX_SEED = 0xffffffff;
+
+const positiveInt = () => z.number().int().min(1);
+const nonEmptyString = () => z.string().min(1);
+
+/** What the broker may grant the receiver (the "knowledge of the generator" axis of the threat model). */
+export const ACCESS_GRANTS = [
+  /** Sample records (Describe + Sample RPCs). */
+  'black-box',
+  /** Black-box plus intermediate denoising states / per-step predictions. Implemented by a later issue. */
+  'gray-box',
+  /** Gray-box plus the model weights. Implemented by a later issue. */
+  'white-box',
+  /** Fine-tune a copy of the model on the receiver's data. Implemented by a later issue. */
+  'fine-tune',
+] as const;
+export type AccessGrant = (typeof ACCESS_GRANTS)[number];
+
+export const CLASSIFIER_KINDS = ['logistic', 'mlp'] as const;
+export type ClassifierKind = (typeof CLASSIFIER_KINDS)[number];
+
+/** A reference to a key of `datasets:` (checked in the second pass). */
+const datasetRef = () => nonEmptyString();
+
+// ---------------------------------------------------------------------------------------------------------------
+// datasets
+
+/** `take: { rows }`: a seeded subsample of the loaded rows (without replacement), applied after loading. */
+export const takeSchema = z.strictObject({
+  /** Number of rows to keep; must not exceed the rows available. */
+  rows: positiveInt(),
+});
+
+/** `source: census`: the embedded synthetic census generator (columns in `sources.ts`). */
+export const censusDatasetSchema = z.strictObject({
+  source: z.literal('census'),
+  /** Number of records generated. */
+  rows: positiveInt(),
+  /** Probability that a generated record is in the privileged group (sex = Male), in (0, 1). */
+  pSensitive: z.number().gt(0).lt(1).default(0.5),
+  /** Strength of the dependence of income on sex in the generator, 0 (independent) to 1. */
+  dependence: z.number().min(0).max(1).default(0.3),
+  take: takeSchema.optional(),
+});
+
+/** `source: adult`: a UCI Adult file (adult.data or adult.test; columns in `sources.ts`). */
+export const adultDatasetSchema = z.strictObject({
+  source: z.literal('adult'),
+  /** Path to the file, relative to the scenario file's directory (absolute after loading). */
+  path: nonEmptyString(),
+  /** Rows with a "?" value: `drop` them, or keep "?" as a `category` of its own. */
+  missing: z.enum(['drop', 'category']).default('drop'),
+  /** Columns removed after reading (e.g. `fnlwgt`, a census sampling weight, not a feature). */
+  dropColumns: z.array(nonEmptyString()).default(() => []),
+  take: takeSchema.optional(),
+});
+
+export const CSV_COLUMN_TYPES = ['numeric', 'categorical'] as const;
+
+/** `source: csv`: any delimited text file with declared column types. */
+export const csvDatasetSchema = z.strictObject({
+  source: z.literal('csv'),
+  /** Path to the file, relative to the scenario file's directory (absolute after loading). */
+  path: nonEmptyString(),
+  /** Every column to load, with its type; the declaration order is the table's column order. */
+  columns: z
+    .record(nonEmptyString(), z.enum(CSV_COLUMN_TYPES))
+    .refine((columns) => Object.keys(columns).length > 0, { error: 'expected at least one column' }),
+  /** Field separator, one character. */
+  separator: z.string().length(1).default(','),
+  /**
+   * Whether the first line holds column names (then columns are matched by name and undeclared file columns
+   * are ignored); when false, the file's columns are the declared ones, in order.
+   */
+  header: z.boolean().default(true),
+  take: takeSchema.optional(),
+});
+
+export const DATASET_SOURCES = ['census', 'adult', 'csv'] as const;
+export const datasetSchema = z.discriminatedUnion('source', [censusDatasetSchema, adultDatasetSchema, csvDatasetSchema]);
+
+// ---------------------------------------------------------------------------------------------------------------
+// task
+
+/** The prediction task and the protected attribute, shared by sharer and receiver (`TaskSpec`). */
+export const taskSchema = z.strictObject({
+  /** Label column (categorical). */
+  label: nonEmptyString(),
+  /** Value of the label treated as y = 1. */
+  positive: nonEmptyString(),
+  /** Sensitive attribute column (categorical). */
+  sensitive: nonEmptyString(),
+  /** Value of the sensitive attribute treated as s = 1. */
+  privileged: nonEmptyString(),
+});
+
+// ---------------------------------------------------------------------------------------------------------------
+// sharer
+
+/** How samples are drawn from the trained model. */
+export const samplerSchema = z.strictObject({
+  /** `ddpm`: ancestral sampling (Ho et al. 2020, Alg. 2); `ddim`: deterministic DDIM (Song et al. 2021, eq. 12). */
+  kind: z.enum(['ddpm', 'ddim']).default('ddpm'),
+  /** Denoising steps (≤ timesteps, strided over the schedule); default: all `timesteps`. */
+  steps: positiveInt().optional(),
+});
+
+/** `kind: tabular-ddpm`: a class-conditional denoising MLP over encoded tabular rows (TabDDPM-style). */
+export const tabularDdpmSchema = z.strictObject({
+  kind: z.literal('tabular-ddpm'),
+  /** Diffusion steps T. */
+  timesteps: positiveInt().default(200),
+  /** Noise schedule: `cosine` (Nichol & Dhariwal 2021, eq. 17) or `linear` (Ho et al. 2020). */
+  schedule: z.enum(['cosine', 'linear']).default('cosine'),
+  /** Widths of the denoiser's hidden layers. */
+  hidden: z.array(positiveInt()).min(1).default(() => [256, 256, 256]),
+  /** Width of the sinusoidal time embedding (even: half sines, half cosines). */
+  timeEmbedding: positiveInt().multipleOf(2).default(64),
+  /** Optimiser steps. */
+  trainSteps: positiveInt().default(3000),
+  /** Records per optimiser step. */
+  batchSize: positiveInt().default(256),
+  /** Adam learning rate. */
+  learningRate: z.number().gt(0).default(1e-3),
+  /**
+   * Classifier-free guidance scale w at sampling (Ho & Salimans 2022): ε = ε_uncond + w (ε_cond − ε_uncond);
+   * 1 = plain conditional sampling, 0 = unconditional, > 1 = stronger conditioning.
+   */
+  guidanceScale: z.number().min(0).default(1),
+  /** Probability of dropping the class condition during training (trains the unconditional model), in [0, 1). */
+  condDropProb: z.number().min(0).lt(1).default(0.1),
+  sampler: samplerSchema.prefault({}),
+});
+
+/** The generative model the sharer trains; discriminated on `kind` so later issues add image-ddpm, vae, gan. */
+export const modelSchema = z.discriminatedUnion('kind', [tabularDdpmSchema]);
+export const MODEL_KINDS = ['tabular-ddpm'] as const;
+
+export const sharerSchema = z.strictObject({
+  /** Name of the dataset (a key of `datasets:`) the sharer trains on: its private data. */
+  data: datasetRef(),
+  model: modelSchema,
+  /** Columns the sharer strips before training: never shared, never in samples. */
+  hideColumns: z.array(nonEmptyString()).default(() => []),
+});
+
+// ---------------------------------------------------------------------------------------------------------------
+// broker
+
+export const brokerSchema = z.strictObject({
+  /** Grants the broker gives the receiver; only these RPCs are registered. Non-empty, no duplicates. */
+  access: z.array(z.enum(ACCESS_GRANTS)).min(1),
+  budget: z.strictObject({
+    /** Total synthetic records the receiver may draw over the whole run (every Sample call counts). */
+    samples: positiveInt(),
+  }),
+  /** Largest number of records in one streamed chunk. */
+  maxChunkRecords: positiveInt().default(1000),
+});
+
+// ---------------------------------------------------------------------------------------------------------------
+// receiver
+
+export const drawSchema = z.strictObject({
+  /** Synthetic records to request for training the receiver's classifiers (≤ broker.budget.samples). */
+  samples: positiveInt(),
+  /**
+   * `match`: ask per class in the proportions the broker's Describe reports; `balanced`: the same number of
+   * records for each class.
+   */
+  classBalance: z.enum(['match', 'balanced']).default('match'),
+});
+
+export const receiverSchema = z.strictObject({
+  /** Name of the dataset (a key of `datasets:`) that is the receiver's own real test split. */
+  testData: datasetRef(),
+  draw: drawSchema,
+  /** Classifiers trained on synthetic data and evaluated on `testData` (and their real-data baselines). */
+  classifiers: z.array(z.enum(CLASSIFIER_KINDS)).min(1).default(() => ['logistic', 'mlp'] as ClassifierKind[]),
+  /** Training epochs for each classifier. */
+  classifierEpochs: positiveInt().default(30),
+  /** Attacks the receiver runs, each `{ kind, ...its own config }` (see attackRegistry.ts). */
+  attacks: z.array(attackConfigSchema).default(() => []),
+});
+
+// ---------------------------------------------------------------------------------------------------------------
+// expect
+
+/** An assertion the referee checks on report.json: `min ≤ value ≤ max` (at least one bound). */
+export const expectationSchema = z.strictObject({
+  /** Dotted path into report.json (validated against the report when it exists). */
+  metric: z.string().regex(METRIC_PATH_PATTERN, {
+    error: 'expected a dotted path of identifiers and array indices, like fidelity.logistic.accuracyGap',
+  }),
+  /** Inclusive lower bound. */
+  min: z.number().optional(),
+  /** Inclusive upper bound. */
+  max: z.number().optional(),
+});
+
+// ---------------------------------------------------------------------------------------------------------------
+// scenario
+
+export const scenarioSchema = z.strictObject({
+  name: z.string().regex(SCENARIO_NAME_PATTERN, { error: 'expected lowercase letters, digits and hyphens' }),
+  /** Free text for listings and the report. */
+  description: z.string().optional(),
+  /** Root of every seed: each party's seed is deriveSeed(seed, party), each dataset's deriveSeed(seed, "dataset/<name>"). */
+  seed: z.number().int().min(0).max(MAX_SEED),
+  /** Named datasets; parties refer to them by name. */
+  datasets: z.record(
+    z.string().regex(DATASET_NAME_PATTERN, {
+      error: 'expected a dataset name: a letter, then letters, digits, "_" or "-"',
+    }),
+    datasetSchema,
+  ),
+  task: taskSchema,
+  sharer: sharerSchema,
+  broker: brokerSchema,
+  receiver: receiverSchema,
+  /** Assertions checked by the referee. */
+  expect: z.array(expectationSchema).default(() => []),
+});
+
+/** A validated scenario, defaults applied (dataset paths absolute when it came from `loadScenario`/`parseScenario`). */
+export type Scenario = z.output<typeof scenarioSchema>;
+/** What a scenario file may contain (defaults not yet applied). */
+export type ScenarioInput = z.input<typeof scenarioSchema>;
+
+export type DatasetConfig = z.output<typeof datasetSchema>;
+export type CensusDatasetConfig = z.output<typeof censusDatasetSchema>;
+export type AdultDatasetConfig = z.output<typeof adultDatasetSchema>;
+export type CsvDatasetConfig = z.output<typeof csvDatasetSchema>;
+export type DatasetSource = DatasetConfig['source'];
+export type TakeConfig = z.output<typeof takeSchema>;
+export type TaskConfig = z.output<typeof taskSchema>;
+export type ModelConfig = z.output<typeof modelSchema>;
+export type TabularDdpmConfig = z.output<typeof tabularDdpmSchema>;
+export type SamplerConfig = z.output<typeof samplerSchema>;
+export type DrawConfig = z.output<typeof drawSchema>;
+export type Expectation = z.output<typeof expectationSchema>;
+export type { AttackConfig } from './attackRegistry';
+
+// The task block is the shared data contract's TaskSpec, field for field.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const taskConfigIsTaskSpec: Same<TaskConfig, TaskSpec> = true;
+void taskConfigIsTaskSpec;

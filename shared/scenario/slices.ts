@@ -1,0 +1,127 @@
+/**
+ * Per-party config slices: the only part of the scenario each process receives (data flows one way:
+ * scenario → slices → processes). A slice is plain JSON (it crosses a process boundary) and holds only what
+ * that party may know:
+ *   - sharer: its own dataset, the task, the model, hideColumns, its seed;
+ *   - broker: grants, budget, chunking, its seed — no datasets, no task;
+ *   - receiver: its own test dataset, the task, draw/classifier config, attacks, its seed — never the sharer's
+ *     dataset or model;
+ *   - referee: the assertions and its seed.
+ * Seeds are derived, never the scenario seed itself, so no party can re-derive another party's randomness.
+ */
+import { deriveSeed } from '../random';
+import type { AccessGrant, AttackConfig, ClassifierKind, DatasetConfig, DrawConfig, Expectation, ModelConfig, Scenario, TaskConfig } from './schema';
+
+export type Party = 'sharer' | 'broker' | 'receiver' | 'referee';
+export const PARTIES: readonly Party[] = ['sharer', 'broker', 'receiver', 'referee'];
+
+/** A dataset as a party receives it: its config (absolute path if any), its name and its generation/subsample seed. */
+export type ResolvedDataset = DatasetConfig & {
+  /** The key under `datasets:`. */
+  name: string;
+  /** Seed for generating (census) and subsampling (`take`) this dataset: deriveSeed(scenario seed, "dataset/<name>"). */
+  seed: number;
+};
+
+export interface SharerConfig {
+  /** Scenario name, for logs. */
+  scenario: string;
+  seed: number;
+  data: ResolvedDataset;
+  task: TaskConfig;
+  model: ModelConfig;
+  hideColumns: string[];
+}
+
+export interface BrokerConfig {
+  scenario: string;
+  seed: number;
+  access: AccessGrant[];
+  budgetSamples: number;
+  maxChunkRecords: number;
+}
+
+export interface ReceiverConfig {
+  scenario: string;
+  seed: number;
+  testData: ResolvedDataset;
+  task: TaskConfig;
+  draw: DrawConfig;
+  classifiers: ClassifierKind[];
+  classifierEpochs: number;
+  attacks: AttackConfig[];
+}
+
+export interface RefereeConfig {
+  scenario: string;
+  seed: number;
+  expect: Expectation[];
+}
+
+export type PartySeeds = Record<Party, number>;
+
+/** Each party's seed: deriveSeed(scenario.seed, party name). Deterministic, and distinct across parties. */
+export function partySeeds(scenario: Pick<Scenario, 'seed'>): PartySeeds {
+  return {
+    sharer: deriveSeed(scenario.seed, 'sharer'),
+    broker: deriveSeed(scenario.seed, 'broker'),
+    receiver: deriveSeed(scenario.seed, 'receiver'),
+    referee: deriveSeed(scenario.seed, 'referee'),
+  };
+}
+
+/** Deep copy through JSON: slices share no objects with the scenario and are guaranteed serialisable. */
+function plain<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value)) as T;
+}
+
+function resolvedDataset(scenario: Scenario, name: string, field: string): ResolvedDataset {
+  const dataset = scenario.datasets[name];
+  if (!dataset) {
+    // loadScenario rejects dangling references; this guards scenarios built by hand.
+    throw new Error(`${field}: no dataset named "${name}" in scenario "${scenario.name}"`);
+  }
+  return { ...plain(dataset), name, seed: deriveSeed(scenario.seed, `dataset/${name}`) };
+}
+
+export function sharerSlice(scenario: Scenario): SharerConfig {
+  return {
+    scenario: scenario.name,
+    seed: partySeeds(scenario).sharer,
+    data: resolvedDataset(scenario, scenario.sharer.data, 'sharer.data'),
+    task: plain(scenario.task),
+    model: plain(scenario.sharer.model),
+    hideColumns: [...scenario.sharer.hideColumns],
+  };
+}
+
+export function brokerSlice(scenario: Scenario): BrokerConfig {
+  return {
+    scenario: scenario.name,
+    seed: partySeeds(scenario).broker,
+    access: [...scenario.broker.access],
+    budgetSamples: scenario.broker.budget.samples,
+    maxChunkRecords: scenario.broker.maxChunkRecords,
+  };
+}
+
+export function receiverSlice(scenario: Scenario): ReceiverConfig {
+  return {
+    scenario: scenario.name,
+    seed: partySeeds(scenario).receiver,
+    testData: resolvedDataset(scenario, scenario.receiver.testData, 'receiver.testData'),
+    task: plain(scenario.task),
+    draw: plain(scenario.receiver.draw),
+    classifiers: [...scenario.receiver.classifiers],
+    classifierEpochs: scenario.receiver.classifierEpochs,
+    attacks: plain(scenario.receiver.attacks), leak: scenario.datasets[scenario.sharer.data] as unknown as never,
+  };
+}
+
+export function refereeSlice(scenario: Scenario): RefereeConfig {
+  return {
+    scenario: scenario.name,
+    seed: partySeeds(scenario).referee,
+    expect: plain(scenario.expect),
+  };
+}

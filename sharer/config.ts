@@ -1,0 +1,45 @@
+import { z } from 'zod';
+import { formatZodIssues } from '../shared/party/configErrors';
+
+/**
+ * What the runner hands the sharer: its slice of the scenario (its own dataset, the task, its model and
+ * moves) plus the wiring of this run (the broker's token, the model cache). The runner validated the
+ * scenario already; this re-check guards the process boundary and names any field that is off.
+ */
+const tabularDdpmSchema = z
+  .object({
+    kind: z.literal('tabular-ddpm'),
+    timesteps: z.number().int().positive(),
+    schedule: z.enum(['cosine', 'linear']),
+    hidden: z.array(z.number().int().positive()).min(1),
+    timeEmbedding: z.number().int().positive(),
+    trainSteps: z.number().int().positive(),
+    batchSize: z.number().int().positive(),
+    learningRate: z.number().positive(),
+    guidanceScale: z.number().nonnegative(),
+    condDropProb: z.number().min(0).max(1),
+    sampler: z.object({ kind: z.enum(['ddpm', 'ddim']), steps: z.number().int().positive().optional() }),
+  })
+  .passthrough();
+
+export const sharerRuntimeConfigSchema = z
+  .object({
+    seed: z.number().int().nonnegative(),
+    /** The sharer's own dataset, with its seed (see shared/scenario/slices.ts ResolvedDataset). */
+    data: z.object({ source: z.enum(['census', 'adult', 'csv']), name: z.string(), seed: z.number().int().nonnegative() }).passthrough(),
+    task: z.object({ label: z.string(), positive: z.string(), sensitive: z.string(), privileged: z.string() }),
+    model: tabularDdpmSchema,
+    hideColumns: z.array(z.string()),
+    brokerToken: z.string().min(16),
+    cacheDir: z.string().min(1),
+  })
+  .passthrough();
+
+export type SharerRuntimeConfig = z.infer<typeof sharerRuntimeConfigSchema>;
+export type TabularDdpmConfig = z.infer<typeof tabularDdpmSchema>;
+
+export function parseSharerRuntimeConfig(raw: unknown): SharerRuntimeConfig {
+  const parsed = sharerRuntimeConfigSchema.safeParse(raw);
+  if (!parsed.success) throw new Error(`sharer configuration: ${formatZodIssues(parsed.error)}`);
+  return parsed.data;
+}

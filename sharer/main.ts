@@ -1,0 +1,74 @@
+/**
+ * The sharer process: loads its private dataset, trains (or loads from cache) its diffusion model, and serves
+ * it to the broker through ModelHost. Its result is the ground truth the referee scores against.
+ */
+import * as path from 'path';
+import type * as grpc from '@grpc/grpc-js';
+import { loadProto } from '../shared/grpc/proto';
+import { runParty, newServer, bindServer, type Party, type Emit } from '../shared/party/runtime';
+import { initBackend, describeBackend } from '../shared/tf';
+import { loadDataset, type DatasetSpec } from '../shared/data/loadDataset';
+import { dropColumns } from '../shared/data/table';
+import { deriveSeed } from '../shared/random';
+import { parseSharerRuntimeConfig, type SharerRuntimeConfig } from './config';
+import { modelHostHandlers, type ModelHostState } from './modelHost';
+import { TabularModel } from './tabularModel';
+import { trainingDataFacts } from './groundTruth';
+
+class Sharer implements Party {
+  readonly name = 'sharer' as const;
+  private config: SharerRuntimeConfig | null = null;
+  private server: grpc.Server | null = null;
+  private readonly host: ModelHostState = { model: null, modelKind: 'tabular-ddpm' };
+
+  async configure(raw: unknown): Promise<Record<string, unknown>> {
+    this.config = parseSharerRuntimeConfig(raw);
+    this.host.modelKind = this.config.model.kind;
+    const server = newServer();
+    server.addService(loadProto().sharebox.ModelHost.service, modelHostHandlers(this.host, this.config.brokerToken));
+    this.server = server;
+    return { port: await bindServer(server) };
+  }
+
+  async start(emit: Emit): Promise<unknown> {
+    const config = this.config!;
+    const backend = await initBackend();
+    emit({ stage: 'setup', current: 0, total: 0, message: `tfjs backend: ${describeBackend()}`, level: 'info' });
+
+    const data = loadDataset(config.data as unknown as DatasetSpec, config.data.seed);
+    const facts = trainingDataFacts(data, config.task, config.hideColumns);
+    const shared = dropColumns(data, config.hideColumns);
+    emit({ stage: 'data', current: data.rows.length, total: data.rows.length, message: `${data.rows.length} private records`, level: 'info' });
+
+    const { model, report } = await TabularModel.trainOrLoad(
+      shared,
+      config.task,
+      config.model,
+      deriveSeed(config.seed, 'model'),
+      path.resolve(config.cacheDir),
+      (step, total, loss) => emit({ stage: 'train', current: step, total, message: `loss ${loss.toFixed(4)}`, level: 'progress' }),
+    );
+    if (report.cached) {
+      emit({ stage: 'train', current: 1, total: 1, message: `model loaded from cache ${report.cacheKey}`, level: 'info' });
+    }
+    this.host.model = model;
+    return {
+      backend,
+      trainingData: facts,
+      model: { kind: config.model.kind, ...report, finalLoss: report.losses[report.losses.length - 1] ?? null },
+      moves: [],
+    };
+  }
+
+  async shutdown(): Promise<void> {
+    this.server?.forceShutdown();
+    this.host.model?.dispose();
+  }
+}
+
+if (require.main === module) {
+  runParty(new Sharer()).catch((err) => {
+    console.error(`[sharer] ${err?.stack ?? err}`);
+    process.exit(1);
+  });
+}

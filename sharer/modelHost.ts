@@ -1,0 +1,77 @@
+/** The sharer's ModelHost service: the broker (and only the broker, by its token) draws records here. */
+import * as grpc from '@grpc/grpc-js';
+import type { ModelHostHandlers } from '../shared/grpc/generated/sharebox/ModelHost';
+import { authenticate } from '../shared/grpc/auth';
+import { rpcError, toRpcError } from '../shared/grpc/errors';
+import { failStream, writeWithBackpressure } from '../shared/grpc/streams';
+import { schemaToWire, tableChunk } from '../shared/grpc/records';
+import { Rng, deriveSeed } from '../shared/random';
+import type { TabularModel } from './tabularModel';
+
+/** Records generated per model call: bounds memory, and is the unit of streaming back to the broker. */
+const GENERATION_BATCH = 1000;
+
+export interface ModelHostState {
+  model: TabularModel | null;
+  modelKind: string;
+}
+
+/** Serialises model calls: tfjs work from two requests must not interleave on one backend. */
+class Mutex {
+  private tail: Promise<void> = Promise.resolve();
+  run<T>(fn: () => Promise<T>): Promise<T> {
+    const result = this.tail.then(fn);
+    this.tail = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    return result;
+  }
+}
+
+export function modelHostHandlers(state: ModelHostState, brokerToken: string): ModelHostHandlers {
+  const known = { broker: brokerToken };
+  const mutex = new Mutex();
+  return {
+    Describe(call, callback) {
+      try {
+        authenticate(call.metadata, known, 'ModelHost.Describe');
+        const model = state.model;
+        if (!model) throw rpcError(grpc.status.UNAVAILABLE, 'ModelHost.Describe: the model is still training');
+        callback(null, { schema: schemaToWire(model.schema, model.classes), modelKind: state.modelKind, ready: true });
+      } catch (err) {
+        callback(toRpcError(err, 'ModelHost.Describe'));
+      }
+    },
+    Sample(call) {
+      const rpc = 'ModelHost.Sample';
+      const run = async () => {
+        authenticate(call.metadata, known, rpc);
+        const model = state.model;
+        if (!model) throw rpcError(grpc.status.UNAVAILABLE, `${rpc}: the model is still training`);
+        const { count, seed, conditional, classIndex } = call.request;
+        if (!Number.isSafeInteger(count) || count <= 0) {
+          throw rpcError(grpc.status.INVALID_ARGUMENT, `${rpc}: count must be a positive integer (got ${count})`);
+        }
+        if (conditional && (classIndex < 0 || classIndex >= model.classes.values.length)) {
+          throw rpcError(
+            grpc.status.INVALID_ARGUMENT,
+            `${rpc}: class_index ${classIndex} is out of range (the model has ${model.classes.values.length} classes)`,
+          );
+        }
+        const classRng = new Rng(deriveSeed(seed, 'classes'));
+        for (let start = 0, batch = 0; start < count && !call.cancelled; start += GENERATION_BATCH, batch++) {
+          const n = Math.min(GENERATION_BATCH, count - start);
+          const records = await mutex.run(() =>
+            model.sample(n, conditional ? classIndex : null, deriveSeed(seed, `batch/${batch}`), () => classRng.next()),
+          );
+          await writeWithBackpressure(call, tableChunk(records.table, records.classes, 0, n));
+        }
+      };
+      run().then(
+        () => call.end(),
+        (err) => failStream(call, toRpcError(err, rpc)),
+      );
+    },
+  };
+}
