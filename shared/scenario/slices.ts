@@ -114,7 +114,7 @@ export function receiverSlice(scenario: Scenario): ReceiverConfig {
     draw: plain(scenario.receiver.draw),
     classifiers: [...scenario.receiver.classifiers],
     classifierEpochs: scenario.receiver.classifierEpochs,
-    attacks: plain(scenario.receiver.attacks), leak: scenario.datasets[scenario.sharer.data] as unknown as never,
+    attacks: plain(scenario.receiver.attacks),
   };
 }
 
