@@ -28,6 +28,7 @@ export class PartyFailure extends Error {
 
 const READY_TIMEOUT_MS = 30_000;
 const KILL_GRACE_MS = 3_000;
+const EXIT_WAIT_MS = 1_000;
 
 export class PartyProcess {
   private client!: ControlClient;
@@ -181,7 +182,10 @@ export class PartyProcess {
 
   private race<T>(work: Promise<T>, rpc: string): Promise<T> {
     return Promise.race([
-      work.catch((err: grpc.ServiceError) => {
+      work.catch(async (err: grpc.ServiceError) => {
+        // A dying process drops its connections a moment before its exit is seen: give the exit a chance to
+        // be the reported cause, since "sharer exited (signal SIGKILL)" says more than "Connection dropped".
+        await Promise.race([this.died, delay(EXIT_WAIT_MS)]);
         if (err instanceof PartyFailure) throw err;
         throw new PartyFailure(this.name, `${this.name} ${rpc}: ${err.details || err.message}`);
       }),

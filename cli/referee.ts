@@ -12,6 +12,7 @@ import type { Scenario } from '../shared/scenario';
 import { refereeSlice, sharerSlice, receiverSlice } from '../shared/scenario';
 import type { BrokerResult, ReceiverResult, SharerResult } from '../shared/party/results';
 import { marginalDistances, type MarginalDistance } from './fidelity';
+import { initBackend } from '../shared/tf';
 
 export interface ClassifierFidelity {
   /** Accuracy on the receiver's real test split of the classifier trained on synthetic records. */
@@ -51,6 +52,7 @@ export async function referee(
   results: { sharer: SharerResult; broker: BrokerResult; receiver: ReceiverResult },
   onProgress: (message: string) => void,
 ): Promise<{ fidelity: FidelitySection; audit: AuditCheck }> {
+  await initBackend();
   const sharerView = sharerSlice(scenario);
   const receiverView = receiverSlice(scenario);
   const seed = refereeSlice(scenario).seed;

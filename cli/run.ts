@@ -41,6 +41,12 @@ export async function runScenario(file: string, opts: RunOptions = {}): Promise<
   }
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const runDir = path.resolve(opts.outDir ?? path.join('runs', `${scenario.name}-${stamp}`));
+  // The audit log is append-only: a new run must not extend (or be confused with) an earlier run's log.
+  for (const earlier of ['audit.jsonl', 'report.json']) {
+    if (fs.existsSync(path.join(runDir, earlier))) {
+      return { exitCode: 2, error: `--out ${runDir} already holds a run (${earlier}); choose a new directory` };
+    }
+  }
   fs.mkdirSync(runDir, { recursive: true });
   const progress = createProgress({ quiet: opts.quiet });
   const parties: PartyProcess[] = [];

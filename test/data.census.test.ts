@@ -128,23 +128,23 @@ describe('generateCensus', () => {
   });
 
   it('has a base rate of >50K between 25% and 35% and P(Male) = pSensitive', () => {
-    const t = generateCensus({ rows: 50000, seed: 3 });
+    const t = generateCensus({ rows: 30000, seed: 3 });
     const baseRate = mean(binaryColumn(t, 'income', '>50K'));
     expect(baseRate).toBeGreaterThan(0.25);
     expect(baseRate).toBeLessThan(0.35);
     expect(mean(binaryColumn(t, 'sex', 'Male'))).toBeCloseTo(0.5, 1);
-    const skewed = generateCensus({ rows: 50000, seed: 3, pSensitive: 0.8 });
+    const skewed = generateCensus({ rows: 30000, seed: 3, pSensitive: 0.8 });
     expect(Math.abs(mean(binaryColumn(skewed, 'sex', 'Male')) - 0.8)).toBeLessThan(0.01);
   });
 
   it('makes income independent of sex at dependence 0 and clearly dependent at 0.6', () => {
-    const independent = generateCensus({ rows: 100000, seed: 11, dependence: 0 });
-    const moderate = generateCensus({ rows: 100000, seed: 11, dependence: 0.3 });
-    const strong = generateCensus({ rows: 100000, seed: 11, dependence: 0.6 });
+    const independent = generateCensus({ rows: 60000, seed: 11, dependence: 0 });
+    const moderate = generateCensus({ rows: 60000, seed: 11, dependence: 0.3 });
+    const strong = generateCensus({ rows: 60000, seed: 11, dependence: 0.6 });
     const corr = (t: Table) => pearson(binaryColumn(t, 'sex', 'Male'), binaryColumn(t, 'income', '>50K'));
-    // Standard error of a correlation at n = 100k is about 0.003.
-    expect(Math.abs(corr(independent))).toBeLessThan(0.015);
-    expect(Math.abs(incomeGapBySex(independent))).toBeLessThan(0.015);
+    // Standard error of a correlation (and of the gap) at n = 60k is about 0.004.
+    expect(Math.abs(corr(independent))).toBeLessThan(0.02);
+    expect(Math.abs(incomeGapBySex(independent))).toBeLessThan(0.02);
     expect(corr(strong)).toBeGreaterThan(0.15);
     expect(incomeGapBySex(strong)).toBeGreaterThan(0.15);
     expect(incomeGapBySex(moderate)).toBeGreaterThan(0.05);

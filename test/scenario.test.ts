@@ -161,7 +161,7 @@ describe('valid scenarios', () => {
       const file = path.join(dir, 'unit.yaml');
       fs.writeFileSync(file, text(lines));
       const s = loadScenario(path.relative(process.cwd(), file));
-      expect(s.datasets.test).toMatchObject({ source: 'csv', path: path.join(dir, 'data', 'mine.csv'), separator: ',', header: true });
+      expect(s.datasets.test).toMatchObject({ source: 'csv', path: path.join(dir, 'data', 'mine.csv'), separator: ',' });
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

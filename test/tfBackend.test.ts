@@ -170,6 +170,15 @@ describe('matMul on wasm (fixed) vs cpu', () => {
     });
   }
 
+  it('gradient of a broadcast batch matmul equals that of the explicitly tiled product', async () => {
+    const a = input([3, 9, K]);
+    const b = input([K, 7]);
+    const dy = input([3, 9, 7]);
+    const broadcast = await runOn('wasm', [a, b], valueAndGrads((x, y) => tf.matMul(x, y), dy));
+    const tiled = await runOn('cpu', [a, b], valueAndGrads((x, y) => tf.matMul(x, tf.tile(tf.expandDims(y, 0), [3, 1, 1])), dy));
+    broadcast.values.forEach((v, i) => expect(relativeMaxDiff(v, tiled.values[i])).toBeLessThan(TOLERANCE));
+  });
+
   it('broadcasts leading dims [2,1] × [1,3] like numpy (the stock kernels do not)', async () => {
     const a = input([2, 1, 5, K]);
     const b = input([1, 3, K, 4]);
@@ -273,6 +282,34 @@ describe('fused matMul on wasm (fixed) vs cpu', () => {
       return history;
     });
     expect(losses[losses.length - 1]).toBeLessThan(0.3 * losses[0]);
+  });
+});
+
+describe('fixed kernels release their intermediates', () => {
+  it('leaves no wasm buffers behind (matmul paths, fused epilogue, conv gradients)', async () => {
+    await tf.setBackend('wasm');
+    const backend = tf.backend();
+    const a = tf.randomNormal([3, K, 9]);
+    const b = tf.randomNormal([3, 7, K]);
+    const shared = tf.randomNormal([7, K]);
+    const bias = tf.randomNormal([9, 7]);
+    const x = tf.randomNormal([2, 9, 9, 3]) as tf.Tensor4D;
+    const filter = tf.randomNormal([3, 3, 3, 4]) as tf.Tensor4D;
+    const run = (): void =>
+      tf.tidy(() => {
+        tf.matMul(a, b, true, true);
+        tf.matMul(a, shared, true, true);
+        tf.fused.matMul({ a, b, bias, activation: 'relu', transposeA: true, transposeB: true });
+        tf.grads((xt: Tensor, ft: Tensor) => tf.sum(tf.conv2d(xt as tf.Tensor4D, ft as tf.Tensor4D, 2, 'valid')))([x, filter]);
+        tf.grads((xt: Tensor, ft: Tensor) => tf.sum(tf.conv2d(xt as tf.Tensor4D, ft as tf.Tensor4D, 1, 'same')))([x, filter]);
+      });
+    run();
+    const tensorsBefore = tf.memory().numTensors;
+    const buffersBefore = backend.numDataIds();
+    for (let i = 0; i < 3; i++) run();
+    expect(tf.memory().numTensors).toBe(tensorsBefore);
+    expect(backend.numDataIds()).toBe(buffersBefore);
+    tf.dispose([a, b, shared, bias, x, filter]);
   });
 });
 

@@ -126,11 +126,14 @@ export class FeedForwardClassifier implements BinaryClassifier {
     const positiveWeight = balanced ? x.rows / (2 * positives) : 1;
     const negativeWeight = balanced ? x.rows / (2 * negatives) : 1;
 
-    const features = tf.tidy(() => this.standardise(tf.tensor2d(x.data, [x.rows, x.cols])));
-    const labels = tf.tensor2d(Float32Array.from(y), [x.rows, 1]);
-    const recordWeights = balanced
-      ? tf.tensor2d(Float32Array.from(y, (v) => (v === 1 ? positiveWeight : negativeWeight)), [x.rows, 1])
-      : null;
+    // Standardise once in JS and assemble each minibatch by copying rows: the wasm gather kernel is slow
+    // (it dominated a profile), and gather on the tape would also clone the whole matrix at every step.
+    const cols = x.cols;
+    const standardised = new Float32Array(x.data.length);
+    for (let i = 0; i < x.rows; i++) {
+      const base = i * cols;
+      for (let j = 0; j < cols; j++) standardised[base + j] = (x.data[base + j] - mean[j]) * invStd[j];
+    }
     const optimizer = tf.train.adam(opts.learningRate);
     const variables = [...this.weights, ...this.biases];
     const shuffleRng = new Rng(deriveSeed(opts.seed, 'classifier/shuffle'));
@@ -149,19 +152,26 @@ export class FeedForwardClassifier implements BinaryClassifier {
         const sizes: number[] = [];
         for (let start = 0; start < x.rows; start += opts.batchSize) {
           const batch = order.subarray(start, Math.min(start + opts.batchSize, x.rows));
-          const index = tf.tensor1d(batch, 'int32');
+          // Fresh buffers per batch: the cpu backend keeps a reference to the array a tensor is made from.
+          const xData = new Float32Array(batch.length * cols);
+          const yData = new Float32Array(batch.length);
+          const wData = balanced ? new Float32Array(batch.length) : null;
+          for (let k = 0; k < batch.length; k++) {
+            const r = batch[k];
+            xData.set(standardised.subarray(r * cols, (r + 1) * cols), k * cols);
+            yData[k] = y[r];
+            if (wData) wData[k] = y[r] === 1 ? positiveWeight : negativeWeight;
+          }
+          const xb = tf.tensor2d(xData, [batch.length, cols]);
+          const yb = tf.tensor2d(yData, [batch.length, 1]);
+          const wb = wData ? tf.tensor2d(wData, [batch.length, 1]) : null;
           const cost = optimizer.minimize(
-            () =>
-              tf.tidy(() => {
-                const xb = tf.gather(features, index);
-                const yb = tf.gather(labels, index);
-                const wb = recordWeights ? tf.gather(recordWeights, index) : null;
-                return this.loss(this.logits(xb), yb, wb);
-              }),
+            () => this.loss(this.logits(xb), yb, wb),
             opts.onEpoch !== undefined,
             variables,
           );
-          index.dispose();
+          tf.dispose([xb, yb]);
+          if (wb) wb.dispose();
           if (cost) {
             costs.push(cost);
             sizes.push(batch.length);
@@ -179,8 +189,6 @@ export class FeedForwardClassifier implements BinaryClassifier {
       }
     } finally {
       optimizer.dispose();
-      tf.dispose([features, labels]);
-      if (recordWeights) recordWeights.dispose();
     }
   }
 

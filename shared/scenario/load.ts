@@ -42,7 +42,14 @@ export function parseScenario(text: string, file: string): Scenario {
   if (doc.errors.length > 0) {
     throw new ScenarioError(
       file,
-      doc.errors.map((e) => ({ file, ...position(e.pos[0]), path: [], message: e.message, kind: 'yaml' as const })),
+      doc.errors.map((e) => ({
+        file,
+        ...position(e.pos[0]),
+        path: [],
+        // The library's own advice (parseAllDocuments) is for programmers, not scenario authors.
+        message: e.code === 'MULTIPLE_DOCS' ? 'a scenario file holds a single YAML document; remove this `---` and what follows' : e.message,
+        kind: 'yaml' as const,
+      })),
     );
   }
 

@@ -96,17 +96,23 @@ export const csvDatasetSchema = z.strictObject({
   source: z.literal('csv'),
   /** Path to the file, relative to the scenario file's directory (absolute after loading). */
   path: nonEmptyString(),
-  /** Every column to load, with its type; the declaration order is the table's column order. */
-  columns: z
-    .record(nonEmptyString(), z.enum(CSV_COLUMN_TYPES))
-    .refine((columns) => Object.keys(columns).length > 0, { error: 'expected at least one column' }),
-  /** Field separator, one character. */
-  separator: z.string().length(1).default(','),
   /**
-   * Whether the first line holds column names (then columns are matched by name and undeclared file columns
-   * are ignored); when false, the file's columns are the declared ones, in order.
+   * The columns to load, with their types, matched by name against the file's header row (the first line);
+   * the declaration order is the table's column order and undeclared file columns are dropped.
    */
-  header: z.boolean().default(true),
+  columns: z
+    .record(
+      // JS objects list integer-like keys first, which would silently reorder the table's columns.
+      nonEmptyString().refine((name) => !/^(0|[1-9][0-9]*)$/.test(name), { error: 'expected a column name that is not a whole number' }),
+      z.enum(CSV_COLUMN_TYPES),
+    )
+    .refine((columns) => Object.keys(columns).length > 0, { error: 'expected at least one column' }),
+  /** Field separator: one character other than a quote or a line break. */
+  separator: z
+    .string()
+    .length(1)
+    .refine((c) => c !== '"' && c !== '\n' && c !== '\r', { error: 'expected a separator other than a quote or a line break' })
+    .default(','),
   take: takeSchema.optional(),
 });
 

@@ -11,11 +11,13 @@ import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { getThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { installConv2DBackpropFilter, isConv2DBackpropFilterInstalled } from './conv2dBackpropFilter';
+import { installMatMulGradientFix } from './matMulGradientFix';
 import { suppressTfjsNodeBanner } from './quietConsole';
 import { installedWasmFixes, installWasmFixes } from './wasmFixes';
 
 export { tf };
 export { installWasmFixes, uninstallWasmFixes, installedWasmFixes } from './wasmFixes';
+export { installMatMulGradientFix } from './matMulGradientFix';
 
 // Installed at import, not in initBackend: the banner fires on the first cpu tensor, which may come first.
 suppressTfjsNodeBanner();
@@ -75,6 +77,7 @@ export function backendOrder(
 
 async function selectBackend(opts: InitBackendOptions): Promise<BackendName> {
   const { order, preferred } = backendOrder(opts.prefer);
+  installMatMulGradientFix(); // a tfjs-core bug, so for every backend
   const failures: string[] = [];
   for (const name of order) {
     try {

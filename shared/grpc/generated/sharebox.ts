@@ -9,6 +9,7 @@ import type { ControlClient as _sharebox_ControlClient, ControlDefinition as _sh
 import type { DescribeReply as _sharebox_DescribeReply, DescribeReply__Output as _sharebox_DescribeReply__Output } from './sharebox/DescribeReply';
 import type { DescribeRequest as _sharebox_DescribeRequest, DescribeRequest__Output as _sharebox_DescribeRequest__Output } from './sharebox/DescribeRequest';
 import type { GatewayClient as _sharebox_GatewayClient, GatewayDefinition as _sharebox_GatewayDefinition } from './sharebox/Gateway';
+import type { GrayBoxClient as _sharebox_GrayBoxClient, GrayBoxDefinition as _sharebox_GrayBoxDefinition } from './sharebox/GrayBox';
 import type { HostDescribeReply as _sharebox_HostDescribeReply, HostDescribeReply__Output as _sharebox_HostDescribeReply__Output } from './sharebox/HostDescribeReply';
 import type { ModelHostClient as _sharebox_ModelHostClient, ModelHostDefinition as _sharebox_ModelHostDefinition } from './sharebox/ModelHost';
 import type { ProgressEvent as _sharebox_ProgressEvent, ProgressEvent__Output as _sharebox_ProgressEvent__Output } from './sharebox/ProgressEvent';
@@ -21,6 +22,8 @@ import type { SampleRequest as _sharebox_SampleRequest, SampleRequest__Output as
 import type { ShutdownReply as _sharebox_ShutdownReply, ShutdownReply__Output as _sharebox_ShutdownReply__Output } from './sharebox/ShutdownReply';
 import type { ShutdownRequest as _sharebox_ShutdownRequest, ShutdownRequest__Output as _sharebox_ShutdownRequest__Output } from './sharebox/ShutdownRequest';
 import type { StartRequest as _sharebox_StartRequest, StartRequest__Output as _sharebox_StartRequest__Output } from './sharebox/StartRequest';
+import type { TimestepQuery as _sharebox_TimestepQuery, TimestepQuery__Output as _sharebox_TimestepQuery__Output } from './sharebox/TimestepQuery';
+import type { WhiteBoxClient as _sharebox_WhiteBoxClient, WhiteBoxDefinition as _sharebox_WhiteBoxDefinition } from './sharebox/WhiteBox';
 
 type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> = {
   new(...args: ConstructorParameters<Constructor>): Subtype;
@@ -36,6 +39,7 @@ export interface ProtoGrpcType {
     DescribeReply: MessageTypeDefinition<_sharebox_DescribeReply, _sharebox_DescribeReply__Output>
     DescribeRequest: MessageTypeDefinition<_sharebox_DescribeRequest, _sharebox_DescribeRequest__Output>
     Gateway: SubtypeConstructor<typeof grpc.Client, _sharebox_GatewayClient> & { service: _sharebox_GatewayDefinition }
+    GrayBox: SubtypeConstructor<typeof grpc.Client, _sharebox_GrayBoxClient> & { service: _sharebox_GrayBoxDefinition }
     HostDescribeReply: MessageTypeDefinition<_sharebox_HostDescribeReply, _sharebox_HostDescribeReply__Output>
     ModelHost: SubtypeConstructor<typeof grpc.Client, _sharebox_ModelHostClient> & { service: _sharebox_ModelHostDefinition }
     ProgressEvent: MessageTypeDefinition<_sharebox_ProgressEvent, _sharebox_ProgressEvent__Output>
@@ -48,6 +52,8 @@ export interface ProtoGrpcType {
     ShutdownReply: MessageTypeDefinition<_sharebox_ShutdownReply, _sharebox_ShutdownReply__Output>
     ShutdownRequest: MessageTypeDefinition<_sharebox_ShutdownRequest, _sharebox_ShutdownRequest__Output>
     StartRequest: MessageTypeDefinition<_sharebox_StartRequest, _sharebox_StartRequest__Output>
+    TimestepQuery: MessageTypeDefinition<_sharebox_TimestepQuery, _sharebox_TimestepQuery__Output>
+    WhiteBox: SubtypeConstructor<typeof grpc.Client, _sharebox_WhiteBoxClient> & { service: _sharebox_WhiteBoxDefinition }
   }
 }
 

@@ -1,0 +1,83 @@
+/**
+ * Starts a real sharer and broker (compiled, as child processes) for protocol tests, with a tiny model so
+ * training takes a second or two. `npm test` builds dist/ before jest runs.
+ */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { nanoid } from 'nanoid';
+import { PartyProcess } from '../../cli/partyProcess';
+
+export interface LivePair {
+  sharer: PartyProcess;
+  broker: PartyProcess;
+  sharerAddress: string;
+  brokerAddress: string;
+  receiverToken: string;
+  brokerToken: string;
+  auditLog: string;
+  dir: string;
+  stop(): Promise<void>;
+}
+
+export const TINY_DATASET = { source: 'census', rows: 600, pSensitive: 0.5, dependence: 0.3, name: 'private', seed: 11 };
+export const TINY_TASK = { label: 'income', positive: '>50K', sensitive: 'sex', privileged: 'Male' };
+export const TINY_MODEL = {
+  kind: 'tabular-ddpm',
+  timesteps: 20,
+  schedule: 'cosine',
+  hidden: [32, 32],
+  timeEmbedding: 16,
+  trainSteps: 30,
+  batchSize: 64,
+  learningRate: 0.001,
+  guidanceScale: 1,
+  condDropProb: 0.1,
+  sampler: { kind: 'ddpm' },
+};
+
+export async function startSharerAndBroker(opts: { budgetSamples: number; maxChunkRecords?: number }): Promise<LivePair> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sharebox-live-'));
+  const sharer = await PartyProcess.spawn('sharer', path.join(dir, 'logs'));
+  const broker = await PartyProcess.spawn('broker', path.join(dir, 'logs'));
+  const brokerToken = nanoid(32);
+  const receiverToken = nanoid(32);
+  const { port: sharerPort } = await sharer.configure({
+    scenario: 'test',
+    seed: 5,
+    data: TINY_DATASET,
+    task: TINY_TASK,
+    model: TINY_MODEL,
+    hideColumns: [],
+    brokerToken,
+    cacheDir: path.join(dir, 'cache'),
+  });
+  await sharer.start(() => undefined);
+  const auditLog = path.join(dir, 'audit.jsonl');
+  const { port: brokerPort } = await broker.configure({
+    scenario: 'test',
+    seed: 6,
+    access: ['black-box'],
+    budgetSamples: opts.budgetSamples,
+    maxChunkRecords: opts.maxChunkRecords ?? 100,
+    sharerAddress: `127.0.0.1:${sharerPort}`,
+    sharerToken: brokerToken,
+    receiverToken,
+    auditLogPath: auditLog,
+  });
+  broker.startInBackground(() => undefined);
+  return {
+    sharer,
+    broker,
+    sharerAddress: `127.0.0.1:${sharerPort}`,
+    brokerAddress: `127.0.0.1:${brokerPort}`,
+    receiverToken,
+    brokerToken,
+    auditLog,
+    dir,
+    async stop() {
+      await Promise.all([sharer.shutdown(), broker.shutdown()]);
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

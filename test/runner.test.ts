@@ -1,0 +1,177 @@
+/**
+ * `sharebox run` as a user runs it: the compiled CLI, three real child processes, a report at the end.
+ * Also the failure paths: a party that dies fails the run loudly, and nobody is left behind.
+ */
+import { spawn, execFileSync, type ChildProcess } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { repoRoot } from '../shared/repoRoot';
+
+const CLI = path.join(repoRoot(), 'dist', 'cli', 'main.js');
+const TINY = path.join(repoRoot(), 'test', 'fixtures', 'tiny.yaml');
+const TINY_SLOW = path.join(repoRoot(), 'test', 'fixtures', 'tiny-slow.yaml');
+
+let tmp: string;
+beforeAll(() => {
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sharebox-runner-'));
+});
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+interface Finished {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function runCli(args: string[], onStderr?: (text: string, child: ChildProcess) => void): Promise<Finished> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => {
+      stderr += d;
+      onStderr?.(stderr, child);
+    });
+    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** Pids of the runner's children, with their command lines. */
+function childrenOf(pid: number): Array<{ pid: number; command: string }> {
+  try {
+    return execFileSync('ps', ['-o', 'pid=,args=', '--ppid', String(pid)], { encoding: 'utf8' })
+      .split('\n')
+      .filter((l) => l.trim())
+      .map((l) => {
+        const m = /^\s*(\d+)\s+(.*)$/.exec(l)!;
+        return { pid: Number(m[1]), command: m[2] };
+      });
+  } catch {
+    return []; // ps exits 1 when there are none
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function waitUntil(cond: () => boolean, timeoutMs: number): Promise<boolean> {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    if (cond()) return true;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return cond();
+}
+
+function metrics(reportFile: string): unknown {
+  const report = JSON.parse(fs.readFileSync(reportFile, 'utf8'));
+  return {
+    downstream: report.receiver.downstream,
+    fidelity: report.fidelity,
+    losses: report.sharer.model.losses,
+    trainingData: report.sharer.trainingData,
+  };
+}
+
+test('a tiny scenario runs end to end, writes the reports, and the same seed gives the same numbers', async () => {
+  const a = await runCli(['run', TINY, '--out', path.join(tmp, 'a'), '--cache', path.join(tmp, 'cache-a')]);
+  expect(a.stderr).not.toMatch(/sharebox run:/);
+  expect(a.code).toBe(0);
+  expect(a.stdout).toMatch(/PASS\s+receiver\.draw\.received/);
+  for (const f of ['report.json', 'report.md', 'report.html', 'audit.jsonl']) expect(fs.existsSync(path.join(tmp, 'a', f))).toBe(true);
+  const report = JSON.parse(fs.readFileSync(path.join(tmp, 'a', 'report.json'), 'utf8'));
+  expect(report.audit.consistentWithReceiver).toBe(true);
+  expect(report.broker.budgetSamplesUsed).toBe(1000);
+  expect(report.sharer.model.cached).toBe(false);
+
+  // A separate cache, so the model is trained again from scratch: identical numbers all the same.
+  const b = await runCli(['run', TINY, '--out', path.join(tmp, 'b'), '--cache', path.join(tmp, 'cache-b')]);
+  expect(b.code).toBe(0);
+  expect(metrics(path.join(tmp, 'b', 'report.json'))).toEqual(metrics(path.join(tmp, 'a', 'report.json')));
+
+  // The same cache: training is skipped, and the numbers are still the same.
+  const c = await runCli(['run', TINY, '--out', path.join(tmp, 'c'), '--cache', path.join(tmp, 'cache-a')], undefined);
+  expect(c.code).toBe(0);
+  const cached = JSON.parse(fs.readFileSync(path.join(tmp, 'c', 'report.json'), 'utf8'));
+  expect(cached.sharer.model.cached).toBe(true);
+  expect(metrics(path.join(tmp, 'c', 'report.json'))).toEqual(metrics(path.join(tmp, 'a', 'report.json')));
+
+  // A run directory that already holds a run is refused (the audit log is append-only).
+  const again = await runCli(['run', TINY, '--out', path.join(tmp, 'a')]);
+  expect(again.code).toBe(2);
+  expect(again.stderr).toMatch(/already holds a run/);
+}, 180_000);
+
+test('an expectation that fails makes the run exit 1 and says which, with the measured value', async () => {
+  const text = fs.readFileSync(TINY, 'utf8').replace(/min: 1000\n\s+max: 1000/, 'min: 1001');
+  const file = path.join(tmp, 'tiny-failing.yaml');
+  fs.writeFileSync(file, text);
+  const r = await runCli(['run', file, '--out', path.join(tmp, 'failing'), '--cache', path.join(tmp, 'cache-a')]);
+  expect(r.code).toBe(1);
+  expect(r.stdout).toMatch(/FAIL\s+receiver\.draw\.received = 1000.*expected ≥ 1001/);
+});
+
+test('a bad scenario exits 2 with file:line:col and the field', async () => {
+  const file = path.join(tmp, 'bad.yaml');
+  fs.writeFileSync(file, fs.readFileSync(TINY, 'utf8').replace('classifierEpochs: 5', 'classifierEpochs: 5\n  colour: blue'));
+  const r = await runCli(['run', file, '--out', path.join(tmp, 'bad')]);
+  expect(r.code).toBe(2);
+  expect(r.stderr).toMatch(new RegExp(`${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:\\d+:\\d+: receiver\\.colour`));
+  const v = await runCli(['validate', file]);
+  expect(v.code).toBe(2);
+  expect((await runCli(['validate', TINY])).code).toBe(0);
+});
+
+test('a party killed mid-training fails the run loudly, and no process is left behind', async () => {
+  let runnerPid = 0;
+  let killed: { pid: number; command: string } | null = null;
+  let others: number[] = [];
+  const r = await runCli(['run', TINY_SLOW, '--out', path.join(tmp, 'killed'), '--cache', path.join(tmp, 'cache-slow')], (stderr, child) => {
+    if (killed || !/\[sharer\] train /.test(stderr)) return;
+    runnerPid = child.pid!;
+    const kids = childrenOf(runnerPid);
+    const sharer = kids.find((k) => k.command.includes(path.join('sharer', 'main.js')));
+    if (!sharer) return;
+    killed = sharer;
+    others = kids.filter((k) => k.pid !== sharer.pid).map((k) => k.pid);
+    process.kill(sharer.pid, 'SIGKILL');
+  });
+  expect(killed).not.toBeNull();
+  expect(others).toHaveLength(2);
+  expect(r.code).toBe(2);
+  expect(r.stderr).toMatch(/sharer exited unexpectedly \(signal SIGKILL\)/);
+  expect(await waitUntil(() => others.every((pid) => !alive(pid)), 5000)).toBe(true);
+  expect(fs.existsSync(path.join(tmp, 'killed', 'report.json'))).toBe(false);
+}, 60_000);
+
+test('if the runner itself is killed, its parties exit on their own (no orphans)', async () => {
+  let kids: number[] = [];
+  const done = runCli(['run', TINY_SLOW, '--out', path.join(tmp, 'runner-killed'), '--cache', path.join(tmp, 'cache-slow2')], (stderr, child) => {
+    if (kids.length || !/\[sharer\] train /.test(stderr)) return;
+    kids = childrenOf(child.pid!).map((k) => k.pid);
+    child.kill('SIGKILL');
+  });
+  await done;
+  expect(kids).toHaveLength(3);
+  expect(await waitUntil(() => kids.every((pid) => !alive(pid)), 8000)).toBe(true);
+}, 60_000);
+
+test('SIGINT stops the run and every party', async () => {
+  let kids: number[] = [];
+  const r = await runCli(['run', TINY_SLOW, '--out', path.join(tmp, 'interrupted'), '--cache', path.join(tmp, 'cache-slow3')], (stderr, child) => {
+    if (kids.length || !/\[sharer\] train /.test(stderr)) return;
+    kids = childrenOf(child.pid!).map((k) => k.pid);
+    child.kill('SIGINT');
+  });
+  expect(r.code).toBe(130);
+  expect(kids).toHaveLength(3);
+  expect(await waitUntil(() => kids.every((pid) => !alive(pid)), 5000)).toBe(true);
+}, 60_000);
