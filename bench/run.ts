@@ -4,9 +4,9 @@
  * bench/results/bench-<timestamp>.json.
  *
  * Rows: (a) MLP train steps/s on tfjs cpu, wasm stock, wasm + fixes (and tfjs-node when it loads);
- * (b) sampling throughput (256 records × 200 denoising passes); (c) the PyTorch peer (skipped with a note when
- * `import torch` fails); plus the kernel-level figures behind the fixes (matmul GFLOP/s per transpose, conv
- * filter gradient ms).
+ * (b) sampling throughput (records/s of a 200-pass chain of 256 records); (c) the PyTorch peer at 1 thread and
+ * at one per core (skipped with a note when `import torch` fails); plus the kernel-level figures behind the fixes
+ * (matmul GFLOP/s per transpose, conv gradient ms).
  */
 import { spawnSync } from 'child_process';
 import * as os from 'os';
@@ -16,48 +16,57 @@ import { describeBackend, initBackend, installWasmFixes, tf, uninstallWasmFixes,
 import { installConv2DBackpropFilter, uninstallConv2DBackpropFilter } from '../shared/tf/conv2dBackpropFilter';
 import { repoRoot } from '../shared/repoRoot';
 import { BenchEnvironment, BenchRow, printEnvironment, printTable, writeResults } from './table';
-import { measureConvFilterGradMs, measureMatMulGflops, measureSampling, measureTrainStepsPerSecond, MLP_SHAPE } from './tfjsMlpDdpm';
+import { measureConvFilterGradMs, measureConvInputGradMs, measureMatMulGflops, measureSampling, measureTrainStepsPerSecond, MLP_SHAPE } from './tfjsMlpDdpm';
 
-/** Step counts per runner, chosen so each measurement takes a few seconds (default run < 3 minutes). */
+/** Passes of one DDPM sampling chain (the records/s figures are for chains of this length). */
+const SAMPLING_CHAIN_STEPS = 200;
+
+/** Per runner: train steps (after warm-up) and sampling passes timed; each takes a few seconds. */
+interface RunnerPlan {
+  warmup: number;
+  steps: number;
+  samplingPasses: number;
+}
+
 interface BenchPlan {
-  samplingSteps: number;
-  train: Record<'cpu' | 'wasmStock' | 'wasmFixed' | 'tensorflow' | 'torch', { warmup: number; steps: number }>;
+  runners: Record<'cpu' | 'wasmStock' | 'wasmFixed' | 'tensorflow' | 'torch', RunnerPlan>;
   matMulRepeats: number;
   convRepeats: number;
 }
 
+// Default run < 3 minutes on the 2-core machines of stack.md. cpu samples 20 passes, scaled to the chain.
 const DEFAULT_PLAN: BenchPlan = {
-  samplingSteps: 200,
-  train: {
-    cpu: { warmup: 2, steps: 10 },
-    wasmStock: { warmup: 3, steps: 40 },
-    wasmFixed: { warmup: 5, steps: 200 },
-    tensorflow: { warmup: 5, steps: 200 },
-    torch: { warmup: 5, steps: 300 },
+  runners: {
+    cpu: { warmup: 2, steps: 10, samplingPasses: 20 },
+    wasmStock: { warmup: 3, steps: 40, samplingPasses: SAMPLING_CHAIN_STEPS },
+    wasmFixed: { warmup: 5, steps: 200, samplingPasses: SAMPLING_CHAIN_STEPS },
+    tensorflow: { warmup: 5, steps: 200, samplingPasses: SAMPLING_CHAIN_STEPS },
+    torch: { warmup: 5, steps: 300, samplingPasses: SAMPLING_CHAIN_STEPS },
   },
   matMulRepeats: 20,
   convRepeats: 3,
 };
 
 const QUICK_PLAN: BenchPlan = {
-  samplingSteps: 20,
-  train: {
-    cpu: { warmup: 1, steps: 2 },
-    wasmStock: { warmup: 1, steps: 5 },
-    wasmFixed: { warmup: 2, steps: 20 },
-    tensorflow: { warmup: 2, steps: 20 },
-    torch: { warmup: 2, steps: 30 },
+  runners: {
+    cpu: { warmup: 1, steps: 2, samplingPasses: 3 },
+    wasmStock: { warmup: 1, steps: 5, samplingPasses: 20 },
+    wasmFixed: { warmup: 2, steps: 20, samplingPasses: 20 },
+    tensorflow: { warmup: 2, steps: 20, samplingPasses: 20 },
+    torch: { warmup: 2, steps: 30, samplingPasses: 20 },
   },
   matMulRepeats: 3,
   convRepeats: 1,
 };
+
+const SAMPLING_LABEL = `sampling (${SAMPLING_CHAIN_STEPS}-pass chain, 256 records)`;
 
 const MLP_LABEL = `MLP DDPM train (${MLP_SHAPE.features}+${MLP_SHAPE.timeEmbedding}→3×${MLP_SHAPE.hidden}→${MLP_SHAPE.features}, batch ${MLP_SHAPE.batch}, Adam)`;
 
 /** A tfjs configuration to measure: which backend, with or without our wasm kernel fixes. */
 interface TfjsRunner {
   label: string;
-  planKey: keyof BenchPlan['train'];
+  planKey: keyof BenchPlan['runners'];
   activate: () => Promise<void>;
 }
 
@@ -103,18 +112,18 @@ function tfjsRunners(withTensorflow: boolean): TfjsRunner[] {
 async function benchTfjsMlp(plan: BenchPlan, runners: TfjsRunner[], rows: BenchRow[]): Promise<void> {
   for (const runner of runners) {
     await runner.activate();
-    const { warmup, steps } = plan.train[runner.planKey];
+    const { warmup, steps, samplingPasses } = plan.runners[runner.planKey];
     process.stderr.write(`bench: ${runner.label} [${describeBackend()}]: MLP train ${steps} steps…\n`);
     const trainRate = measureTrainStepsPerSecond(warmup, steps);
     rows.push({ task: MLP_LABEL, runner: runner.label, value: trainRate, unit: 'steps/s', note: `${steps} steps after ${warmup} warm-up` });
-    process.stderr.write(`bench: ${runner.label}: sampling ${plan.samplingSteps} passes…\n`);
-    const sampling = measureSampling(plan.samplingSteps);
+    process.stderr.write(`bench: ${runner.label}: sampling ${samplingPasses} passes…\n`);
+    const sampling = measureSampling(samplingPasses, SAMPLING_CHAIN_STEPS);
     rows.push({
-      task: `sampling (${MLP_SHAPE.batch} records × ${plan.samplingSteps} denoising passes)`,
+      task: SAMPLING_LABEL,
       runner: runner.label,
       value: sampling.recordsPerSecond,
       unit: 'records/s',
-      note: `${sampling.forwardPassesPerSecond.toFixed(1)} forward passes/s`,
+      note: `${sampling.forwardPassesPerSecond.toFixed(1)} forward passes/s over ${samplingPasses} passes`,
     });
   }
 }
@@ -141,16 +150,25 @@ async function benchKernels(plan: BenchPlan, rows: BenchRow[]): Promise<void> {
     }
   }
 
-  const xShape: [number, number, number, number] = [16, 28, 28, 16];
+  const xShape: [number, number, number, number] = [8, 28, 28, 16];
   const filterShape: [number, number, number, number] = [3, 3, 16, 16];
   const task = `conv2d filter gradient x[${xShape}] filter[${filterShape}] same`;
+  const inputTask = `conv2d input gradient dy[${xShape.slice(0, 3)},${filterShape[3]}] filter[${filterShape}] stride 1 same`;
+  uninstallWasmFixes();
+  await useBackend('wasm');
+  rows.push({ task: inputTask, runner: 'tfjs wasm (stock)', value: measureConvInputGradMs(xShape, filterShape, plan.convRepeats), unit: 'ms' });
+  installWasmFixes();
+  await useBackend('wasm');
+  rows.push({ task: inputTask, runner: 'tfjs wasm + fixes', value: measureConvInputGradMs(xShape, filterShape, plan.convRepeats), unit: 'ms' });
+
   rows.push({ task, runner: 'tfjs wasm (stock)', value: null, unit: 'ms', note: 'wasm has no Conv2DBackpropFilter kernel' });
   installWasmFixes();
   await useBackend('wasm');
   rows.push({ task, runner: 'tfjs wasm + fixes', value: measureConvFilterGradMs(xShape, filterShape, plan.convRepeats), unit: 'ms' });
   await useBackend('cpu');
   uninstallConv2DBackpropFilter('cpu');
-  rows.push({ task, runner: 'tfjs cpu (stock)', value: measureConvFilterGradMs(xShape, filterShape, plan.convRepeats), unit: 'ms' });
+  // The stock cpu kernel takes seconds here: one untimed-warm-up-free run is enough to show the gap.
+  rows.push({ task, runner: 'tfjs cpu (stock)', value: measureConvFilterGradMs(xShape, filterShape, 1, 0), unit: 'ms', note: '1 run, no warm-up' });
   installConv2DBackpropFilter('cpu');
   rows.push({ task, runner: 'tfjs cpu + conv fix', value: measureConvFilterGradMs(xShape, filterShape, plan.convRepeats), unit: 'ms' });
 }
@@ -160,6 +178,7 @@ interface TorchResult {
   threads: number;
   interop_threads: number;
   blas: string;
+  blas_detail: string;
   train_steps_per_s: number;
   sampling_records_per_s: number;
   sampling_forward_passes_per_s: number;
@@ -175,11 +194,15 @@ function pythonCandidates(): string[] {
 }
 
 /** Runs the PyTorch peer with the first interpreter that imports torch; null with the reason otherwise. */
-function runTorchPeer(plan: BenchPlan): { result: TorchResult | null; reason: string; python: string } {
+function runTorchPeer(plan: BenchPlan, threads: number): { result: TorchResult | null; reason: string; python: string } {
   const script = path.join(repoRoot(), 'bench', 'torch_mlp_ddpm.py');
-  const threads = os.cpus().length;
-  const { warmup, steps } = plan.train.torch;
-  const args = [script, '--train-steps', String(steps), '--warmup', String(warmup), '--sampling-steps', String(plan.samplingSteps), '--threads', String(threads)];
+  const { warmup, steps, samplingPasses } = plan.runners.torch;
+  const args = [
+    script,
+    ...['--train-steps', String(steps), '--warmup', String(warmup)],
+    ...['--sampling-steps', String(samplingPasses), '--chain-steps', String(SAMPLING_CHAIN_STEPS)],
+    ...['--threads', String(threads)],
+  ];
   const reasons: string[] = [];
   for (const python of pythonCandidates()) {
     // stack.md §6: OPENBLAS_NUM_THREADS=1 with torch threads = cores; 2 + 2 threads was 3× slower on 2 cores.
@@ -216,31 +239,37 @@ function runTorchPeer(plan: BenchPlan): { result: TorchResult | null; reason: st
   };
 }
 
+/**
+ * PyTorch rows at 1 thread (like tfjs wasm here, which runs XNNPACK single-threaded in Node) and at one thread
+ * per core (what a user gets). Multi-threaded torch collapses when other processes load the cores (OpenMP
+ * barriers spin): the 1-thread row is the stable comparison.
+ */
 function addTorchRows(plan: BenchPlan, rows: BenchRow[], environment: BenchEnvironment): void {
-  process.stderr.write('bench: PyTorch peer…\n');
-  const { result, reason, python } = runTorchPeer(plan);
-  const samplingTask = `sampling (${MLP_SHAPE.batch} records × ${plan.samplingSteps} denoising passes)`;
-  if (result === null) {
-    environment.torch = `skipped: ${reason}`;
-    rows.push({ task: MLP_LABEL, runner: 'PyTorch CPU', value: null, unit: 'steps/s', note: reason });
-    rows.push({ task: samplingTask, runner: 'PyTorch CPU', value: null, unit: 'records/s', note: reason });
-    return;
+  const threadCounts = [...new Set([1, os.cpus().length])];
+  for (const threads of threadCounts) {
+    process.stderr.write(`bench: PyTorch peer, ${threads} thread(s)…\n`);
+    const { result, reason, python } = runTorchPeer(plan, threads);
+    if (result === null) {
+      environment.torch = `skipped: ${reason}`;
+      rows.push({ task: MLP_LABEL, runner: 'PyTorch CPU', value: null, unit: 'steps/s', note: reason });
+      rows.push({ task: SAMPLING_LABEL, runner: 'PyTorch CPU', value: null, unit: 'records/s', note: reason });
+      return;
+    }
+    const runner = `PyTorch ${result.torch} (${result.blas}, ${result.threads} thread${result.threads === 1 ? '' : 's'})`;
+    environment.torch = `${result.torch} (${python})`;
+    environment.torchBlas = result.blas_detail;
+    environment.torchInteropThreads = result.interop_threads;
+    environment.torchOpenblasNumThreads = '1';
+    const { warmup, steps, samplingPasses } = plan.runners.torch;
+    rows.push({ task: MLP_LABEL, runner, value: result.train_steps_per_s, unit: 'steps/s', note: `${steps} steps after ${warmup} warm-up` });
+    rows.push({
+      task: SAMPLING_LABEL,
+      runner,
+      value: result.sampling_records_per_s,
+      unit: 'records/s',
+      note: `${result.sampling_forward_passes_per_s.toFixed(1)} forward passes/s over ${samplingPasses} passes`,
+    });
   }
-  const runner = `PyTorch ${result.torch} (${result.blas}, ${result.threads} threads)`;
-  environment.torch = `${result.torch} (${python})`;
-  environment.torchBlas = result.blas;
-  environment.torchThreads = result.threads;
-  environment.torchInteropThreads = result.interop_threads;
-  environment.torchOpenblasNumThreads = '1';
-  const { warmup, steps } = plan.train.torch;
-  rows.push({ task: MLP_LABEL, runner, value: result.train_steps_per_s, unit: 'steps/s', note: `${steps} steps after ${warmup} warm-up` });
-  rows.push({
-    task: samplingTask,
-    runner,
-    value: result.sampling_records_per_s,
-    unit: 'records/s',
-    note: `${result.sampling_forward_passes_per_s.toFixed(1)} forward passes/s`,
-  });
 }
 
 async function main(): Promise<void> {

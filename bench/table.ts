@@ -29,10 +29,16 @@ function formatValue(row: BenchRow): string {
   return `${row.value.toFixed(digits)} ${row.unit}`;
 }
 
-/** Prints rows as an aligned text table (task, runner, value, note) to stdout. */
+/** Rows grouped by task (tasks in order of first appearance, rows within a task in their order). */
+function groupedByTask(rows: BenchRow[]): BenchRow[] {
+  const tasks = [...new Set(rows.map((r) => r.task))];
+  return tasks.flatMap((task) => rows.filter((r) => r.task === task));
+}
+
+/** Prints rows as an aligned text table (task, runner, value, note) to stdout, grouped by task. */
 export function printTable(rows: BenchRow[], out: NodeJS.WritableStream = process.stdout): void {
   const header = ['task', 'runner', 'value', 'note'];
-  const cells = rows.map((r) => [r.task, r.runner, formatValue(r), r.note ?? '']);
+  const cells = groupedByTask(rows).map((r) => [r.task, r.runner, formatValue(r), r.note ?? '']);
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
   const line = (c: string[]): string =>
     c.map((text, i) => (i === 2 ? text.padStart(widths[i]) : text.padEnd(widths[i]))).join('  ').trimEnd();

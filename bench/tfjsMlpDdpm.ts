@@ -60,11 +60,14 @@ export function measureTrainStepsPerSecond(warmupSteps: number, timedSteps: numb
 }
 
 /**
- * A DDPM-style sampling loop: 256 records, `denoisingSteps` forward passes, each feeding the next
- * (x ← x − c·ε̂(x, t)), with one untimed warm-up pass. Returns records/s (records finished per second of the
- * whole loop) and forward passes/s.
+ * A DDPM-style sampling loop: 256 records, forward passes each feeding the next (x ← x − c·ε̂(x, t)), after one
+ * untimed warm-up pass. `measuredPasses` are timed; records/s is then given for a chain of `chainSteps` passes
+ * (256 records finished per chain), so a slow backend can be measured on fewer passes than the chain has.
  */
-export function measureSampling(denoisingSteps: number): { recordsPerSecond: number; forwardPassesPerSecond: number } {
+export function measureSampling(
+  measuredPasses: number,
+  chainSteps: number,
+): { recordsPerSecond: number; forwardPassesPerSecond: number } {
   const { features, timeEmbedding, batch } = MLP_SHAPE;
   const model = buildDenoiser();
   const timeFeatures = tf.randomNormal([batch, timeEmbedding], 0, 1, 'float32', 3);
@@ -77,14 +80,14 @@ export function measureSampling(denoisingSteps: number): { recordsPerSecond: num
   try {
     tf.dispose(denoise(x));
     const start = process.hrtime.bigint();
-    for (let i = 0; i < denoisingSteps; i++) {
+    for (let i = 0; i < measuredPasses; i++) {
       const next = denoise(x);
       x.dispose();
       x = next;
     }
     x.dataSync();
-    const seconds = secondsSince(start);
-    return { recordsPerSecond: batch / seconds, forwardPassesPerSecond: denoisingSteps / seconds };
+    const forwardPassesPerSecond = measuredPasses / secondsSince(start);
+    return { recordsPerSecond: (batch * forwardPassesPerSecond) / chainSteps, forwardPassesPerSecond };
   } finally {
     x.dispose();
     timeFeatures.dispose();
@@ -111,6 +114,7 @@ export function measureConvFilterGradMs(
   xShape: [number, number, number, number],
   filterShape: [number, number, number, number],
   repeats: number,
+  warmup = 1,
 ): number {
   const x = tf.randomNormal(xShape, 0, 1, 'float32', 7) as tf.Tensor4D;
   const dy = tf.randomNormal([xShape[0], xShape[1], xShape[2], filterShape[3]], 0, 1, 'float32', 8) as tf.Tensor4D;
@@ -119,11 +123,32 @@ export function measureConvFilterGradMs(
   const run = (): void =>
     tf.tidy(() => tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, attrs) as tf.Tensor).dispose();
   try {
-    run();
+    for (let i = 0; i < warmup; i++) run();
     const start = process.hrtime.bigint();
     for (let i = 0; i < repeats; i++) run();
     return (secondsSince(start) * 1000) / repeats;
   } finally {
     tf.dispose([x, dy]);
+  }
+}
+
+/** Milliseconds for one conv2d input gradient (stack.md §5: stock wasm's is ~10× slower than its forward conv). */
+export function measureConvInputGradMs(
+  xShape: [number, number, number, number],
+  filterShape: [number, number, number, number],
+  repeats: number,
+): number {
+  const filter = tf.randomNormal(filterShape, 0, 1, 'float32', 9) as tf.Tensor4D;
+  const dy = tf.randomNormal([xShape[0], xShape[1], xShape[2], filterShape[3]], 0, 1, 'float32', 10) as tf.Tensor4D;
+  const attrs = { strides: 1, pad: 'same', dataFormat: 'NHWC', inputShape: xShape };
+  const run = (): void =>
+    tf.tidy(() => tf.engine().runKernel('Conv2DBackpropInput', { dy, filter }, attrs) as tf.Tensor).dispose();
+  try {
+    run();
+    const start = process.hrtime.bigint();
+    for (let i = 0; i < repeats; i++) run();
+    return (secondsSince(start) * 1000) / repeats;
+  } finally {
+    tf.dispose([filter, dy]);
   }
 }

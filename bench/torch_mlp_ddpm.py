@@ -4,7 +4,7 @@ and step counts, on the CPU of the same machine, in the same run.
 
 MLP (110 features + 64-dim time embedding) -> 3 x 256 ReLU -> 110, batch 256, Adam(1e-3), MSE.
 
-Usage: python3 bench/torch_mlp_ddpm.py --train-steps 300 --warmup 5 --sampling-steps 200
+Usage: python3 bench/torch_mlp_ddpm.py --train-steps 300 --warmup 5 --sampling-steps 200 --chain-steps 200
 Prints one JSON object on stdout: {"torch": ..., "threads": ..., "blas": ..., "train_steps_per_s": ..., ...}.
 Exit code 3 (and {"error": ...}) when torch cannot be imported, so the caller can skip with a note.
 """
@@ -31,16 +31,24 @@ def loaded_blas_libraries():
 
 
 def blas_name(torch):
-    """Which BLAS torch uses (stack.md: always name it): the build's BLAS_INFO from torch.__config__.show(),
-    plus the library actually loaded when that is the generic libblas.so.3."""
+    """Which BLAS torch uses (stack.md: always name it): a short name for tables and the detail behind it (the
+    build's BLAS_INFO from torch.__config__.show() and, for the generic libblas.so.3, the library it resolves to)."""
     config = torch.__config__.show()
     match = re.search(r"BLAS_INFO=([^,\s]+)", config)
-    blas = match.group(1) if match else "unknown"
+    build_blas = match.group(1) if match else "unknown"
     torch.ones(8, 8) @ torch.ones(8, 8)  # make sure the BLAS is loaded
     loaded = [os.path.join(os.path.basename(os.path.dirname(p)), os.path.basename(p)) for p in loaded_blas_libraries()]
-    if loaded:
-        blas = f"{blas}: {'+'.join(loaded)}"
-    return blas
+    joined = " ".join(loaded).lower()
+    if "openblas" in joined:
+        short = "OpenBLAS"
+    elif "mkl" in joined or build_blas == "mkl":
+        short = "MKL"
+    elif loaded:
+        short = "reference BLAS"
+    else:
+        short = build_blas
+    detail = f"BLAS_INFO={build_blas}" + (f"; loaded {', '.join(loaded)}" if loaded else "")
+    return short, detail
 
 
 def build_denoiser(torch):
@@ -73,7 +81,7 @@ def measure_train(torch, warmup, steps):
     return steps / (time.perf_counter() - start)
 
 
-def measure_sampling(torch, denoising_steps):
+def measure_sampling(torch, denoising_steps, chain_steps):
     model = build_denoiser(torch)
     time_features = torch.randn(BATCH, TIME_EMBEDDING)
     x = torch.randn(BATCH, FEATURES)
@@ -83,14 +91,16 @@ def measure_sampling(torch, denoising_steps):
         for _ in range(denoising_steps):
             x = x - 0.01 * model(torch.cat([x, time_features], 1))
         seconds = time.perf_counter() - start
-    return BATCH / seconds, denoising_steps / seconds
+    passes_per_s = denoising_steps / seconds
+    return BATCH * passes_per_s / chain_steps, passes_per_s
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--train-steps", type=int, default=300)
     parser.add_argument("--warmup", type=int, default=5)
-    parser.add_argument("--sampling-steps", type=int, default=200)
+    parser.add_argument("--sampling-steps", type=int, default=200, help="forward passes timed")
+    parser.add_argument("--chain-steps", type=int, default=200, help="passes per sampling chain (records/s)")
     parser.add_argument("--threads", type=int, default=0, help="torch.set_num_threads (0: torch's default)")
     args = parser.parse_args()
     try:
@@ -101,14 +111,15 @@ def main():
     if args.threads > 0:
         torch.set_num_threads(args.threads)
     torch.manual_seed(0)
-    blas = blas_name(torch)
+    blas, blas_detail = blas_name(torch)
     train = measure_train(torch, args.warmup, args.train_steps)
-    records, passes = measure_sampling(torch, args.sampling_steps)
+    records, passes = measure_sampling(torch, args.sampling_steps, args.chain_steps)
     print(json.dumps({
         "torch": torch.__version__,
         "threads": torch.get_num_threads(),
         "interop_threads": torch.get_num_interop_threads(),
         "blas": blas,
+        "blas_detail": blas_detail,
         "openblas_num_threads": os.environ.get("OPENBLAS_NUM_THREADS"),
         "train_steps": args.train_steps,
         "train_steps_per_s": train,

@@ -31,7 +31,10 @@ function linearProblem(rows: number, cols: number, seed: number): Dataset {
   return { x: { data, rows, cols }, y };
 }
 
-/** XOR: y = 1 when x1 and x2 have the same sign. No linear boundary beats ~50 %. */
+/**
+ * XOR: y = 1 when x1 and x2 have the same sign, uniform on [−1, 1]². The best linear boundary (cutting off one
+ * corner) reaches only 2/3 accuracy; a network with hidden units can reach ~100 %.
+ */
 function xorProblem(rows: number, seed: number): Dataset {
   const rng = new Rng(seed);
   const data = new Float32Array(rows * 2);
@@ -65,23 +68,23 @@ describe('downstream classifiers', () => {
   });
 
   test.each(CLASSIFIER_KINDS)('%s reaches > 0.9 held-out accuracy on a linear problem', async (kind) => {
-    const trainSet = linearProblem(2000, 8, 1);
-    const testSet = linearProblem(1000, 8, 2);
+    const trainSet = linearProblem(1200, 8, 1);
+    const testSet = linearProblem(800, 8, 2);
     const c = createClassifier(kind);
-    await c.fit(trainSet.x, trainSet.y, { ...train, epochs: 20 });
+    await c.fit(trainSet.x, trainSet.y, { ...train, epochs: 15, batchSize: 128, learningRate: 0.02 });
     expect(accuracyOf(c.predict(testSet.x), testSet.y)).toBeGreaterThan(0.9);
     c.dispose();
   });
 
   test('the MLP fits XOR, logistic regression cannot', async () => {
     const trainSet = xorProblem(1500, 3);
-    const testSet = xorProblem(1000, 4);
+    const testSet = xorProblem(600, 4);
     const logistic = createClassifier('logistic');
     const mlp = createClassifier('mlp', { hidden: [16, 16] });
     const xorTrain = { epochs: 30, batchSize: 100, learningRate: 0.03, seed: 1 };
     await logistic.fit(trainSet.x, trainSet.y, { ...xorTrain, epochs: 10 });
     await mlp.fit(trainSet.x, trainSet.y, xorTrain);
-    expect(accuracyOf(logistic.predict(testSet.x), testSet.y)).toBeLessThan(0.65);
+    expect(accuracyOf(logistic.predict(testSet.x), testSet.y)).toBeLessThan(0.7);
     expect(accuracyOf(mlp.predict(testSet.x), testSet.y)).toBeGreaterThan(0.9);
     logistic.dispose();
     mlp.dispose();
@@ -130,7 +133,7 @@ describe('downstream classifiers', () => {
     const x = { data, rows, cols: 2 };
     const recall = async (classWeight: 'balanced' | 'none') => {
       const c = createClassifier('logistic');
-      await c.fit(x, y, { ...train, epochs: 10, classWeight });
+      await c.fit(x, y, { ...train, epochs: 8, batchSize: 128, learningRate: 0.02, classWeight });
       const pred = c.predict(x);
       c.dispose();
       let tp = 0;
@@ -174,11 +177,26 @@ describe('downstream classifiers', () => {
   });
 
   test('logistic on 10k × 100 for 20 epochs is fast', async () => {
-    const data = linearProblem(10000, 100, 12);
+    // Uniform features from an inline xorshift: 1M Rng calls are themselves slow under jest's vm context,
+    // where every global lookup (Math.imul in Rng) is expensive.
+    const rows = 10000;
+    const cols = 100;
+    const features = new Float32Array(rows * cols);
+    let state = 12345;
+    for (let k = 0; k < features.length; k++) {
+      state ^= state << 13;
+      state ^= state >>> 17;
+      state ^= state << 5;
+      features[k] = (state >>> 0) / 4294967296;
+    }
+    const labels = new Uint8Array(rows);
+    for (let i = 0; i < rows; i++) labels[i] = features[i * cols] + features[i * cols + 1] > 1 ? 1 : 0;
+    const data = { x: { data: features, rows, cols }, y: labels };
     const c = createClassifier('logistic');
     const start = Date.now();
-    await c.fit(data.x, data.y, { epochs: 20, batchSize: 256, learningRate: 0.01, seed: 1 });
+    await c.fit(data.x, data.y, { epochs: 20, batchSize: 512, learningRate: 0.02, seed: 1 });
     const elapsedMs = Date.now() - start;
+    expect(accuracyOf(c.predict(data.x), data.y)).toBeGreaterThan(0.95);
     c.dispose();
     // A couple of seconds in plain node; generous here because jest's vm context and parallel jobs slow it.
     expect(elapsedMs).toBeLessThan(15000);

@@ -4,6 +4,7 @@
  * stack.md §5: "compare every gradient you rely on against a second backend on random inputs".
  */
 import { BACKEND_NAMES, backendOrder, describeBackend, initBackend, installedWasmFixes, tf } from '../shared/tf';
+import { installConv2DBackpropFilter, uninstallConv2DBackpropFilter } from '../shared/tf/conv2dBackpropFilter';
 
 type Tensor = tf.Tensor;
 
@@ -323,6 +324,25 @@ describe('conv2d gradients on wasm (fixed) vs cpu', () => {
     const filter = input([k, k, 3, 4]);
     const f = (xt: Tensor, ft: Tensor) => tf.conv2d(xt as tf.Tensor4D, ft as tf.Tensor4D, stride, pad);
     await expectWasmMatchesCpu([x, filter], valueAndGrads(f, input(outputShape(f, [x, filter]))));
+  });
+
+  it.each([
+    [1, 'same'],
+    [2, 'valid'],
+  ] as const)('the same rewrite on cpu (its fallback use) matches the stock cpu kernel: stride %s, pad %s', async (stride, pad) => {
+    const x = input([2, 9, 9, 3]);
+    const filter = input([3, 3, 3, 4]);
+    const f = (xt: Tensor, ft: Tensor) => tf.conv2d(xt as tf.Tensor4D, ft as tf.Tensor4D, stride, pad);
+    const compute = valueAndGrads(f, input(outputShape(f, [x, filter])));
+    installConv2DBackpropFilter('cpu');
+    let rewritten: Float32Array[];
+    try {
+      rewritten = (await runOn('cpu', [x, filter], compute)).values;
+    } finally {
+      uninstallConv2DBackpropFilter('cpu');
+    }
+    const stock = (await runOn('cpu', [x, filter], compute)).values;
+    rewritten.forEach((v, i) => expect(relativeMaxDiff(v, stock[i])).toBeLessThan(TOLERANCE));
   });
 
   it('explicit asymmetric padding, non-square kernel and stride', async () => {

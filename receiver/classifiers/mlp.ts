@@ -1,6 +1,8 @@
 /**
  * Feed-forward binary classifier trained with plain tf ops: standardised inputs → (dense + ReLU)* → dense →
- * logit, trained by Adam on minibatches with the numerically stable sigmoid cross-entropy
+ * logit. Inputs are standardised with the training set's column mean and std (constant columns are only
+ * centred), so raw features of any scale train well with one learning rate. Trained by Adam on minibatches
+ * with the numerically stable sigmoid cross-entropy
  *   CE(z, y) = max(z, 0) − z·y + log(1 + exp(−|z|))
  * (the logit form: no sigmoid is ever evaluated inside the loss, so large |z| cannot produce log(0)).
  *
@@ -85,8 +87,9 @@ export class FeedForwardClassifier implements BinaryClassifier {
   private readonly l2: number;
   private weights: tf.Variable[] = [];
   private biases: tf.Variable[] = [];
-  private mean: tf.Tensor2D | null = null;
-  private invStd: tf.Tensor2D | null = null;
+  /** Training-set column means and 1/std, applied to every input (training and prediction alike). */
+  private mean: Float32Array | null = null;
+  private invStd: Float32Array | null = null;
   private cols = 0;
 
   constructor(config: FeedForwardConfig) {
@@ -115,8 +118,8 @@ export class FeedForwardClassifier implements BinaryClassifier {
     this.disposeTensors();
     this.cols = x.cols;
     const { mean, invStd } = columnStandardisation(x);
-    this.mean = tf.tensor2d(mean, [1, x.cols]);
-    this.invStd = tf.tensor2d(invStd, [1, x.cols]);
+    this.mean = mean;
+    this.invStd = invStd;
     this.initialiseWeights(new Rng(deriveSeed(opts.seed, 'classifier/init')));
 
     // Per-record weights: 'balanced' gives each class half of the total weight (rows / (2·count)). With one
@@ -129,11 +132,7 @@ export class FeedForwardClassifier implements BinaryClassifier {
     // Standardise once in JS and assemble each minibatch by copying rows: the wasm gather kernel is slow
     // (it dominated a profile), and gather on the tape would also clone the whole matrix at every step.
     const cols = x.cols;
-    const standardised = new Float32Array(x.data.length);
-    for (let i = 0; i < x.rows; i++) {
-      const base = i * cols;
-      for (let j = 0; j < cols; j++) standardised[base + j] = (x.data[base + j] - mean[j]) * invStd[j];
-    }
+    const standardised = this.standardise(x.data);
     const optimizer = tf.train.adam(opts.learningRate);
     const variables = [...this.weights, ...this.biases];
     const shuffleRng = new Rng(deriveSeed(opts.seed, 'classifier/shuffle'));
@@ -200,8 +199,8 @@ export class FeedForwardClassifier implements BinaryClassifier {
     for (let start = 0; start < x.rows; start += PREDICT_CHUNK_ROWS) {
       const end = Math.min(start + PREDICT_CHUNK_ROWS, x.rows);
       const probabilities = tf.tidy(() => {
-        const chunk = tf.tensor2d(x.data.subarray(start * x.cols, end * x.cols), [end - start, x.cols]);
-        return tf.sigmoid(this.logits(this.standardise(chunk))).dataSync();
+        const chunk = this.standardise(x.data.subarray(start * x.cols, end * x.cols));
+        return tf.sigmoid(this.logits(tf.tensor2d(chunk, [end - start, x.cols]))).dataSync();
       });
       out.set(probabilities, start);
     }
@@ -221,8 +220,6 @@ export class FeedForwardClassifier implements BinaryClassifier {
 
   private disposeTensors(): void {
     tf.dispose([...this.weights, ...this.biases]);
-    if (this.mean) this.mean.dispose();
-    if (this.invStd) this.invStd.dispose();
     this.weights = [];
     this.biases = [];
     this.mean = null;
@@ -247,8 +244,16 @@ export class FeedForwardClassifier implements BinaryClassifier {
     }
   }
 
-  private standardise(x: tf.Tensor2D): tf.Tensor2D {
-    return x.sub(this.mean!).mul(this.invStd!);
+  /** (x − mean) / std per column, for row-major values with `this.cols` columns. */
+  private standardise(values: Float32Array): Float32Array {
+    const mean = this.mean!;
+    const invStd = this.invStd!;
+    const cols = this.cols;
+    const out = new Float32Array(values.length);
+    for (let base = 0; base < values.length; base += cols) {
+      for (let j = 0; j < cols; j++) out[base + j] = (values[base + j] - mean[j]) * invStd[j];
+    }
+    return out;
   }
 
   private logits(x: tf.Tensor2D): tf.Tensor2D {

@@ -105,10 +105,19 @@ export interface SampleOptions {
   /** Number of denoising steps, an evenly spaced subset of the T steps (default: T for ddpm, min(T, 50) for
    *  ddim). For ddpm with steps < T the schedule is respaced (improved-diffusion). */
   steps?: number;
+  /** Variance of the ancestral (ddpm) steps: 'posterior' = β̃_t (default; the true posterior variance for a
+   *  point-mass x₀) or 'beta' = β_t (the upper bound; Ho et al. §3.2 found both similar; on the tests'
+   *  synthetic tables it gave slightly less under-dispersed numeric columns). */
+  ddpmVariance?: 'posterior' | 'beta';
   /** DDIM η (default 0). */
   eta?: number;
   /** Records denoised together (default 1024). Results depend on seed, n, labels and batchSize. */
   batchSize?: number;
+  /**
+   * Clip x̂₀ at every step (improved-diffusion `clip_denoised`): true/undefined = to the model's dataBounds
+   * widened by clipMargin when it has them (default), false = never, or explicit per-column bounds.
+   */
+  clipDenoised?: boolean | { min: ArrayLike<number>; max: ArrayLike<number> };
   /** Replace each one-hot block by the one-hot of its argmax (default true); false returns the raw values. */
   snapOneHot?: boolean;
   /** Called after each denoising step with the number of records finished and the step within the batch. */
@@ -123,6 +132,29 @@ export interface PerTimestepLossOptions {
   batchSize?: number;
 }
 
+interface StepCoefficients {
+  sqrtRecipAb: number;
+  sqrtRecipM1Ab: number;
+  sqrtAb: number;
+  sqrtOneMinusAb: number;
+  sqrtAbPrev: number;
+  /** x_prev = A·x + B·ε̃ (+ σ z) when x̂₀ is not clipped. */
+  epsFormA: number;
+  epsFormB: number;
+  /** DDPM posterior mean μ̃ = meanCoefX0·x̂₀ + meanCoefXt·x. */
+  meanCoefX0: number;
+  meanCoefXt: number;
+  /** DDIM: x_prev = √ᾱ'·x̂₀ + dirCoef·ε + σ z. */
+  dirCoef: number;
+  sigma: number;
+}
+
+/** Per-column bounds of the encoded data. */
+export interface DataBounds {
+  min: Float32Array;
+  max: Float32Array;
+}
+
 interface SavedModelJson {
   format: 'sharebox-tabular-ddpm';
   version: 1;
@@ -131,6 +163,8 @@ interface SavedModelJson {
   weights: Array<{ name: string; shape: number[]; offset: number }>;
   weightsFile: string;
   byteOrder: 'little-endian';
+  dataBounds: { min: number[]; max: number[] } | null;
+  clipMargin: number;
   metadata?: Record<string, unknown>;
 }
 
@@ -214,6 +248,28 @@ export function fillStandardNormal(out: Float32Array, seed: number): void {
   }
 }
 
+/** Per-column min and max of an n × width row-major matrix. */
+export function columnBounds(x: Float32Array, width: number): DataBounds {
+  const min = new Float32Array(width).fill(Infinity);
+  const max = new Float32Array(width).fill(-Infinity);
+  for (let i = 0; i < x.length; i += width) {
+    for (let j = 0; j < width; j++) {
+      const v = x[i + j];
+      if (v < min[j]) min[j] = v;
+      if (v > max[j]) max[j] = v;
+    }
+  }
+  return { min, max };
+}
+
+function mergeBounds(a: DataBounds | null, b: DataBounds): DataBounds {
+  if (!a) return b;
+  return {
+    min: a.min.map((v, j) => Math.min(v, b.min[j])),
+    max: a.max.map((v, j) => Math.max(v, b.max[j])),
+  };
+}
+
 /** Replaces each one-hot block of every row by the one-hot vector of its argmax (first maximum on ties). */
 export function snapOneHotBlocks(x: Float32Array, width: number, blocks: Array<[number, number]>): void {
   const n = x.length / width;
@@ -237,7 +293,7 @@ interface WeightSpec {
   initStd: number;
 }
 
-/** The denoiser's weights as tensors (views split out of the flat parameter vector). */
+/** The denoiser's weights (the model's variables, typed by role). */
 interface DenoiserWeights {
   timeW: Tensor2D;
   timeB: Tensor1D;
@@ -266,16 +322,19 @@ export class TabularDdpm {
   metadata: Record<string, unknown> = {};
   /** Total optimisation steps applied to this model (persisted by save). */
   stepsTrained = 0;
-
   /**
-   * All weights live in ONE flat variable θ and are split into views inside each forward pass (one SplitV;
-   * its gradient is one Concat). Adam then runs ~14 element-wise ops per step instead of ~14 per weight,
-   * which on wasm (per-op dispatch cost) is worth several ms per step.
+   * Per-column min/max of the data the model was trained on (set by train, persisted by save), used to
+   * clip x̂₀ while sampling. They are exact statistics of the private data; set them to public bounds (or
+   * null) where that matters.
    */
+  dataBounds: DataBounds | null = null;
+  /** Fraction of each column's range added on both sides of dataBounds for clipping. */
+  clipMargin = 0.1;
+
+  /** Layout of the weights (names, shapes, offsets in the saved flat vector) and one variable per weight. */
   private readonly specs: WeightSpec[];
-  private readonly theta: Variable;
-  /** Views of θ for inference, created lazily and dropped whenever θ changes. */
-  private inferenceWeights: { tensors: Tensor[]; weights: DenoiserWeights } | null = null;
+  private readonly vars: Variable[];
+  private readonly weights: DenoiserWeights;
 
   private readonly timeTable: Float32Array;
   private optimizer: Optimizer | null = null;
@@ -333,9 +392,25 @@ export class TabularDdpm {
         for (let i = 0; i < view.length; i++) view[i] *= spec.initStd;
       }
     }
-    const init = tf.tensor1d(flat);
-    this.theta = tf.variable(init, true);
-    init.dispose();
+    // One variable per weight. (A single flat variable split in the forward pass would cut Adam's op count,
+    // but wasm's Slice/SplitV copy the whole source buffer per piece, which costs more than it saves.)
+    this.vars = specs.map((spec) => {
+      const init = tf.tensor(flat.subarray(spec.offset, spec.offset + spec.size), spec.shape, 'float32');
+      const v = tf.variable(init, true);
+      init.dispose();
+      return v;
+    });
+    const L = hidden.length;
+    const v = this.vars;
+    this.weights = {
+      timeW: v[0] as Tensor2D,
+      timeB: v[1] as Tensor1D,
+      classE: v[2] as Tensor2D,
+      hiddenW: Array.from({ length: L }, (_, i) => v[3 + 2 * i] as Tensor2D),
+      hiddenB: Array.from({ length: L }, (_, i) => v[4 + 2 * i] as Tensor1D),
+      outW: v[3 + 2 * L] as Tensor2D,
+      outB: v[4 + 2 * L] as Tensor1D,
+    };
   }
 
   /** Index of the "null" class used for unconditional ε (classifier-free guidance). */
@@ -344,57 +419,16 @@ export class TabularDdpm {
   }
 
   get numParameters(): number {
-    return this.theta.size;
+    return this.specs.reduce((a, spec) => a + spec.size, 0);
   }
 
   /** Copies of the weights by name (for inspection and tests). */
   getWeights(): Map<string, Float32Array> {
-    const flat = this.theta.dataSync() as Float32Array;
-    return new Map(this.specs.map((s) => [s.name, flat.slice(s.offset, s.offset + s.size)]));
+    return new Map(this.specs.map((spec, k) => [spec.name, Float32Array.from(this.vars[k].dataSync() as Float32Array)]));
   }
 
   // ---------------------------------------------------------------------------------------------------
   // Denoiser
-
-  /** Splits θ into weight tensors (inside a tidy or a gradient scope). */
-  private splitWeights(): { tensors: Tensor[]; weights: DenoiserWeights } {
-    const parts = tf.split(this.theta, this.specs.map((s) => s.size));
-    const tensors = parts.map((p, k) => tf.reshape(p, this.specs[k].shape));
-    const L = this.config.hidden.length;
-    const weights: DenoiserWeights = {
-      timeW: tensors[0] as Tensor2D,
-      timeB: tensors[1] as Tensor1D,
-      classE: tensors[2] as Tensor2D,
-      hiddenW: Array.from({ length: L }, (_, i) => tensors[3 + 2 * i] as Tensor2D),
-      hiddenB: Array.from({ length: L }, (_, i) => tensors[4 + 2 * i] as Tensor1D),
-      outW: tensors[3 + 2 * L] as Tensor2D,
-      outB: tensors[4 + 2 * L] as Tensor1D,
-    };
-    return { tensors: [...parts, ...tensors], weights };
-  }
-
-  private getInferenceWeights(): DenoiserWeights {
-    if (!this.inferenceWeights) {
-      const split = tf.tidy(() => {
-        const { tensors, weights } = this.splitWeights();
-        // Keep only the reshaped views (tidy disposes the rest).
-        void tensors;
-        return {
-          kept: [weights.timeW, weights.timeB, weights.classE, ...weights.hiddenW, ...weights.hiddenB, weights.outW, weights.outB],
-          weights: weights as unknown as Record<string, Tensor | Tensor[]>,
-        };
-      });
-      // May run inside a caller's tidy: keep the views so that the caller's scope does not dispose them.
-      split.kept.forEach((t) => tf.keep(t));
-      this.inferenceWeights = { tensors: split.kept, weights: split.weights as unknown as DenoiserWeights };
-    }
-    return this.inferenceWeights.weights;
-  }
-
-  private dropInferenceWeights(): void {
-    this.inferenceWeights?.tensors.forEach((t) => t.dispose());
-    this.inferenceWeights = null;
-  }
 
   /**
    * ε̂_θ(x_t, t, y) = MLP([x_t, SiLU(W_t·emb(t) + b_t), onehot(y)·E]) (must be called inside a tidy).
@@ -431,7 +465,7 @@ export class TabularDdpm {
       xtTensor ?? tf.tensor2d(batch.xt, [rows, D]),
       tf.tensor2d(batch.timeEmb, [rows, E]),
       tf.tensor2d(batch.classOneHot, [rows, C + 1]),
-      this.getInferenceWeights(),
+      this.weights,
     );
   }
 
@@ -502,14 +536,14 @@ export class TabularDdpm {
     const nullClass = this.nullClass;
     const { sqrtAlphaBars, sqrtOneMinusAlphaBars } = this.schedule;
 
-    this.dropInferenceWeights();
+    this.dataBounds = mergeBounds(this.dataBounds, columnBounds(x, D));
     if (!this.optimizer) this.optimizer = tf.train.adam(opts.learningRate);
     const optimizer = this.optimizer;
     // tfjs' Adam reads this.learningRate on every applyGradients, so a schedule can set it per step.
     const optimizerWithLr = optimizer as unknown as { learningRate: number };
 
-    const lossSum = tf.variable(tf.scalar(0), false);
-    const ema = emaDecay > 0 ? tf.tidy(() => tf.variable(tf.clone(this.theta), false)) : null;
+    const lossSum = tf.tidy(() => tf.variable(tf.scalar(0), false));
+    const ema = emaDecay > 0 ? this.vars.map((w) => tf.tidy(() => tf.variable(tf.clone(w), false))) : null;
     const tIdx = new Int32Array(B);
     const yIdx = new Int32Array(B);
     const losses: number[] = [];
@@ -543,19 +577,20 @@ export class TabularDdpm {
           const embT = tf.tensor2d(batch.timeEmb, [B, E]);
           const yT = tf.tensor2d(batch.classOneHot, [B, C + 1]);
           const noiseT = tf.tensor2d(noise, [B, D]);
-          const { value, grads } = tf.variableGrads(() => {
-            const { weights } = this.splitWeights();
-            return tf.mean(tf.squaredDifference(this.denoise(xtT, embT, yT, weights), noiseT)) as ReturnType<typeof tf.scalar>;
-          }, [this.theta]);
-          let grad = grads[this.theta.name];
+          const { value, grads } = tf.variableGrads(
+            () => tf.mean(tf.squaredDifference(this.denoise(xtT, embT, yT, this.weights), noiseT)) as ReturnType<typeof tf.scalar>,
+            this.vars,
+          );
+          let named = this.vars.map((w) => ({ name: w.name, tensor: grads[w.name] }));
           if (clip > 0) {
             // Global-norm clipping: g ← g · min(1, c / ‖g‖).
-            const norm = tf.sqrt(tf.sum(tf.square(grad)));
-            grad = tf.mul(grad, tf.minimum(1, tf.div(clip, tf.add(norm, 1e-12))));
+            const norm = tf.sqrt(tf.addN(named.map((g) => tf.sum(tf.square(g.tensor)))));
+            const factor = tf.minimum(1, tf.div(clip, tf.add(norm, 1e-12)));
+            named = named.map((g) => ({ name: g.name, tensor: tf.mul(g.tensor, factor) }));
           }
-          optimizer.applyGradients([{ name: this.theta.name, tensor: grad }]);
+          optimizer.applyGradients(named);
           lossSum.assign(tf.add(lossSum, value));
-          if (ema) ema.assign(tf.add(tf.mul(ema, emaDecay), tf.mul(this.theta, 1 - emaDecay)));
+          ema?.forEach((e, k) => e.assign(tf.add(tf.mul(e, emaDecay), tf.mul(this.vars[k], 1 - emaDecay))));
         });
         this.stepsTrained++;
         windowCount++;
@@ -564,7 +599,7 @@ export class TabularDdpm {
           const mean = lossSum.dataSync()[0] / windowCount;
           losses.push(mean);
           lossSteps.push(step + 1);
-          lossSum.assign(tf.zerosLike(lossSum));
+          tf.tidy(() => lossSum.assign(tf.zerosLike(lossSum)));
           windowCount = 0;
           if (!Number.isFinite(mean)) {
             throw new Error(
@@ -580,10 +615,10 @@ export class TabularDdpm {
         }
       }
       // Polyak averaging: the EMA weights become the model's weights (see TrainOptions.emaDecay).
-      if (ema) this.theta.assign(ema);
+      ema?.forEach((e, k) => this.vars[k].assign(e));
     } finally {
       lossSum.dispose();
-      ema?.dispose();
+      ema?.forEach((e) => e.dispose());
     }
     const seconds = (performance.now() - started) / 1000;
     return { losses, lossSteps, stepsPerSecond: opts.steps / seconds };
@@ -591,6 +626,75 @@ export class TabularDdpm {
 
   // ---------------------------------------------------------------------------------------------------
   // Sampling
+
+  /** Coefficients of step i of the subsequence `seq` (see sample()), in float64. */
+  private stepCoefficients(
+    seq: number[],
+    i: number,
+    sampler: 'ddpm' | 'ddim',
+    eta: number,
+    ddpmVariance: 'posterior' | 'beta',
+  ): StepCoefficients {
+    const ab = this.schedule.alphaBars;
+    const abT = ab[seq[i]];
+    const abPrev = i === 0 ? 1 : ab[seq[i - 1]];
+    const common = {
+      sqrtRecipAb: 1 / Math.sqrt(abT),
+      sqrtRecipM1Ab: Math.sqrt(1 / abT - 1),
+      sqrtAb: Math.sqrt(abT),
+      sqrtOneMinusAb: Math.sqrt(1 - abT),
+      sqrtAbPrev: Math.sqrt(abPrev),
+    };
+    if (sampler === 'ddpm') {
+      const beta = 1 - abT / abPrev;
+      return {
+        ...common,
+        epsFormA: 1 / Math.sqrt(1 - beta),
+        epsFormB: -beta / (Math.sqrt(1 - beta) * Math.sqrt(1 - abT)),
+        meanCoefX0: (beta * Math.sqrt(abPrev)) / (1 - abT),
+        meanCoefXt: ((1 - abPrev) * Math.sqrt(1 - beta)) / (1 - abT),
+        dirCoef: 0,
+        sigma: i === 0 ? 0 : ddpmVariance === 'beta' ? Math.sqrt(beta) : Math.sqrt((beta * (1 - abPrev)) / (1 - abT)),
+      };
+    }
+    const sigma = eta * Math.sqrt((1 - abPrev) / (1 - abT)) * Math.sqrt(1 - abT / abPrev);
+    const dirCoef = Math.sqrt(Math.max(0, 1 - abPrev - sigma * sigma));
+    return {
+      ...common,
+      epsFormA: Math.sqrt(abPrev / abT),
+      epsFormB: dirCoef - Math.sqrt((abPrev * (1 - abT)) / abT),
+      meanCoefX0: 0,
+      meanCoefXt: 0,
+      dirCoef,
+      sigma,
+    };
+  }
+
+  /** Bounds for x̂₀ clipping: data bounds widened by clipMargin of their range, or null (no clipping). */
+  private resolveClip(option: SampleOptions['clipDenoised']): { lo: Float32Array; hi: Float32Array } | null {
+    const D = this.config.dataWidth;
+    if (option === false) return null;
+    if (option && typeof option === 'object') {
+      if (option.min.length !== D || option.max.length !== D) {
+        throw new Error(`TabularDdpm.sample: clipDenoised bounds must have dataWidth (${D}) entries`);
+      }
+      return { lo: Float32Array.from(option.min), hi: Float32Array.from(option.max) };
+    }
+    if (!this.dataBounds) {
+      if (option === true) throw new Error('TabularDdpm.sample: clipDenoised is true but the model has no dataBounds (train it or set them)');
+      return null;
+    }
+    const { min, max } = this.dataBounds;
+    const margin = this.clipMargin;
+    const lo = new Float32Array(D);
+    const hi = new Float32Array(D);
+    for (let j = 0; j < D; j++) {
+      const range = Math.max(max[j] - min[j], 1e-6);
+      lo[j] = min[j] - margin * range;
+      hi[j] = max[j] + margin * range;
+    }
+    return { lo, hi };
+  }
 
   /**
    * Draws n records. labels: one class per record (conditional), or null (unconditional, null class).
@@ -617,76 +721,84 @@ export class TabularDdpm {
     const yieldEveryMs = opts.yieldEveryMs ?? 50;
     const useGuidance = labels !== null && guidance !== 1;
 
+    const clip = this.resolveClip(opts.clipDenoised);
+
     // Coefficients per step of the subsequence, in float64.
     const seq = spacedTimesteps(T, steps);
-    const ab = this.schedule.alphaBars;
-    const coefA: number[] = [];
-    const coefB: number[] = [];
-    const sigma: number[] = [];
-    for (let i = 0; i < seq.length; i++) {
-      const abT = ab[seq[i]];
-      const abPrev = i === 0 ? 1 : ab[seq[i - 1]];
-      if (sampler === 'ddpm') {
-        const beta = 1 - abT / abPrev;
-        coefA.push(1 / Math.sqrt(1 - beta));
-        coefB.push(-beta / (Math.sqrt(1 - beta) * Math.sqrt(1 - abT)));
-        sigma.push(i === 0 ? 0 : Math.sqrt((beta * (1 - abPrev)) / (1 - abT)));
-      } else {
-        const sig = eta * Math.sqrt((1 - abPrev) / (1 - abT)) * Math.sqrt(1 - abT / abPrev);
-        const dirCoef = Math.sqrt(Math.max(0, 1 - abPrev - sig * sig));
-        coefA.push(Math.sqrt(abPrev / abT));
-        coefB.push(dirCoef - Math.sqrt((abPrev * (1 - abT)) / abT));
-        sigma.push(sig);
-      }
-    }
+    const coefs = seq.map((_, i) => this.stepCoefficients(seq, i, sampler, eta, opts.ddpmVariance ?? 'posterior'));
 
     const rng = new Rng(opts.seed);
     const out = new Float32Array(n * D);
     let lastYield = performance.now();
-    for (let start = 0; start < n; start += batchSize) {
-      const b = Math.min(batchSize, n - start);
-      const rows = useGuidance ? 2 * b : b;
-      // Conditional rows first, then (with guidance) the same x with the null class.
-      const classes = new Int32Array(rows).fill(this.nullClass);
-      if (labels) classes.set(labels.subarray(start, start + b));
-      const init = new Float32Array(b * D);
-      fillStandardNormal(init, rng.seed());
-      let x: Tensor2D = tf.tensor2d(init, [b, D]);
-      try {
-        for (let i = seq.length - 1; i >= 0; i--) {
-          let z: Float32Array | null = null;
-          if (sigma[i] > 0) {
-            z = new Float32Array(b * D);
-            fillStandardNormal(z, rng.seed());
-          }
-          const batch = this.buildInputs(new Float32Array(0), new Int32Array(rows).fill(seq[i]), classes, rows);
-          const next = tf.tidy(() => {
-            let eps: Tensor;
-            if (useGuidance) {
-              const both = this.denoiseBatch(batch, tf.concat([x, x], 0) as Tensor2D);
-              const cond = tf.slice(both, [0, 0], [b, D]);
-              const uncond = tf.slice(both, [b, 0], [b, D]);
-              eps = tf.add(uncond, tf.mul(tf.sub(cond, uncond), guidance));
-            } else {
-              eps = this.denoiseBatch(batch, x);
+    const lo = clip ? tf.tensor2d(clip.lo, [1, D]) : null;
+    const hi = clip ? tf.tensor2d(clip.hi, [1, D]) : null;
+    try {
+      for (let start = 0; start < n; start += batchSize) {
+        const b = Math.min(batchSize, n - start);
+        const rows = useGuidance ? 2 * b : b;
+        // Conditional rows first, then (with guidance) the same x with the null class.
+        const classes = new Int32Array(rows).fill(this.nullClass);
+        if (labels) classes.set(labels.subarray(start, start + b));
+        const init = new Float32Array(b * D);
+        fillStandardNormal(init, rng.seed());
+        let x: Tensor2D = tf.tensor2d(init, [b, D]);
+        // Bounds tiled to the batch once: wasm's Minimum/Maximum are ~20× slower when broadcasting.
+        const loB = lo ? tf.tile(lo, [b, 1]) : null;
+        const hiB = hi ? tf.tile(hi, [b, 1]) : null;
+        try {
+          for (let i = seq.length - 1; i >= 0; i--) {
+            const c = coefs[i];
+            let z: Float32Array | null = null;
+            if (c.sigma > 0) {
+              z = new Float32Array(b * D);
+              fillStandardNormal(z, rng.seed());
             }
-            let xPrev = tf.add(tf.mul(x, coefA[i]), tf.mul(eps, coefB[i]));
-            if (z) xPrev = tf.add(xPrev, tf.mul(tf.tensor2d(z, [b, D]), sigma[i]));
-            return xPrev as Tensor2D;
-          });
-          x.dispose();
-          x = next;
-          const now = performance.now();
-          if (now - lastYield >= yieldEveryMs) {
-            await yieldToEventLoop();
-            lastYield = performance.now();
+            const batch = this.buildInputs(new Float32Array(0), new Int32Array(rows).fill(seq[i]), classes, rows);
+            const next = tf.tidy(() => {
+              let eps: Tensor;
+              if (useGuidance) {
+                const both = this.denoiseBatch(batch, tf.concat([x, x], 0) as Tensor2D);
+                const cond = tf.slice(both, [0, 0], [b, D]);
+                const uncond = tf.slice(both, [b, 0], [b, D]);
+                eps = tf.add(uncond, tf.mul(tf.sub(cond, uncond), guidance));
+              } else {
+                eps = this.denoiseBatch(batch, x);
+              }
+              let xPrev: Tensor;
+              if (loB && hiB) {
+                // x̂₀ form with x̂₀ clipped to the data bounds (improved-diffusion `clip_denoised`).
+                const x0 = tf.minimum(tf.maximum(tf.sub(tf.mul(x, c.sqrtRecipAb), tf.mul(eps, c.sqrtRecipM1Ab)), loB), hiB);
+                if (sampler === 'ddpm') {
+                  xPrev = tf.add(tf.mul(x0, c.meanCoefX0), tf.mul(x, c.meanCoefXt));
+                } else {
+                  const epsRe = tf.div(tf.sub(x, tf.mul(x0, c.sqrtAb)), c.sqrtOneMinusAb);
+                  xPrev = tf.add(tf.mul(x0, c.sqrtAbPrev), tf.mul(epsRe, c.dirCoef));
+                }
+              } else {
+                xPrev = tf.add(tf.mul(x, c.epsFormA), tf.mul(eps, c.epsFormB));
+              }
+              if (z) xPrev = tf.add(xPrev, tf.mul(tf.tensor2d(z, [b, D]), c.sigma));
+              return xPrev as Tensor2D;
+            });
+            x.dispose();
+            x = next;
+            const now = performance.now();
+            if (now - lastYield >= yieldEveryMs) {
+              await yieldToEventLoop();
+              lastYield = performance.now();
+            }
           }
+          out.set(x.dataSync() as Float32Array, start * D);
+        } finally {
+          x.dispose();
+          loB?.dispose();
+          hiB?.dispose();
         }
-        out.set(x.dataSync() as Float32Array, start * D);
-      } finally {
-        x.dispose();
+        opts.onProgress?.(start + b, n);
       }
-      opts.onProgress?.(start + b, n);
+    } finally {
+      lo?.dispose();
+      hi?.dispose();
     }
     if (opts.snapOneHot ?? true) snapOneHotBlocks(out, D, this.config.oneHotBlocks);
     return out;
@@ -829,7 +941,8 @@ export class TabularDdpm {
     let old: string | null = null;
     try {
       const total = this.numParameters;
-      const flat = this.theta.dataSync() as Float32Array;
+      const flat = new Float32Array(total);
+      this.specs.forEach((spec, k) => flat.set(this.vars[k].dataSync() as Float32Array, spec.offset));
       const manifest: SavedModelJson['weights'] = this.specs.map((w) => ({ name: w.name, shape: [...w.shape], offset: w.offset }));
       const json: SavedModelJson = {
         format: 'sharebox-tabular-ddpm',
@@ -839,6 +952,8 @@ export class TabularDdpm {
         weights: manifest,
         weightsFile: WEIGHTS_BIN,
         byteOrder: 'little-endian',
+        dataBounds: this.dataBounds ? { min: Array.from(this.dataBounds.min), max: Array.from(this.dataBounds.max) } : null,
+        clipMargin: this.clipMargin,
         metadata: this.metadata,
       };
       const bytes = Buffer.alloc(total * 4);
@@ -891,14 +1006,17 @@ export class TabularDdpm {
     const model = new TabularDdpm(json.config, weights);
     model.stepsTrained = json.stepsTrained ?? 0;
     model.metadata = json.metadata ?? {};
+    model.clipMargin = json.clipMargin ?? model.clipMargin;
+    model.dataBounds = json.dataBounds
+      ? { min: Float32Array.from(json.dataBounds.min), max: Float32Array.from(json.dataBounds.max) }
+      : null;
     return model;
   }
 
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    this.dropInferenceWeights();
-    this.theta.dispose();
+    this.vars.forEach((w) => w.dispose());
     this.optimizer?.dispose();
     this.optimizer = null;
   }

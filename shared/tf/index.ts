@@ -26,13 +26,20 @@ export const BACKEND_NAMES = ['tensorflow', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];
 
 export const BACKEND_ENV_VAR = 'SHAREBOX_TF_BACKEND';
+/** `SHAREBOX_TF_WASM_FIXES=0` runs wasm with its stock kernels, to tell a kernel-fix bug from any other. */
+export const WASM_FIXES_ENV_VAR = 'SHAREBOX_TF_WASM_FIXES';
+
+function wasmFixesWanted(opts: InitBackendOptions): boolean {
+  if (opts.wasmFixes !== undefined) return opts.wasmFixes;
+  return process.env[WASM_FIXES_ENV_VAR] !== '0';
+}
 
 export interface InitBackendOptions {
   /** Backend to try first. Wins over SHAREBOX_TF_BACKEND (code that names one has a reason, e.g. a test). */
   prefer?: string;
   /** Do not report on stderr that a preferred backend failed and another one was used. */
   quiet?: boolean;
-  /** Install the wasm kernel fixes (default true; false only to measure or debug the stock kernels). */
+  /** Install the wasm kernel fixes (default true unless SHAREBOX_TF_WASM_FIXES=0; false only to debug). */
   wasmFixes?: boolean;
 }
 
@@ -101,7 +108,7 @@ async function startBackend(name: BackendName, opts: InitBackendOptions): Promis
     require(tfjsNodeModule);
   } else if (name === 'wasm') {
     setWasmPaths(wasmBinaryDirectory());
-    if (opts.wasmFixes !== false) installWasmFixes();
+    if (wasmFixesWanted(opts)) installWasmFixes();
     wasmHasSimd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT') as boolean;
   } else {
     // The cpu fallback keeps its stock kernels except the filter gradient, ~100× slower than its own Conv2D.

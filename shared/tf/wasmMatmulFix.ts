@@ -49,7 +49,8 @@ interface Epilogue {
 
 const NO_EPILOGUE: Epilogue = { activation: 'linear', leakyreluAlpha: 0 };
 
-/** The stock `_FusedMatMul` kernel, captured before we replace it; it reaches XNNPACK when called untransposed. */
+/** The stock kernels, captured before we replace them; they reach XNNPACK when called untransposed. */
+let stockBatchMatMul: KernelConfig | undefined;
 let stockFusedMatMul: KernelConfig | undefined;
 let replacedBatchMatMul: KernelConfig | undefined;
 let replacedFusedMatMul: KernelConfig | undefined;
@@ -169,7 +170,9 @@ function xnnpackMatMul(
   epilogue: Epilogue,
   bIsFreshBuffer: boolean,
 ): TensorInfo {
-  if (stockFusedMatMul === undefined) throw new Error('shared/tf: wasm matmul fix used before install');
+  if (stockBatchMatMul === undefined || stockFusedMatMul === undefined) {
+    throw new Error('shared/tf: wasm matmul fix used before install');
+  }
   let weights = b;
   let ownedWeights = false;
   if (!bIsFreshBuffer) {
@@ -182,20 +185,26 @@ function xnnpackMatMul(
       packedWeightShape.set(b.dataId, shapeKey);
     }
   }
-  const inputs: Record<string, TensorInfo> = { a, b: weights };
-  if (epilogue.bias !== undefined) inputs.bias = epilogue.bias;
-  if (epilogue.preluWeights !== undefined) inputs.preluActivationWeights = epilogue.preluWeights;
-  const out = callKernel(stockFusedMatMul, backend, inputs, {
-    transposeA: false,
-    transposeB: false,
-    activation: epilogue.activation,
-    leakyreluAlpha: epilogue.leakyreluAlpha,
-  });
+  let out: TensorInfo;
+  if (epilogue.bias === undefined && epilogue.activation === 'linear') {
+    // Plain product: the stock BatchMatMul entry point; through _FusedMatMul's it measured ~20% slower (256³).
+    out = callKernel(stockBatchMatMul, backend, { a, b: weights }, { transposeA: false, transposeB: false });
+  } else {
+    const inputs: Record<string, TensorInfo> = { a, b: weights };
+    if (epilogue.bias !== undefined) inputs.bias = epilogue.bias;
+    if (epilogue.preluWeights !== undefined) inputs.preluActivationWeights = epilogue.preluWeights;
+    out = callKernel(stockFusedMatMul, backend, inputs, {
+      transposeA: false,
+      transposeB: false,
+      activation: epilogue.activation,
+      leakyreluAlpha: epilogue.leakyreluAlpha,
+    });
+  }
   if (ownedWeights) disposeIntermediates(backend, weights);
   return out;
 }
 
-/** Copies `count` floats of `src` starting at `srcOffset` into a new [1, rows, cols] buffer. */
+/** Copies batch `batchIndex` of a row-major [batch, rows, cols] buffer into a new [1, rows, cols] buffer. */
 function copyBatch(backend: WasmBackend, src: TensorInfo, batchIndex: number, rows: number, cols: number): TensorInfo {
   const out = backend.makeOutput([1, rows, cols], 'float32');
   // Views are taken after makeOutput: allocating may grow the wasm memory and detach older views.
@@ -339,7 +348,7 @@ const fixedFusedMatMul: KernelFunc = ({ inputs, backend, attrs }) => {
  */
 export function installWasmMatMulFix(): void {
   if (installed) return;
-  const stockBatchMatMul = registeredKernel('BatchMatMul', BACKEND);
+  stockBatchMatMul = registeredKernel('BatchMatMul', BACKEND);
   stockFusedMatMul = registeredKernel('_FusedMatMul', BACKEND);
   // The stock setup functions bind the C++ entry points (cwrap); ours call the stock kernel functions, so the
   // stock setups must still run when the backend initialises.
