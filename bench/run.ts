@@ -3,7 +3,8 @@
  * PyTorch on the same machine in the same run (stack.md §4). Prints a table and writes
  * bench/results/bench-<timestamp>.json.
  *
- * Rows: (a) MLP train steps/s on tfjs cpu, wasm stock, wasm + fixes (and tfjs-node when it loads);
+ * Rows: (a) MLP train steps/s on tfjs cpu, wasm stock, wasm + fixes, wasm + native matmul kernels (native/ addon,
+ * when built; 1 thread and one per core) (and tfjs-node when it loads);
  * (b) sampling throughput (records/s of a 200-pass chain of 256 records); (c) the PyTorch peer at 1 thread and
  * at one per core (skipped with a note when `import torch` fails); plus the kernel-level figures behind the fixes
  * (matmul GFLOP/s per transpose, conv gradient ms).
@@ -12,7 +13,7 @@ import { spawnSync } from 'child_process';
 import * as os from 'os';
 import * as path from 'path';
 import { getThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import { describeBackend, initBackend, installWasmFixes, tf, uninstallWasmFixes, wasmBinaryDirectory } from '../shared/tf';
+import { describeBackend, initBackend, installWasmFixes, loadNativeAddon, nativeAddonUnavailableReason, tf, uninstallWasmFixes, wasmBinaryDirectory } from '../shared/tf';
 import { installConv2DBackpropFilter, uninstallConv2DBackpropFilter } from '../shared/tf/conv2dBackpropFilter';
 import { repoRoot } from '../shared/repoRoot';
 import { BenchEnvironment, BenchRow, printEnvironment, printTable, writeResults } from './table';
@@ -29,7 +30,7 @@ interface RunnerPlan {
 }
 
 interface BenchPlan {
-  runners: Record<'cpu' | 'wasmStock' | 'wasmFixed' | 'tensorflow' | 'torch', RunnerPlan>;
+  runners: Record<'cpu' | 'wasmStock' | 'wasmFixed' | 'wasmNative' | 'wasmNative2' | 'tensorflow' | 'torch', RunnerPlan>;
   matMulRepeats: number;
   convRepeats: number;
 }
@@ -40,6 +41,8 @@ const DEFAULT_PLAN: BenchPlan = {
     cpu: { warmup: 2, steps: 10, samplingPasses: 20 },
     wasmStock: { warmup: 3, steps: 40, samplingPasses: SAMPLING_CHAIN_STEPS },
     wasmFixed: { warmup: 5, steps: 200, samplingPasses: SAMPLING_CHAIN_STEPS },
+    wasmNative: { warmup: 5, steps: 300, samplingPasses: SAMPLING_CHAIN_STEPS },
+    wasmNative2: { warmup: 5, steps: 300, samplingPasses: SAMPLING_CHAIN_STEPS },
     tensorflow: { warmup: 5, steps: 200, samplingPasses: SAMPLING_CHAIN_STEPS },
     torch: { warmup: 5, steps: 300, samplingPasses: SAMPLING_CHAIN_STEPS },
   },
@@ -52,6 +55,8 @@ const QUICK_PLAN: BenchPlan = {
     cpu: { warmup: 1, steps: 2, samplingPasses: 3 },
     wasmStock: { warmup: 1, steps: 5, samplingPasses: 20 },
     wasmFixed: { warmup: 2, steps: 20, samplingPasses: 20 },
+    wasmNative: { warmup: 2, steps: 30, samplingPasses: 20 },
+    wasmNative2: { warmup: 2, steps: 30, samplingPasses: 20 },
     tensorflow: { warmup: 2, steps: 20, samplingPasses: 20 },
     torch: { warmup: 2, steps: 30, samplingPasses: 20 },
   },
@@ -68,6 +73,15 @@ interface TfjsRunner {
   label: string;
   planKey: keyof BenchPlan['runners'];
   activate: () => Promise<void>;
+  /** Undoes what `activate` changed beyond the backend choice (e.g. the native thread count). */
+  deactivate?: () => void;
+  /** Set when the runner cannot run here: a skipped row with this note. */
+  unavailable?: string;
+}
+
+/** The default native thread count (SHAREBOX_TF_NATIVE_THREADS, else 1), restored after the 2-thread rows. */
+function defaultNativeThreads(): number {
+  return Number(process.env.SHAREBOX_TF_NATIVE_THREADS ?? '1') || 1;
 }
 
 function tfjsNodeLoads(): boolean {
@@ -100,17 +114,40 @@ function tfjsRunners(withTensorflow: boolean): TfjsRunner[] {
       label: 'tfjs wasm + fixes',
       planKey: 'wasmFixed',
       activate: async () => {
-        installWasmFixes();
+        installWasmFixes({ native: false });
         await useBackend('wasm');
       },
     },
   ];
+  // The native matmul kernels (native/ addon) on top of the fixes, at 1 thread and at one per core.
+  const addon = loadNativeAddon();
+  const unavailable = addon === null ? `native addon unavailable: ${nativeAddonUnavailableReason()}` : undefined;
+  for (const threads of [...new Set([1, os.cpus().length])]) {
+    runners.push({
+      label: `tfjs wasm + native (${threads} thread${threads === 1 ? '' : 's'})`,
+      planKey: threads === 1 ? 'wasmNative' : 'wasmNative2',
+      unavailable,
+      activate: async () => {
+        installWasmFixes({ native: true });
+        addon?.setThreads(threads);
+        await useBackend('wasm');
+      },
+      deactivate: () => {
+        addon?.setThreads(defaultNativeThreads());
+      },
+    });
+  }
   if (withTensorflow) runners.push({ label: 'tfjs-node', planKey: 'tensorflow', activate: () => useBackend('tensorflow') });
   return runners;
 }
 
 async function benchTfjsMlp(plan: BenchPlan, runners: TfjsRunner[], rows: BenchRow[]): Promise<void> {
   for (const runner of runners) {
+    if (runner.unavailable !== undefined) {
+      rows.push({ task: MLP_LABEL, runner: runner.label, value: null, unit: 'steps/s', note: runner.unavailable });
+      rows.push({ task: SAMPLING_LABEL, runner: runner.label, value: null, unit: 'records/s', note: runner.unavailable });
+      continue;
+    }
     await runner.activate();
     const { warmup, steps, samplingPasses } = plan.runners[runner.planKey];
     process.stderr.write(`bench: ${runner.label} [${describeBackend()}]: MLP train ${steps} steps…\n`);
@@ -125,6 +162,7 @@ async function benchTfjsMlp(plan: BenchPlan, runners: TfjsRunner[], rows: BenchR
       unit: 'records/s',
       note: `${sampling.forwardPassesPerSecond.toFixed(1)} forward passes/s over ${samplingPasses} passes`,
     });
+    runner.deactivate?.();
   }
 }
 
@@ -136,14 +174,18 @@ async function benchKernels(plan: BenchPlan, rows: BenchRow[]): Promise<void> {
     [true, false],
     [true, true],
   ];
-  for (const fixed of [false, true]) {
-    if (fixed) installWasmFixes();
-    else uninstallWasmFixes();
+  const configurations: Array<{ runner: string; activate: () => void }> = [
+    { runner: 'tfjs wasm (stock)', activate: () => uninstallWasmFixes() },
+    { runner: 'tfjs wasm + fixes', activate: () => installWasmFixes({ native: false }) },
+  ];
+  if (loadNativeAddon() !== null) configurations.push({ runner: 'tfjs wasm + native (1 thread)', activate: () => installWasmFixes({ native: true }) });
+  for (const configuration of configurations) {
+    configuration.activate();
     await useBackend('wasm');
     for (const [tA, tB] of transposes) {
       rows.push({
         task: `matMul ${n}×${n}×${n} transposeA=${tA} transposeB=${tB}`,
-        runner: fixed ? 'tfjs wasm + fixes' : 'tfjs wasm (stock)',
+        runner: configuration.runner,
         value: measureMatMulGflops(n, tA, tB, plan.matMulRepeats),
         unit: 'GFLOP/s',
       });
@@ -157,12 +199,12 @@ async function benchKernels(plan: BenchPlan, rows: BenchRow[]): Promise<void> {
   uninstallWasmFixes();
   await useBackend('wasm');
   rows.push({ task: inputTask, runner: 'tfjs wasm (stock)', value: measureConvInputGradMs(xShape, filterShape, plan.convRepeats), unit: 'ms' });
-  installWasmFixes();
+  installWasmFixes({ native: false });
   await useBackend('wasm');
   rows.push({ task: inputTask, runner: 'tfjs wasm + fixes', value: measureConvInputGradMs(xShape, filterShape, plan.convRepeats), unit: 'ms' });
 
   rows.push({ task, runner: 'tfjs wasm (stock)', value: null, unit: 'ms', note: 'wasm has no Conv2DBackpropFilter kernel' });
-  installWasmFixes();
+  installWasmFixes({ native: false });
   await useBackend('wasm');
   rows.push({ task, runner: 'tfjs wasm + fixes', value: measureConvFilterGradMs(xShape, filterShape, plan.convRepeats), unit: 'ms' });
   await useBackend('cpu');
@@ -298,6 +340,11 @@ async function main(): Promise<void> {
   installWasmFixes();
   await useBackend('wasm');
   environment.wasm = `${describeBackend()}; XNNPACK threads ${getThreadsCount()}`;
+  const addon = loadNativeAddon();
+  environment.nativeKernels =
+    addon === null
+      ? `unavailable (${nativeAddonUnavailableReason()})`
+      : `${addon.info().variant} GEMM (native/ addon, no BLAS), ${addon.info().threads} thread(s) by default; CPU AVX-512F ${addon.info().cpu.avx512f ? 'yes' : 'no'}`;
   addTorchRows(plan, rows, environment);
   environment.wallSeconds = Math.round((Date.now() - started) / 1000);
 

@@ -13,7 +13,7 @@ import type { ClassInfo } from '../shared/grpc/records';
 import type { TabularDdpmConfig } from './config';
 
 /** Bump when the saved layout or the training procedure changes, so stale caches are not reused. */
-const MODEL_FORMAT_VERSION = 1;
+const MODEL_FORMAT_VERSION = 2;
 
 export interface TrainingReport {
   cached: boolean;
@@ -70,12 +70,16 @@ export class TabularModel {
       };
     }
 
-    const encoder = TableEncoder.fit(table, { exclude: [task.label] });
+    // Quantile-normal numerics and standardised one-hot coordinates: every coordinate the diffusion model sees has
+    // about unit variance, so none is drowned early by the noise (shared/data/encoder.ts, docs/diffusion.md).
+    const encoder = TableEncoder.fit(table, { exclude: [task.label], numeric: 'quantile', categorical: 'standardised' });
     const x = encoder.encode(table);
     const ddpm = new TabularDdpm({
       dataWidth: encoder.width,
       numClasses: classValues.length,
-      oneHotBlocks: encoder.oneHotBlocks(),
+      // The encoder's blocks hold standardised scores; the argmax happens in encoder.decode, so the model must not
+      // snap them to 0/1 itself.
+      oneHotBlocks: [],
       timesteps: config.timesteps,
       schedule: config.schedule,
       hidden: config.hidden,
@@ -89,6 +93,9 @@ export class TabularModel {
       steps: config.trainSteps,
       batchSize: config.batchSize,
       learningRate: config.learningRate,
+      lrDecay: config.lrSchedule,
+      warmupSteps: config.warmupSteps,
+      emaDecay: config.emaDecay,
       progressEvery,
       onProgress: (step, loss) => onProgress(step, config.trainSteps, loss),
     });

@@ -56,7 +56,7 @@ describe('TableEncoder', () => {
 
   it('standardises numeric columns to mean 0 and std 1 on the fitted table', () => {
     const t = mixedTable(2000, 2);
-    const encoder = TableEncoder.fit(t);
+    const encoder = TableEncoder.fit(t, { numeric: 'standard' });
     const x = encoder.encode(t);
     for (const offset of [0, 4]) {
       let sum = 0;
@@ -94,7 +94,7 @@ describe('TableEncoder', () => {
 
   it('log-transforms heavy-tailed non-negative columns only, unless told not to', () => {
     const t = mixedTable(2000, 4);
-    const encoder = TableEncoder.fit(t);
+    const encoder = TableEncoder.fit(t, { numeric: 'standard' });
     expect(numericEntry(encoder, 'gain').transform).toBe('log1p');
     expect(numericEntry(encoder, 'count').transform).toBe('identity');
     expect(numericEntry(encoder, 'x').transform).toBe('identity'); // takes negative values
@@ -103,7 +103,7 @@ describe('TableEncoder', () => {
     let maxEncoded = -Infinity;
     for (let i = 0; i < 2000; i++) maxEncoded = Math.max(maxEncoded, x[i * encoder.width + gainOffset]);
     expect(maxEncoded).toBeLessThan(6);
-    const plain = TableEncoder.fit(t, { heavyTails: 'none' });
+    const plain = TableEncoder.fit(t, { numeric: 'standard', heavyTails: 'none' });
     expect(numericEntry(plain, 'gain').transform).toBe('identity');
     const xPlain = plain.encode(t);
     let maxPlain = -Infinity;
@@ -113,7 +113,7 @@ describe('TableEncoder', () => {
 
   it('decodes model output: clips to the fitted range, rounds integer columns, argmax per block', () => {
     const t = mixedTable(500, 5);
-    const encoder = TableEncoder.fit(t, { exclude: ['label', 'gain'] });
+    const encoder = TableEncoder.fit(t, { numeric: 'standard', exclude: ['label', 'gain'] });
     const countEntry = numericEntry(encoder, 'count');
     const xEntry = numericEntry(encoder, 'x');
     // width: x, colour×3, count, constant
@@ -169,7 +169,7 @@ describe('TableEncoder', () => {
 
   it('maps a constant column to 0 (std floor) and back to the constant', () => {
     const t = mixedTable(50, 8);
-    const encoder = TableEncoder.fit(t);
+    const encoder = TableEncoder.fit(t, { numeric: 'standard' });
     expect(numericEntry(encoder, 'constant').std).toBe(1e-6);
     const x = encoder.encode(t);
     const offset = 1 + 3 + 1 + 1;
@@ -196,5 +196,82 @@ describe('TableEncoder', () => {
     const encoder = TableEncoder.fit(t, { exclude: ['income'] });
     expect(() => columnIndex(encoder.schema, 'income')).toThrow();
     expect(encoder.encode(t).length).toBe(100 * encoder.width);
+  });
+
+  describe("quantile-normal transform (numeric: 'quantile', the default)", () => {
+    it('maps each numeric column to roughly N(0, 1) and round-trips the census table exactly', () => {
+      const t = generateCensus({ rows: 4000, seed: 12 });
+      const encoder = TableEncoder.fit(t);
+      const x = encoder.encode(t);
+      const j = 0; // age, the first column
+      let sum = 0;
+      let sq = 0;
+      for (let i = 0; i < 4000; i++) {
+        sum += x[i * encoder.width + j];
+        sq += x[i * encoder.width + j] ** 2;
+      }
+      expect(Math.abs(sum / 4000)).toBeLessThan(0.05);
+      expect(Math.sqrt(sq / 4000)).toBeGreaterThan(0.85);
+      expect(Math.sqrt(sq / 4000)).toBeLessThan(1.1);
+      expect(encoder.decode(x, 4000)).toEqual(t);
+    });
+
+    it('gives a point mass a band of z values that all decode to it', () => {
+      // 40 holds 10 of 20 records: its band of cumulative probability is [0.25, 0.75], z in [-0.674, 0.674].
+      const values = [1, 2, 3, 4, 5, 40, 40, 40, 40, 40, 40, 40, 40, 40, 40, 60, 61, 62, 63, 64];
+      const t = { schema: { columns: [{ name: 'h', type: 'numeric' as const }] }, rows: values.map((v) => [v]) };
+      const encoder = TableEncoder.fit(t);
+      const x = encoder.encode(t);
+      expect(x[5]).toBeCloseTo(0, 6); // middle of the band
+      const decoded = encoder.decode(new Float32Array([-0.6, 0, 0.6, -3, 3]), 5);
+      expect(decoded.rows).toEqual([[40], [40], [40], [1], [64]]);
+    });
+
+    it('interpolates a many-valued column through a quantile grid and survives JSON', () => {
+      const n = 5000;
+      const rows = Array.from({ length: n }, (_, i) => [Math.sin(i) * 100 + i / 10]);
+      const t = { schema: { columns: [{ name: 'v', type: 'numeric' as const }] }, rows };
+      const encoder = TableEncoder.fit(t);
+      const back = encoder.decode(encoder.encode(t), n);
+      let worst = 0;
+      for (let i = 0; i < n; i++) worst = Math.max(worst, Math.abs(back.rows[i][0] - rows[i][0]));
+      expect(worst).toBeLessThan(2); // the grid's spacing, on a range of ~700
+      const again = TableEncoder.fromJSON(JSON.parse(JSON.stringify(encoder.toJSON())));
+      expect(again.encode(t)).toEqual(encoder.encode(t));
+    });
+  });
+
+  describe("categorical: 'standardised'", () => {
+    it('gives every one-hot coordinate mean 0 and std 1, and decodes by the argmax of the un-standardised scores', () => {
+      const t = generateCensus({ rows: 3000, seed: 4 });
+      const encoder = TableEncoder.fit(t, { categorical: 'standardised' });
+      const x = encoder.encode(t);
+      for (const [start, end] of encoder.oneHotBlocks()) {
+        for (let j = start; j < end; j++) {
+          let sum = 0;
+          let sq = 0;
+          for (let i = 0; i < 3000; i++) {
+            sum += x[i * encoder.width + j];
+            sq += x[i * encoder.width + j] ** 2;
+          }
+          expect(Math.abs(sum / 3000)).toBeLessThan(1e-4);
+          expect(Math.sqrt(sq / 3000)).toBeCloseTo(1, 3);
+        }
+      }
+      expect(encoder.decode(x, 3000)).toEqual(t);
+      const again = TableEncoder.fromJSON(JSON.parse(JSON.stringify(encoder.toJSON())));
+      expect(again.decode(x, 3000)).toEqual(t);
+    });
+
+    it('compares shares, not standardised scores, when decoding', () => {
+      // 'a' is 90% of records, 'b' 10%: a raw score of 0.6 for 'a' and 0.4 for 'b' must decode to 'a', though
+      // standardised, b's 0.4 lies further above its mean than a's 0.6 does.
+      const rows = Array.from({ length: 100 }, (_, i) => [i < 90 ? 0 : 1]);
+      const t = { schema: { columns: [{ name: 'c', type: 'categorical' as const, categories: ['a', 'b'] }] }, rows };
+      const encoder = TableEncoder.fit(t, { categorical: 'standardised' });
+      const z = (raw: number, p: number) => (raw - p) / Math.sqrt(p * (1 - p));
+      const decoded = encoder.decode(new Float32Array([z(0.6, 0.9), z(0.4, 0.1)]), 1);
+      expect(decoded.rows).toEqual([[0]]);
+    });
   });
 });

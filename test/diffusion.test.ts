@@ -10,7 +10,7 @@ import * as path from 'path';
 import { tf, initBackend } from '../shared/tf';
 import { Rng } from '../shared/random';
 import { makeSchedule, spacedTimesteps } from '../shared/diffusion/schedule';
-import { TabularDdpm, fillStandardNormal, snapOneHotBlocks } from '../shared/diffusion/tabularDdpm';
+import { TabularDdpm, fillStandardNormal, layersForTesting, snapOneHotBlocks } from '../shared/diffusion/tabularDdpm';
 
 /** Class 0 → numeric N(−2, 0.5²) in both dims, class 1 → N(+2, 0.5²); then a 3-category one-hot block
  *  with class-dependent probabilities. Encoded width 5: [num0, num1, cat=a, cat=b, cat=c]. */
@@ -68,9 +68,8 @@ function smallModel(seed: number, overrides: Partial<ConstructorParameters<typeo
   });
 }
 
-let backend = '';
 beforeAll(async () => {
-  backend = await initBackend();
+  await initBackend();
 });
 
 describe('schedule', () => {
@@ -82,16 +81,17 @@ describe('schedule', () => {
   ] as const)('%s with T=%d: ᾱ decreasing in (0, 1), β in (0, 0.999], posterior variance ≥ 0', (kind, T) => {
     const s = makeSchedule(kind, T);
     expect(s.alphaBars).toHaveLength(T);
+    const violations: string[] = [];
     for (let t = 0; t < T; t++) {
-      expect(s.alphaBars[t]).toBeGreaterThan(0);
-      expect(s.alphaBars[t]).toBeLessThan(1);
-      if (t > 0) expect(s.alphaBars[t]).toBeLessThan(s.alphaBars[t - 1]);
-      expect(s.betas[t]).toBeGreaterThan(0);
-      expect(s.betas[t]).toBeLessThanOrEqual(0.999 + 1e-6);
-      expect(s.posteriorVariance[t]).toBeGreaterThanOrEqual(0);
-      expect(s.posteriorVariance[t]).toBeLessThanOrEqual(s.betas[t] + 1e-7);
-      expect(s.sqrtAlphaBars[t] ** 2 + s.sqrtOneMinusAlphaBars[t] ** 2).toBeCloseTo(1, 5);
+      if (!(s.alphaBars[t] > 0 && s.alphaBars[t] < 1)) violations.push(`alphaBars[${t}] = ${s.alphaBars[t]}`);
+      if (t > 0 && !(s.alphaBars[t] < s.alphaBars[t - 1])) violations.push(`alphaBars not decreasing at ${t}`);
+      if (!(s.betas[t] > 0 && s.betas[t] <= 0.999 + 1e-6)) violations.push(`betas[${t}] = ${s.betas[t]}`);
+      if (!(s.posteriorVariance[t] >= 0 && s.posteriorVariance[t] <= s.betas[t] + 1e-7)) {
+        violations.push(`posteriorVariance[${t}] = ${s.posteriorVariance[t]}`);
+      }
+      if (Math.abs(s.sqrtAlphaBars[t] ** 2 + s.sqrtOneMinusAlphaBars[t] ** 2 - 1) > 1e-5) violations.push(`√ᾱ² + √(1−ᾱ)² ≠ 1 at ${t}`);
     }
+    expect(violations).toEqual([]);
     expect(s.posteriorVariance[0]).toBe(0);
     expect(s.alphaBarsPrev[0]).toBe(1);
     expect(Number.isFinite(s.posteriorLogVarianceClipped[0])).toBe(true);
@@ -122,6 +122,7 @@ describe('schedule', () => {
     expect(s[49]).toBe(999);
     for (let i = 1; i < s.length; i++) expect(s[i]).toBeGreaterThan(s[i - 1]);
     expect(() => spacedTimesteps(10, 11)).toThrow(/steps must be/);
+    expect(() => makeSchedule('linear', 20)).toThrow(/timesteps > 20/);
   });
 });
 
@@ -144,6 +145,43 @@ describe('helpers', () => {
     expect(Array.from(x)).toEqual([0.5, 0.25, 0, 0, 1, 1.5, 0.125, 0, 1, 0]);
   });
 
+  it.each(['silu', 'relu', 'linear'] as const)('hand-written %s layer gradients match autodiff', (act) => {
+    tf.tidy(() => {
+      const rnd = (shape: number[], seed: number) => tf.randomNormal(shape, 0, 1, 'float32', seed);
+      const [x, W, b, r] = [rnd([6, 5], 1), rnd([5, 4], 2), rnd([4], 3), rnd([6, 4], 4)];
+      const reference = (z: ReturnType<typeof rnd>) =>
+        act === 'relu' ? tf.relu(z) : act === 'silu' ? tf.mul(z, tf.sigmoid(z)) : z;
+      const custom = tf.grads((a, w, c) => tf.sum(tf.mul(layersForTesting.dense[act](a as never, w as never, c as never), r)));
+      const auto = tf.grads((a, w, c) => tf.sum(tf.mul(reference(tf.add(tf.matMul(a as never, w as never), c)), r)));
+      const gc = custom([x, W, b]);
+      const ga = auto([x, W, b]);
+      gc.forEach((g, k) => expect(tf.max(tf.abs(tf.sub(g, ga[k]))).dataSync()[0]).toBeLessThan(1e-4));
+
+      if (act === 'linear') return;
+      const [xt, oneHot, tfeat, Wx, Wt, E, b0] = [
+        rnd([6, 3], 5),
+        tf.oneHot(tf.tensor1d([0, 1, 2, 0, 1, 2], 'int32'), 3, 1, 0, 'float32'),
+        rnd([6, 2], 6),
+        rnd([3, 4], 7),
+        rnd([2, 4], 8),
+        rnd([3, 4], 9),
+        rnd([4], 10),
+      ];
+      const layer = layersForTesting.inputLayer(xt as never, oneHot as never, act);
+      const customIn = tf.grads((t, a, w, e, c) => tf.sum(tf.mul(layer(t as never, a as never, w as never, e as never, c as never), r)));
+      const autoIn = tf.grads((t, a, w, e, c) => {
+        const z = tf.add(
+          tf.add(tf.add(tf.matMul(xt as never, a as never), tf.matMul(t as never, w as never)), tf.matMul(oneHot as never, e as never)),
+          c,
+        );
+        return tf.sum(tf.mul(reference(z), r));
+      });
+      const gci = customIn([tfeat, Wx, Wt, E, b0]);
+      const gai = autoIn([tfeat, Wx, Wt, E, b0]);
+      gci.forEach((g, k) => expect(tf.max(tf.abs(tf.sub(g, gai[k]))).dataSync()[0]).toBeLessThan(1e-4));
+    });
+  });
+
   it('rejects a bad config with the field named', () => {
     expect(() => smallModel(1, { oneHotBlocks: [[3, 6]] })).toThrow(/oneHotBlocks/);
     expect(() => smallModel(1, { timeEmbedding: 7 })).toThrow(/timeEmbedding/);
@@ -157,7 +195,7 @@ describe('TabularDdpm', () => {
     const seen: number[] = [];
     const result = await model.train(x, labels, {
       steps: 300,
-      batchSize: 64,
+      batchSize: 32,
       learningRate: 2e-3,
       progressEvery: 50,
       onProgress: (step) => seen.push(step),
@@ -168,8 +206,6 @@ describe('TabularDdpm', () => {
     const last = result.losses[result.losses.length - 1];
     expect(last).toBeLessThan(0.8 * first);
     expect(model.stepsTrained).toBe(300);
-    // eslint-disable-next-line no-console
-    console.log(`[${backend}] loss ${result.losses.map((l) => l.toFixed(3)).join(' → ')}, ${result.stepsPerSecond.toFixed(1)} steps/s`);
     model.dispose();
   });
 
@@ -178,9 +214,12 @@ describe('TabularDdpm', () => {
     const perClass = 400;
     const sampleLabels = Int32Array.from({ length: 2 * perClass }, (_, i) => (i < perClass ? 0 : 1));
     let tempDir = '';
+    /** What the model should reproduce: the statistics of its training table (not the population's). */
+    let trainingStats: Array<ReturnType<typeof columnStats>> = [];
 
     beforeAll(async () => {
       const { x, labels } = syntheticTable(2000, 5);
+      trainingStats = [0, 1].map((cls) => columnStats(x, labels, cls));
       model = smallModel(2);
       await model.train(x, labels, {
         steps: 800,
@@ -202,10 +241,10 @@ describe('TabularDdpm', () => {
       const samples = await model.sample(sampleLabels.length, sampleLabels, { seed: 3, sampler, steps: sampler === 'ddim' ? 25 : 50 });
       for (const cls of [0, 1]) {
         const stats = columnStats(samples, sampleLabels, cls);
-        const centre = cls === 0 ? -2 : 2;
-        for (const m of stats.mean) expect(Math.abs(m - centre)).toBeLessThan(0.25);
-        for (const s of stats.std) expect(Math.abs(s - 0.5)).toBeLessThan(0.25);
-        stats.freq.forEach((f, c) => expect(Math.abs(f - CATEGORY_PROBS[cls][c])).toBeLessThan(0.1));
+        const truth = trainingStats[cls];
+        stats.mean.forEach((m, j) => expect(Math.abs(m - truth.mean[j])).toBeLessThan(0.25));
+        stats.std.forEach((s, j) => expect(Math.abs(s - truth.std[j])).toBeLessThan(0.2));
+        stats.freq.forEach((f, c) => expect(Math.abs(f - truth.freq[c])).toBeLessThan(0.1));
       }
       // Snapped: every row has exactly one 1 in the categorical block.
       for (let i = 0; i < sampleLabels.length; i++) {
@@ -214,20 +253,22 @@ describe('TabularDdpm', () => {
     });
 
     it('unconditional sampling (null class, guidance 0) covers both clusters', async () => {
-      const labels0 = new Int32Array(400);
-      const samples = await model.sample(400, labels0, { seed: 4, sampler: 'ddim', steps: 25, guidanceScale: 0 });
+      const n = 200;
+      const labels0 = new Int32Array(n);
+      const samples = await model.sample(n, labels0, { seed: 4, sampler: 'ddim', steps: 25, guidanceScale: 0 });
       let positive = 0;
-      for (let i = 0; i < 400; i++) if (samples[i * WIDTH] > 0) positive++;
-      expect(positive / 400).toBeGreaterThan(0.3);
-      expect(positive / 400).toBeLessThan(0.7);
-      const nullSamples = await model.sample(400, null, { seed: 4, sampler: 'ddim', steps: 25 });
+      for (let i = 0; i < n; i++) if (samples[i * WIDTH] > 0) positive++;
+      expect(positive / n).toBeGreaterThan(0.3);
+      expect(positive / n).toBeLessThan(0.7);
+      const nullSamples = await model.sample(n, null, { seed: 4, sampler: 'ddim', steps: 25 });
       expect(nullSamples).toEqual(samples);
     });
 
     it('guidance > 1 keeps the classes apart', async () => {
-      const samples = await model.sample(sampleLabels.length, sampleLabels, { seed: 5, sampler: 'ddim', steps: 25, guidanceScale: 2 });
-      expect(columnStats(samples, sampleLabels, 0).mean[0]).toBeLessThan(-1.5);
-      expect(columnStats(samples, sampleLabels, 1).mean[0]).toBeGreaterThan(1.5);
+      const labels = Int32Array.from({ length: 200 }, (_, i) => i % 2);
+      const samples = await model.sample(200, labels, { seed: 5, sampler: 'ddim', steps: 25, guidanceScale: 2 });
+      expect(columnStats(samples, labels, 0).mean[0]).toBeLessThan(-1.5);
+      expect(columnStats(samples, labels, 1).mean[0]).toBeGreaterThan(1.5);
     });
 
     it('sampling is deterministic given the seed; save/load gives identical samples', async () => {
@@ -347,6 +388,45 @@ describe('TabularDdpm', () => {
     for (const a of m) for (const b of f) wins += a < b ? 1 : a === b ? 0.5 : 0;
     expect(wins / (m.length * f.length)).toBeGreaterThan(0.9);
     model.dispose();
+  });
+
+  it('x̂₀-form steps (with clipping) equal ε-form steps (without) when the bounds are far away', async () => {
+    const model = smallModel(6, { schedule: 'linear', timesteps: 40 });
+    const data = syntheticTable(256, 6);
+    await model.train(data.x, data.labels, { steps: 100, batchSize: 64, learningRate: 3e-3 });
+    const labels = Int32Array.from({ length: 16 }, (_, i) => i % 2);
+    const far = { min: new Array(WIDTH).fill(-1e30), max: new Array(WIDTH).fill(1e30) };
+    for (const sampler of ['ddpm', 'ddim'] as const) {
+      const opts = { seed: 8, sampler, steps: 10, snapOneHot: false, guidanceScale: 1.5 };
+      const epsForm = await model.sample(16, labels, { ...opts, clipDenoised: false });
+      const x0Form = await model.sample(16, labels, { ...opts, clipDenoised: far });
+      // Same maths, different float32 rounding: compare relative to the values' scale.
+      let maxDiff = 0;
+      let scale = 0;
+      for (let i = 0; i < epsForm.length; i++) {
+        maxDiff = Math.max(maxDiff, Math.abs(epsForm[i] - x0Form[i]));
+        scale = Math.max(scale, Math.abs(epsForm[i]));
+      }
+      expect(maxDiff).toBeLessThan(1e-4 * (1 + scale));
+      // Raw (unsnapped) categorical values are not all 0/1.
+      expect(Array.from(epsForm).some((v, i) => i % WIDTH >= 2 && v !== 0 && v !== 1)).toBe(true);
+    }
+    model.dispose();
+  });
+
+  it('yields to the event loop while training (a server stays responsive)', async () => {
+    const { x, labels } = syntheticTable(64, 2);
+    const model = smallModel(7);
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 1);
+    try {
+      await model.train(x, labels, { steps: 40, batchSize: 16, learningRate: 1e-3, yieldEveryMs: 0 });
+    } finally {
+      clearInterval(timer);
+      model.dispose();
+    }
+    expect(ticks).toBeGreaterThan(0);
+    await expect(model.train(x, labels, { steps: 1, batchSize: 4, learningRate: 1e-3 })).rejects.toThrow(/disposed/);
   });
 
   it('disposes what it creates', async () => {

@@ -7,21 +7,63 @@
  * standardising. Raw standardisation would squeeze the zeros into one point and put the tail 10+ std away,
  * which a diffusion model, whose noise is N(0, 1), reproduces badly; the log keeps the tail within a few std.
  * It is exactly inverted (expm1) on decode. Turn it off with `heavyTails: 'none'`.
+ *
+ * Quantile-normal (the default, `numeric: 'quantile'`, as TabDDPM does with scikit-learn's QuantileTransformer):
+ * a numeric value v becomes z = Φ⁻¹(u), u the mid-rank of v in the fitted column (the middle of the band of
+ * cumulative probability its records occupy), and decodes through the empirical quantile function. The encoded
+ * marginal is then close to N(0, 1), the distribution a diffusion model's noise starts from, and a point mass
+ * (hours-per-week = 40 for half of Adult, capital-gain = 0 for 90%) becomes a whole band of z values that all
+ * decode to it, instead of a single point the model would have to hit exactly. Measured on the census data
+ * (docs/diffusion.md): marginal total variation of hours_per_week 0.38 with plain standardising, 0.10 with
+ * spike indicators, lower with this. `numeric: 'standard'` keeps plain standardising (with the log1p above).
  */
 import { ColumnSpec, Table, TableSchema } from './table';
+import { normalCdf, normalQuantile } from '../math/normal';
 
 export interface EncoderOptions {
   /** Columns to leave out of the encoding (e.g. the label for a conditional model). */
   exclude?: string[];
   /** 'log1p' (default): log-transform heavy-tailed non-negative numeric columns; 'none': plain standardising. */
   heavyTails?: 'log1p' | 'none';
+  /** 'quantile' (default): quantile-normal transform of numeric columns; 'standard': standardise (mean 0, std 1). */
+  numeric?: 'quantile' | 'standard';
+  /**
+   * 'onehot' (default): categorical columns as 0/1 one-hot blocks. 'standardised': each one-hot coordinate is
+   * then standardised, (x − p)/√(p(1−p)) with p its fitted share, and decode undoes that before the argmax.
+   * For Gaussian diffusion: a rare category's 0/1 coordinate has variance p(1−p) ≪ 1, so the forward noise
+   * drowns it long before the unit-variance numeric coordinates and the ε-loss barely weighs it; the model then
+   * over-draws majority categories (measured on the census data: workclass 'Private' 0.81 for a true 0.72).
+   * Standardised, every coordinate carries the same signal-to-noise (docs/diffusion.md).
+   */
+  categorical?: 'onehot' | 'standardised';
+}
+
+/** Floor of a standardised one-hot coordinate's std (a category seen in almost no record). */
+const ONEHOT_STD_FLOOR = 1e-2;
+
+/**
+ * A column with at most this many distinct values keeps them all and decodes to exactly those values (a step
+ * quantile function); a column with more is summarised by this many quantiles and decodes by interpolation.
+ */
+export const MAX_QUANTILE_POINTS = 2000;
+/** u is kept inside [U_EPS, 1 − U_EPS] so that z stays within about ±3.7. */
+const U_EPS = 1e-4;
+
+/** The empirical distribution of a numeric column (quantile-normal transform). */
+interface QuantileMap {
+  /** Increasing values. */
+  values: number[];
+  /** discrete: cdf[k] = P(X ≤ values[k]); otherwise the cumulative probability at the quantile values[k]. */
+  cdf: number[];
+  /** true: values are every distinct fitted value (step quantile function); false: a quantile grid. */
+  discrete: boolean;
 }
 
 export const STD_FLOOR = 1e-6;
 /** Sample skewness above which a non-negative column counts as heavy-tailed (Adult ages: 0.56, capital-gain: 11.9). */
 export const HEAVY_TAIL_SKEWNESS = 2;
 
-export type NumericTransform = 'identity' | 'log1p';
+export type NumericTransform = 'identity' | 'log1p' | 'quantile';
 
 interface NumericColumnStats {
   kind: 'numeric';
@@ -35,12 +77,17 @@ interface NumericColumnStats {
   max: number;
   /** Every fitted value was an integer, so decoded values are rounded. */
   integer: boolean;
+  /** transform 'quantile' only. */
+  quantiles?: QuantileMap;
 }
 
 interface CategoricalColumnStats {
   kind: 'categorical';
   name: string;
   categories: string[];
+  /** categorical: 'standardised' only: per-category share and std of its one-hot coordinate. */
+  shares?: number[];
+  stds?: number[];
 }
 
 type ColumnEncoding = NumericColumnStats | CategoricalColumnStats;
@@ -88,9 +135,19 @@ export class TableEncoder {
         if (!spec.categories || spec.categories.length === 0) {
           throw new Error(`TableEncoder.fit: categorical column "${spec.name}" has no categories`);
         }
-        columns.push({ kind: 'categorical', name: spec.name, categories: [...spec.categories] });
+        const col: CategoricalColumnStats = { kind: 'categorical', name: spec.name, categories: [...spec.categories] };
+        if (opts.categorical === 'standardised') {
+          const counts = new Array(spec.categories.length).fill(0);
+          for (const row of table.rows) counts[row[j]]++;
+          col.shares = counts.map((c) => c / table.rows.length);
+          col.stds = col.shares.map((p) => Math.max(Math.sqrt(p * (1 - p)), ONEHOT_STD_FLOOR));
+        }
+        columns.push(col);
       } else {
-        columns.push(fitNumeric(spec.name, table.rows.map((r) => r[j]), opts.heavyTails ?? 'log1p'));
+        const values = table.rows.map((r) => r[j]);
+        columns.push(
+          (opts.numeric ?? 'quantile') === 'quantile' ? fitQuantile(spec.name, values) : fitNumeric(spec.name, values, opts.heavyTails ?? 'log1p'),
+        );
       }
     });
     if (columns.length === 0) throw new Error('TableEncoder.fit: every column is excluded');
@@ -100,6 +157,7 @@ export class TableEncoder {
   /**
    * [start, end) of each categorical column's one-hot block in an encoded row, in column order: models that
    * treat those coordinates as a distribution (softmax, snapping to one-hot) need to know where they are.
+   * Under `categorical: 'standardised'` the blocks hold standardised scores, not 0/1 values.
    */
   oneHotBlocks(): Array<[number, number]> {
     const blocks: Array<[number, number]> = [];
@@ -122,6 +180,10 @@ export class TableEncoder {
         if (spec.type !== 'numeric') throw new Error(`TableEncoder.encode: column "${col.name}" was numeric when fitted, now ${spec.type}`);
         for (let i = 0; i < n; i++) {
           const raw = table.rows[i][j];
+          if (col.quantiles) {
+            out[i * this.width + offset] = quantileEncode(col.quantiles, raw);
+            continue;
+          }
           // A column fitted as non-negative may meet a negative value later; log1p would give NaN, so floor at 0.
           const x = col.transform === 'log1p' ? Math.log1p(Math.max(raw, 0)) : raw;
           out[i * this.width + offset] = (x - col.mean) / col.std;
@@ -142,6 +204,14 @@ export class TableEncoder {
         }
         out[i * this.width + offset + code] = 1;
       }
+      if (col.shares && col.stds) {
+        for (let i = 0; i < n; i++) {
+          for (let c = 0; c < col.categories.length; c++) {
+            const at = i * this.width + offset + c;
+            out[at] = (out[at] - col.shares[c]) / col.stds[c];
+          }
+        }
+      }
     });
     return out;
   }
@@ -160,13 +230,15 @@ export class TableEncoder {
         const offset = base + this.offsets[k];
         if (col.kind === 'numeric') {
           const x = matrix[offset] * col.std + col.mean;
-          let value = col.transform === 'log1p' ? Math.expm1(x) : x;
+          let value = col.quantiles ? quantileDecode(col.quantiles, x) : col.transform === 'log1p' ? Math.expm1(x) : x;
           if (!Number.isFinite(value)) value = value > 0 ? col.max : col.min; // expm1 overflow or NaN from the model
           value = Math.min(col.max, Math.max(col.min, value));
           row[k] = col.integer ? Math.round(value) : value;
         } else {
+          // Back to the one-hot scale first: the argmax must compare shares, not standardised scores.
+          const value = (c: number) => (col.stds ? matrix[offset + c] * col.stds[c] + col.shares![c] : matrix[offset + c]);
           let best = 0;
-          for (let c = 1; c < col.categories.length; c++) if (matrix[offset + c] > matrix[offset + best]) best = c;
+          for (let c = 1; c < col.categories.length; c++) if (value(c) > value(best)) best = c;
           row[k] = best;
         }
       }
@@ -176,7 +248,18 @@ export class TableEncoder {
   }
 
   toJSON(): TableEncoderJSON {
-    return { version: 1, columns: this.columns.map((c) => (c.kind === 'numeric' ? { ...c } : { ...c, categories: [...c.categories] })) };
+    return {
+      version: 1,
+      columns: this.columns.map((c) =>
+        c.kind === 'numeric'
+          ? { ...c, ...(c.quantiles ? { quantiles: { ...c.quantiles, values: [...c.quantiles.values], cdf: [...c.quantiles.cdf] } } : {}) }
+          : {
+              ...c,
+              categories: [...c.categories],
+              ...(c.shares && c.stds ? { shares: [...c.shares], stds: [...c.stds] } : {}),
+            },
+      ),
+    };
   }
 
   static fromJSON(json: unknown): TableEncoder {
@@ -192,7 +275,14 @@ export class TableEncoder {
           ? Array.isArray(c.categories) && c.categories.length > 0
           : c.kind === 'numeric' &&
             [c.mean, c.std, c.min, c.max].every((v) => typeof v === 'number' && Number.isFinite(v)) &&
-            (c.transform === 'identity' || c.transform === 'log1p'));
+            (c.transform === 'identity' ||
+              c.transform === 'log1p' ||
+              (c.transform === 'quantile' &&
+                !!c.quantiles &&
+                Array.isArray(c.quantiles.values) &&
+                Array.isArray(c.quantiles.cdf) &&
+                c.quantiles.values.length > 0 &&
+                c.quantiles.values.length === c.quantiles.cdf.length)));
       if (!ok) throw new Error(`TableEncoder.fromJSON: malformed column entry ${JSON.stringify(c)}`);
     }
     return new TableEncoder(data.columns.map((c) => ({ ...c })));
@@ -214,6 +304,100 @@ function fitNumeric(name: string, values: number[], heavyTails: 'log1p' | 'none'
   const transformed = transform === 'log1p' ? values.map(Math.log1p) : values;
   const { mean, std } = meanStd(transformed);
   return { kind: 'numeric', name, transform, mean, std: Math.max(std, STD_FLOOR), min, max, integer };
+}
+
+function rangeAndIntegrality(name: string, values: number[]): { min: number; max: number; integer: boolean } {
+  let min = Infinity;
+  let max = -Infinity;
+  let integer = true;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (!Number.isFinite(v)) throw new Error(`TableEncoder.fit: column "${name}" row ${i} is ${v}, expected a finite number`);
+    if (v < min) min = v;
+    if (v > max) max = v;
+    if (integer && !Number.isInteger(v)) integer = false;
+  }
+  return { min, max, integer };
+}
+
+function fitQuantile(name: string, values: number[]): NumericColumnStats {
+  const { min, max, integer } = rangeAndIntegrality(name, values);
+  const sorted = Float64Array.from(values).sort();
+  const n = sorted.length;
+  const distinct: number[] = [];
+  const cdf: number[] = [];
+  for (let i = 0; i < n; i++) {
+    if (i + 1 === n || sorted[i + 1] !== sorted[i]) {
+      distinct.push(sorted[i]);
+      cdf.push((i + 1) / n);
+    }
+  }
+  let quantiles: QuantileMap;
+  if (distinct.length <= MAX_QUANTILE_POINTS) {
+    quantiles = { values: distinct, cdf, discrete: true };
+  } else {
+    // A grid of mid-rank quantiles; ties collapse to one point (a value keeps its last, highest rank).
+    const gridValues: number[] = [];
+    const gridCdf: number[] = [];
+    for (let g = 0; g < MAX_QUANTILE_POINTS; g++) {
+      const rank = Math.round((g * (n - 1)) / (MAX_QUANTILE_POINTS - 1));
+      const v = sorted[rank];
+      const u = (rank + 0.5) / n;
+      if (gridValues.length && gridValues[gridValues.length - 1] === v) gridCdf[gridCdf.length - 1] = u;
+      else {
+        gridValues.push(v);
+        gridCdf.push(u);
+      }
+    }
+    quantiles = { values: gridValues, cdf: gridCdf, discrete: false };
+  }
+  return { kind: 'numeric', name, transform: 'quantile', mean: 0, std: 1, min, max, integer, quantiles };
+}
+
+/** Index of the first element ≥ x in an increasing array (length if none). */
+function lowerBound(sorted: number[], x: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (sorted[mid] < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+function clampU(u: number): number {
+  return Math.min(1 - U_EPS, Math.max(U_EPS, u));
+}
+
+/** v → Φ⁻¹(u): u is the middle of v's probability band (discrete) or the interpolated CDF (grid). */
+function quantileEncode(q: QuantileMap, v: number): number {
+  const k = lowerBound(q.values, v);
+  let u: number;
+  if (q.discrete && k < q.values.length && q.values[k] === v) {
+    u = ((k > 0 ? q.cdf[k - 1] : 0) + q.cdf[k]) / 2;
+  } else if (k === 0) {
+    u = q.discrete ? q.cdf[0] / 2 : q.cdf[0];
+  } else if (k === q.values.length) {
+    u = q.discrete ? (1 + q.cdf[k - 1]) / 2 : q.cdf[k - 1];
+  } else {
+    // Between two known values (a value never seen when fitting, or a grid column): interpolate the CDF.
+    const [v0, v1] = [q.values[k - 1], q.values[k]];
+    const [u0, u1] = q.discrete ? [q.cdf[k - 1], q.cdf[k - 1]] : [q.cdf[k - 1], q.cdf[k]];
+    u = v1 > v0 ? u0 + ((u1 - u0) * (v - v0)) / (v1 - v0) : u0;
+  }
+  return normalQuantile(clampU(u));
+}
+
+/** z → the empirical quantile of Φ(z): the first value whose CDF reaches it (discrete), or interpolated (grid). */
+function quantileDecode(q: QuantileMap, z: number): number {
+  const u = Number.isFinite(z) ? normalCdf(z) : z > 0 ? 1 : 0;
+  const k = lowerBound(q.cdf, u);
+  if (q.discrete) return q.values[Math.min(k, q.values.length - 1)];
+  if (k === 0) return q.values[0];
+  if (k === q.values.length) return q.values[q.values.length - 1];
+  const [u0, u1] = [q.cdf[k - 1], q.cdf[k]];
+  return q.values[k - 1] + ((q.values[k] - q.values[k - 1]) * (u - u0)) / (u1 - u0);
 }
 
 function meanStd(values: number[]): { mean: number; std: number } {

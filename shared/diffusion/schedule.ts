@@ -59,7 +59,15 @@ export function makeSchedule(kind: ScheduleKind, T: number): DiffusionSchedule {
     throw new Error(`makeSchedule: timesteps must be a positive integer, got ${T}`);
   }
   let betas64: Float64Array;
-  if (kind === 'linear') betas64 = linearBetas(T);
+  if (kind === 'linear') {
+    // β_{T−1} = 0.02·1000/T reaches 1 (ᾱ = 0, a division by zero downstream) for T ≤ 20.
+    if (T <= 20) {
+      throw new Error(
+        `makeSchedule: the linear schedule needs timesteps > 20 (β would reach 1 at T = ${T}); use "cosine" for short chains`,
+      );
+    }
+    betas64 = linearBetas(T);
+  }
   else if (kind === 'cosine') betas64 = cosineBetas(T);
   else throw new Error(`makeSchedule: unknown schedule "${String(kind)}" (expected "linear" or "cosine")`);
 

@@ -10,7 +10,8 @@
  *
  * Every tensor op goes through `tf` from shared/tf so that the backend chosen by initBackend is used.
  * Traps avoided on wasm (shared stack.md §5): no tf.layers.embedding (class embedding = one-hot · matrix),
- * no fused matMul+bias (plain matMul + add).
+ * no fused matMul+bias (plain matMul + add). The dense layers carry hand-written gradients (bias gradient
+ * as a matmul, activation derivative in one chain), checked against autodiff in test/diffusion.test.ts.
  */
 import { promises as fsp } from 'fs';
 import * as path from 'path';
@@ -40,7 +41,7 @@ export interface TabularDdpmConfig {
   schedule: ScheduleKind;
   /** Hidden layer widths of the ε-MLP. */
   hidden: number[];
-  /** Dimension of the sinusoidal time embedding (and of the time and class features fed to the MLP). */
+  /** Dimension of the sinusoidal time embedding and of the time feature (one dense + SiLU) fed to the MLP. */
   timeEmbedding: number;
   /** Probability of replacing the label by the null class in training (classifier-free guidance). */
   condDropProb: number;
@@ -71,6 +72,7 @@ export interface TrainOptions {
   warmupSteps?: number;
   /** 'cosine': decay from the peak to lrMinFactor·peak over the steps after warm-up; 'constant' (default). */
   lrDecay?: 'constant' | 'cosine';
+  /** Final learning rate of the cosine decay as a fraction of the peak (default 0.1). */
   lrMinFactor?: number;
   /** Clip gradients to this global L2 norm (default: no clipping). Costs a few ops per variable per step. */
   gradClipNorm?: number;
@@ -120,8 +122,9 @@ export interface SampleOptions {
   clipDenoised?: boolean | { min: ArrayLike<number>; max: ArrayLike<number> };
   /** Replace each one-hot block by the one-hot of its argmax (default true); false returns the raw values. */
   snapOneHot?: boolean;
-  /** Called after each denoising step with the number of records finished and the step within the batch. */
+  /** Called after each batch of records with the number of records finished. */
   onProgress?: (recordsDone: number, total: number) => void;
+  /** Yield to the event loop when this much wall time has passed since the last yield (default 50 ms). */
   yieldEveryMs?: number;
 }
 
@@ -248,13 +251,17 @@ export function fillStandardNormal(out: Float32Array, seed: number): void {
   }
 }
 
-/** Per-column min and max of an n × width row-major matrix. */
+/** Per-column min and max of an n × width row-major matrix; throws on a non-finite value (a NaN would
+ *  silently poison training). */
 export function columnBounds(x: Float32Array, width: number): DataBounds {
   const min = new Float32Array(width).fill(Infinity);
   const max = new Float32Array(width).fill(-Infinity);
   for (let i = 0; i < x.length; i += width) {
     for (let j = 0; j < width; j++) {
       const v = x[i + j];
+      if (!Number.isFinite(v)) {
+        throw new Error(`record ${i / width}, column ${j} of the encoded data is ${v}; the encoder must produce finite values`);
+      }
       if (v < min[j]) min[j] = v;
       if (v > max[j]) max[j] = v;
     }
@@ -297,7 +304,12 @@ interface WeightSpec {
 interface DenoiserWeights {
   timeW: Tensor2D;
   timeB: Tensor1D;
+  /** First hidden layer: x_t part, time-feature part, class embedding (one row per class + null), bias. */
+  inputWx: Tensor2D;
+  inputWt: Tensor2D;
   classE: Tensor2D;
+  inputB: Tensor1D;
+  /** Hidden layers 1..L−1. */
   hiddenW: Tensor2D[];
   hiddenB: Tensor1D[];
   outW: Tensor2D;
@@ -340,6 +352,7 @@ export class TabularDdpm {
   private optimizer: Optimizer | null = null;
   private disposed = false;
 
+  /** `initialWeights` (by save name) replace the seeded initialisation; `load` uses it. */
   constructor(options: TabularDdpmOptions, initialWeights?: Map<string, Float32Array>) {
     const config: TabularDdpmConfig = {
       ...DEFAULT_DDPM_CONFIG,
@@ -360,17 +373,25 @@ export class TabularDdpm {
       specs.push({ name, shape, offset, size, initStd });
       offset += size;
     };
+    // The first hidden layer reads [x_t, time features, class embedding]; a dense layer on a concatenation
+    // is the sum of one matmul per part, which is how it is stored and computed (no concat in the forward
+    // pass, no split in the backward pass). The class part is onehot(y)·E with E of shape
+    // (numClasses+1) × hidden[0]: the learned class embedding and its block of the first layer, merged.
     // He initialisation (std √(2/fan_in)) for layers followed by ReLU/SiLU; Glorot for the output layer;
-    // N(0, 1) for the class embedding rows (as torch.nn.Embedding); zero biases.
+    // zero biases.
     add('time/W', [E, E], Math.sqrt(2 / E));
     add('time/b', [E], 0);
-    add('class/E', [C + 1, E], 1);
-    let fanIn = D + 2 * E;
-    hidden.forEach((h, i) => {
-      add(`hidden${i}/W`, [fanIn, h], Math.sqrt(2 / fanIn));
-      add(`hidden${i}/b`, [h], 0);
-      fanIn = h;
-    });
+    const inputStd = Math.sqrt(2 / (D + E + 1));
+    add('input/Wx', [D, hidden[0]], inputStd);
+    add('input/Wt', [E, hidden[0]], inputStd);
+    add('class/E', [C + 1, hidden[0]], inputStd);
+    add('input/b', [hidden[0]], 0);
+    let fanIn = hidden[0];
+    for (let i = 1; i < hidden.length; i++) {
+      add(`hidden${i}/W`, [fanIn, hidden[i]], Math.sqrt(2 / fanIn));
+      add(`hidden${i}/b`, [hidden[i]], 0);
+      fanIn = hidden[i];
+    }
     add('out/W', [fanIn, D], Math.sqrt(2 / (fanIn + D)));
     add('out/b', [D], 0);
     this.specs = specs;
@@ -400,16 +421,19 @@ export class TabularDdpm {
       init.dispose();
       return v;
     });
-    const L = hidden.length;
-    const v = this.vars;
+    const byName = new Map(specs.map((spec, k) => [spec.name, this.vars[k]]));
+    const get = <R extends Tensor>(name: string) => byName.get(name) as unknown as R;
     this.weights = {
-      timeW: v[0] as Tensor2D,
-      timeB: v[1] as Tensor1D,
-      classE: v[2] as Tensor2D,
-      hiddenW: Array.from({ length: L }, (_, i) => v[3 + 2 * i] as Tensor2D),
-      hiddenB: Array.from({ length: L }, (_, i) => v[4 + 2 * i] as Tensor1D),
-      outW: v[3 + 2 * L] as Tensor2D,
-      outB: v[4 + 2 * L] as Tensor1D,
+      timeW: get('time/W'),
+      timeB: get('time/b'),
+      inputWx: get('input/Wx'),
+      inputWt: get('input/Wt'),
+      classE: get('class/E'),
+      inputB: get('input/b'),
+      hiddenW: hidden.slice(1).map((_, i) => get(`hidden${i + 1}/W`)),
+      hiddenB: hidden.slice(1).map((_, i) => get(`hidden${i + 1}/b`)),
+      outW: get('out/W'),
+      outB: get('out/b'),
     };
   }
 
@@ -433,15 +457,15 @@ export class TabularDdpm {
   /**
    * ε̂_θ(x_t, t, y) = MLP([x_t, SiLU(W_t·emb(t) + b_t), onehot(y)·E]) (must be called inside a tidy).
    * The class embedding is a one-hot matmul rather than a gather, so its gradient is a matmul (wasm has no
-   * UnsortedSegmentSum, which the gather gradient needs).
+   * UnsortedSegmentSum, which the gather gradient needs). The first layer is computed as
+   * x_t·W_x + timeFeat·W_t + onehot(y)·E + b (see the constructor).
    */
   private denoise(xt: Tensor2D, timeEmb: Tensor2D, classOneHot: Tensor2D, w: DenoiserWeights): Tensor2D {
-    const timeFeat = denseSilu(timeEmb, w.timeW, w.timeB);
-    const classFeat = tf.matMul(classOneHot, w.classE);
-    let h = tf.concat([xt, timeFeat, classFeat], 1) as Tensor2D;
-    const hiddenLayer = this.config.activation === 'relu' ? denseRelu : denseSilu;
-    for (let i = 0; i < w.hiddenW.length; i++) h = hiddenLayer(h, w.hiddenW[i], w.hiddenB[i]);
-    return denseLinear(h, w.outW, w.outB);
+    const act = this.config.activation;
+    const timeFeat = DENSE.silu(timeEmb, w.timeW, w.timeB);
+    let h = inputLayer(xt, classOneHot, act)(timeFeat, w.inputWx, w.inputWt, w.classE, w.inputB);
+    for (let i = 0; i < w.hiddenW.length; i++) h = DENSE[act](h, w.hiddenW[i], w.hiddenB[i]);
+    return DENSE.linear(h, w.outW, w.outB);
   }
 
   /** Builds denoiser inputs for b records: x_t rows are given; t and the class per record. */
@@ -510,10 +534,11 @@ export class TabularDdpm {
    * (Ho & Salimans 2022, Alg. 1). Minibatches are drawn with replacement by a seeded Rng. `labels` may be
    * null only for an unconditional model (numClasses = 0).
    *
-   * The batch (rows of x₀, noise, x_t, time embeddings, class one-hots) is assembled on the JS side with
-   * one TypedArray.set per row and uploaded as four tensors: measured on wasm this is >10× faster than
-   * tf.gather from a tensor kept on the backend (whose kernel loops element by element), and the noise
-   * comes from fillStandardNormal, ~2× faster than tf.randomNormal (which also runs in JS).
+   * The batch (x_t = √ᾱ_t x₀ + √(1−ᾱ_t) ε, ε, time-embedding rows, class one-hots) is assembled on the JS
+   * side and uploaded as four tensors. Measured on wasm (batch 256 × 110): gathering the rows with
+   * tf.gather from a tensor kept on the backend took 3-5 ms per step (its kernel copies element by element
+   * and reads the indices back), against 0.2-0.5 ms for JS row copies plus the upload; the x_t loop adds
+   * ~0.05 ms and the noise (fillStandardNormal) a few tenths of a ms, against 25-30 ms of tf work per step.
    */
   async train(x: Float32Array, labels: Int32Array | null, opts: TrainOptions): Promise<TrainResult> {
     this.checkAlive();
@@ -522,8 +547,12 @@ export class TabularDdpm {
     if (!labels && this.config.numClasses > 0) {
       throw new Error(`TabularDdpm.train: labels are required for a conditional model (numClasses = ${this.config.numClasses})`);
     }
-    if (!Number.isInteger(opts.steps) || opts.steps < 1) throw new Error(`TabularDdpm.train: steps must be a positive integer, got ${opts.steps}`);
-    if (!Number.isInteger(opts.batchSize) || opts.batchSize < 1) throw new Error(`TabularDdpm.train: batchSize must be a positive integer, got ${opts.batchSize}`);
+    if (!Number.isInteger(opts.steps) || opts.steps < 1) {
+      throw new Error(`TabularDdpm.train: steps must be a positive integer, got ${opts.steps}`);
+    }
+    if (!Number.isInteger(opts.batchSize) || opts.batchSize < 1) {
+      throw new Error(`TabularDdpm.train: batchSize must be a positive integer, got ${opts.batchSize}`);
+    }
     if (!(opts.learningRate > 0)) throw new Error(`TabularDdpm.train: learningRate must be > 0, got ${opts.learningRate}`);
 
     const { timesteps: T, dataWidth: D, timeEmbedding: E, numClasses: C, condDropProb } = this.config;
@@ -536,7 +565,13 @@ export class TabularDdpm {
     const nullClass = this.nullClass;
     const { sqrtAlphaBars, sqrtOneMinusAlphaBars } = this.schedule;
 
-    this.dataBounds = mergeBounds(this.dataBounds, columnBounds(x, D));
+    let bounds: DataBounds;
+    try {
+      bounds = columnBounds(x, D);
+    } catch (err) {
+      throw new Error(`TabularDdpm.train: ${(err as Error).message}`);
+    }
+    this.dataBounds = mergeBounds(this.dataBounds, bounds);
     if (!this.optimizer) this.optimizer = tf.train.adam(opts.learningRate);
     const optimizer = this.optimizer;
     // tfjs' Adam reads this.learningRate on every applyGradients, so a schedule can set it per step.
@@ -554,6 +589,8 @@ export class TabularDdpm {
 
     try {
       for (let step = 0; step < opts.steps; step++) {
+        // train() yields to the event loop, so other code may run (and even dispose the model) in between.
+        this.checkAlive();
         const noise = new Float32Array(B * D);
         fillStandardNormal(noise, rng.seed());
         const xt = new Float32Array(B * D);
@@ -681,7 +718,9 @@ export class TabularDdpm {
       return { lo: Float32Array.from(option.min), hi: Float32Array.from(option.max) };
     }
     if (!this.dataBounds) {
-      if (option === true) throw new Error('TabularDdpm.sample: clipDenoised is true but the model has no dataBounds (train it or set them)');
+      if (option === true) {
+        throw new Error('TabularDdpm.sample: clipDenoised is true but the model has no dataBounds (train it or set them)');
+      }
       return null;
     }
     const { min, max } = this.dataBounds;
@@ -705,7 +744,12 @@ export class TabularDdpm {
    *  - ddim (Song et al. eq. 12): x̂₀ = (x − √(1−ᾱ_i) ε̃)/√ᾱ_i, x_prev = √ᾱ'_i x̂₀ + √(1−ᾱ'_i−σ²) ε̃ + σ z,
    *    σ = η √((1−ᾱ'_i)/(1−ᾱ_i)) √(1−ᾱ_i/ᾱ'_i).
    * Guidance: ε̃ = ε_uncond + s·(ε_cond − ε_uncond) (s = guidanceScale; s = 1 is the conditional model).
-   * Deterministic given (seed, n, labels, options).
+   * With x̂₀ clipping (the default once the model has dataBounds) the same steps are taken in the x̂₀ form:
+   * ddpm x_prev = μ̃(clip(x̂₀), x) + σz (DDPM eq. 7), ddim with ε re-derived from the clipped x̂₀. Without it,
+   * the cosine schedule's last step (β clipped to 0.999, so ᾱ_{T−1} ≈ 1e-7) lets DDIM's first jump amplify
+   * errors of ε̂ by ~√(ᾱ'/ᾱ) ≈ 30-60×; measured on the test tables, class means came out ~20 off.
+   * Returns n × dataWidth, one-hot blocks snapped (see snapOneHot). Deterministic given (seed, n, labels,
+   * options); a different batchSize gives different (equally valid) samples.
    */
   async sample(n: number, labels: Int32Array | null, opts: SampleOptions): Promise<Float32Array> {
     this.checkAlive();
@@ -829,7 +873,12 @@ export class TabularDdpm {
     const out = new Float32Array(n * D);
     for (let start = 0; start < n; start += batchSize) {
       const b = Math.min(batchSize, n - start);
-      const batch = this.buildInputs(xt.subarray(start * D, (start + b) * D), t.subarray(start, start + b), this.classesOf(labels, start, b), b);
+      const batch = this.buildInputs(
+        xt.subarray(start * D, (start + b) * D),
+        t.subarray(start, start + b),
+        this.classesOf(labels, start, b),
+        b,
+      );
       const eps = tf.tidy(() => this.denoiseBatch(batch));
       out.set(eps.dataSync() as Float32Array, start * D);
       eps.dispose();
@@ -992,12 +1041,18 @@ export class TabularDdpm {
     if (json.format !== 'sharebox-tabular-ddpm' || json.version !== 1) {
       throw new Error(`TabularDdpm.load: ${target} holds format "${json.format}" v${json.version}, expected sharebox-tabular-ddpm v1`);
     }
-    const bytes = await fsp.readFile(path.join(target, json.weightsFile ?? WEIGHTS_BIN));
+    const weightsFile = json.weightsFile ?? WEIGHTS_BIN;
+    if (path.basename(weightsFile) !== weightsFile) {
+      throw new Error(`TabularDdpm.load: ${MODEL_JSON} names weights file "${weightsFile}"; expected a file inside ${target}`);
+    }
+    const bytes = await fsp.readFile(path.join(target, weightsFile));
     const weights = new Map<string, Float32Array>();
     for (const w of json.weights) {
       const size = w.shape.reduce((a, b) => a * b, 1);
       if ((w.offset + size) * 4 > bytes.length) {
-        throw new Error(`TabularDdpm.load: ${json.weightsFile} is truncated (weight "${w.name}" ends past ${bytes.length} bytes)`);
+        throw new Error(
+          `TabularDdpm.load: ${path.join(target, weightsFile)} is truncated (weight "${w.name}" ends past ${bytes.length} bytes)`,
+        );
       }
       const values = new Float32Array(size);
       for (let i = 0; i < size; i++) values[i] = bytes.readFloatLE((w.offset + i) * 4);
@@ -1007,9 +1062,12 @@ export class TabularDdpm {
     model.stepsTrained = json.stepsTrained ?? 0;
     model.metadata = json.metadata ?? {};
     model.clipMargin = json.clipMargin ?? model.clipMargin;
-    model.dataBounds = json.dataBounds
-      ? { min: Float32Array.from(json.dataBounds.min), max: Float32Array.from(json.dataBounds.max) }
-      : null;
+    const bounds = json.dataBounds;
+    if (bounds && (bounds.min.length !== json.config.dataWidth || bounds.max.length !== json.config.dataWidth)) {
+      model.dispose();
+      throw new Error(`TabularDdpm.load: dataBounds in ${MODEL_JSON} do not have dataWidth (${json.config.dataWidth}) entries`);
+    }
+    model.dataBounds = bounds ? { min: Float32Array.from(bounds.min), max: Float32Array.from(bounds.max) } : null;
     return model;
   }
 
@@ -1049,50 +1107,90 @@ async function exists(file: string): Promise<boolean> {
 // Dense layers with hand-written gradients. Autodiff of matMul + add + activation costs, per layer, a
 // Sum over the batch for the bias gradient (slow on wasm: a transpose then a reduction) plus several
 // element-wise ops and tape entries; here the bias gradient is a matmul with a row of ones and the
-// activation derivative is one short chain.
+// activation derivative is one short chain. Checked against autodiff in test/diffusion.test.ts.
 
-function onesRow(rows: number): Tensor2D {
-  return tf.ones([1, rows]) as Tensor2D;
+type LayerActivation = Activation | 'linear';
+type SaveFn = (tensors: Tensor[]) => void;
+
+/** Applies the activation to z; returns y and the tensors its derivative needs. */
+function activationForward(z: Tensor, act: LayerActivation): { y: Tensor; kept: Tensor[] } {
+  if (act === 'linear') return { y: z, kept: [] };
+  if (act === 'relu') {
+    const y = tf.relu(z);
+    return { y, kept: [y] };
+  }
+  const s = tf.sigmoid(z);
+  return { y: tf.mul(z, s), kept: [z, s] };
 }
 
-/** y = SiLU(xW + b), SiLU(z) = z·σ(z); dSiLU/dz = σ(z)·(1 + z·(1 − σ(z))). */
-const denseSilu = tf.customGrad(((x: Tensor2D, W: Tensor2D, b: Tensor1D, save: (t: Tensor[]) => void) => {
-  const z = tf.add(tf.matMul(x, W), b);
-  const s = tf.sigmoid(z);
-  save([x, W, z, s]);
-  return {
-    value: tf.mul(z, s),
-    gradFunc: (dy: Tensor, saved: Tensor[]) => {
-      const [xs, Ws, zs, ss] = saved as [Tensor2D, Tensor2D, Tensor, Tensor];
-      const dz = tf.mul(dy, tf.mul(ss, tf.add(1, tf.mul(zs, tf.sub(1, ss))))) as Tensor2D;
-      return [tf.matMul(dz, Ws, false, true), tf.matMul(xs, dz, true, false), tf.reshape(tf.matMul(onesRow(xs.shape[0]), dz), [Ws.shape[1]])];
-    },
-  };
-}) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (x: Tensor2D, W: Tensor2D, b: Tensor1D) => Tensor2D;
+/** dL/dz from dL/dy: ReLU' = step(z); SiLU(z) = z·σ(z), SiLU' = σ(z)·(1 + z·(1 − σ(z))). */
+function activationBackward(dy: Tensor, act: LayerActivation, kept: Tensor[]): Tensor2D {
+  if (act === 'linear') return dy as Tensor2D;
+  if (act === 'relu') return tf.mul(dy, tf.step(kept[0])) as Tensor2D;
+  const [z, s] = kept;
+  return tf.mul(dy, tf.mul(s, tf.add(1, tf.mul(z, tf.sub(1, s))))) as Tensor2D;
+}
 
-/** y = ReLU(xW + b); dReLU/dz = step(z). */
-const denseRelu = tf.customGrad(((x: Tensor2D, W: Tensor2D, b: Tensor1D, save: (t: Tensor[]) => void) => {
-  const y = tf.relu(tf.add(tf.matMul(x, W), b));
-  save([x, W, y]);
-  return {
-    value: y,
-    gradFunc: (dy: Tensor, saved: Tensor[]) => {
-      const [xs, Ws, ys] = saved as [Tensor2D, Tensor2D, Tensor];
-      const dz = tf.mul(dy, tf.step(ys)) as Tensor2D;
-      return [tf.matMul(dz, Ws, false, true), tf.matMul(xs, dz, true, false), tf.reshape(tf.matMul(onesRow(xs.shape[0]), dz), [Ws.shape[1]])];
-    },
-  };
-}) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (x: Tensor2D, W: Tensor2D, b: Tensor1D) => Tensor2D;
+/** Σ over the batch as a matmul with a row of ones: [1, B] · [B, n] → [n]. */
+function batchSum(dz: Tensor2D): Tensor1D {
+  return tf.reshape(tf.matMul(tf.ones([1, dz.shape[0]]) as Tensor2D, dz), [dz.shape[1]]) as Tensor1D;
+}
 
-/** y = xW + b. */
-const denseLinear = tf.customGrad(((x: Tensor2D, W: Tensor2D, b: Tensor1D, save: (t: Tensor[]) => void) => {
-  save([x, W]);
-  return {
-    value: tf.add(tf.matMul(x, W), b),
-    gradFunc: (dy: Tensor, saved: Tensor[]) => {
-      const [xs, Ws] = saved as [Tensor2D, Tensor2D];
-      const dz = dy as Tensor2D;
-      return [tf.matMul(dz, Ws, false, true), tf.matMul(xs, dz, true, false), tf.reshape(tf.matMul(onesRow(xs.shape[0]), dz), [Ws.shape[1]])];
-    },
-  };
-}) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (x: Tensor2D, W: Tensor2D, b: Tensor1D) => Tensor2D;
+type DenseFn = (x: Tensor2D, W: Tensor2D, b: Tensor1D) => Tensor2D;
+
+/** y = act(xW + b). */
+function makeDense(act: LayerActivation): DenseFn {
+  const op = tf.customGrad(((x: Tensor2D, W: Tensor2D, b: Tensor1D, save: SaveFn) => {
+    const { y, kept } = activationForward(tf.add(tf.matMul(x, W), b), act);
+    save([x, W, ...kept]);
+    return {
+      value: y,
+      gradFunc: (dy: Tensor, saved: Tensor[]) => {
+        const [xs, Ws, ...k] = saved as [Tensor2D, Tensor2D, ...Tensor[]];
+        const dz = activationBackward(dy, act, k);
+        return [tf.matMul(dz, Ws, false, true), tf.matMul(xs, dz, true, false), batchSum(dz)];
+      },
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
+  return op as unknown as DenseFn;
+}
+
+const DENSE: Record<LayerActivation, DenseFn> = {
+  silu: makeDense('silu'),
+  relu: makeDense('relu'),
+  linear: makeDense('linear'),
+};
+
+/**
+ * The first hidden layer, act(x_t·W_x + timeFeat·W_t + onehot·E + b). x_t and the one-hot are inputs that
+ * need no gradient, so they are closed over rather than passed (no dL/dx_t matmul is computed).
+ */
+function inputLayer(
+  xt: Tensor2D,
+  classOneHot: Tensor2D,
+  act: Activation,
+): (timeFeat: Tensor2D, Wx: Tensor2D, Wt: Tensor2D, E: Tensor2D, b: Tensor1D) => Tensor2D {
+  const op = tf.customGrad(((timeFeat: Tensor2D, Wx: Tensor2D, Wt: Tensor2D, E: Tensor2D, b: Tensor1D, save: SaveFn) => {
+    const z = tf.add(tf.add(tf.add(tf.matMul(xt, Wx), tf.matMul(timeFeat, Wt)), tf.matMul(classOneHot, E)), b);
+    const { y, kept } = activationForward(z, act);
+    save([timeFeat, Wt, ...kept]);
+    return {
+      value: y,
+      gradFunc: (dy: Tensor, saved: Tensor[]) => {
+        const [tfeat, Wts, ...k] = saved as [Tensor2D, Tensor2D, ...Tensor[]];
+        const dz = activationBackward(dy, act, k);
+        return [
+          tf.matMul(dz, Wts, false, true),
+          tf.matMul(xt, dz, true, false),
+          tf.matMul(tfeat, dz, true, false),
+          tf.matMul(classOneHot, dz, true, false),
+          batchSum(dz),
+        ];
+      },
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
+  return op as unknown as (timeFeat: Tensor2D, Wx: Tensor2D, Wt: Tensor2D, E: Tensor2D, b: Tensor1D) => Tensor2D;
+}
+
+/** The hand-written layers, exported only so that tests can compare their gradients with autodiff. */
+export const layersForTesting = { dense: DENSE, inputLayer };

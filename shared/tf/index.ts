@@ -17,6 +17,9 @@ import { installedWasmFixes, installWasmFixes } from './wasmFixes';
 
 export { tf };
 export { installWasmFixes, uninstallWasmFixes, installedWasmFixes } from './wasmFixes';
+export type { WasmFixesOptions } from './wasmFixes';
+// Native matmul kernels (native/ addon, stack.md §4), installed by installWasmFixes when the addon loads.
+export { isNativeKernelsInstalled, loadNativeAddon, nativeAddonUnavailableReason, nativeKernelsLabel } from './nativeKernels';
 export { installMatMulGradientFix } from './matMulGradientFix';
 
 // Installed at import, not in initBackend: the banner fires on the first cpu tensor, which may come first.
@@ -128,7 +131,8 @@ export function wasmBinaryDirectory(): string {
 }
 
 /**
- * One line for logs and bench output, e.g. "wasm (SIMD, 1 thread, matmul fix, conv-filter-grad fix)".
+ * One line for logs and bench output, e.g. "wasm (SIMD, 1 thread, matmul fix, conv-filter-grad fix, …, native matmul
+ * AVX2+FMA, 1 thread)".
  * Describes the backend active now (the bench switches backends), or says none is initialised.
  */
 export function describeBackend(): string {

@@ -1,0 +1,579 @@
+// sharebox_native: native kernels for the tfjs wasm backend (loaded by shared/tf/nativeKernels.ts).
+//
+// The wasm backend keeps every tensor in the wasm module's linear memory, an ArrayBuffer. JavaScript passes that
+// buffer plus byte offsets; the kernels read and write the tensors in place, so no data is copied in or out.
+//
+// Exports:
+//   matmul(heap, aOff, bOff, cOff, aBatchIdx, bBatchIdx, batch, M, N, K, transA, transB, biasOff, act, alpha)
+//     C[b] = act(op(A[aBatchIdx[b]]) · op(B[bBatchIdx[b]]) + bias) for b < batch, with A[i] the i-th [M,K] (or
+//     [K,M] when transA) matrix at aOff, B[i] the i-th [K,N] (or [N,K]) at bOff, C[b] the b-th [M,N] at cOff.
+//     aBatchIdx / bBatchIdx: Int32Array of length batch, or null for "all zero" (a shared operand).
+//     biasOff < 0: no bias; else N floats at biasOff. act: see gemm.h (0 linear, 1 relu, 2 relu6, 3 leakyrelu,
+//     4 sigmoid, 5 elu). Every range is checked against the buffer before anything is touched.
+//   info() → { variant, threads, cpu: { avx2, fma, avx512f } }
+//   setThreads(n) → the thread count now in force (1 ≤ n ≤ 8)
+//   setVariant(name) → bool: 'avx512' | 'avx2' | 'generic' | 'wide16' (tests); false when the CPU lacks it
+//   binary(heap, op, aOff, aSize, bOff, bSize, outOff, outSize)   element-wise a op b (elementwise.h), where
+//     aSize and bSize each equal outSize or divide it (a trailing row repeated, or a scalar)
+//   unary(heap, op, xOff, outOff, size, alpha)                    element-wise op(x)
+//   sum(heap, xOff, outer, inner, columns, outOff)                 sums of x viewed as [outer, inner]: over the
+//     rows (columns = true, inner outputs) or within each row (outer outputs)
+//   adam(heap, valueOff, mOff, vOff, gOff, outValueOff, outMOff, outVOff, size, constants: Float32Array(8))
+//     one fused Adam update (elementwise.h: AdamConstant)
+#include <node_api.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <condition_variable>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "elementwise.h"
+#include "gemm.h"
+
+namespace sharebox_native {
+namespace {
+
+bool cpuHas(const char* feature) {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_cpu_init();
+  if (std::strcmp(feature, "avx512f") == 0) return __builtin_cpu_supports("avx512f");
+  if (std::strcmp(feature, "avx2") == 0) return __builtin_cpu_supports("avx2");
+  if (std::strcmp(feature, "fma") == 0) return __builtin_cpu_supports("fma");
+#endif
+  (void)feature;
+  return false;
+}
+
+const GemmVariant* variantByName(const std::string& name) {
+  if (name == "avx512") return cpuHas("avx512f") && kGemmAvx512.region ? &kGemmAvx512 : nullptr;
+  if (name == "avx2") return cpuHas("avx2") && cpuHas("fma") && kGemmAvx2.region ? &kGemmAvx2 : nullptr;
+  if (name == "wide16") return cpuHas("avx2") && cpuHas("fma") && kGemmWide16OnAvx2.region ? &kGemmWide16OnAvx2 : nullptr;
+  if (name == "generic") return &kGemmGeneric;
+  return nullptr;
+}
+
+const GemmVariant* bestVariant() {
+  for (const char* name : {"avx512", "avx2"}) {
+    if (const GemmVariant* v = variantByName(name)) return v;
+  }
+  return &kGemmGeneric;
+}
+
+const GemmVariant* gVariant = nullptr;
+const ElementwiseVariant* gElementwise = nullptr;
+
+// ---------------------------------------------------------------------------------------------------------------
+// A small pool for splitting one product over the cores. A job is a list of chunks that every participating thread
+// (the calling JavaScript thread included) takes from a shared counter, so a worker that the OS has descheduled —
+// the machine is often shared with other processes — simply takes fewer chunks instead of making the caller wait
+// for a fixed half. Workers spin briefly after a job (a training step issues matmuls back to back), then sleep.
+
+class Pool {
+ public:
+  int size() const { return static_cast<int>(workers_.size()) + 1; }
+
+  void resize(int threads) {
+    threads = std::max(1, std::min(8, threads));
+    if (threads == size()) return;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      stop_ = true;
+      generation_.fetch_add(1);
+    }
+    wake_.notify_all();
+    for (std::thread& t : workers_) t.join();
+    workers_.clear();
+    stop_ = false;
+    for (int i = 1; i < threads; i++) workers_.emplace_back([this] { loop(); });
+  }
+
+  // Runs fn(chunk) for every chunk in [0, chunks), spread over the pool.
+  void run(int chunks, const std::function<void(int)>& fn) {
+    if (chunks <= 1 || workers_.empty()) {
+      for (int c = 0; c < chunks; c++) fn(c);
+      return;
+    }
+    Job job{&fn, chunks};
+    job_.store(&job);
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      generation_.fetch_add(1);
+    }
+    wake_.notify_all();
+    work(job);
+    // Chunks taken by workers may still be running: wait for them, yielding so a descheduled worker can finish.
+    for (int spins = 0; job.done.load() != chunks; spins++) {
+      if (spins < 2000) {
+        pause();
+      } else {
+        std::this_thread::yield();
+      }
+    }
+    // No worker may touch `job` (on this stack) after we return: unpublish it, then wait for any worker that
+    // picked up the pointer before that.
+    job_.store(nullptr);
+    while (active_.load() != 0) pause();
+  }
+
+ private:
+  struct Job {
+    const std::function<void(int)>* fn;
+    int chunks;
+    std::atomic<int> next{0};
+    std::atomic<int> done{0};
+  };
+
+  static void pause() {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#endif
+  }
+
+  static void work(Job& job) {
+    for (int c = job.next.fetch_add(1); c < job.chunks; c = job.next.fetch_add(1)) {
+      (*job.fn)(c);
+      job.done.fetch_add(1);
+    }
+  }
+
+  void loop() {
+    uint64_t seen = generation_.load();
+    for (;;) {
+      const auto spinUntil = std::chrono::steady_clock::now() + std::chrono::microseconds(100);
+      while (generation_.load() == seen && std::chrono::steady_clock::now() < spinUntil) pause();
+      if (generation_.load() == seen) {
+        std::unique_lock<std::mutex> lock(mutex_);
+        wake_.wait(lock, [&] { return generation_.load() != seen; });
+      }
+      seen = generation_.load();
+      if (stop_) return;
+      active_.fetch_add(1);
+      if (Job* job = job_.load()) work(*job);
+      active_.fetch_sub(1);
+    }
+  }
+
+  std::vector<std::thread> workers_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::atomic<uint64_t> generation_{0};
+  std::atomic<Job*> job_{nullptr};
+  std::atomic<int> active_{0};
+  bool stop_ = false;
+};
+
+Pool* gPool = nullptr;
+// Held while the pool runs a job: a second JavaScript thread (a worker_thread that loaded the addon too) that finds
+// it taken computes on its own thread instead of sharing the pool.
+std::mutex gPoolUse;
+
+// Products smaller than this many multiply-adds run on one thread (a wake-up costs more than they take).
+constexpr double kParallelMinMacs = 1 << 20;
+
+// ---------------------------------------------------------------------------------------------------------------
+
+float activate1(float v, int act, float alpha) {
+  switch (act) {
+    case ACT_RELU: return v > 0.0f ? v : 0.0f;
+    case ACT_RELU6: return v > 0.0f ? (v < 6.0f ? v : 6.0f) : 0.0f;
+    case ACT_LEAKYRELU: return v > 0.0f ? v : v * alpha;
+    case ACT_SIGMOID: return 1.0f / (1.0f + std::exp(-v));
+    case ACT_ELU: return v > 0.0f ? v : std::expm1(v);
+    default: return v;
+  }
+}
+
+// Splits one product's output over the pool in about 4 chunks per thread, along the rows (each chunk packs all of
+// B again) or the columns (each chunk packs all of A again), whichever repacks less.
+bool runProduct(const GemmArgs& g) {
+  const GemmVariant* v = gVariant;
+  const double macs = static_cast<double>(g.m) * g.n * g.k;
+  const int threads = gPool->size();
+  if (threads <= 1 || macs < kParallelMinMacs) return v->region(g, 0, g.m, 0, g.n);
+  std::unique_lock<std::mutex> use(gPoolUse, std::try_to_lock);
+  if (!use.owns_lock()) return v->region(g, 0, g.m, 0, g.n);
+  const bool byRows = g.n <= g.m;
+  const long unit = byRows ? 24 : v->nr;  // 24: a multiple of every variant's MR (6, 12)
+  const long extent = byRows ? g.m : g.n;
+  const long units = (extent + unit - 1) / unit;
+  const int chunks = static_cast<int>(std::min<long>(units, 4L * threads));
+  std::atomic<bool> ok{true};
+  gPool->run(chunks, [&](int c) {
+    const long from = std::min(extent, (units * c / chunks) * unit);
+    const long to = std::min(extent, (units * (c + 1) / chunks) * unit);
+    const bool done = byRows ? v->region(g, from, to, 0, g.n) : v->region(g, 0, g.m, from, to);
+    if (!done) ok = false;
+  });
+  return ok;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// N-API helpers
+
+napi_value throwError(napi_env env, const std::string& message) {
+  napi_throw_error(env, "SHAREBOX_NATIVE", message.c_str());
+  return nullptr;
+}
+
+bool getDouble(napi_env env, napi_value v, double* out) { return napi_get_value_double(env, v, out) == napi_ok; }
+
+bool isNullish(napi_env env, napi_value v) {
+  napi_valuetype t;
+  if (napi_typeof(env, v, &t) != napi_ok) return false;
+  return t == napi_null || t == napi_undefined;
+}
+
+// An Int32Array of batch indices (or null: all zero). Returns false with a message on a wrong type or length.
+bool getIndexArray(napi_env env, napi_value v, long batch, const int32_t** out, std::string* err) {
+  *out = nullptr;
+  if (isNullish(env, v)) return true;
+  bool isTyped = false;
+  napi_is_typedarray(env, v, &isTyped);
+  if (!isTyped) {
+    *err = "batch index must be an Int32Array or null";
+    return false;
+  }
+  napi_typedarray_type type;
+  size_t length;
+  void* data;
+  napi_value arraybuffer;
+  size_t byteOffset;
+  if (napi_get_typedarray_info(env, v, &type, &length, &data, &arraybuffer, &byteOffset) != napi_ok ||
+      type != napi_int32_array) {
+    *err = "batch index must be an Int32Array";
+    return false;
+  }
+  if (static_cast<long>(length) != batch) {
+    *err = "batch index length " + std::to_string(length) + " != batch " + std::to_string(batch);
+    return false;
+  }
+  *out = static_cast<const int32_t*>(data);
+  return true;
+}
+
+napi_value Matmul(napi_env env, napi_callback_info info) {
+  size_t argc = 15;
+  napi_value argv[15];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  if (argc != 15) return throwError(env, "matmul: expected 15 arguments");
+
+  bool isArrayBuffer = false;
+  napi_is_arraybuffer(env, argv[0], &isArrayBuffer);
+  if (!isArrayBuffer) return throwError(env, "matmul: heap must be an ArrayBuffer");
+  void* heapData = nullptr;
+  size_t heapBytes = 0;
+  if (napi_get_arraybuffer_info(env, argv[0], &heapData, &heapBytes) != napi_ok || heapData == nullptr) {
+    return throwError(env, "matmul: cannot read the heap ArrayBuffer");
+  }
+
+  double num[15] = {};
+  for (int i : {1, 2, 3, 6, 7, 8, 9, 12, 13, 14}) {
+    if (!getDouble(env, argv[i], &num[i])) return throwError(env, "matmul: argument " + std::to_string(i) + " must be a number");
+  }
+  bool transA = false, transB = false;
+  if (napi_get_value_bool(env, argv[10], &transA) != napi_ok || napi_get_value_bool(env, argv[11], &transB) != napi_ok) {
+    return throwError(env, "matmul: transA and transB must be booleans");
+  }
+  const double aOff = num[1], bOff = num[2], cOff = num[3], batchD = num[6];
+  const double mD = num[7], nD = num[8], kD = num[9], biasOff = num[12];
+  const int act = static_cast<int>(num[13]);
+  const float alpha = static_cast<float>(num[14]);
+  for (double x : {aOff, bOff, cOff, batchD, mD, nD, kD}) {
+    if (!(x >= 0 && x < 9.0e15 && std::floor(x) == x)) return throwError(env, "matmul: offsets and sizes must be non-negative integers");
+  }
+  if (act < ACT_LINEAR || act > ACT_ELU) return throwError(env, "matmul: unknown activation code");
+  const long batch = static_cast<long>(batchD), M = static_cast<long>(mD), N = static_cast<long>(nD), K = static_cast<long>(kD);
+
+  std::string err;
+  const int32_t* aIdx = nullptr;
+  const int32_t* bIdx = nullptr;
+  if (!getIndexArray(env, argv[4], batch, &aIdx, &err) || !getIndexArray(env, argv[5], batch, &bIdx, &err)) {
+    return throwError(env, "matmul: " + err);
+  }
+  long aMax = 0, bMax = 0;
+  for (long i = 0; i < batch; i++) {
+    if (aIdx != nullptr) {
+      if (aIdx[i] < 0) return throwError(env, "matmul: negative batch index");
+      aMax = std::max<long>(aMax, aIdx[i]);
+    }
+    if (bIdx != nullptr) {
+      if (bIdx[i] < 0) return throwError(env, "matmul: negative batch index");
+      bMax = std::max<long>(bMax, bIdx[i]);
+    }
+  }
+
+  // Every byte range must lie inside the heap (a wrong offset must never write outside it).
+  const double bytes = static_cast<double>(heapBytes);
+  const double aEnd = aOff + 4.0 * (aMax + 1) * M * K;
+  const double bEnd = bOff + 4.0 * (bMax + 1) * K * N;
+  const double cEnd = cOff + 4.0 * batch * M * N;
+  if (batch * M * N == 0) return nullptr;
+  if ((M * K > 0 && aEnd > bytes) || (K * N > 0 && bEnd > bytes) || cEnd > bytes) {
+    return throwError(env, "matmul: an operand lies outside the heap");
+  }
+  if (biasOff >= 0 && biasOff + 4.0 * N > bytes) return throwError(env, "matmul: bias lies outside the heap");
+  if (std::fmod(aOff, 4) != 0 || std::fmod(bOff, 4) != 0 || std::fmod(cOff, 4) != 0 || (biasOff >= 0 && std::fmod(biasOff, 4) != 0)) {
+    return throwError(env, "matmul: offsets must be multiples of 4");
+  }
+
+  char* heap = static_cast<char*>(heapData);
+  const float* a = reinterpret_cast<const float*>(heap + static_cast<size_t>(aOff));
+  const float* b = reinterpret_cast<const float*>(heap + static_cast<size_t>(bOff));
+  float* c = reinterpret_cast<float*>(heap + static_cast<size_t>(cOff));
+  const float* bias = biasOff >= 0 ? reinterpret_cast<const float*>(heap + static_cast<size_t>(biasOff)) : nullptr;
+
+  // Activations with exp run as a second pass; the tile applies the cheap ones.
+  const bool postPass = act == ACT_SIGMOID || act == ACT_ELU;
+  const int tileAct = postPass ? ACT_LINEAR : act;
+
+  if (K == 0) {
+    for (long i = 0; i < batch * M; i++) {
+      for (long j = 0; j < N; j++) c[i * N + j] = activate1(bias != nullptr ? bias[j] : 0.0f, act, alpha);
+    }
+    return nullptr;
+  }
+
+  for (long p = 0; p < batch; p++) {
+    const long ai = aIdx != nullptr ? aIdx[p] : 0;
+    const long bi = bIdx != nullptr ? bIdx[p] : 0;
+    GemmArgs g;
+    g.a = a + ai * M * K;
+    g.b = b + bi * K * N;
+    g.c = c + p * M * N;
+    g.bias = bias;
+    g.m = M;
+    g.n = N;
+    g.k = K;
+    g.rsA = transA ? 1 : K;
+    g.csA = transA ? M : 1;
+    g.rsB = transB ? 1 : N;
+    g.csB = transB ? K : 1;
+    g.ldc = N;
+    g.act = tileAct;
+    g.alpha = alpha;
+    if (!runProduct(g)) return throwError(env, "matmul: out of memory for packing buffers");
+  }
+  if (postPass) {
+    float* out = c;
+    const long size = batch * M * N;
+    for (long i = 0; i < size; i++) out[i] = activate1(out[i], act, alpha);
+  }
+  return nullptr;
+}
+
+// Reads `count` numbers starting at argv[first] into out; false if any is not a number.
+bool getDoubles(napi_env env, napi_value* argv, int first, int count, double* out) {
+  for (int i = 0; i < count; i++) {
+    if (!getDouble(env, argv[first + i], &out[i])) return false;
+  }
+  return true;
+}
+
+bool isCount(double x) { return x >= 0 && x < 9.0e15 && std::floor(x) == x; }
+
+// The heap's bytes, or nullptr after throwing.
+char* getHeap(napi_env env, napi_value value, size_t* bytes, const char* fn) {
+  bool isArrayBuffer = false;
+  napi_is_arraybuffer(env, value, &isArrayBuffer);
+  void* data = nullptr;
+  if (!isArrayBuffer || napi_get_arraybuffer_info(env, value, &data, bytes) != napi_ok || data == nullptr) {
+    throwError(env, std::string(fn) + ": heap must be an ArrayBuffer");
+    return nullptr;
+  }
+  return static_cast<char*>(data);
+}
+
+// Whether [offset, offset + 4·count) lies in the heap and offset is a multiple of 4.
+bool inHeap(double offset, double count, size_t heapBytes) {
+  return isCount(offset) && isCount(count) && std::fmod(offset, 4) == 0 && offset + 4.0 * count <= static_cast<double>(heapBytes);
+}
+
+napi_value Binary(napi_env env, napi_callback_info info) {
+  size_t argc = 8;
+  napi_value argv[8];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  if (argc != 8) return throwError(env, "binary: expected 8 arguments");
+  size_t heapBytes = 0;
+  char* heap = getHeap(env, argv[0], &heapBytes, "binary");
+  if (heap == nullptr) return nullptr;
+  double v[7];
+  if (!getDoubles(env, argv, 1, 7, v)) return throwError(env, "binary: arguments must be numbers");
+  const int op = static_cast<int>(v[0]);
+  const double aOff = v[1], aSize = v[2], bOff = v[3], bSize = v[4], outOff = v[5], outSize = v[6];
+  if (op < 0 || op >= BIN_COUNT) return throwError(env, "binary: unknown op");
+  if (!inHeap(aOff, aSize, heapBytes) || !inHeap(bOff, bSize, heapBytes) || !inHeap(outOff, outSize, heapBytes)) {
+    return throwError(env, "binary: an operand lies outside the heap");
+  }
+  if (outSize == 0) return nullptr;
+  const auto fits = [&](double size) { return size == outSize || (size >= 1 && std::fmod(outSize, size) == 0); };
+  if (!fits(aSize) || !fits(bSize) || (aSize != outSize && bSize != outSize && aSize != 1 && bSize != 1)) {
+    return throwError(env, "binary: operand sizes must equal the output size or divide it, one of them in full");
+  }
+  gElementwise->binary(op, reinterpret_cast<const float*>(heap + static_cast<size_t>(aOff)), static_cast<long>(aSize),
+                       reinterpret_cast<const float*>(heap + static_cast<size_t>(bOff)), static_cast<long>(bSize),
+                       reinterpret_cast<float*>(heap + static_cast<size_t>(outOff)), static_cast<long>(outSize));
+  return nullptr;
+}
+
+napi_value Unary(napi_env env, napi_callback_info info) {
+  size_t argc = 6;
+  napi_value argv[6];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  if (argc != 6) return throwError(env, "unary: expected 6 arguments");
+  size_t heapBytes = 0;
+  char* heap = getHeap(env, argv[0], &heapBytes, "unary");
+  if (heap == nullptr) return nullptr;
+  double v[5];
+  if (!getDoubles(env, argv, 1, 5, v)) return throwError(env, "unary: arguments must be numbers");
+  const int op = static_cast<int>(v[0]);
+  const double xOff = v[1], outOff = v[2], size = v[3];
+  if (op < 0 || op >= UN_COUNT) return throwError(env, "unary: unknown op");
+  if (!inHeap(xOff, size, heapBytes) || !inHeap(outOff, size, heapBytes)) return throwError(env, "unary: an operand lies outside the heap");
+  if (size == 0) return nullptr;
+  gElementwise->unary(op, reinterpret_cast<const float*>(heap + static_cast<size_t>(xOff)),
+                      reinterpret_cast<float*>(heap + static_cast<size_t>(outOff)), static_cast<long>(size),
+                      static_cast<float>(v[4]));
+  return nullptr;
+}
+
+napi_value Sum(napi_env env, napi_callback_info info) {
+  size_t argc = 6;
+  napi_value argv[6];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  if (argc != 6) return throwError(env, "sum: expected 6 arguments");
+  size_t heapBytes = 0;
+  char* heap = getHeap(env, argv[0], &heapBytes, "sum");
+  if (heap == nullptr) return nullptr;
+  double v[3], outOff;
+  bool columns = false;
+  if (!getDoubles(env, argv, 1, 3, v) || !getDouble(env, argv[5], &outOff) || napi_get_value_bool(env, argv[4], &columns) != napi_ok) {
+    return throwError(env, "sum: expected (heap, xOff, outer, inner, columns, outOff)");
+  }
+  const double xOff = v[0], outer = v[1], inner = v[2];
+  if (!isCount(outer) || !isCount(inner) || !inHeap(xOff, outer * inner, heapBytes) ||
+      !inHeap(outOff, columns ? inner : outer, heapBytes)) {
+    return throwError(env, "sum: an operand lies outside the heap");
+  }
+  gElementwise->sum(reinterpret_cast<const float*>(heap + static_cast<size_t>(xOff)), static_cast<long>(outer),
+                    static_cast<long>(inner), columns, reinterpret_cast<float*>(heap + static_cast<size_t>(outOff)));
+  return nullptr;
+}
+
+napi_value Adam(napi_env env, napi_callback_info info) {
+  size_t argc = 10;
+  napi_value argv[10];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  if (argc != 10) return throwError(env, "adam: expected 10 arguments");
+  size_t heapBytes = 0;
+  char* heap = getHeap(env, argv[0], &heapBytes, "adam");
+  if (heap == nullptr) return nullptr;
+  double v[8];
+  if (!getDoubles(env, argv, 1, 8, v)) return throwError(env, "adam: offsets and size must be numbers");
+  const double size = v[7];
+  for (int i = 0; i < 7; i++) {
+    if (!inHeap(v[i], size, heapBytes)) return throwError(env, "adam: an operand lies outside the heap");
+  }
+  bool isTyped = false;
+  napi_is_typedarray(env, argv[9], &isTyped);
+  napi_typedarray_type type;
+  size_t length = 0;
+  void* data = nullptr;
+  napi_value arraybuffer;
+  size_t byteOffset;
+  if (!isTyped || napi_get_typedarray_info(env, argv[9], &type, &length, &data, &arraybuffer, &byteOffset) != napi_ok ||
+      type != napi_float32_array || length != ADAM_CONSTANTS) {
+    return throwError(env, "adam: constants must be a Float32Array of 8");
+  }
+  if (size == 0) return nullptr;
+  const auto at = [&](int i) { return reinterpret_cast<float*>(heap + static_cast<size_t>(v[i])); };
+  gElementwise->adam(at(0), at(1), at(2), at(3), at(4), at(5), at(6), static_cast<long>(size), static_cast<const float*>(data));
+  return nullptr;
+}
+
+napi_value makeBool(napi_env env, bool value) {
+  napi_value v;
+  napi_get_boolean(env, value, &v);
+  return v;
+}
+
+napi_value Info(napi_env env, napi_callback_info) {
+  napi_value result, cpu, s, n;
+  napi_create_object(env, &result);
+  napi_create_string_utf8(env, gVariant->name, NAPI_AUTO_LENGTH, &s);
+  napi_set_named_property(env, result, "variant", s);
+  napi_create_string_utf8(env, gElementwise->name, NAPI_AUTO_LENGTH, &s);
+  napi_set_named_property(env, result, "elementwise", s);
+  napi_create_int32(env, gPool->size(), &n);
+  napi_set_named_property(env, result, "threads", n);
+  napi_create_object(env, &cpu);
+  napi_set_named_property(env, cpu, "avx2", makeBool(env, cpuHas("avx2")));
+  napi_set_named_property(env, cpu, "fma", makeBool(env, cpuHas("fma")));
+  napi_set_named_property(env, cpu, "avx512f", makeBool(env, cpuHas("avx512f")));
+  napi_set_named_property(env, result, "cpu", cpu);
+  return result;
+}
+
+napi_value SetThreads(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  double threads = 1;
+  if (argc < 1 || !getDouble(env, argv[0], &threads)) return throwError(env, "setThreads: expected a number");
+  gPool->resize(static_cast<int>(threads));
+  napi_value n;
+  napi_create_int32(env, gPool->size(), &n);
+  return n;
+}
+
+napi_value SetVariant(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  char name[32] = {};
+  size_t length = 0;
+  if (argc < 1 || napi_get_value_string_utf8(env, argv[0], name, sizeof(name), &length) != napi_ok) {
+    return throwError(env, "setVariant: expected a string");
+  }
+  const GemmVariant* v = std::string(name) == "best" ? bestVariant() : variantByName(name);
+  if (v != nullptr) gVariant = v;
+  return makeBool(env, v != nullptr);
+}
+
+void addFunction(napi_env env, napi_value exports, const char* name, napi_callback cb) {
+  napi_value fn;
+  napi_create_function(env, name, NAPI_AUTO_LENGTH, cb, nullptr, &fn);
+  napi_set_named_property(env, exports, name, fn);
+}
+
+napi_value Init(napi_env env, napi_value exports) {
+  if (gVariant == nullptr) gVariant = bestVariant();
+  if (gElementwise == nullptr) {
+    gElementwise = cpuHas("avx2") && kElementwiseAvx2.binary != nullptr ? &kElementwiseAvx2 : &kElementwiseGeneric;
+  }
+  // One pool per process (worker threads that load the addon share it; calls come from one thread at a time in
+  // practice, and the pool is never destroyed while the process runs).
+  if (gPool == nullptr) gPool = new Pool();
+  addFunction(env, exports, "matmul", Matmul);
+  addFunction(env, exports, "info", Info);
+  addFunction(env, exports, "setThreads", SetThreads);
+  addFunction(env, exports, "setVariant", SetVariant);
+  addFunction(env, exports, "binary", Binary);
+  addFunction(env, exports, "unary", Unary);
+  addFunction(env, exports, "sum", Sum);
+  addFunction(env, exports, "adam", Adam);
+  return exports;
+}
+
+}  // namespace
+}  // namespace sharebox_native
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, sharebox_native::Init)

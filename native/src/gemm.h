@@ -1,0 +1,40 @@
+// Shared declarations of the native GEMM (see gemm_impl.h for the algorithm, addon.cc for the N-API glue).
+#pragma once
+
+#include <cstddef>
+
+namespace sharebox_native {
+
+// Activation codes (the subset of tfjs' fusable activations applied inside the tile; sigmoid and elu are applied
+// in a second pass by gemm.cc).
+enum Activation { ACT_LINEAR = 0, ACT_RELU = 1, ACT_RELU6 = 2, ACT_LEAKYRELU = 3, ACT_SIGMOID = 4, ACT_ELU = 5 };
+
+// One product C[M×N] = act(op(A)[M×K] · op(B)[K×N] + bias[N]).
+// op(A)(i, k) = a[i·rsA + k·csA], op(B)(k, j) = b[k·rsB + j·csB], C(i, j) = c[i·ldc + j].
+struct GemmArgs {
+  const float* a;
+  const float* b;
+  float* c;
+  const float* bias;  // N floats, or nullptr
+  long m, n, k;
+  long rsA, csA, rsB, csB, ldc;
+  int act;  // ACT_LINEAR, ACT_RELU, ACT_RELU6 or ACT_LEAKYRELU here
+  float alpha;
+};
+
+// A compiled variant: its name, its register-tile width (column splits between threads are multiples of it), and
+// the region function: rows [m0, m1) × columns [n0, n1) of C. Returns false when scratch memory ran out.
+struct GemmVariant {
+  const char* name;
+  int nr;
+  bool (*region)(const GemmArgs&, long m0, long m1, long n0, long n1);
+};
+
+extern const GemmVariant kGemmAvx512;
+extern const GemmVariant kGemmAvx2;
+extern const GemmVariant kGemmGeneric;
+// AVX-512 tile shape run on AVX2 hardware (the compiler splits the 16-wide vectors): lets a machine without
+// AVX-512 test the AVX-512 variant's blocking and edge logic. Tests only.
+extern const GemmVariant kGemmWide16OnAvx2;
+
+}  // namespace sharebox_native

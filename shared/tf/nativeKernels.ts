@@ -1,0 +1,543 @@
+/**
+ * Native matmul kernels for the wasm backend (stack.md §4): `BatchMatMul` and `_FusedMatMul` computed by a small
+ * N-API addon (native/, C++, built by `npm install`/`npm ci` through native/build.js) directly in the wasm heap.
+ *
+ * Why: wasm SIMD is 128 bits wide, so XNNPACK-in-wasm tops out near 25 GFLOP/s here; the addon's AVX2+FMA (or
+ * AVX-512) GEMM runs at ~80 GFLOP/s on one core, and handles transposes and batch broadcasting in its packing,
+ * so the explicit transposes of wasmMatmulFix.ts are not needed either.
+ *
+ * How: the wasm backend keeps every tensor in the module's linear memory. A kernel here allocates its output with
+ * `backend.makeOutput` (as the wasm kernels do), then hands the addon the memory's ArrayBuffer — re-read on every
+ * call, since memory growth replaces it — with the byte offsets and shapes. The addon checks every range against
+ * the buffer and writes the output in place.
+ *
+ * Fallback: whatever was registered before (the fixed kernels of wasmMatmulFix.ts when `installWasmFixes` runs,
+ * else the stock ones) is kept and called for what the addon does not do: non-float32 operands, a bias that is
+ * not one value per output column, and the `prelu` activation. When the addon is missing (no compiler at install
+ * time, another OS/CPU) nothing is registered and the wasm kernels run as before.
+ *
+ * `SHAREBOX_TF_NATIVE=0` disables the addon; `SHAREBOX_TF_NATIVE_THREADS=n` sets its thread count (default 1).
+ */
+import * as path from 'path';
+import * as tf from '@tensorflow/tfjs';
+import { backend_util, broadcast_util, util } from '@tensorflow/tfjs-core';
+import type { KernelConfig, KernelFunc, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs-core';
+import { repoRoot } from '../repoRoot';
+import { callKernel, replaceKernel, restoreKernel } from './kernelCalls';
+
+const BACKEND = 'wasm';
+
+export const NATIVE_ENV_VAR = 'SHAREBOX_TF_NATIVE';
+export const NATIVE_THREADS_ENV_VAR = 'SHAREBOX_TF_NATIVE_THREADS';
+
+/** Where native/build.js leaves the addon, relative to the repository root. */
+export const NATIVE_ADDON_RELATIVE_PATH = path.join('native', 'build', 'Release', 'sharebox_native.node');
+
+/** The addon's interface (native/src/addon.cc). */
+export interface NativeAddon {
+  matmul(
+    heap: ArrayBuffer,
+    aOffset: number,
+    bOffset: number,
+    cOffset: number,
+    aBatchIndex: Int32Array | null,
+    bBatchIndex: Int32Array | null,
+    batch: number,
+    m: number,
+    n: number,
+    k: number,
+    transposeA: boolean,
+    transposeB: boolean,
+    biasOffset: number,
+    activation: number,
+    alpha: number,
+  ): void;
+  info(): { variant: string; elementwise: string; threads: number; cpu: { avx2: boolean; fma: boolean; avx512f: boolean } };
+  setThreads(threads: number): number;
+  setVariant(name: 'avx512' | 'avx2' | 'generic' | 'wide16' | 'best'): boolean;
+  binary(heap: ArrayBuffer, op: number, aOffset: number, aSize: number, bOffset: number, bSize: number, outOffset: number, outSize: number): void;
+  unary(heap: ArrayBuffer, op: number, xOffset: number, outOffset: number, size: number, alpha: number): void;
+  sum(heap: ArrayBuffer, xOffset: number, outer: number, inner: number, columns: boolean, outOffset: number): void;
+  adam(
+    heap: ArrayBuffer,
+    valueOffset: number,
+    mOffset: number,
+    vOffset: number,
+    gradientOffset: number,
+    outValueOffset: number,
+    outMOffset: number,
+    outVOffset: number,
+    size: number,
+    constants: Float32Array,
+  ): void;
+}
+
+/** Activation codes of the addon (gemm.h); `prelu` has none and goes to the fallback kernel. */
+const ACTIVATION_CODES: Record<string, number> = { linear: 0, relu: 1, relu6: 2, leakyrelu: 3, sigmoid: 4, elu: 5 };
+
+/** The parts of tfjs-backend-wasm's `BackendWasm` used here. */
+interface WasmBackendInternals {
+  makeOutput(shape: number[], dtype: 'float32'): TensorInfo;
+  dataIdMap: { get(dataId: object): { memoryOffset: number | null } | undefined };
+  wasm: { HEAPU8: Uint8Array };
+}
+
+let addonLoad: { addon: NativeAddon | null; reason: string } | undefined;
+
+/** Whether SHAREBOX_TF_NATIVE=0 turns the addon off. */
+export function nativeDisabledByEnv(env: NodeJS.ProcessEnv = process.env): boolean {
+  return env[NATIVE_ENV_VAR] === '0';
+}
+
+/**
+ * The addon, loaded once, or null with the reason (not built, fails to load, disabled by SHAREBOX_TF_NATIVE=0).
+ * Never throws.
+ */
+export function loadNativeAddon(): NativeAddon | null {
+  if (addonLoad === undefined) {
+    if (nativeDisabledByEnv()) {
+      addonLoad = { addon: null, reason: `disabled by ${NATIVE_ENV_VAR}=0` };
+    } else {
+      let file = NATIVE_ADDON_RELATIVE_PATH;
+      try {
+        file = path.join(repoRoot(), NATIVE_ADDON_RELATIVE_PATH);
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const addon = require(file) as NativeAddon;
+        const threads = Number(process.env[NATIVE_THREADS_ENV_VAR] ?? '1');
+        addon.setThreads(Number.isFinite(threads) && threads >= 1 ? Math.floor(threads) : 1);
+        addonLoad = { addon, reason: '' };
+      } catch (error) {
+        const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
+        addonLoad = { addon: null, reason: `cannot load ${file}: ${message}` };
+      }
+    }
+  }
+  return addonLoad.addon;
+}
+
+/** Why the addon is not in use ('' when it loaded). */
+export function nativeAddonUnavailableReason(): string {
+  loadNativeAddon();
+  return addonLoad?.reason ?? '';
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+
+let installed = false;
+let installedElementwise = false;
+/** Per kernel name: the config registered before ours (restored on uninstall, and our fallback meanwhile). */
+const replaced = new Map<string, KernelConfig>();
+
+/** Per batch-shape pair: the flat batch index of a and of b for each flat output batch index (null: all 0). */
+const batchIndexCache = new Map<string, { a: Int32Array | null; b: Int32Array | null }>();
+
+/** Maps each flat index of `outShape` to the flat index of the operand of shape `inShape` it broadcasts from. */
+function broadcastBatchIndex(outShape: number[], inShape: number[]): Int32Array | null {
+  if (util.sizeFromShape(inShape) === 1) return null;
+  const outSize = util.sizeFromShape(outShape);
+  const result = new Int32Array(outSize);
+  const offset = outShape.length - inShape.length;
+  const inStrides = util.computeStrides(inShape);
+  for (let flat = 0; flat < outSize; flat++) {
+    let rest = flat;
+    let inFlat = 0;
+    for (let d = outShape.length - 1; d >= 0; d--) {
+      const coord = rest % outShape[d];
+      rest = Math.floor(rest / outShape[d]);
+      const inDim = d - offset;
+      if (inDim < 0 || inShape[inDim] === 1) continue;
+      inFlat += coord * (inDim === inShape.length - 1 ? 1 : inStrides[inDim]);
+    }
+    result[flat] = inFlat;
+  }
+  return result;
+}
+
+function batchIndices(outBatchShape: number[], aBatchShape: number[], bBatchShape: number[]): { a: Int32Array | null; b: Int32Array | null } {
+  const key = `${aBatchShape.join(',')}|${bBatchShape.join(',')}`;
+  let entry = batchIndexCache.get(key);
+  if (entry === undefined) {
+    entry = { a: broadcastBatchIndex(outBatchShape, aBatchShape), b: broadcastBatchIndex(outBatchShape, bBatchShape) };
+    if (batchIndexCache.size > 256) batchIndexCache.clear();
+    batchIndexCache.set(key, entry);
+  }
+  return entry;
+}
+
+function memoryOffset(backend: WasmBackendInternals, info: TensorInfo): number {
+  const entry = backend.dataIdMap.get(info.dataId);
+  if (entry == null || entry.memoryOffset == null) throw new Error('native kernel: tensor has no wasm memory');
+  return entry.memoryOffset;
+}
+
+/** Whether `bias` is one value per output column: shape [..., N] with every other dim 1. */
+function isColumnBias(bias: TensorInfo, n: number): boolean {
+  const shape = bias.shape;
+  if (shape.length === 0 || shape[shape.length - 1] !== n) return false;
+  return shape.slice(0, -1).every((d) => d === 1);
+}
+
+/**
+ * act(op(a)·op(b) + bias) in the addon, or null when this call must go to the fallback kernel.
+ * Output shape [...broadcast(batch dims), M, N].
+ */
+function nativeMatMul(
+  addon: NativeAddon,
+  backend: WasmBackendInternals,
+  a: TensorInfo,
+  b: TensorInfo,
+  transposeA: boolean,
+  transposeB: boolean,
+  bias: TensorInfo | undefined,
+  activation: string,
+  alpha: number,
+): TensorInfo | null {
+  if (a.dtype !== 'float32' || b.dtype !== 'float32') return null;
+  const actCode = ACTIVATION_CODES[activation];
+  if (actCode === undefined) return null;
+  const aRank = a.shape.length;
+  const bRank = b.shape.length;
+  if (aRank < 2 || bRank < 2) return null;
+  const m = transposeA ? a.shape[aRank - 1] : a.shape[aRank - 2];
+  const k = transposeA ? a.shape[aRank - 2] : a.shape[aRank - 1];
+  const kB = transposeB ? b.shape[bRank - 1] : b.shape[bRank - 2];
+  const n = transposeB ? b.shape[bRank - 2] : b.shape[bRank - 1];
+  util.assert(
+    k === kB,
+    () =>
+      `Error in matMul: inner shapes (${k}) and (${kB}) of Tensors with shapes ${a.shape} and ` +
+      `${b.shape} and transposeA=${transposeA} and transposeB=${transposeB} must match.`,
+  );
+  if (bias !== undefined && (bias.dtype !== 'float32' || !isColumnBias(bias, n))) return null;
+  const aBatchShape = a.shape.slice(0, -2);
+  const bBatchShape = b.shape.slice(0, -2);
+  const outBatchShape = broadcast_util.assertAndGetBroadcastShape(aBatchShape, bBatchShape);
+  const batch = util.sizeFromShape(outBatchShape);
+  const { a: aIndex, b: bIndex } = batchIndices(outBatchShape, aBatchShape, bBatchShape);
+
+  const out = backend.makeOutput([...outBatchShape, m, n], 'float32');
+  if (batch * m * n === 0) return out;
+  // Offsets and the heap are read after makeOutput: allocating may grow (and so replace) the wasm memory.
+  const aOffset = m * k === 0 ? 0 : memoryOffset(backend, a);
+  const bOffset = k * n === 0 ? 0 : memoryOffset(backend, b);
+  const biasOffset = bias === undefined ? -1 : memoryOffset(backend, bias);
+  addon.matmul(
+    backend.wasm.HEAPU8.buffer as ArrayBuffer,
+    aOffset,
+    bOffset,
+    memoryOffset(backend, out),
+    aIndex,
+    bIndex,
+    batch,
+    m,
+    n,
+    k,
+    transposeA,
+    transposeB,
+    biasOffset,
+    actCode,
+    alpha,
+  );
+  return out;
+}
+
+function operands(inputs: NamedTensorInfoMap, kernelName: string): { a: TensorInfo; b: TensorInfo } {
+  const { a, b } = inputs;
+  if (a === undefined || b === undefined) throw new Error(`${kernelName}: inputs 'a' and 'b' are required`);
+  return { a, b };
+}
+
+/**
+ * A native kernel: computes the output, or returns null to hand the call to the kernel registered before it.
+ */
+type NativeKernel = (addon: NativeAddon, backend: WasmBackendInternals, inputs: NamedTensorInfoMap, attrs: Record<string, unknown>) => TensorInfo | null;
+
+const batchMatMulKernel: NativeKernel = (addon, backend, inputs, attrs) => {
+  const { a, b } = operands(inputs, 'BatchMatMul');
+  return nativeMatMul(addon, backend, a, b, !!attrs.transposeA, !!attrs.transposeB, undefined, 'linear', 0);
+};
+
+const fusedMatMulKernel: NativeKernel = (addon, backend, inputs, attrs) => {
+  const { a, b } = operands(inputs, '_FusedMatMul');
+  const { bias, preluActivationWeights } = inputs;
+  if (preluActivationWeights != null) return null;
+  const activation = (attrs.activation as string | undefined) ?? 'linear';
+  const alpha = (attrs.leakyreluAlpha as number | undefined) ?? 0;
+  return nativeMatMul(addon, backend, a, b, !!attrs.transposeA, !!attrs.transposeB, bias ?? undefined, activation, alpha);
+};
+
+/** Binary op codes of the addon (elementwise.h). */
+const BINARY_OPS: Record<string, number> = { Add: 0, Sub: 1, Multiply: 2, RealDiv: 3, SquaredDifference: 4 };
+/** Unary op codes of the addon (elementwise.h). */
+const UNARY_OPS: Record<string, number> = { Sqrt: 0, Square: 1, Relu: 2, Step: 3, Neg: 4, Abs: 5 };
+
+/**
+ * Whether an operand of shape `shape` broadcasts into `outShape` as a block the addon can repeat: all of it, a
+ * single value, or its trailing dims (leading 1s aside) equal to the output's, e.g. a bias [N] into [M, N].
+ */
+function repeatsAsBlock(shape: number[], outShape: number[]): boolean {
+  let first = 0;
+  while (first < shape.length && shape[first] === 1) first++;
+  const core = shape.slice(first);
+  if (core.length === 0) return true;
+  if (core.length > outShape.length) return false;
+  const offset = outShape.length - core.length;
+  return core.every((d, i) => d === outShape[offset + i]);
+}
+
+function binaryKernel(kernelName: string): NativeKernel {
+  const op = BINARY_OPS[kernelName];
+  return (addon, backend, inputs) => {
+    const { a, b } = operands(inputs, kernelName);
+    if (a.dtype !== 'float32' || b.dtype !== 'float32') return null;
+    const outShape = broadcast_util.assertAndGetBroadcastShape(a.shape, b.shape);
+    const outSize = util.sizeFromShape(outShape);
+    const aSize = util.sizeFromShape(a.shape);
+    const bSize = util.sizeFromShape(b.shape);
+    // One operand whole (or a scalar) and the other a repeated block; anything else stays on the wasm kernel.
+    if (!repeatsAsBlock(a.shape, outShape) || !repeatsAsBlock(b.shape, outShape)) return null;
+    if (aSize !== outSize && bSize !== outSize && aSize !== 1 && bSize !== 1) return null;
+    const out = backend.makeOutput(outShape, 'float32');
+    if (outSize === 0) return out;
+    addon.binary(backend.wasm.HEAPU8.buffer as ArrayBuffer, op, memoryOffset(backend, a), aSize, memoryOffset(backend, b), bSize, memoryOffset(backend, out), outSize);
+    return out;
+  };
+}
+
+function unaryKernel(kernelName: string): NativeKernel {
+  const op = UNARY_OPS[kernelName];
+  return (addon, backend, inputs, attrs) => {
+    const { x } = inputs;
+    if (x === undefined || x.dtype !== 'float32') return null;
+    const out = backend.makeOutput(x.shape, 'float32');
+    const size = util.sizeFromShape(x.shape);
+    if (size === 0) return out;
+    const alpha = kernelName === 'Step' ? ((attrs.alpha as number | undefined) ?? 0) : 0;
+    addon.unary(backend.wasm.HEAPU8.buffer as ArrayBuffer, op, memoryOffset(backend, x), memoryOffset(backend, out), size, alpha);
+    return out;
+  };
+}
+
+/**
+ * Sum over leading axes (e.g. a bias gradient, [M, N] → [N]; the stock wasm kernel transposes first) or trailing
+ * axes, of float32 tensors. Other axis sets stay on the wasm kernel.
+ */
+const sumKernel: NativeKernel = (addon, backend, inputs, attrs) => {
+  const { x } = inputs;
+  if (x === undefined || x.dtype !== 'float32') return null;
+  const rank = x.shape.length;
+  const axes = [...new Set(util.parseAxisParam(attrs.axis as number | number[], x.shape))].sort((p, q) => p - q);
+  if (axes.length === 0 || rank === 0) return null;
+  const leading = axes.every((axis, i) => axis === i);
+  const trailing = axes.every((axis, i) => axis === rank - axes.length + i);
+  if (!leading && !trailing) return null;
+  const reduced = new Set(axes);
+  const outShape = x.shape.filter((_, i) => !reduced.has(i));
+  const outerDims = trailing ? x.shape.slice(0, rank - axes.length) : x.shape.slice(0, axes.length);
+  const outer = util.sizeFromShape(outerDims);
+  const inner = util.sizeFromShape(x.shape) / Math.max(outer, 1);
+  const out = backend.makeOutput(attrs.keepDims ? backend_util.expandShapeToKeepDim(outShape, axes) : outShape, 'float32');
+  const outSize = util.sizeFromShape(outShape);
+  if (outSize === 0) return out;
+  if (outer * inner === 0) {
+    new Float32Array(backend.wasm.HEAPU8.buffer, memoryOffset(backend, out), outSize).fill(0);
+    return out;
+  }
+  // trailing: one sum per row of [outer, inner]; leading: one per column.
+  addon.sum(backend.wasm.HEAPU8.buffer as ArrayBuffer, memoryOffset(backend, x), outer, inner, !trailing, memoryOffset(backend, out));
+  return out;
+};
+
+const MATMUL_KERNELS: Record<string, NativeKernel> = { BatchMatMul: batchMatMulKernel, _FusedMatMul: fusedMatMulKernel };
+const ELEMENTWISE_KERNELS: Record<string, NativeKernel> = {
+  ...Object.fromEntries(Object.keys(BINARY_OPS).map((name) => [name, binaryKernel(name)])),
+  ...Object.fromEntries(Object.keys(UNARY_OPS).map((name) => [name, unaryKernel(name)])),
+  Sum: sumKernel,
+};
+
+/** Registers `native` for `kernelName` on wasm over the current kernel, which it falls back to. */
+function installKernel(addon: NativeAddon, kernelName: string, native: NativeKernel): void {
+  const current = tf.getKernel(kernelName, BACKEND);
+  if (current === undefined) {
+    throw new Error(`shared/tf: native kernels need @tensorflow/tfjs-backend-wasm loaded (no wasm ${kernelName} registered)`);
+  }
+  const kernelFunc: KernelFunc = ({ inputs, backend, attrs }) =>
+    native(addon, backend as WasmBackendInternals, inputs, (attrs ?? {}) as Record<string, unknown>) ??
+    callKernel(current, backend, inputs, attrs);
+  // The replaced kernel's setup function is kept: a stock fallback needs it to bind its wasm entry point when the
+  // backend initialises.
+  replaceKernel({ kernelName, backendName: BACKEND, setupFunc: current.setupFunc, kernelFunc });
+  replaced.set(kernelName, current);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Fused Adam. tfjs' AdamOptimizer.applyGradients issues ~16 element-wise ops per variable (each a kernel call with
+// its own output buffer and engine bookkeeping); on the MLP of the bench that was ~2 ms of a ~9 ms step. While the
+// native kernels are installed, AdamOptimizer.prototype.applyGradients is replaced by one that does the same update
+// with one native kernel per variable ('ShareboxAdam': the same float32 operations in the same order, see
+// native/src/elementwise_impl.h) and keeps the optimizer's state (moments, accBeta1/2, iterations) exactly as the
+// stock method does, so getWeights/setWeights and a later uninstall see the same optimizer. Any other backend, or
+// a non-float32 variable, runs the stock method.
+
+const ADAM_KERNEL = 'ShareboxAdam';
+
+interface AdamInternals {
+  beta1: number;
+  beta2: number;
+  epsilon: number;
+  learningRate: number;
+  accBeta1: tf.Variable;
+  accBeta2: tf.Variable;
+  accumulatedFirstMoment: Array<{ originalName: string; variable: tf.Variable } | undefined>;
+  accumulatedSecondMoment: Array<{ originalName: string; variable: tf.Variable } | undefined>;
+  incrementIterations(): void;
+}
+
+type ApplyGradients = (this: tf.AdamOptimizer, variableGradients: tf.NamedTensorMap | Array<{ name: string; tensor: tf.Tensor }>) => void;
+
+let stockAdamApplyGradients: ApplyGradients | undefined;
+
+function adamKernel(addon: NativeAddon): KernelFunc {
+  return ({ inputs, backend, attrs }) => {
+    const wasm = backend as WasmBackendInternals;
+    const { value, m, v, gradient } = inputs;
+    if (value === undefined || m === undefined || v === undefined || gradient === undefined) {
+      throw new Error(`${ADAM_KERNEL}: inputs value, m, v and gradient are required`);
+    }
+    const outs = [value, m, v].map((t) => wasm.makeOutput(t.shape, 'float32'));
+    const size = util.sizeFromShape(value.shape);
+    if (size > 0) {
+      const constants = Float32Array.from((attrs as { constants: number[] }).constants);
+      const [outValue, outM, outV] = outs.map((t) => memoryOffset(wasm, t));
+      addon.adam(wasm.wasm.HEAPU8.buffer as ArrayBuffer, memoryOffset(wasm, value), memoryOffset(wasm, m), memoryOffset(wasm, v), memoryOffset(wasm, gradient), outValue, outM, outV, size, constants);
+    }
+    return outs;
+  };
+}
+
+function fusedAdamApplyGradients(this: tf.AdamOptimizer, variableGradients: tf.NamedTensorMap | Array<{ name: string; tensor: tf.Tensor }>): void {
+  const stock = stockAdamApplyGradients as ApplyGradients;
+  const self = this as unknown as AdamInternals;
+  const names = Array.isArray(variableGradients) ? variableGradients.map((g) => g.name) : Object.keys(variableGradients);
+  const gradientOf = (name: string, i: number): tf.Tensor | undefined =>
+    Array.isArray(variableGradients) ? variableGradients[i].tensor : variableGradients[name];
+  const variables = tf.engine().registeredVariables;
+  const usable =
+    installedElementwise &&
+    tf.getBackend() === BACKEND &&
+    names.every((name, i) => {
+      const g = gradientOf(name, i);
+      const value = variables[name];
+      return g == null || (value !== undefined && value.dtype === 'float32' && g.dtype === 'float32' && util.arraysEqual(g.shape, value.shape));
+    });
+  if (!usable) {
+    stock.call(this, variableGradients);
+    return;
+  }
+  tf.tidy(() => {
+    // The float32 scalars tfjs would build: β, 1 − β, 1 − βᵗ (from the float32 accumulators), −lr, ε.
+    const acc1 = self.accBeta1.dataSync()[0];
+    const acc2 = self.accBeta2.dataSync()[0];
+    const constants = [self.beta1, self.beta2, 1 - self.beta1, 1 - self.beta2, 1 - acc1, 1 - acc2, -self.learningRate, self.epsilon];
+    names.forEach((name, i) => {
+      const value = variables[name];
+      const trainable = false;
+      if (self.accumulatedFirstMoment[i] == null) {
+        self.accumulatedFirstMoment[i] = { originalName: `${name}/m`, variable: tf.tidy(() => tf.zerosLike(value).variable(trainable)) };
+      }
+      if (self.accumulatedSecondMoment[i] == null) {
+        self.accumulatedSecondMoment[i] = { originalName: `${name}/v`, variable: tf.tidy(() => tf.zerosLike(value).variable(trainable)) };
+      }
+      const gradient = gradientOf(name, i);
+      if (gradient == null) return;
+      const firstMoment = (self.accumulatedFirstMoment[i] as { variable: tf.Variable }).variable;
+      const secondMoment = (self.accumulatedSecondMoment[i] as { variable: tf.Variable }).variable;
+      const [newValue, newFirst, newSecond] = tf
+        .engine()
+        .runKernel(ADAM_KERNEL, { value, m: firstMoment, v: secondMoment, gradient }, { constants }) as tf.Tensor[];
+      firstMoment.assign(newFirst);
+      secondMoment.assign(newSecond);
+      value.assign(newValue);
+    });
+    self.accBeta1.assign(tf.mul(self.accBeta1, self.beta1));
+    self.accBeta2.assign(tf.mul(self.accBeta2, self.beta2));
+  });
+  self.incrementIterations();
+}
+
+function installFusedAdam(addon: NativeAddon): void {
+  if (tf.getKernel(ADAM_KERNEL, BACKEND) === undefined) {
+    tf.registerKernel({ kernelName: ADAM_KERNEL, backendName: BACKEND, kernelFunc: adamKernel(addon) });
+  }
+  const prototype = tf.AdamOptimizer.prototype as unknown as { applyGradients: ApplyGradients };
+  if (stockAdamApplyGradients === undefined) {
+    stockAdamApplyGradients = prototype.applyGradients;
+    prototype.applyGradients = fusedAdamApplyGradients;
+  }
+}
+
+function uninstallFusedAdam(): void {
+  if (stockAdamApplyGradients !== undefined) {
+    (tf.AdamOptimizer.prototype as unknown as { applyGradients: ApplyGradients }).applyGradients = stockAdamApplyGradients;
+    stockAdamApplyGradients = undefined;
+  }
+}
+
+export interface NativeKernelsOptions {
+  /**
+   * Also the element-wise kernels (Add, Sub, Multiply, RealDiv, SquaredDifference, Sqrt, Square, Relu, Step, Neg,
+   * Abs), Sum, and the fused Adam update. Default true unless SHAREBOX_TF_NATIVE_ELEMENTWISE=0 (the matmuls alone,
+   * to compare).
+   */
+  elementwise?: boolean;
+}
+
+export const NATIVE_ELEMENTWISE_ENV_VAR = 'SHAREBOX_TF_NATIVE_ELEMENTWISE';
+
+/**
+ * Registers the native kernels for 'wasm' on top of whatever is registered now (which becomes their fallback):
+ * `BatchMatMul`, `_FusedMatMul`, and unless told otherwise the element-wise ones and `Sum`. Needs
+ * tfjs-backend-wasm imported. Returns false, registering nothing, when the addon is unavailable (see
+ * `nativeAddonUnavailableReason`). Calling it again with other options re-installs.
+ */
+export function installNativeKernels(options: NativeKernelsOptions = {}): boolean {
+  const elementwise = options.elementwise ?? process.env[NATIVE_ELEMENTWISE_ENV_VAR] !== '0';
+  if (installed && installedElementwise === elementwise) return true;
+  uninstallNativeKernels();
+  const addon = loadNativeAddon();
+  if (addon === null) return false;
+  const kernels = { ...MATMUL_KERNELS, ...(elementwise ? ELEMENTWISE_KERNELS : {}) };
+  try {
+    for (const [name, native] of Object.entries(kernels)) installKernel(addon, name, native);
+    if (elementwise) installFusedAdam(addon);
+  } catch (error) {
+    installed = true;
+    uninstallNativeKernels();
+    throw error;
+  }
+  installed = true;
+  installedElementwise = elementwise;
+  return true;
+}
+
+/** Puts back the kernels that were registered before `installNativeKernels`. */
+export function uninstallNativeKernels(): void {
+  if (!installed) return;
+  for (const [name, previous] of replaced) restoreKernel(name, BACKEND, previous);
+  replaced.clear();
+  uninstallFusedAdam();
+  installed = false;
+  installedElementwise = false;
+}
+
+export function isNativeKernelsInstalled(): boolean {
+  return installed;
+}
+
+/** e.g. "native matmul AVX2+FMA + element-wise AVX2, 1 thread", or null when the native kernels are not installed. */
+export function nativeKernelsLabel(): string | null {
+  if (!installed || addonLoad?.addon == null) return null;
+  const { variant, elementwise, threads } = addonLoad.addon.info();
+  const parts = installedElementwise ? `native matmul ${variant} + element-wise/Adam ${elementwise}` : `native matmul ${variant}`;
+  return `${parts}, ${threads} thread${threads === 1 ? '' : 's'}`;
+}
