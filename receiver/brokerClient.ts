@@ -32,13 +32,14 @@ export interface SampledRows {
 
 export class BrokerClient {
   private readonly gateway: GatewayClient;
-  private readonly blackBox: BlackBoxClient;
+  /** Created only once Describe has said that "black-box" is granted. */
+  private blackBox: BlackBoxClient | null = null;
 
-  constructor(address: string, private readonly token: string) {
-    const proto = loadProto().sharebox;
-    const creds = grpc.credentials.createInsecure();
-    this.gateway = new proto.Gateway(address, creds, CHANNEL_OPTIONS);
-    this.blackBox = new proto.BlackBox(address, creds, CHANNEL_OPTIONS);
+  constructor(
+    private readonly address: string,
+    private readonly token: string,
+  ) {
+    this.gateway = new (loadProto().sharebox.Gateway)(address, grpc.credentials.createInsecure(), CHANNEL_OPTIONS);
   }
 
   async describe(): Promise<BrokerDescription> {
@@ -49,6 +50,9 @@ export class BrokerClient {
     );
     if (!reply.schema) throw new Error('Gateway.Describe: the broker sent no record schema');
     const { schema, classes } = schemaFromWire(reply.schema);
+    if (reply.access.includes('black-box') && !this.blackBox) {
+      this.blackBox = new (loadProto().sharebox.BlackBox)(this.address, grpc.credentials.createInsecure(), CHANNEL_OPTIONS);
+    }
     return {
       schema,
       classes,
@@ -65,8 +69,12 @@ export class BrokerClient {
     request: { count: number; seed: number; classIndex?: number },
     onChunk?: (received: number) => void,
   ): Promise<SampledRows> {
+    const blackBox = this.blackBox;
+    if (!blackBox) {
+      return Promise.reject(new Error('BlackBox.Sample: not granted to this receiver (call describe() first; the broker lists its grants there)'));
+    }
     return new Promise((resolve, reject) => {
-      const stream = this.blackBox.sample(
+      const stream = blackBox.sample(
         {
           count: request.count,
           seed: request.seed,
@@ -96,6 +104,6 @@ export class BrokerClient {
 
   close(): void {
     this.gateway.close();
-    this.blackBox.close();
+    this.blackBox?.close();
   }
 }

@@ -8,8 +8,9 @@ import { schemaToWire, tableChunk } from '../shared/grpc/records';
 import { Rng, deriveSeed } from '../shared/random';
 import type { TabularModel } from './tabularModel';
 
-/** Records generated per model call: bounds memory, and is the unit of streaming back to the broker. */
-const GENERATION_BATCH = 1000;
+/** Records generated per model call: bounds memory (4096 × width floats per layer), and is the unit of streaming
+ * back to the broker; large batches keep the per-step matmuls efficient. */
+export const GENERATION_BATCH = 4096;
 
 export interface ModelHostState {
   model: TabularModel | null;

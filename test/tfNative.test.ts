@@ -19,6 +19,7 @@ type Tensor = tf.Tensor;
 
 const addon = loadNativeAddon();
 const describeNative = addon !== null ? describe : describe.skip;
+const spyKernels = ['matmul', 'binary', 'unary', 'sum', 'adam'] as const;
 const suiteTitle =
   addon !== null
     ? 'native matmul kernels vs the cpu backend'
@@ -85,6 +86,7 @@ async function expectNativeMatchesCpu(
   } finally {
     spy.mockRestore();
   }
+  // (spyKernels lists the addon's entry points; the element-wise tests spy on theirs.)
   const cpu = await runOn('cpu', specs, reference);
   expect(wasm.length).toBe(cpu.length);
   wasm.forEach((v, i) => expect(relativeMaxDiff(v, cpu[i])).toBeLessThan(TOLERANCE));
@@ -149,7 +151,7 @@ describeNative(suiteTitle, () => {
   it('is installed and named by describeBackend', async () => {
     const { describeBackend } = await import('../shared/tf');
     await tf.setBackend('wasm');
-    expect(describeBackend()).toMatch(/native matmul \S+/);
+    expect(describeBackend()).toMatch(/native kernels \(matmul \S+/);
     const info = nativeAddon.info();
     expect(info.threads).toBeGreaterThanOrEqual(1);
     if (info.cpu.avx512f) expect(info.variant).toBe('AVX-512');
@@ -259,17 +261,18 @@ describeNative(suiteTitle, () => {
       }
     });
 
-    it('prelu and a full [M, N] bias go to the fallback kernel and stay correct', async () => {
+    it('prelu, and bias shapes other than [N] (applied after the native product)', async () => {
       const a = input([13, 21]);
       const b = input([17, 21]);
       const bias = input([13, 17]);
+      const scalarBias = input([1]);
       const prelu = input([17]);
-      await expectNativeMatchesCpu(
-        [a, b, bias, prelu],
-        (x, y, z, p) => [fused(false, true, 'relu')(x, y, z), fused(false, true, 'prelu')(x, y, undefined, p)],
-        undefined,
-        false,
-      );
+      await expectNativeMatchesCpu([a, b, bias, scalarBias, prelu], (x, y, z, z1, p) => [
+        fused(false, true, 'relu')(x, y, z),
+        fused(false, true, 'sigmoid')(x, y, z1),
+        fused(false, true, 'prelu')(x, y, undefined, p),
+        fused(true, false, 'prelu')(tf.transpose(x), tf.transpose(y), tf.slice(z, [0, 0], [1, 17]), p),
+      ]);
     });
 
     it('batched with a bias, and a zero-sized inner dimension', async () => {
@@ -282,6 +285,133 @@ describeNative(suiteTitle, () => {
         tf.matMul(tf.zeros([4, 0]), tf.zeros([0, 6])),
         tf.matMul(tf.zeros([0, 3]), tf.zeros([3, 6])),
       ]);
+    });
+  });
+
+  describe('element-wise kernels, Sum, Cast, Identity', () => {
+    /** Runs on wasm and cpu, expecting `entry` of the addon to be called `calls` times (or at least once). */
+    async function expectElementwise(entry: (typeof spyKernels)[number], specs: InputSpec[], compute: (...xs: Tensor[]) => Tensor[], exact = false): Promise<void> {
+      const spy = jest.spyOn(addon as NativeAddon, entry);
+      let wasm: Float32Array[];
+      try {
+        wasm = await runOn('wasm', specs, compute);
+        expect(spy).toHaveBeenCalled();
+      } finally {
+        spy.mockRestore();
+      }
+      const cpu = await runOn('cpu', specs, compute);
+      wasm.forEach((v, i) => {
+        if (exact) expect(Array.from(v)).toEqual(Array.from(cpu[i]));
+        else expect(relativeMaxDiff(v, cpu[i])).toBeLessThan(1e-6);
+      });
+    }
+
+    const binaryOps: Array<[string, (a: Tensor, b: Tensor) => Tensor]> = [
+      ['add', tf.add],
+      ['sub', tf.sub],
+      ['mul', tf.mul],
+      ['div', tf.div],
+      ['squaredDifference', tf.squaredDifference],
+    ];
+    it.each(binaryOps)('%s: same shape, scalar either side, a row either side, [1, N] rows', async (name, op) => {
+      const x = input([7, 33]);
+      const y = input([7, 33]);
+      const row = input([33]);
+      const row2 = input([1, 33]);
+      const scalar = input([]);
+      await expectElementwise(
+        'binary',
+        [x, y, row, row2, scalar],
+        (a, b, r, r2, c) => [op(a, b), op(a, c), op(c, a), op(a, r), op(r, a), op(a, r2), op(r2, b), op(tf.reshape(a, [7, 1, 33]), r)],
+        // Bit for bit, but the cpu backend squares the difference in double precision before rounding.
+        name !== 'squaredDifference',
+      );
+    });
+
+    it('other broadcasts and int32 go to the wasm kernels, and stay correct', async () => {
+      const x = input([7, 33]);
+      const column = input([7, 1]);
+      await runOn('wasm', [], () => []);
+      const spy = jest.spyOn(addon as NativeAddon, 'binary');
+      try {
+        const values = await runOn('wasm', [x, column], (a, c) => [tf.mul(a, c), tf.cast(tf.add(tf.cast(a, 'int32'), tf.cast(a, 'int32')), 'float32')]);
+        expect(spy).not.toHaveBeenCalled();
+        const cpu = await runOn('cpu', [x, column], (a, c) => [tf.mul(a, c), tf.cast(tf.add(tf.cast(a, 'int32'), tf.cast(a, 'int32')), 'float32')]);
+        values.forEach((v, i) => expect(Array.from(v)).toEqual(Array.from(cpu[i])));
+      } finally {
+        spy.mockRestore();
+      }
+    });
+
+    it('unary ops, NaN and signed zeros included', async () => {
+      const special = { shape: [9], values: new Float32Array([NaN, -0, 0, -1, 1, -2.5, 1e-30, -1e30, Infinity]) };
+      const x = input([5, 37]);
+      const compute = (s: Tensor, a: Tensor): Tensor[] => [
+        ...[s, a].flatMap((t) => [tf.sqrt(tf.abs(t)), tf.square(t), tf.relu(t), tf.step(t), tf.step(t, 0.25), tf.neg(t), tf.abs(t)]),
+      ];
+      await expectElementwise('unary', [special, x], compute, true);
+    });
+
+    it.each([
+      ['axis 0 of [7, 33]', [7, 33], 0, false],
+      ['axis -1 of [7, 33], keepDims', [7, 33], -1, true],
+      ['all axes of [3, 4, 5]', [3, 4, 5], undefined, false],
+      ['axes [0, 1] of [3, 4, 5]', [3, 4, 5], [0, 1], true],
+      ['axes [1, 2] of [3, 4, 5]', [3, 4, 5], [1, 2], false],
+      ['axis 0 of [257, 3]', [257, 3], 0, false],
+    ] as Array<[string, number[], number | number[] | undefined, boolean]>)('sum over %s', async (_, shape, axis, keepDims) => {
+      await expectElementwise('sum', [input(shape)], (x) => [tf.sum(x, axis, keepDims)]);
+    });
+
+    it('sum over a middle axis goes to the wasm kernel and stays correct', async () => {
+      const x = input([3, 4, 5]);
+      const values = await runOn('wasm', [x], (t) => [tf.sum(t, 1)]);
+      const cpu = await runOn('cpu', [x], (t) => [tf.sum(t, 1)]);
+      expect(relativeMaxDiff(values[0], cpu[0])).toBeLessThan(1e-6);
+    });
+
+    it('Identity and same-dtype Cast share the buffer and free it with the last reference', async () => {
+      await tf.setBackend('wasm');
+      const backend = tf.backend();
+      const x = tf.tensor(input([4, 5]).values, [4, 5]);
+      const buffers = backend.numDataIds();
+      const copy = tf.engine().runKernel('Identity', { x }) as Tensor;
+      const cast = tf.cast(x, 'float32');
+      expect(backend.numDataIds()).toBe(buffers);
+      x.dispose();
+      expect(Array.from(copy.dataSync())).toEqual(Array.from(cast.dataSync()));
+      copy.dispose();
+      cast.dispose();
+      expect(backend.numDataIds()).toBe(buffers - 1);
+    });
+
+    it('fused Adam takes the same steps as the stock tfjs Adam on cpu', async () => {
+      const x = input([32, 11]);
+      const y = input([32, 5]);
+      const w1 = input([11, 33]);
+      const b1 = input([33]);
+      const w2 = input([33, 5]);
+      const train = (xt: Tensor, yt: Tensor, ...init: Tensor[]): Tensor[] => {
+        const vars = init.map((t) => tf.variable(t));
+        const optimizer = tf.train.adam(0.01, 0.8, 0.95, 1e-6);
+        const losses: Tensor[] = [];
+        for (let i = 0; i < 6; i++) {
+          losses.push(
+            optimizer.minimize(() => {
+              const h = tf.relu(tf.add(tf.matMul(xt, vars[0]), vars[1]));
+              return tf.mean(tf.square(tf.sub(tf.matMul(h, vars[2]), yt))) as tf.Scalar;
+            }, true) as Tensor,
+          );
+          if (i === 2) (optimizer as unknown as { learningRate: number }).learningRate = 0.003; // as a schedule does
+        }
+        const state = optimizer as unknown as Record<'accumulatedFirstMoment' | 'accumulatedSecondMoment', Array<{ variable: Tensor }>>;
+        const moments = [...state.accumulatedFirstMoment, ...state.accumulatedSecondMoment].map((m) => m.variable.clone());
+        const result = [tf.stack(losses), ...vars.map((v) => v.clone())];
+        optimizer.dispose();
+        vars.forEach((v) => v.dispose());
+        return [...result, ...moments];
+      };
+      await expectElementwise('adam', [x, y, w1, b1, w2], train);
     });
   });
 

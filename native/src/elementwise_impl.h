@@ -67,8 +67,11 @@ static void unary(int op, const float* __restrict x, float* __restrict out, long
       for (long i = 0; i < size; i++) out[i] = x[i] * x[i];
       break;
     case UN_RELU:
-      // x < 0 ? 0 : x keeps NaN (a max instruction would drop it).
-      for (long i = 0; i < size; i++) out[i] = x[i] < 0.0f ? 0.0f : x[i];
+      // NaN stays NaN (a max instruction would drop it) and −0 becomes +0, as on the cpu backend.
+      for (long i = 0; i < size; i++) {
+        const float v = x[i];
+        out[i] = v > 0.0f ? v : (v != v ? v : 0.0f);
+      }
       break;
     case UN_STEP:
       for (long i = 0; i < size; i++) {

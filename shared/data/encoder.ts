@@ -38,8 +38,12 @@ export interface EncoderOptions {
   categorical?: 'onehot' | 'standardised';
 }
 
-/** Floor of a standardised one-hot coordinate's std (a category seen in almost no record). */
-const ONEHOT_STD_FLOOR = 1e-2;
+/**
+ * Floor of a standardised one-hot coordinate's std. A category with share p is encoded as √((1−p)/p) when present:
+ * about 100 for Adult's rarest native countries (p ≈ 1e-4), a coordinate that dominates the loss and wrecks the
+ * model. With this floor no coordinate exceeds ≈ 5 (the value of a 4% category), and rarer ones stay at that scale.
+ */
+const ONEHOT_STD_FLOOR = 0.2;
 
 /**
  * A column with at most this many distinct values keeps them all and decodes to exactly those values (a step

@@ -18,7 +18,7 @@ import { installedWasmFixes, installWasmFixes } from './wasmFixes';
 export { tf };
 export { installWasmFixes, uninstallWasmFixes, installedWasmFixes } from './wasmFixes';
 export type { WasmFixesOptions } from './wasmFixes';
-// Native matmul kernels (native/ addon, stack.md §4), installed by installWasmFixes when the addon loads.
+// Native kernels (native/ addon, stack.md §4), installed by installWasmFixes when the addon loads.
 export { isNativeKernelsInstalled, loadNativeAddon, nativeAddonUnavailableReason, nativeKernelsLabel } from './nativeKernels';
 export { installMatMulGradientFix } from './matMulGradientFix';
 
@@ -131,8 +131,8 @@ export function wasmBinaryDirectory(): string {
 }
 
 /**
- * One line for logs and bench output, e.g. "wasm (SIMD, 1 thread, matmul fix, conv-filter-grad fix, …, native matmul
- * AVX2+FMA, 1 thread)".
+ * One line for logs and bench output, e.g. "wasm (SIMD, 1 thread, matmul fix, conv-filter-grad fix, …, native kernels
+ * (matmul AVX2+FMA, element-wise/Adam AVX2, 1 thread))".
  * Describes the backend active now (the bench switches backends), or says none is initialised.
  */
 export function describeBackend(): string {

@@ -1,29 +1,35 @@
 /**
- * Native matmul kernels for the wasm backend (stack.md §4): `BatchMatMul` and `_FusedMatMul` computed by a small
- * N-API addon (native/, C++, built by `npm install`/`npm ci` through native/build.js) directly in the wasm heap.
- *
- * Why: wasm SIMD is 128 bits wide, so XNNPACK-in-wasm tops out near 25 GFLOP/s here; the addon's AVX2+FMA (or
- * AVX-512) GEMM runs at ~80 GFLOP/s on one core, and handles transposes and batch broadcasting in its packing,
- * so the explicit transposes of wasmMatmulFix.ts are not needed either.
+ * Native kernels for the wasm backend (stack.md §4), computed by a small N-API addon (native/, C++, no BLAS; built
+ * by `npm install` / `npm ci` through native/build.js) directly in the wasm heap:
+ *   - `BatchMatMul`, `_FusedMatMul`: a packed, register-tiled SGEMM (AVX-512, AVX2+FMA or 128-bit generic, picked
+ *     at run time). Transposes and batch broadcasting are handled in the packing, bias and activation in the tile's
+ *     epilogue. ~80 GFLOP/s on one core here, against ~25 for XNNPACK in wasm (128-bit SIMD).
+ *   - element-wise `Add`, `Sub`, `Multiply`, `RealDiv`, `SquaredDifference` (same shape, scalar, or a trailing row
+ *     repeated), `Sqrt`, `Square`, `Relu`, `Step`, `Neg`, `Abs`; `Sum` over leading or trailing axes. The stock wasm
+ *     kernels call a function pointer per element (~2 ns/element) and Sum over axis 0 transposes first.
+ *   - `Identity` and same-dtype `Cast` share their input's buffer (as the cpu backend does) instead of copying it.
+ *   - Adam: `AdamOptimizer.prototype.applyGradients` does its update with one fused kernel per variable instead of
+ *     ~16 element-wise ops (see "Fused Adam" below).
  *
  * How: the wasm backend keeps every tensor in the module's linear memory. A kernel here allocates its output with
  * `backend.makeOutput` (as the wasm kernels do), then hands the addon the memory's ArrayBuffer — re-read on every
- * call, since memory growth replaces it — with the byte offsets and shapes. The addon checks every range against
+ * call, since memory growth replaces it — with the byte offsets and sizes. The addon checks every range against
  * the buffer and writes the output in place.
  *
- * Fallback: whatever was registered before (the fixed kernels of wasmMatmulFix.ts when `installWasmFixes` runs,
- * else the stock ones) is kept and called for what the addon does not do: non-float32 operands, a bias that is
- * not one value per output column, and the `prelu` activation. When the addon is missing (no compiler at install
- * time, another OS/CPU) nothing is registered and the wasm kernels run as before.
+ * Fallback: whatever was registered before (the fixed kernels of wasmMatmulFix.ts etc. when `installWasmFixes`
+ * runs, else the stock ones) is kept and called for what the addon does not do (non-float32 tensors, other
+ * broadcasts, other Sum axes). When the addon is missing (no compiler at install time, another OS/CPU) nothing is
+ * registered and the wasm kernels run as before.
  *
- * `SHAREBOX_TF_NATIVE=0` disables the addon; `SHAREBOX_TF_NATIVE_THREADS=n` sets its thread count (default 1).
+ * `SHAREBOX_TF_NATIVE=0` disables the addon; `SHAREBOX_TF_NATIVE_THREADS=n` sets the matmul thread count (default
+ * 1); `SHAREBOX_TF_NATIVE_ELEMENTWISE=0` keeps only the matmuls native.
  */
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { backend_util, broadcast_util, util } from '@tensorflow/tfjs-core';
 import type { KernelConfig, KernelFunc, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs-core';
 import { repoRoot } from '../repoRoot';
-import { callKernel, replaceKernel, restoreKernel } from './kernelCalls';
+import { callKernel, callNamedKernel, disposeIntermediates, replaceKernel, restoreKernel } from './kernelCalls';
 
 const BACKEND = 'wasm';
 
@@ -257,13 +263,58 @@ const batchMatMulKernel: NativeKernel = (addon, backend, inputs, attrs) => {
   return nativeMatMul(addon, backend, a, b, !!attrs.transposeA, !!attrs.transposeB, undefined, 'linear', 0);
 };
 
+/** Kernel names and attrs of the activations applied after the product when the addon cannot apply them itself. */
+function activationKernel(activation: string, x: TensorInfo, alpha: number, prelu: TensorInfo | undefined): [string, NamedTensorInfoMap, Record<string, unknown>] | null {
+  switch (activation) {
+    case 'linear':
+      return null;
+    case 'relu':
+      return ['Relu', { x }, {}];
+    case 'relu6':
+      return ['Relu6', { x }, {}];
+    case 'sigmoid':
+      return ['Sigmoid', { x }, {}];
+    case 'elu':
+      return ['Elu', { x }, {}];
+    case 'leakyrelu':
+      return ['LeakyRelu', { x }, { alpha }];
+    case 'prelu':
+      if (prelu === undefined) throw new Error('_FusedMatMul: prelu activation without prelu weights');
+      return ['Prelu', { x, alpha: prelu }, {}];
+    default:
+      throw new Error(`_FusedMatMul: activation '${activation}' is not supported by the wasm backend`);
+  }
+}
+
+/**
+ * act(op(a)·op(b) + bias). The addon applies a per-column bias and every activation but prelu in the product's
+ * epilogue; any other bias shape and prelu are applied after it with the registered wasm kernels (Add, Prelu, …),
+ * so no float32 product ever reaches the fallback kernel.
+ */
 const fusedMatMulKernel: NativeKernel = (addon, backend, inputs, attrs) => {
   const { a, b } = operands(inputs, '_FusedMatMul');
-  const { bias, preluActivationWeights } = inputs;
-  if (preluActivationWeights != null) return null;
+  const bias = inputs.bias ?? undefined;
+  const prelu = inputs.preluActivationWeights ?? undefined;
   const activation = (attrs.activation as string | undefined) ?? 'linear';
   const alpha = (attrs.leakyreluAlpha as number | undefined) ?? 0;
-  return nativeMatMul(addon, backend, a, b, !!attrs.transposeA, !!attrs.transposeB, bias ?? undefined, activation, alpha);
+  const transposeA = !!attrs.transposeA;
+  const transposeB = !!attrs.transposeB;
+  const n = b.shape.length >= 2 ? (transposeB ? b.shape[b.shape.length - 2] : b.shape[b.shape.length - 1]) : -1;
+  const columnBias = bias === undefined || (bias.dtype === 'float32' && isColumnBias(bias, n));
+  if (columnBias && ACTIVATION_CODES[activation] !== undefined) {
+    return nativeMatMul(addon, backend, a, b, transposeA, transposeB, bias, activation, alpha);
+  }
+  let out = nativeMatMul(addon, backend, a, b, transposeA, transposeB, columnBias ? bias : undefined, 'linear', 0);
+  if (out === null) return null;
+  const then = (kernelName: string, kernelInputs: NamedTensorInfoMap, kernelAttrs: Record<string, unknown>): void => {
+    const next = callNamedKernel(kernelName, BACKEND, backend, kernelInputs, kernelAttrs);
+    disposeIntermediates(backend, out);
+    out = next;
+  };
+  if (!columnBias && bias !== undefined) then('Add', { a: out, b: bias }, {});
+  const post = activationKernel(activation, out, alpha, prelu);
+  if (post !== null) then(...post);
+  return out;
 };
 
 /** Binary op codes of the addon (elementwise.h). */
@@ -348,11 +399,39 @@ const sumKernel: NativeKernel = (addon, backend, inputs, attrs) => {
   return out;
 };
 
+/**
+ * Cast to the dtype a tensor already has (the relu gradient does it every step): share the buffer, as the cpu
+ * backend does, instead of copying it (the wasm kernel copies). wasm's Reshape shares buffers the same way.
+ */
+const castKernel: NativeKernel = (_addon, backend, inputs, attrs) => {
+  const { x } = inputs;
+  if (x === undefined || attrs.dtype !== x.dtype) return null;
+  return shareBuffer(backend, x);
+};
+
+function shareBuffer(backend: WasmBackendInternals, x: TensorInfo): TensorInfo {
+  (backend as unknown as { incRef(dataId: object): void }).incRef(x.dataId);
+  return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+}
+
+/**
+ * Identity, which the engine runs to keep every tensor a gradient needs (~26 copies of up to 256 KiB per step of
+ * the bench's MLP): share the buffer like the cpu backend. This is safe only because no float32 matmul reaches
+ * wasmMatmulFix.ts any more while the native kernels are installed — that file copies a buffer with Identity to
+ * give XNNPACK's weight cache a fresh buffer id, which a shared buffer would not be.
+ */
+const identityKernel: NativeKernel = (_addon, backend, inputs) => {
+  const { x } = inputs;
+  return x === undefined ? null : shareBuffer(backend, x);
+};
+
 const MATMUL_KERNELS: Record<string, NativeKernel> = { BatchMatMul: batchMatMulKernel, _FusedMatMul: fusedMatMulKernel };
 const ELEMENTWISE_KERNELS: Record<string, NativeKernel> = {
   ...Object.fromEntries(Object.keys(BINARY_OPS).map((name) => [name, binaryKernel(name)])),
   ...Object.fromEntries(Object.keys(UNARY_OPS).map((name) => [name, unaryKernel(name)])),
   Sum: sumKernel,
+  Cast: castKernel,
+  Identity: identityKernel,
 };
 
 /** Registers `native` for `kernelName` on wasm over the current kernel, which it falls back to. */
@@ -486,7 +565,7 @@ function uninstallFusedAdam(): void {
 export interface NativeKernelsOptions {
   /**
    * Also the element-wise kernels (Add, Sub, Multiply, RealDiv, SquaredDifference, Sqrt, Square, Relu, Step, Neg,
-   * Abs), Sum, and the fused Adam update. Default true unless SHAREBOX_TF_NATIVE_ELEMENTWISE=0 (the matmuls alone,
+   * Abs), Sum, a same-dtype Cast that shares its input's buffer, and the fused Adam update. Default true unless SHAREBOX_TF_NATIVE_ELEMENTWISE=0 (the matmuls alone,
    * to compare).
    */
   elementwise?: boolean;
@@ -534,10 +613,12 @@ export function isNativeKernelsInstalled(): boolean {
   return installed;
 }
 
-/** e.g. "native matmul AVX2+FMA + element-wise AVX2, 1 thread", or null when the native kernels are not installed. */
+/**
+ * e.g. "native kernels (matmul AVX2+FMA, element-wise/Adam AVX2, 1 thread)", or null when they are not installed.
+ */
 export function nativeKernelsLabel(): string | null {
   if (!installed || addonLoad?.addon == null) return null;
   const { variant, elementwise, threads } = addonLoad.addon.info();
-  const parts = installedElementwise ? `native matmul ${variant} + element-wise/Adam ${elementwise}` : `native matmul ${variant}`;
-  return `${parts}, ${threads} thread${threads === 1 ? '' : 's'}`;
+  const parts = [`matmul ${variant}`, ...(installedElementwise ? [`element-wise/Adam ${elementwise}`] : []), `${threads} thread${threads === 1 ? '' : 's'}`];
+  return `native kernels (${parts.join(', ')})`;
 }

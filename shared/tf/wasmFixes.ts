@@ -9,8 +9,9 @@ import { installWasmMatMulFix, isWasmMatMulFixInstalled, uninstallWasmMatMulFix 
 
 export interface WasmFixesOptions {
   /**
-   * Put the native matmul kernels (nativeKernels.ts) on top of the matmul fix when the addon loads. Default: yes
-   * unless SHAREBOX_TF_NATIVE=0. `false` removes them if installed (the bench measures both in one process).
+   * Put the native kernels (nativeKernels.ts: matmul, element-wise, Sum, fused Adam) on top of the fixes when the
+   * addon loads. Default: yes unless SHAREBOX_TF_NATIVE=0. `false` removes them if installed (the bench measures
+   * both in one process).
    */
   native?: boolean;
 }

@@ -1,0 +1,63 @@
+/**
+ * Property inference (PIA): the receiver estimates the share p of a sensitive property in the sharer's training
+ * data from samples alone (Luo et al. 2024, §3: Algorithm 2 sample-and-count, Theorem 1 Hoeffding bound).
+ * This is the algorithmic core; docs/pia.md explains the method, its assumptions and the variants.
+ *
+ * Wiring into the scenario registry (shared/scenario/attackRegistry.ts, `requiresAccess: ['black-box']`) and
+ * the receiver's run loop is a later step; `requires: ['sample']` names the capability in receiver terms.
+ */
+export const propertyInferenceAttack = {
+  id: 'property-inference',
+  describe:
+    'Estimates the share of a sensitive property in the sharer’s training data by classifying n samples and counting, ' +
+    'with a Hoeffding interval and a confusion-matrix correction',
+  paper: 'Luo et al. 2024 (Algorithm 2, Theorem 1)',
+  requires: ['sample'],
+} as const;
+
+export { PropertyInferenceError, type PropertyInferenceErrorCode } from './errors';
+export {
+  describeProperty,
+  isMultiValuedProperty,
+  isRuleProperty,
+  OTHER_OUTCOME,
+  propertyColumn,
+  resolveProperty,
+  RULE_OPS,
+  validatePropertySpec,
+  type PropertyRule,
+  type PropertySpec,
+  type ResolvedProperty,
+  type RuleOp,
+} from './property';
+export {
+  calibrationFromPredictions,
+  discriminatorFor,
+  identityDiscriminator,
+  trainDiscriminator,
+  type DiscriminatorCalibration,
+  type DiscriminatorKind,
+  type PropertyDiscriminator,
+  type TrainDiscriminatorOptions,
+} from './discriminator';
+export {
+  estimateProportion,
+  invertMatrix,
+  MIN_CORRECTION_SEPARATION,
+  type BinaryProportionEstimate,
+  type EstimateOptions,
+  type Interval,
+  type MultiProportionEstimate,
+  type OutcomeEstimate,
+  type ProportionEstimate,
+} from './estimate';
+export {
+  checkSidecarAgainst,
+  DISCRIMINATOR_SIDECAR,
+  fileSystemModelHandler,
+  filePathFromUrl,
+  loadLayersModelFromFile,
+  loadPretrainedDiscriminator,
+  savePretrainedDiscriminator,
+  type PretrainedDiscriminatorSidecar,
+} from './pretrained';
