@@ -12,12 +12,19 @@ export interface ExpectationOutcome extends Expectation {
   message: string;
 }
 
-/** The value at a dotted path ("fidelity.logistic.accuracyGap", "list.0.x"), or undefined. */
+/**
+ * The value at a dotted path ("fidelity.logistic.accuracyGap", "list.0.x"), or undefined. A segment may pick
+ * a sweep variant by label, which may itself hold dots: "variants[alpha=0.5].fidelity".
+ */
 export function valueAtPath(root: unknown, dotted: string): unknown {
   let node: unknown = root;
-  for (const key of dotted.split('.')) {
-    if (node === null || typeof node !== 'object') return undefined;
-    node = (node as Record<string, unknown>)[key];
+  for (const segment of dotted.match(/[^.[\]]+(?:\[[^\]]*\])?/g) ?? []) {
+    const m = /^([^[]+)(?:\[([^\]]*)\])?$/.exec(segment);
+    const keys = m ? (m[2] !== undefined ? [m[1], m[2]] : [m[1]]) : [segment];
+    for (const key of keys) {
+      if (node === null || typeof node !== 'object') return undefined;
+      node = (node as Record<string, unknown>)[key];
+    }
   }
   return node;
 }

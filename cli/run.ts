@@ -2,11 +2,12 @@
  * `sharebox run`: validate the scenario, start the three parties as child processes, drive them through
  * their Control services, referee the results and write the report. Any party that dies fails the run, and
  * every child is killed on every way out (success, failure, SIGINT, SIGTERM, the runner's own crash).
+ * A scenario with a `sweep:` runs each variant in turn (fresh processes, same seed) under variants/<label>/.
  */
 import * as fs from 'fs';
 import * as path from 'path';
 import { nanoid } from 'nanoid';
-import { loadScenario, sharerSlice, brokerSlice, receiverSlice, refereeSlice, type Scenario } from '../shared/scenario';
+import { loadScenario, sharerSlice, brokerSlice, receiverSlice, refereeSlice, scenarioVariants, type Scenario } from '../shared/scenario';
 import type { BrokerResult, ReceiverResult, SharerResult } from '../shared/party/results';
 import { PartyFailure, PartyProcess } from './partyProcess';
 import { createProgress, type ProgressSink } from './progress';
@@ -32,6 +33,11 @@ export function defaultCacheDir(): string {
   return process.env.SHAREBOX_CACHE_DIR ?? path.join(repoRoot(), '.cache');
 }
 
+/** A label as a folder name: "alpha=0.5,n=100" → "alpha=0.5_n=100". */
+function folderFor(label: string): string {
+  return label.replace(/[^A-Za-z0-9=._-]+/g, '_');
+}
+
 export async function runScenario(file: string, opts: RunOptions = {}): Promise<RunOutcome> {
   let scenario: Scenario;
   try {
@@ -42,7 +48,7 @@ export async function runScenario(file: string, opts: RunOptions = {}): Promise<
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const runDir = path.resolve(opts.outDir ?? path.join('runs', `${scenario.name}-${stamp}`));
   // The audit log is append-only: a new run must not extend (or be confused with) an earlier run's log.
-  for (const earlier of ['audit.jsonl', 'report.json']) {
+  for (const earlier of ['audit.jsonl', 'report.json', 'variants']) {
     if (fs.existsSync(path.join(runDir, earlier))) {
       return { exitCode: 2, error: `--out ${runDir} already holds a run (${earlier}); choose a new directory` };
     }
@@ -64,58 +70,28 @@ export async function runScenario(file: string, opts: RunOptions = {}): Promise<
 
   try {
     progress.info(`sharebox: scenario ${scenario.name} (seed ${scenario.seed}); run directory ${runDir}`);
-    const logDir = path.join(runDir, 'logs');
-    const [sharer, broker, receiver] = await Promise.all(
-      (['sharer', 'broker', 'receiver'] as const).map(async (name) => {
-        const p = await PartyProcess.spawn(name, logDir);
-        parties.push(p);
-        return p;
-      }),
-    );
-    const anyDeath = Promise.race(parties.map((p) => p.died));
-
-    // Tokens for this run only: the broker's to the sharer, the receiver's to the broker.
-    const brokerToSharer = nanoid(32);
-    const receiverToBroker = nanoid(32);
-
-    const { port: sharerPort } = await sharer.configure({
-      ...sharerSlice(scenario),
-      brokerToken: brokerToSharer,
-      cacheDir: path.resolve(opts.cacheDir ?? defaultCacheDir()),
-    });
-    await Promise.race([sharer.start((e) => progress.event(e)), anyDeath]);
-    const sharerResult = (await sharer.result()) as SharerResult;
-
-    const { port: brokerPort } = await broker.configure({
-      ...brokerSlice(scenario),
-      sharerAddress: `127.0.0.1:${sharerPort}`,
-      sharerToken: brokerToSharer,
-      receiverToken: receiverToBroker,
-      auditLogPath: path.join(runDir, 'audit.jsonl'),
-    });
-    broker.startInBackground((e) => progress.event(e));
-
-    await receiver.configure({ ...receiverSlice(scenario), brokerAddress: `127.0.0.1:${brokerPort}`, token: receiverToBroker });
-    await Promise.race([receiver.start((e) => progress.event(e)), anyDeath]);
-    const receiverResult = (await receiver.result()) as ReceiverResult;
-    const brokerResult = (await broker.result()) as BrokerResult;
-
-    await Promise.all(parties.map((p) => p.shutdown()));
-
-    const refereed = await referee(scenario, { sharer: sharerResult, broker: brokerResult, receiver: receiverResult }, (m) => progress.info(m));
-    const { synthetic, ...receiverSummary } = receiverResult;
-    const body = {
+    const header = {
       scenario: { name: scenario.name, description: scenario.description, file: path.resolve(file), seed: scenario.seed },
       createdAt: new Date().toISOString(),
-      backend: sharerResult.backend,
-      sharer: sharerResult,
-      broker: brokerResult,
-      receiver: { ...receiverSummary, syntheticRecords: synthetic.rows.length },
-      fidelity: refereed.fidelity,
-      audit: refereed.audit,
     };
+    const variants = scenarioVariants(scenario);
+    let body: Record<string, unknown>;
+    if (variants.length === 0) {
+      body = { ...header, ...(await runOnce(scenario, runDir, opts, progress, parties)) };
+    } else {
+      const results: Record<string, unknown> = {};
+      for (const [i, variant] of variants.entries()) {
+        progress.info(`sharebox: variant ${i + 1}/${variants.length}: ${variant.label}`);
+        const dir = path.join(runDir, 'variants', folderFor(variant.label));
+        const result = await runOnce(variant.scenario, dir, opts, progress, parties);
+        // Each variant's own report, for reading one on its own; the scenario's expectations are checked on the whole.
+        writeReport(dir, { ...header, ...result, overrides: variant.overrides, passed: true, expectations: [] });
+        results[variant.label] = { overrides: variant.overrides, ...result };
+      }
+      body = { ...header, sweep: scenario.sweep, variants: results };
+    }
     const expectations = checkExpectations(body, refereeSlice(scenario).expect);
-    const report: Report = { ...body, passed: expectations.every((e) => e.passed), expectations };
+    const report: Report = { ...(body as typeof header), ...body, passed: expectations.every((e) => e.passed), expectations };
     writeReport(runDir, report);
     progress.stop();
     return { exitCode: report.passed ? 0 : 1, runDir, report };
@@ -130,4 +106,65 @@ export async function runScenario(file: string, opts: RunOptions = {}): Promise<
     process.removeListener('SIGTERM', onSignal);
     process.removeListener('exit', killAll);
   }
+}
+
+/** One run of the three parties on one (variant of a) scenario, refereed. Returns the report's sections. */
+async function runOnce(
+  scenario: Scenario,
+  runDir: string,
+  opts: RunOptions,
+  progress: ProgressSink,
+  parties: PartyProcess[],
+): Promise<Record<string, unknown>> {
+  fs.mkdirSync(runDir, { recursive: true });
+  const logDir = path.join(runDir, 'logs');
+  const [sharer, broker, receiver] = await Promise.all(
+    (['sharer', 'broker', 'receiver'] as const).map(async (name) => {
+      const p = await PartyProcess.spawn(name, logDir);
+      parties.push(p);
+      return p;
+    }),
+  );
+  const anyDeath = Promise.race([sharer, broker, receiver].map((p) => p.died));
+
+  // Tokens for this run only: the broker's to the sharer, the receiver's to the broker.
+  const brokerToSharer = nanoid(32);
+  const receiverToBroker = nanoid(32);
+
+  const { port: sharerPort } = await sharer.configure({
+    ...sharerSlice(scenario),
+    brokerToken: brokerToSharer,
+    cacheDir: path.resolve(opts.cacheDir ?? defaultCacheDir()),
+  });
+  await Promise.race([sharer.start((e) => progress.event(e)), anyDeath]);
+  const sharerResult = (await sharer.result()) as SharerResult;
+
+  const { port: brokerPort } = await broker.configure({
+    ...brokerSlice(scenario),
+    sharerAddress: `127.0.0.1:${sharerPort}`,
+    sharerToken: brokerToSharer,
+    receiverToken: receiverToBroker,
+    auditLogPath: path.join(runDir, 'audit.jsonl'),
+  });
+  broker.startInBackground((e) => progress.event(e));
+
+  await receiver.configure({ ...receiverSlice(scenario), brokerAddress: `127.0.0.1:${brokerPort}`, token: receiverToBroker });
+  await Promise.race([receiver.start((e) => progress.event(e)), anyDeath]);
+  const receiverResult = (await receiver.result()) as ReceiverResult;
+  const brokerResult = (await broker.result()) as BrokerResult;
+
+  await Promise.all([sharer, broker, receiver].map((p) => p.shutdown()));
+
+  const refereed = await referee(scenario, { sharer: sharerResult, broker: brokerResult, receiver: receiverResult }, (m) =>
+    progress.info(m),
+  );
+  const { synthetic, ...receiverSummary } = receiverResult;
+  return {
+    backend: sharerResult.backend,
+    sharer: sharerResult,
+    broker: brokerResult,
+    receiver: { ...receiverSummary, syntheticRecords: synthetic.rows.length },
+    fidelity: refereed.fidelity,
+    audit: refereed.audit,
+  };
 }

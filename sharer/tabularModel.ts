@@ -58,11 +58,13 @@ export class TabularModel {
       shares: classValues.map((_, k) => labels.filter((v) => v === k).length / Math.max(1, labels.length)),
     };
 
-    const key = cacheKey(table, config, seed);
+    // Quantile-normal numerics and standardised one-hot coordinates: every coordinate the diffusion model sees has
+    // about unit variance, so none is drowned early by the noise (shared/data/encoder.ts, docs/diffusion.md).
+    const encoder = TableEncoder.fit(table, { exclude: [task.label], numeric: 'quantile', categorical: 'standardised' });
+    const key = cacheKey(table, config, seed, encoder);
     const dir = path.join(cacheDir, 'tabular-ddpm', key);
     if (fs.existsSync(path.join(dir, 'complete'))) {
       const ddpm = await TabularDdpm.load(path.join(dir, 'ddpm'));
-      const encoder = TableEncoder.fromJSON(JSON.parse(fs.readFileSync(path.join(dir, 'encoder.json'), 'utf8')));
       const meta = JSON.parse(fs.readFileSync(path.join(dir, 'meta.json'), 'utf8'));
       return {
         model: new TabularModel(ddpm, encoder, table.schema, classInfo, config),
@@ -70,9 +72,6 @@ export class TabularModel {
       };
     }
 
-    // Quantile-normal numerics and standardised one-hot coordinates: every coordinate the diffusion model sees has
-    // about unit variance, so none is drowned early by the noise (shared/data/encoder.ts, docs/diffusion.md).
-    const encoder = TableEncoder.fit(table, { exclude: [task.label], numeric: 'quantile', categorical: 'standardised' });
     const x = encoder.encode(table);
     const ddpm = new TabularDdpm({
       dataWidth: encoder.width,
@@ -151,12 +150,16 @@ function pickClass(shares: number[], u: number): number {
   return shares.length - 1;
 }
 
-function cacheKey(table: Table, config: TabularDdpmConfig, seed: number): string {
+/**
+ * Everything that determines the trained weights: data, training config, seed, and the fitted encoder (so that
+ * a change in how records are encoded never reuses a model trained on another encoding).
+ */
+function cacheKey(table: Table, config: TabularDdpmConfig, seed: number, encoder: TableEncoder): string {
   // Sampling-time settings (guidance, sampler) do not change the trained weights, so they are not in the key.
   const { guidanceScale: _g, sampler: _s, ...trainingConfig } = config;
   return crypto
     .createHash('sha256')
-    .update(JSON.stringify({ v: MODEL_FORMAT_VERSION, trainingConfig, seed }))
+    .update(JSON.stringify({ v: MODEL_FORMAT_VERSION, trainingConfig, seed, encoder: encoder.toJSON() }))
     .update(tableFingerprint(table))
     .digest('hex')
     .slice(0, 24);

@@ -110,6 +110,38 @@ test('a tiny scenario runs end to end, writes the reports, and the same seed giv
   expect(again.stderr).toMatch(/already holds a run/);
 }, 180_000);
 
+test('a sweep runs each variant with its own processes and reports them side by side', async () => {
+  const text =
+    fs.readFileSync(TINY, 'utf8').replace(/expect:[\s\S]*$/, '') +
+    [
+      'sweep:',
+      '  - path: receiver.draw.samples',
+      '    values: [400, 700]',
+      'expect:',
+      '  - metric: variants[samples=400].receiver.draw.received',
+      '    min: 400',
+      '    max: 400',
+      '  - metric: variants[samples=700].broker.budgetSamplesUsed',
+      '    min: 700',
+      '    max: 700',
+      '',
+    ].join('\n');
+  const file = path.join(tmp, 'tiny-sweep.yaml');
+  fs.writeFileSync(file, text);
+  const r = await runCli(['run', file, '--out', path.join(tmp, 'sweep'), '--cache', path.join(tmp, 'cache-a')]);
+  expect(r.stderr).not.toMatch(/sharebox run:/);
+  expect(r.code).toBe(0);
+  const report = JSON.parse(fs.readFileSync(path.join(tmp, 'sweep', 'report.json'), 'utf8'));
+  expect(Object.keys(report.variants)).toEqual(['samples=400', 'samples=700']);
+  expect(report.variants['samples=700'].overrides).toEqual({ 'receiver.draw.samples': 700 });
+  for (const label of ['samples=400', 'samples=700']) {
+    expect(fs.existsSync(path.join(tmp, 'sweep', 'variants', label, 'audit.jsonl'))).toBe(true);
+    expect(fs.existsSync(path.join(tmp, 'sweep', 'variants', label, 'report.json'))).toBe(true);
+  }
+  // Same seed in both variants: the same sharer, so the same trained model.
+  expect(report.variants['samples=400'].sharer.model.cacheKey).toBe(report.variants['samples=700'].sharer.model.cacheKey);
+}, 120_000);
+
 test('an expectation that fails makes the run exit 1 and says which, with the measured value', async () => {
   const text = fs.readFileSync(TINY, 'utf8').replace(/min: 1000\n\s+max: 1000/, 'min: 1001');
   const file = path.join(tmp, 'tiny-failing.yaml');

@@ -1,3 +1,4 @@
+import { scenarioVariants } from '../shared/scenario';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -425,3 +426,30 @@ describe('party slices', () => {
     expect(sharerSlice(s).data.seed).not.toBe(receiverSlice(s).testData.seed);
   });
 });
+
+describe('sweep', () => {
+  const SWEEP_BASE = fs.readFileSync(path.join(__dirname, 'fixtures', 'tiny.yaml'), 'utf8');
+
+  it('expands the cartesian product of its entries into validated variants', () => {
+    const s = parseScenario(
+      SWEEP_BASE + 'sweep:\n  - { path: receiver.draw.samples, values: [100, 200] }\n  - { path: receiver.classifierEpochs, values: [1, 2, 3] }\n',
+      path.join(__dirname, 'fixtures', 'sweep.yaml'),
+    );
+    const variants = scenarioVariants(s);
+    expect(variants.map((v) => v.label)).toEqual([
+      'samples=100,classifierEpochs=1', 'samples=100,classifierEpochs=2', 'samples=100,classifierEpochs=3',
+      'samples=200,classifierEpochs=1', 'samples=200,classifierEpochs=2', 'samples=200,classifierEpochs=3',
+    ]);
+    expect(variants[4].scenario.receiver.draw.samples).toBe(200);
+    expect(variants[4].scenario.receiver.classifierEpochs).toBe(2);
+    expect(variants[4].scenario.sweep).toBeUndefined();
+  });
+
+  it('rejects a variant that breaks a rule, at the sweep, naming the variant', () => {
+    // budget is 1200: a draw of 5000 breaks receiver.draw.samples ≤ broker.budget.samples.
+    const file = path.join(__dirname, 'fixtures', 'sweep-bad.yaml');
+    const text = SWEEP_BASE + 'sweep:\n  - path: receiver.draw.samples\n    values: [100, 5000]\n';
+    expect(() => parseScenario(text, file)).toThrow(/sweep-bad\.yaml:\d+:\d+: sweep: sweep variant samples=5000: receiver\.draw\.samples/);
+  });
+});
+

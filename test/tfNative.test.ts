@@ -103,7 +103,7 @@ const TRANSPOSES: Array<[boolean, boolean]> = [
   [true, true],
 ];
 
-/** [M, K, N]: odd sizes around the register tiles (6×16, 12×32, 6×8) and the 256-deep blocks. */
+/** [M, K, N]: odd sizes around the register tiles (6×16, 12×32, 6×8), the 256-deep and 2048-wide blocks. */
 const ODD_SIZES: Array<[number, number, number]> = [
   [1, 1, 1],
   [7, 33, 1],
@@ -111,6 +111,7 @@ const ODD_SIZES: Array<[number, number, number]> = [
   [33, 7, 257],
   [257, 33, 7],
   [33, 257, 33],
+  [3, 5, 2100], // more columns than one 2048-wide block
 ];
 
 /** A matmul variant for the fused cases: value of act(op(a)·op(b) + bias). */

@@ -3,7 +3,7 @@
 // The wasm backend keeps every tensor in the wasm module's linear memory, an ArrayBuffer. JavaScript passes that
 // buffer plus byte offsets; the kernels read and write the tensors in place, so no data is copied in or out.
 //
-// Exports:
+// Exports (interfaceVersion: 1):
 //   matmul(heap, aOff, bOff, cOff, aBatchIdx, bBatchIdx, batch, M, N, K, transA, transB, biasOff, act, alpha)
 //     C[b] = act(op(A[aBatchIdx[b]]) · op(B[bBatchIdx[b]]) + bias) for b < batch, with A[i] the i-th [M,K] (or
 //     [K,M] when transA) matrix at aOff, B[i] the i-th [K,N] (or [N,K]) at bOff, C[b] the b-th [M,N] at cOff.
@@ -554,6 +554,10 @@ void addFunction(napi_env env, napi_value exports, const char* name, napi_callba
   napi_set_named_property(env, exports, name, fn);
 }
 
+// Bumped whenever an export's signature changes: shared/tf/nativeKernels.ts refuses an addon of another version
+// (a stale build left from before a pull) and asks for `node native/build.js`.
+constexpr int kInterfaceVersion = 1;
+
 napi_value Init(napi_env env, napi_value exports) {
   if (gVariant == nullptr) gVariant = bestVariant();
   if (gElementwise == nullptr) {
@@ -562,6 +566,9 @@ napi_value Init(napi_env env, napi_value exports) {
   // One pool per process (worker threads that load the addon share it; calls come from one thread at a time in
   // practice, and the pool is never destroyed while the process runs).
   if (gPool == nullptr) gPool = new Pool();
+  napi_value version;
+  napi_create_int32(env, kInterfaceVersion, &version);
+  napi_set_named_property(env, exports, "interfaceVersion", version);
   addFunction(env, exports, "matmul", Matmul);
   addFunction(env, exports, "info", Info);
   addFunction(env, exports, "setThreads", SetThreads);

@@ -4,3 +4,4 @@ export * from './bootstrap';
 export * from './fairnessReport';
 export * from './roc';
 export * from './hoeffding';
+export * from './mutualInformation';

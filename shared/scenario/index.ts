@@ -13,3 +13,4 @@ export {
   type AttackConfigEntry,
 } from './attackRegistry';
 export { ADULT_COLUMNS, CENSUS_COLUMNS, CENSUS_TASK_COLUMNS, datasetColumns, sourceColumns } from './sources';
+export { scenarioVariants, overrideLabel, sweepEntrySchema, type ScenarioVariant, type SweepEntry } from './sweep';

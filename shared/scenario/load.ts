@@ -15,6 +15,7 @@ import { checkScenarioConsistency, type PathIssue } from './consistency';
 import { ScenarioError, type ScenarioIssue } from './errors';
 import { describeValue, describeZodIssue, valueAt } from './messages';
 import { scenarioSchema, type Scenario } from './schema';
+import { scenarioVariants } from './sweep';
 
 /** Reads, parses and validates a scenario file. Throws `ScenarioError`. */
 export function loadScenario(file: string): Scenario {
@@ -81,6 +82,12 @@ export function parseScenario(text: string, file: string): Scenario {
     ...checkDatasetFiles(scenario, raw).map((i) => locate(i, 'files')),
   ];
   if (issues.length > 0) throw new ScenarioError(file, sortByPosition(issues));
+  // Every sweep variant must be a valid scenario too: find out now, not after the first variant has run.
+  try {
+    scenarioVariants(scenario);
+  } catch (err) {
+    throw new ScenarioError(file, [locate({ path: ['sweep'], message: (err as Error).message }, 'consistency')]);
+  }
   return scenario;
 }
 

@@ -16,6 +16,7 @@
  * `attackRegistry.ts`); `sharer.poisoning` and `defences` are added as new optional fields.
  */
 import { z } from 'zod';
+import { sweepEntrySchema } from './sweep';
 import type { TaskSpec } from '../data/table';
 import { attackConfigSchema } from './attackRegistry';
 
@@ -30,7 +31,9 @@ export const DATASET_NAME_PATTERN = /^[A-Za-z][A-Za-z0-9_-]*$/;
  * `expect[i].metric`: a dotted path into report.json. Segments are identifiers (letters, digits, `_`, `-`, not
  * starting with a digit) or array indices (`fidelity.perClass.0.tv`).
  */
-export const METRIC_PATH_PATTERN = /^[A-Za-z_][A-Za-z0-9_-]*(?:\.(?:[A-Za-z_][A-Za-z0-9_-]*|[0-9]+))*$/;
+/** Dotted report path; a segment may select a sweep variant by label: `variants[alpha=0.5].receiver`. */
+export const METRIC_PATH_PATTERN =
+  /^[A-Za-z_][A-Za-z0-9_-]*(?:\[[^\[\]]+\])?(?:\.(?:[A-Za-z_][A-Za-z0-9_-]*(?:\[[^\[\]]+\])?|[0-9]+))*$/;
 /** Seeds are 32-bit: `deriveSeed` reduces its parent with `>>> 0`, so larger seeds would silently collide. */
 export const MAX_SEED = 0xffffffff;
 
@@ -269,6 +272,8 @@ export const scenarioSchema = z.strictObject({
   receiver: receiverSchema,
   /** Assertions checked by the referee. */
   expect: z.array(expectationSchema).default(() => []),
+  /** Variants to run: the cartesian product of (path, values) pairs (shared/scenario/sweep.ts). */
+  sweep: z.array(z.lazy(() => sweepEntrySchema)).optional(),
 });
 
 /** A validated scenario, defaults applied (dataset paths absolute when it came from `loadScenario`/`parseScenario`). */

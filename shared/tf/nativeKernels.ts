@@ -39,8 +39,12 @@ export const NATIVE_THREADS_ENV_VAR = 'SHAREBOX_TF_NATIVE_THREADS';
 /** Where native/build.js leaves the addon, relative to the repository root. */
 export const NATIVE_ADDON_RELATIVE_PATH = path.join('native', 'build', 'Release', 'sharebox_native.node');
 
+/** The addon interface this file speaks (native/src/addon.cc kInterfaceVersion). */
+export const NATIVE_INTERFACE_VERSION = 1;
+
 /** The addon's interface (native/src/addon.cc). */
 export interface NativeAddon {
+  interfaceVersion: number;
   matmul(
     heap: ArrayBuffer,
     aOffset: number,
@@ -109,6 +113,9 @@ export function loadNativeAddon(): NativeAddon | null {
         file = path.join(repoRoot(), NATIVE_ADDON_RELATIVE_PATH);
         // eslint-disable-next-line @typescript-eslint/no-require-imports
         const addon = require(file) as NativeAddon;
+        if (addon.interfaceVersion !== NATIVE_INTERFACE_VERSION) {
+          throw new Error(`stale build (interface ${addon.interfaceVersion}, expected ${NATIVE_INTERFACE_VERSION}); run \`node native/build.js\``);
+        }
         const threads = Number(process.env[NATIVE_THREADS_ENV_VAR] ?? '1');
         addon.setThreads(Number.isFinite(threads) && threads >= 1 ? Math.floor(threads) : 1);
         addonLoad = { addon, reason: '' };

@@ -1,0 +1,84 @@
+/**
+ * Sweeps: one scenario that runs several variants, e.g. the poisoning ratio α ∈ {0, 0.1, …, 0.5}, or the
+ * property share p ∈ {0.1, …, 0.9} of the sharer's data. `sweep:` lists (path, values) pairs; the variants are
+ * their cartesian product. Each variant is the scenario with those values set, validated as a scenario of its
+ * own, and run with fresh processes and the same seed (so variants differ only in what is swept: paired runs).
+ *
+ * Report paths address a variant by its label in brackets: `variants[alpha=0.5].receiver.downstream…`.
+ */
+import { z } from 'zod';
+import { scenarioSchema, type Scenario } from './schema';
+import { checkScenarioConsistency } from './consistency';
+
+export const sweepValueSchema = z.union([z.number(), z.string(), z.boolean()]);
+
+export const sweepEntrySchema = z.strictObject({
+  /** Dotted path of the field to vary, e.g. `sharer.poisoning.alpha`; every segment but the last must exist. */
+  path: z.string().regex(/^[A-Za-z_][A-Za-z0-9_-]*(?:\.[A-Za-z_][A-Za-z0-9_-]*)+$/, {
+    error: 'expected a dotted path of at least two field names, like sharer.poisoning.alpha',
+  }),
+  /** The values it takes, in order; at least one, no repeats. */
+  values: z
+    .array(sweepValueSchema)
+    .min(1)
+    .refine((v) => new Set(v.map(String)).size === v.length, { error: 'expected distinct values' }),
+});
+
+export type SweepEntry = z.output<typeof sweepEntrySchema>;
+
+export interface ScenarioVariant {
+  /** e.g. "alpha=0.5" or "alpha=0.5,method=greedy" (the last path segment, then the value). */
+  label: string;
+  overrides: Record<string, string | number | boolean>;
+  scenario: Scenario;
+}
+
+function setAtPath(root: Record<string, unknown>, path: string, value: unknown): void {
+  const keys = path.split('.');
+  let node: Record<string, unknown> = root;
+  for (const key of keys.slice(0, -1)) {
+    const next = node[key];
+    if (next === null || typeof next !== 'object' || Array.isArray(next)) {
+      throw new Error(`sweep path ${path}: "${key}" is not a field holding further fields in this scenario`);
+    }
+    node = next as Record<string, unknown>;
+  }
+  node[keys[keys.length - 1]] = value;
+}
+
+/** The label segment of one override: the path's last field name, "=", the value. */
+export function overrideLabel(path: string, value: string | number | boolean): string {
+  return `${path.split('.').pop()}=${value}`;
+}
+
+/**
+ * Expands a validated scenario's `sweep` into variants (an empty list when it has none). Each variant is
+ * validated; a variant that breaks the schema or a cross-field rule throws an Error naming the variant, the
+ * path and what was expected.
+ */
+export function scenarioVariants(scenario: Scenario): ScenarioVariant[] {
+  const sweep = scenario.sweep ?? [];
+  if (sweep.length === 0) return [];
+  let combos: Array<Record<string, string | number | boolean>> = [{}];
+  for (const entry of sweep) {
+    combos = combos.flatMap((combo) => entry.values.map((value) => ({ ...combo, [entry.path]: value })));
+  }
+  return combos.map((overrides) => {
+    const label = Object.entries(overrides)
+      .map(([path, value]) => overrideLabel(path, value))
+      .join(',');
+    const raw = JSON.parse(JSON.stringify(scenario)) as Record<string, unknown>;
+    delete raw.sweep;
+    for (const [path, value] of Object.entries(overrides)) setAtPath(raw, path, value);
+    const parsed = scenarioSchema.safeParse(raw);
+    if (!parsed.success) {
+      const first = parsed.error.issues[0];
+      throw new Error(`sweep variant ${label}: ${first.path.join('.')}: ${first.message}`);
+    }
+    const problems = checkScenarioConsistency(parsed.data);
+    if (problems.length > 0) {
+      throw new Error(`sweep variant ${label}: ${problems[0].path.join('.')}: ${problems[0].message}`);
+    }
+    return { label, overrides, scenario: parsed.data };
+  });
+}
