@@ -39,11 +39,12 @@ export interface EncoderOptions {
 }
 
 /**
- * Floor of a standardised one-hot coordinate's std. A category with share p is encoded as √((1−p)/p) when present:
- * about 100 for Adult's rarest native countries (p ≈ 1e-4), a coordinate that dominates the loss and wrecks the
- * model. With this floor no coordinate exceeds ≈ 5 (the value of a 4% category), and rarer ones stay at that scale.
+ * Floor of a standardised one-hot coordinate's std. A category with share p is encoded as √((1−p)/p) when
+ * present (about 100 for Adult's rarest native countries). Capping that scale harder (floor 0.2, values ≤ 5) was
+ * measured to be worse on Adult (worst marginal TV 0.28 vs 0.18, accuracy gap 4.1 vs 3.8 points), so the floor
+ * only guards against division by zero for categories absent from the fitted table.
  */
-const ONEHOT_STD_FLOOR = 0.2;
+const ONEHOT_STD_FLOOR = 1e-2;
 
 /**
  * A column with at most this many distinct values keeps them all and decodes to exactly those values (a step

@@ -441,12 +441,13 @@ const ELEMENTWISE_KERNELS: Record<string, NativeKernel> = {
   Identity: identityKernel,
 };
 
-/** Registers `native` for `kernelName` on wasm over the current kernel, which it falls back to. */
+/**
+ * Registers `native` for `kernelName` on wasm over the current kernel, which it falls back to. A kernel wasm does
+ * not have (another tfjs version) is left alone: there would be nothing to fall back to.
+ */
 function installKernel(addon: NativeAddon, kernelName: string, native: NativeKernel): void {
   const current = tf.getKernel(kernelName, BACKEND);
-  if (current === undefined) {
-    throw new Error(`shared/tf: native kernels need @tensorflow/tfjs-backend-wasm loaded (no wasm ${kernelName} registered)`);
-  }
+  if (current === undefined) return;
   const kernelFunc: KernelFunc = ({ inputs, backend, attrs }) =>
     native(addon, backend as WasmBackendInternals, inputs, (attrs ?? {}) as Record<string, unknown>) ??
     callKernel(current, backend, inputs, attrs);
