@@ -18,6 +18,7 @@ import { installConv2DBackpropFilter, uninstallConv2DBackpropFilter } from '../s
 import { repoRoot } from '../shared/repoRoot';
 import { BenchEnvironment, BenchRow, printEnvironment, printTable, writeResults } from './table';
 import { measureConvFilterGradMs, measureConvInputGradMs, measureMatMulGflops, measureSampling, measureTrainStepsPerSecond, MLP_SHAPE } from './tfjsMlpDdpm';
+import { benchBrokerOverhead } from './brokerOverhead';
 
 /** Passes of one DDPM sampling chain (the records/s figures are for chains of this length). */
 const SAMPLING_CHAIN_STEPS = 200;
@@ -346,6 +347,8 @@ async function main(): Promise<void> {
       ? `unavailable (${nativeAddonUnavailableReason()})`
       : `${addon.info().variant} GEMM (native/ addon, no BLAS), ${addon.info().threads} thread(s) by default; CPU AVX-512F ${addon.info().cpu.avx512f ? 'yes' : 'no'}`;
   addTorchRows(plan, rows, environment);
+  // Last: it starts sharer and broker processes of its own, with the backend each party selects.
+  await benchBrokerOverhead(rows, { records: quick ? 2000 : 8000, repeats: quick ? 1 : 3 });
   environment.wallSeconds = Math.round((Date.now() - started) / 1000);
 
   process.stdout.write('\n');
@@ -356,7 +359,11 @@ async function main(): Promise<void> {
   process.stdout.write(`\nwrote ${path.relative(process.cwd(), file)}\n`);
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-  process.exit(1);
-});
+main().then(
+  // The broker bench's gRPC channels may keep the event loop alive; the results are written.
+  () => process.exit(0),
+  (error: unknown) => {
+    process.stderr.write(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exit(1);
+  },
+);
