@@ -7,6 +7,7 @@ import { loadDataset, type DatasetSpec } from '../shared/data/loadDataset';
 import { dropColumns } from '../shared/data/table';
 import { readAuditLog } from '../broker/audit';
 import { trainAndEvaluate } from '../receiver/downstream';
+import { receiverTestSplit } from '../receiver/testSplit';
 import type { ClassifierKind } from '../receiver/classifiers';
 import type { Scenario } from '../shared/scenario';
 import { refereeSlice, sharerSlice, receiverSlice } from '../shared/scenario';
@@ -57,7 +58,8 @@ export async function referee(
   const receiverView = receiverSlice(scenario);
   const seed = refereeSlice(scenario).seed;
   const realData = dropColumns(loadDataset(sharerView.data as unknown as DatasetSpec, sharerView.data.seed), sharerView.hideColumns);
-  const test = loadDataset(receiverView.testData as unknown as DatasetSpec, receiverView.testData.seed);
+  // The receiver's exact test records (balanced the same way when receiver.balanceTest is set).
+  const test = receiverTestSplit(receiverView);
 
   const fidelity = {} as FidelitySection;
   for (const [kind, summary] of Object.entries(results.receiver.downstream)) {

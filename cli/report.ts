@@ -58,6 +58,23 @@ export function renderMarkdown(report: Report): string {
   }
   lines.push('');
 
+  const fpa = report.fpa as { honestLabel: string; rows: Record<string, Record<string, unknown>> } | undefined;
+  if (fpa) {
+    lines.push('## Fairness poisoning (FPA): every variant beside the honest one', '');
+    lines.push(`Honest baseline: \`${fpa.honestLabel}\`. Losses: accuracy honest − this; DP and EO gap this − honest. 95% bootstrap intervals in brackets.`, '');
+    lines.push('| variant | method | α | training I(S;Y) | classifier | accuracy | DP gap | EO gap | acc. loss | DP gap loss | EO gap loss |', '|---|---|---|---|---|---|---|---|---|---|---|');
+    for (const [label, row] of Object.entries(fpa.rows)) {
+      for (const [kind, c] of Object.entries(row)) {
+        if (!c || typeof c !== 'object') continue;
+        const k = c as Record<string, unknown>;
+        lines.push(
+          `| ${label} | ${row.method} | ${row.alpha} | ${fmt(row.trainingISY)} | ${kind} | ${interval(k.accuracy)} | ${interval(k.dpGap)} | ${interval(k.eoGap)} | ${fmt(k.accuracyLoss)} | ${fmt(k.fairnessLoss)} | ${fmt(k.eoLoss)} |`,
+        );
+      }
+    }
+    lines.push('');
+  }
+
   const receiver = report.receiver as { downstream?: Record<string, { evaluation: Record<string, unknown>; trainRows: number }> } | undefined;
   const fidelity = report.fidelity as Record<string, Record<string, unknown>> | undefined;
   if (receiver?.downstream) {
@@ -80,12 +97,15 @@ export function renderMarkdown(report: Report): string {
     for (const c of marginals.columns) lines.push(`| ${c.column} | ${c.type} | ${fmt(c.totalVariation)} |`);
     lines.push('');
   }
-  const sharer = report.sharer as { trainingData?: Record<string, unknown>; model?: Record<string, unknown> } | undefined;
+  const sharer = report.sharer as { trainingData?: Record<string, unknown>; model?: Record<string, unknown>; moves?: Array<Record<string, any>> } | undefined;
   if (sharer?.trainingData) {
     lines.push('## Ground truth (sharer)', '');
     const t = sharer.trainingData;
     lines.push(`- training records: ${t.rows}; share s=1: ${fmt(t.sensitiveShare)}; share y=1: ${fmt(t.positiveShare)}`);
     lines.push(`- (s,y) cells: ${JSON.stringify(t.cells)}`);
+    for (const m of sharer.moves ?? []) {
+      lines.push(`- poisoning: ${m.method}, α = ${m.alpha}: ${m.trainRows} of ${m.poolRows} pool records; training I(S;Y) = ${fmt(m.report?.iSY)} bits`);
+    }
     if (sharer.model) lines.push(`- model: ${sharer.model.kind}, cached: ${sharer.model.cached}, train seconds: ${fmt(sharer.model.trainSeconds)}, final loss: ${fmt(sharer.model.finalLoss)}`);
     lines.push('');
   }

@@ -14,6 +14,7 @@ import { createProgress, type ProgressSink } from './progress';
 import { referee } from './referee';
 import { checkExpectations } from './expectations';
 import { writeReport, type Report } from './report';
+import { fpaSummary, type FpaVariantInput } from './studies/fpa';
 import { repoRoot } from '../shared/repoRoot';
 
 export interface RunOptions {
@@ -89,6 +90,9 @@ export async function runScenario(file: string, opts: RunOptions = {}): Promise<
         results[variant.label] = { overrides: variant.overrides, ...result };
       }
       body = { ...header, sweep: scenario.sweep, variants: results };
+      // Poisoned variants beside the honest one (null when no variant poisons).
+      const fpa = fpaSummary(variants.map((v) => ({ label: v.label, scenario: v.scenario, result: results[v.label] as FpaVariantInput['result'] })));
+      if (fpa) body.fpa = fpa;
     }
     const expectations = checkExpectations(body, refereeSlice(scenario).expect);
     const report: Report = { ...(body as typeof header), ...body, passed: expectations.every((e) => e.passed), expectations };

@@ -15,6 +15,8 @@ export const receiverRuntimeConfigSchema = z
     draw: z.object({ samples: z.number().int().positive(), classBalance: z.enum(['match', 'balanced']) }),
     classifiers: z.array(z.enum(CLASSIFIER_KINDS)).min(1),
     classifierEpochs: z.number().int().positive(),
+    /** Evaluate on equal (s, y) cells of the test split (shared/data/split.ts balanceCells). */
+    balanceTest: z.boolean(),
     brokerAddress: z.string().min(1),
     token: z.string().min(16),
   })

@@ -4,7 +4,7 @@
  */
 import { runParty, type Party, type Emit } from '../shared/party/runtime';
 import { initBackend } from '../shared/tf';
-import { loadDataset, type DatasetSpec } from '../shared/data/loadDataset';
+import { receiverTestSplit } from './testSplit';
 import { parseReceiverRuntimeConfig, type ReceiverRuntimeConfig } from './config';
 import { BrokerClient } from './brokerClient';
 import { drawSynthetic, planDraw } from './draw';
@@ -41,7 +41,7 @@ class Receiver implements Party {
     );
     const drawSeconds = (Date.now() - drawStarted) / 1000;
 
-    const test = loadDataset(config.testData as unknown as DatasetSpec, config.testData.seed);
+    const test = receiverTestSplit(config);
     const downstream: Record<string, DownstreamResult> = {};
     for (const kind of config.classifiers) {
       downstream[kind] = await trainAndEvaluate(synthetic, test, config.task, kind, {
@@ -56,6 +56,7 @@ class Receiver implements Party {
       describe: { access: description.access, modelKind: description.modelKind, columns: description.schema.columns.map((c) => c.name), classes: description.classes },
       draw: { plan, received: synthetic.rows.length, seconds: drawSeconds, budgetSamplesLeft },
       testRows: test.rows.length,
+      testBalanced: config.balanceTest,
       downstream,
       // The referee compares these with the sharer's real data (marginals); the receiver owns them anyway.
       synthetic: { schema: synthetic.schema, rows: synthetic.rows },

@@ -25,6 +25,17 @@ const tabularDdpmSchema = z
   })
   .passthrough();
 
+/** `sharer.poisoning` (shared/scenario/schema.ts poisoningSchema), defaults already applied by the runner. */
+const poisoningSchema = z.object({
+  method: z.enum(['none', 'greedy-mi', 'label-flipping']),
+  alpha: z.number().min(0).lt(1),
+  trainRows: z.number().int().positive().optional(),
+  balancePool: z.boolean(),
+  deltaFraction: z.number().positive(),
+  candidatesPerCell: z.number().int().positive(),
+  estimator: z.enum(['logistic-ce', 'mine-expected', 'mine-permutation']),
+});
+
 export const sharerRuntimeConfigSchema = z
   .object({
     seed: z.number().int().nonnegative(),
@@ -33,6 +44,7 @@ export const sharerRuntimeConfigSchema = z
     task: z.object({ label: z.string(), positive: z.string(), sensitive: z.string(), privileged: z.string() }),
     model: tabularDdpmSchema,
     hideColumns: z.array(z.string()),
+    poisoning: poisoningSchema.optional(),
     brokerToken: z.string().min(16),
     cacheDir: z.string().min(1),
   })
@@ -40,6 +52,7 @@ export const sharerRuntimeConfigSchema = z
 
 export type SharerRuntimeConfig = z.infer<typeof sharerRuntimeConfigSchema>;
 export type TabularDdpmConfig = z.infer<typeof tabularDdpmSchema>;
+export type SharerPoisoningConfig = z.infer<typeof poisoningSchema>;
 
 export function parseSharerRuntimeConfig(raw: unknown): SharerRuntimeConfig {
   const parsed = sharerRuntimeConfigSchema.safeParse(raw);

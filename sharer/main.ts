@@ -14,6 +14,7 @@ import { parseSharerRuntimeConfig, type SharerRuntimeConfig } from './config';
 import { modelHostHandlers, type ModelHostState } from './modelHost';
 import { TabularModel } from './tabularModel';
 import { trainingDataFacts } from './groundTruth';
+import { poisonTrainingSet, type PoisoningMoveRecord } from './poisoningMove';
 
 class Sharer implements Party {
   readonly name = 'sharer' as const;
@@ -35,10 +36,20 @@ class Sharer implements Party {
     const backend = await initBackend();
     emit({ stage: 'setup', current: 0, total: 0, message: `tfjs backend: ${describeBackend()}`, level: 'info' });
 
-    const data = loadDataset(config.data as unknown as DatasetSpec, config.data.seed);
+    const privateData = loadDataset(config.data as unknown as DatasetSpec, config.data.seed);
+    emit({ stage: 'data', current: privateData.rows.length, total: privateData.rows.length, message: `${privateData.rows.length} private records`, level: 'info' });
+    // Fairness poisoning (docs/fpa.md) chooses the training set before training; method none keeps all of it.
+    let data = privateData;
+    const moves: PoisoningMoveRecord[] = [];
+    if (config.poisoning && config.poisoning.method !== 'none') {
+      const poisoned = await poisonTrainingSet(privateData, config.task, config.poisoning, deriveSeed(config.seed, 'poisoning'));
+      data = poisoned.table;
+      moves.push(poisoned.move);
+      const { method, alpha, trainRows, poolRows } = poisoned.move;
+      emit({ stage: 'poisoning', current: trainRows, total: poolRows, message: `${method} α = ${alpha}: ${trainRows} of ${poolRows} pool records`, level: 'info' });
+    }
     const facts = trainingDataFacts(data, config.task, config.hideColumns);
     const shared = dropColumns(data, config.hideColumns);
-    emit({ stage: 'data', current: data.rows.length, total: data.rows.length, message: `${data.rows.length} private records`, level: 'info' });
 
     const { model, report } = await TabularModel.trainOrLoad(
       shared,
@@ -56,7 +67,7 @@ class Sharer implements Party {
       backend,
       trainingData: facts,
       model: { kind: config.model.kind, ...report, finalLoss: report.losses[report.losses.length - 1] ?? null },
-      moves: [],
+      moves,
     };
   }
 

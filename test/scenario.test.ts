@@ -147,7 +147,7 @@ describe('valid scenarios', () => {
     const s = loadScenario(ADULT_HONEST);
     const train = s.datasets[s.sharer.data];
     const test = s.datasets[s.receiver.testData];
-    expect(train).toMatchObject({ source: 'adult', path: path.join(ADULT_DIR, 'adult.data'), dropColumns: ['fnlwgt'] });
+    expect(train).toMatchObject({ source: 'adult', path: path.join(ADULT_DIR, 'adult.data'), dropColumns: ['fnlwgt', 'education'] });
     expect(test).toMatchObject({ source: 'adult', path: path.join(ADULT_DIR, 'adult.test') });
   });
 
@@ -391,7 +391,7 @@ describe('party slices', () => {
     expect(JSON.stringify(receiver)).not.toContain('private');
     expect(receiver.testData).toMatchObject({ name: 'test', source: 'census', rows: 4000 });
     expect(Object.keys(receiver).sort()).toEqual(
-      ['attacks', 'classifierEpochs', 'classifiers', 'draw', 'scenario', 'seed', 'task', 'testData'].sort(),
+      ['attacks', 'balanceTest', 'classifierEpochs', 'classifiers', 'draw', 'scenario', 'seed', 'task', 'testData'].sort(),
     );
   });
 

@@ -41,6 +41,8 @@ export interface ReceiverResult {
   describe: { access: string[]; modelKind: string; columns: string[]; classes: ClassInfo };
   draw: { plan: Array<{ classIndex: number; count: number }>; received: number; seconds: number; budgetSamplesLeft: number };
   testRows: number;
+  /** Whether the test split was balanced into equal (s, y) cells (receiver.balanceTest). */
+  testBalanced: boolean;
   downstream: Record<string, DownstreamSummary>;
   synthetic: { schema: TableSchema; rows: number[][] };
 }

@@ -172,6 +172,12 @@ function checkSharer(s: Scenario, issues: PathIssue[]): void {
     issues.push({ path: ['sharer', 'hideColumns'], message: 'must leave at least one feature besides the task columns' });
   }
 
+  const poisoning = s.sharer.poisoning;
+  if (poisoning && poisoning.method === 'none' && poisoning.alpha > 0) {
+    // A poisoning ratio without a method would run an honest sharer labelled as poisoned.
+    issues.push({ path: ['sharer', 'poisoning', 'alpha'], message: `expected 0 with method none, or a poisoning method (got ${poisoning.alpha})` });
+  }
+
   const model = s.sharer.model;
   if (model.kind === 'tabular-ddpm') {
     if (model.sampler.steps !== undefined && model.sampler.steps > model.timesteps) {

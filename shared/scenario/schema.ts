@@ -188,12 +188,38 @@ export const tabularDdpmSchema = z.strictObject({
 export const modelSchema = z.discriminatedUnion('kind', [tabularDdpmSchema]);
 export const MODEL_KINDS = ['tabular-ddpm'] as const;
 
+export const POISONING_METHODS = ['none', 'greedy-mi', 'label-flipping'] as const;
+export const POISONING_ESTIMATORS = ['logistic-ce', 'mine-expected', 'mine-permutation'] as const;
+
+/**
+ * `sharer.poisoning`: the fairness poisoning attack (FPA, Luo et al. 2024 Algorithm 1; docs/fpa.md). The sharer
+ * picks its training set from its data (balanced first, so the clean pool is fair) instead of using all of it.
+ */
+export const poisoningSchema = z.strictObject({
+  /** `none`: train on the whole dataset; `greedy-mi`: Algorithm 1; `label-flipping`: the y := s baseline. */
+  method: z.enum(POISONING_METHODS).default('none'),
+  /** Poisoning ratio α ∈ [0, 1): the share of the N training records chosen adversarially (α = 0: honest). */
+  alpha: z.number().min(0).lt(1).default(0),
+  /** N, the training-set size; default: every pool record. Checked against the pool size at run time. */
+  trainRows: positiveInt().optional(),
+  /** Keep the same number of records in each (s, y) cell first, so I(S;Y) ≈ 0 in the pool (the paper's setting). */
+  balancePool: z.boolean().default(true),
+  /** δ = deltaFraction · I(X;Y) of the pool: the utility constraint of the greedy selection (reference: 0.1). */
+  deltaFraction: z.number().gt(0).default(0.1),
+  /** Random candidates per (s, y) cell at each greedy step (reference: 100). */
+  candidatesPerCell: positiveInt().default(100),
+  /** I(X;Y) estimator of the greedy selection (docs/fpa.md, "I(X;Y) estimators"). */
+  estimator: z.enum(POISONING_ESTIMATORS).default('logistic-ce'),
+});
+
 export const sharerSchema = z.strictObject({
   /** Name of the dataset (a key of `datasets:`) the sharer trains on: its private data. */
   data: datasetRef(),
   model: modelSchema,
   /** Columns the sharer strips before training: never shared, never in samples. */
   hideColumns: z.array(nonEmptyString()).default(() => []),
+  /** Fairness poisoning of the training set; absent = train on the whole dataset. */
+  poisoning: poisoningSchema.optional(),
 });
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -233,6 +259,8 @@ export const receiverSchema = z.strictObject({
   classifierEpochs: positiveInt().default(30),
   /** Attacks the receiver runs, each `{ kind, ...its own config }` (see attackRegistry.ts). */
   attacks: z.array(attackConfigSchema).default(() => []),
+  /** Evaluate on an equal number of test records per (s, y) cell (balanceCells), as the FPA paper does. */
+  balanceTest: z.boolean().default(false),
 });
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -292,6 +320,7 @@ export type ModelConfig = z.output<typeof modelSchema>;
 export type TabularDdpmConfig = z.output<typeof tabularDdpmSchema>;
 export type SamplerConfig = z.output<typeof samplerSchema>;
 export type DrawConfig = z.output<typeof drawSchema>;
+export type PoisoningConfig = z.output<typeof poisoningSchema>;
 export type Expectation = z.output<typeof expectationSchema>;
 export type { AttackConfig } from './attackRegistry';
 

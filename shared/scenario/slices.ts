@@ -2,7 +2,7 @@
  * Per-party config slices: the only part of the scenario each process receives (data flows one way:
  * scenario → slices → processes). A slice is plain JSON (it crosses a process boundary) and holds only what
  * that party may know:
- *   - sharer: its own dataset, the task, the model, hideColumns, its seed;
+ *   - sharer: its own dataset, the task, the model, hideColumns, its poisoning move (if any), its seed;
  *   - broker: grants, budget, chunking, its seed — no datasets, no task;
  *   - receiver: its own test dataset, the task, draw/classifier config, attacks, its seed — never the sharer's
  *     dataset or model;
@@ -10,7 +10,7 @@
  * Seeds are derived, never the scenario seed itself, so no party can re-derive another party's randomness.
  */
 import { deriveSeed } from '../random';
-import type { AccessGrant, AttackConfig, ClassifierKind, DatasetConfig, DrawConfig, Expectation, ModelConfig, Scenario, TaskConfig } from './schema';
+import type { AccessGrant, AttackConfig, ClassifierKind, DatasetConfig, DrawConfig, Expectation, ModelConfig, PoisoningConfig, Scenario, TaskConfig } from './schema';
 
 export type Party = 'sharer' | 'broker' | 'receiver' | 'referee';
 export const PARTIES: readonly Party[] = ['sharer', 'broker', 'receiver', 'referee'];
@@ -31,6 +31,8 @@ export interface SharerConfig {
   task: TaskConfig;
   model: ModelConfig;
   hideColumns: string[];
+  /** Fairness poisoning of the training set; absent when the scenario has none. Only the sharer knows it. */
+  poisoning?: PoisoningConfig;
 }
 
 export interface BrokerConfig {
@@ -50,6 +52,8 @@ export interface ReceiverConfig {
   classifiers: ClassifierKind[];
   classifierEpochs: number;
   attacks: AttackConfig[];
+  /** Balance the test split into equal (s, y) cells before evaluating. */
+  balanceTest: boolean;
 }
 
 export interface RefereeConfig {
@@ -92,6 +96,7 @@ export function sharerSlice(scenario: Scenario): SharerConfig {
     task: plain(scenario.task),
     model: plain(scenario.sharer.model),
     hideColumns: [...scenario.sharer.hideColumns],
+    ...(scenario.sharer.poisoning ? { poisoning: plain(scenario.sharer.poisoning) } : {}),
   };
 }
 
@@ -115,6 +120,7 @@ export function receiverSlice(scenario: Scenario): ReceiverConfig {
     classifiers: [...scenario.receiver.classifiers],
     classifierEpochs: scenario.receiver.classifierEpochs,
     attacks: plain(scenario.receiver.attacks),
+    balanceTest: scenario.receiver.balanceTest,
   };
 }
 

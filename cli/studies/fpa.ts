@@ -1,0 +1,93 @@
+/**
+ * The cross-variant FPA summary (docs/fpa.md; Luo et al. 2024, Table "fairness poisoning"): for a sweep in which
+ * some variant poisons its training set, every variant's downstream classifiers beside the honest baseline's.
+ * The baseline is the first variant with α = 0 or method none (an honest sharer, trained on a fair selection).
+ * Losses are signed: accuracyLoss = honest − this (positive: poisoning cost accuracy), fairnessLoss = this −
+ * honest demographic-parity gap (positive: poisoning made the classifier less fair), eoLoss likewise.
+ */
+import type { Scenario } from '../../shared/scenario';
+import type { Interval } from '../../shared/metrics/fairnessReport';
+
+export interface FpaClassifierRow {
+  accuracy: Interval;
+  dpGap: Interval;
+  eoGap: Interval;
+  accuracyLoss: number;
+  fairnessLoss: number;
+  eoLoss: number;
+}
+
+export interface FpaRow {
+  method: string;
+  alpha: number;
+  /** The sharer's ground truth: I(S;Y) (bits) and label DP gap of the training set it selected. */
+  trainingISY: number | null;
+  trainingLabelParityGap: number | null;
+  /** One entry per receiver classifier kind (logistic, mlp). */
+  [kind: string]: FpaClassifierRow | string | number | null;
+}
+
+export interface FpaSummary {
+  honestLabel: string;
+  rows: Record<string, FpaRow>;
+}
+
+/** What the summary reads from one variant's section of report.json. */
+export interface FpaVariantInput {
+  label: string;
+  scenario: Scenario;
+  result: {
+    sharer: { moves: unknown[] };
+    receiver: { downstream: Record<string, { evaluation: { accuracy: Interval; dpGap: Interval; eoGap: Interval } }> };
+  };
+}
+
+function poisoningOf(scenario: Scenario): { method: string; alpha: number } {
+  const p = scenario.sharer.poisoning;
+  return { method: p?.method ?? 'none', alpha: p?.alpha ?? 0 };
+}
+
+const isHonest = (p: { method: string; alpha: number }) => p.method === 'none' || p.alpha === 0;
+
+/** Whether a sweep's variants call for the summary: some variant poisons (method ≠ none and α > 0). */
+export function sweepPoisons(scenarios: readonly Scenario[]): boolean {
+  return scenarios.some((s) => !isHonest(poisoningOf(s)));
+}
+
+/**
+ * The summary, or null when no variant poisons. Throws when no variant is honest: the losses would have
+ * nothing to be measured against, and the scenario should add α = 0 to its sweep.
+ */
+export function fpaSummary(variants: readonly FpaVariantInput[]): FpaSummary | null {
+  if (!sweepPoisons(variants.map((v) => v.scenario))) return null;
+  const honest = variants.find((v) => isHonest(poisoningOf(v.scenario)));
+  if (!honest) {
+    throw new Error(
+      `FPA summary: no honest variant (sharer.poisoning.alpha = 0 or method none) among ${variants.map((v) => v.label).join('; ')}; add alpha 0 to the sweep`,
+    );
+  }
+  const rows: Record<string, FpaRow> = {};
+  for (const v of variants) {
+    const move = v.result.sharer.moves[0] as { report?: { iSY?: number; labelParityGap?: number } } | undefined;
+    const row: FpaRow = {
+      ...poisoningOf(v.scenario),
+      trainingISY: move?.report?.iSY ?? null,
+      trainingLabelParityGap: move?.report?.labelParityGap ?? null,
+    };
+    for (const [kind, d] of Object.entries(v.result.receiver.downstream)) {
+      const base = honest.result.receiver.downstream[kind]?.evaluation;
+      if (!base) continue;
+      const e = d.evaluation;
+      row[kind] = {
+        accuracy: e.accuracy,
+        dpGap: e.dpGap,
+        eoGap: e.eoGap,
+        accuracyLoss: base.accuracy.estimate - e.accuracy.estimate,
+        fairnessLoss: e.dpGap.estimate - base.dpGap.estimate,
+        eoLoss: e.eoGap.estimate - base.eoGap.estimate,
+      };
+    }
+    rows[v.label] = row;
+  }
+  return { honestLabel: honest.label, rows };
+}

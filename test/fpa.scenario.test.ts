@@ -1,0 +1,134 @@
+/**
+ * Fairness poisoning end to end (docs/fpa.md): a tiny sweep (greedy-mi and label flipping, α ∈ {0, 0.5})
+ * through the compiled CLI, three real processes per variant. Checks the report's cross-variant FPA summary,
+ * the sharer's ground truth (the poisoned training set carries the S–Y dependence the honest one lacks) and
+ * the scenario rules. Small model: the downstream numbers are not scientific here, the wiring is.
+ */
+import { spawn } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { repoRoot } from '../shared/repoRoot';
+import { parseScenario, receiverSlice, sharerSlice, brokerSlice, refereeSlice } from '../shared/scenario';
+
+const CLI = path.join(repoRoot(), 'dist', 'cli', 'main.js');
+const TINY_FPA = path.join(repoRoot(), 'test', 'fixtures', 'tiny-fpa.yaml');
+const GREEDY = 'method=greedy-mi,alpha=0.5';
+const HONEST = 'method=greedy-mi,alpha=0';
+const FLIPPING = 'method=label-flipping,alpha=0.5';
+const TRAIN_ROWS = 600;
+
+let tmp: string;
+beforeAll(() => {
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sharebox-fpa-'));
+});
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+function runCli(args: string[]): Promise<{ code: number | null; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('exit', (code) => resolve({ code, stderr }));
+  });
+}
+
+interface Move {
+  method: string;
+  trainRows: number;
+  poolRows: number;
+  report: { iSY: number; relabelled?: number; flipped?: number; additions?: number };
+}
+
+describe('fairness poisoning through the CLI', () => {
+  let report: any;
+
+  beforeAll(async () => {
+    const out = path.join(tmp, 'run');
+    const { code, stderr } = await runCli(['run', TINY_FPA, '--out', out, '--cache', path.join(tmp, 'cache'), '--quiet']);
+    expect({ code, stderr: code === 0 ? '' : stderr }).toEqual({ code: 0, stderr: '' });
+    report = JSON.parse(fs.readFileSync(path.join(out, 'report.json'), 'utf8'));
+  }, 90_000);
+
+  test('the report has the FPA summary, with the first α = 0 variant as the honest baseline', () => {
+    expect(report.fpa.honestLabel).toBe(HONEST);
+    expect(Object.keys(report.fpa.rows)).toEqual([HONEST, GREEDY, 'method=label-flipping,alpha=0', FLIPPING]);
+    const greedy = report.fpa.rows[GREEDY];
+    expect(greedy).toMatchObject({ method: 'greedy-mi', alpha: 0.5 });
+    const honestLogistic = report.variants[HONEST].receiver.downstream.logistic.evaluation;
+    const greedyLogistic = report.variants[GREEDY].receiver.downstream.logistic.evaluation;
+    expect(greedy.logistic.fairnessLoss).toBeCloseTo(greedyLogistic.dpGap.estimate - honestLogistic.dpGap.estimate, 12);
+    expect(greedy.logistic.accuracyLoss).toBeCloseTo(honestLogistic.accuracy.estimate - greedyLogistic.accuracy.estimate, 12);
+    expect(report.fpa.rows[HONEST].logistic.fairnessLoss).toBe(0);
+    expect(report.expectations).toEqual([expect.objectContaining({ metric: `fpa.rows[${GREEDY}].trainingISY`, passed: true })]);
+    expect(fs.readFileSync(path.join(tmp, 'run', 'report.md'), 'utf8')).toContain('## Fairness poisoning (FPA)');
+  });
+
+  test("the sharer's ground truth: the poisoned training set has I(S;Y) the honest one lacks", () => {
+    const honest: Move = report.variants[HONEST].sharer.moves[0];
+    const greedy: Move = report.variants[GREEDY].sharer.moves[0];
+    expect(honest.report.iSY).toBeLessThan(0.02);
+    expect(greedy.report.iSY).toBeGreaterThan(honest.report.iSY + 0.1);
+    expect(greedy.report.additions).toBe(TRAIN_ROWS / 2);
+    for (const label of [HONEST, GREEDY, FLIPPING]) {
+      const v = report.variants[label];
+      expect(v.sharer.trainingData.rows).toBe(TRAIN_ROWS);
+      expect(v.sharer.moves[0].trainRows).toBe(TRAIN_ROWS);
+      // Balanced pool: four equal (s, y) cells.
+      expect(v.sharer.moves[0].poolRows % 4).toBe(0);
+      expect(v.receiver.testBalanced).toBe(true);
+    }
+    // The facts are of the actual training set: the greedy cells are lopsided, the honest ones are not.
+    const cells = report.variants[GREEDY].sharer.trainingData.cells;
+    const concordant = cells.s0y0 + cells.s1y1;
+    expect(Math.abs(concordant - (TRAIN_ROWS - concordant))).toBeGreaterThan(TRAIN_ROWS / 4);
+  });
+
+  test('label flipping relabels exactly ⌊αN⌋ records, and the training labels show it', () => {
+    const move: Move = report.variants[FLIPPING].sharer.moves[0];
+    expect(move.report.relabelled).toBe(Math.floor(0.5 * TRAIN_ROWS));
+    expect(move.report.flipped).toBeGreaterThan(0);
+    expect(move.report.flipped).toBeLessThan(move.report.relabelled!);
+    expect(move.report.iSY).toBeGreaterThan(report.variants[HONEST].sharer.moves[0].report.iSY + 0.1);
+    expect(report.variants['method=label-flipping,alpha=0'].sharer.moves[0].report.relabelled).toBe(0);
+    // The flipped labels are written into the table the model trained on: its (s, y) cells are lopsided.
+    const cells = report.variants[FLIPPING].sharer.trainingData.cells;
+    expect(cells.s0y0 + cells.s1y1 - (cells.s0y1 + cells.s1y0)).toBeGreaterThan(TRAIN_ROWS / 4);
+  });
+
+  test('trainRows larger than the pool fails the run, naming sharer.poisoning.trainRows', async () => {
+    const file = path.join(tmp, 'too-many.yaml');
+    fs.writeFileSync(file, fs.readFileSync(TINY_FPA, 'utf8').replace(`trainRows: ${TRAIN_ROWS}`, 'trainRows: 2900'));
+    const { code, stderr } = await runCli(['run', file, '--out', path.join(tmp, 'too-many'), '--cache', path.join(tmp, 'cache'), '--quiet']);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/sharer\.poisoning\.trainRows: 2900 training records requested but the pool has \d+/);
+  }, 30_000);
+});
+
+describe('FPA scenario fields', () => {
+  const base = fs.readFileSync(TINY_FPA, 'utf8').replace(/\nsweep:[\s\S]*?\nexpect:/, '\nexpect:').replace(/\n  - metric: fpa[\s\S]*$/, '\n');
+
+  test('poisoning reaches the sharer only, balanceTest the receiver only', () => {
+    const s = parseScenario(base.replace('expect:', 'expect: []'), '/virtual/fpa.yaml');
+    expect(sharerSlice(s).poisoning).toEqual({
+      method: 'greedy-mi',
+      alpha: 0,
+      trainRows: TRAIN_ROWS,
+      balancePool: true,
+      deltaFraction: 0.1,
+      candidatesPerCell: 100,
+      estimator: 'logistic-ce',
+    });
+    expect(receiverSlice(s).balanceTest).toBe(true);
+    for (const slice of [receiverSlice(s), brokerSlice(s), refereeSlice(s)]) expect(JSON.stringify(slice)).not.toContain('poisoning');
+    for (const slice of [sharerSlice(s), brokerSlice(s), refereeSlice(s)]) expect(JSON.stringify(slice)).not.toContain('balanceTest');
+  });
+
+  test('α > 0 without a method, α ≥ 1 and an unknown method are errors naming the field', () => {
+    const withPoisoning = (p: string) => base.replace('expect:', 'expect: []').replace(/poisoning: \{.*\}/, `poisoning: ${p}`);
+    expect(() => parseScenario(withPoisoning('{ alpha: 0.3 }'), '/virtual/fpa.yaml')).toThrow(/sharer\.poisoning\.alpha: expected 0 with method none/);
+    expect(() => parseScenario(withPoisoning('{ method: greedy-mi, alpha: 1 }'), '/virtual/fpa.yaml')).toThrow(/sharer\.poisoning\.alpha/);
+    expect(() => parseScenario(withPoisoning('{ method: greedy }'), '/virtual/fpa.yaml')).toThrow(/sharer\.poisoning\.method/);
+    expect(parseScenario(withPoisoning('{}'), '/virtual/fpa.yaml').sharer.poisoning).toMatchObject({ method: 'none', alpha: 0 });
+  });
+});
