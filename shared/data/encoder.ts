@@ -295,16 +295,7 @@ export class TableEncoder {
 }
 
 function fitNumeric(name: string, values: number[], heavyTails: 'log1p' | 'none'): NumericColumnStats {
-  let min = Infinity;
-  let max = -Infinity;
-  let integer = true;
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i];
-    if (!Number.isFinite(v)) throw new Error(`TableEncoder.fit: column "${name}" row ${i} is ${v}, expected a finite number`);
-    if (v < min) min = v;
-    if (v > max) max = v;
-    if (integer && !Number.isInteger(v)) integer = false;
-  }
+  const { min, max, integer } = rangeAndIntegrality(name, values);
   const transform: NumericTransform = heavyTails === 'log1p' && min >= 0 && skewness(values) > HEAVY_TAIL_SKEWNESS ? 'log1p' : 'identity';
   const transformed = transform === 'log1p' ? values.map(Math.log1p) : values;
   const { mean, std } = meanStd(transformed);

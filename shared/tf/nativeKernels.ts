@@ -30,6 +30,7 @@ import { backend_util, broadcast_util, util } from '@tensorflow/tfjs-core';
 import type { KernelConfig, KernelFunc, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs-core';
 import { repoRoot } from '../repoRoot';
 import { callKernel, callNamedKernel, disposeIntermediates, replaceKernel, restoreKernel } from './kernelCalls';
+import { broadcastBatchIndex } from './wasmMatmulFix';
 
 const BACKEND = 'wasm';
 
@@ -144,33 +145,16 @@ const replaced = new Map<string, KernelConfig>();
 /** Per batch-shape pair: the flat batch index of a and of b for each flat output batch index (null: all 0). */
 const batchIndexCache = new Map<string, { a: Int32Array | null; b: Int32Array | null }>();
 
-/** Maps each flat index of `outShape` to the flat index of the operand of shape `inShape` it broadcasts from. */
-function broadcastBatchIndex(outShape: number[], inShape: number[]): Int32Array | null {
-  if (util.sizeFromShape(inShape) === 1) return null;
-  const outSize = util.sizeFromShape(outShape);
-  const result = new Int32Array(outSize);
-  const offset = outShape.length - inShape.length;
-  const inStrides = util.computeStrides(inShape);
-  for (let flat = 0; flat < outSize; flat++) {
-    let rest = flat;
-    let inFlat = 0;
-    for (let d = outShape.length - 1; d >= 0; d--) {
-      const coord = rest % outShape[d];
-      rest = Math.floor(rest / outShape[d]);
-      const inDim = d - offset;
-      if (inDim < 0 || inShape[inDim] === 1) continue;
-      inFlat += coord * (inDim === inShape.length - 1 ? 1 : inStrides[inDim]);
-    }
-    result[flat] = inFlat;
-  }
-  return result;
+/** As wasmMatmulFix's broadcastBatchIndex, with null for an operand of one matrix (every batch reads it). */
+function broadcastBatchIndexOrNull(outShape: number[], inShape: number[]): Int32Array | null {
+  return util.sizeFromShape(inShape) === 1 ? null : broadcastBatchIndex(outShape, inShape);
 }
 
 function batchIndices(outBatchShape: number[], aBatchShape: number[], bBatchShape: number[]): { a: Int32Array | null; b: Int32Array | null } {
   const key = `${aBatchShape.join(',')}|${bBatchShape.join(',')}`;
   let entry = batchIndexCache.get(key);
   if (entry === undefined) {
-    entry = { a: broadcastBatchIndex(outBatchShape, aBatchShape), b: broadcastBatchIndex(outBatchShape, bBatchShape) };
+    entry = { a: broadcastBatchIndexOrNull(outBatchShape, aBatchShape), b: broadcastBatchIndexOrNull(outBatchShape, bBatchShape) };
     if (batchIndexCache.size > 256) batchIndexCache.clear();
     batchIndexCache.set(key, entry);
   }

@@ -109,7 +109,7 @@ function matMulGeometry(a: TensorInfo, b: TensorInfo, transposeA: boolean, trans
 }
 
 /** Maps each flat index of `outShape` to the flat index of the operand of shape `inShape` it broadcasts from. */
-function broadcastBatchIndex(outShape: number[], inShape: number[]): Int32Array {
+export function broadcastBatchIndex(outShape: number[], inShape: number[]): Int32Array {
   const outSize = util.sizeFromShape(outShape);
   const result = new Int32Array(outSize);
   const offset = outShape.length - inShape.length;
