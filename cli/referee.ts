@@ -14,6 +14,7 @@ import { refereeSlice, sharerSlice, receiverSlice } from '../shared/scenario';
 import type { BrokerResult, ReceiverResult, SharerResult } from '../shared/party/results';
 import { marginalDistances, type MarginalDistance } from './fidelity';
 import { initBackend } from '../shared/tf';
+import { scorePropertyInference, type PiaSection } from './studies/pia';
 
 export interface ClassifierFidelity {
   /** Accuracy on the receiver's real test split of the classifier trained on synthetic records. */
@@ -52,12 +53,14 @@ export async function referee(
   scenario: Scenario,
   results: { sharer: SharerResult; broker: BrokerResult; receiver: ReceiverResult },
   onProgress: (message: string) => void,
-): Promise<{ fidelity: FidelitySection; audit: AuditCheck }> {
+): Promise<{ fidelity: FidelitySection; audit: AuditCheck; pia?: PiaSection }> {
   await initBackend();
   const sharerView = sharerSlice(scenario);
   const receiverView = receiverSlice(scenario);
   const seed = refereeSlice(scenario).seed;
-  const realData = dropColumns(loadDataset(sharerView.data as unknown as DatasetSpec, sharerView.data.seed), sharerView.hideColumns);
+  // The sharer's records with every column (propertyShare applied by loadDataset): the attacks' ground truth.
+  const sharerRecords = loadDataset(sharerView.data as unknown as DatasetSpec, sharerView.data.seed);
+  const realData = dropColumns(sharerRecords, sharerView.hideColumns);
   // The receiver's exact test records (balanced the same way when receiver.balanceTest is set).
   const test = receiverTestSplit(receiverView);
 
@@ -95,7 +98,9 @@ export async function referee(
     records: records.length,
     samplesReturned,
     refusedCalls: records.filter((r) => r.status !== 'OK').length,
-    consistentWithReceiver: samplesReturned === results.receiver.draw.received,
+    consistentWithReceiver:
+      samplesReturned === results.receiver.draw.received + (results.receiver.attacks ?? []).reduce((a, r) => a + r.samplesDrawn, 0),
   };
-  return { fidelity, audit };
+  const pia = scorePropertyInference(results.receiver.attacks ?? [], sharerRecords, sharerView.poisoning);
+  return { fidelity, audit, ...(pia ? { pia } : {}) };
 }

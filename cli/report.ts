@@ -75,6 +75,8 @@ export function renderMarkdown(report: Report): string {
     lines.push('');
   }
 
+  renderPia(report, lines);
+
   const receiver = report.receiver as { downstream?: Record<string, { evaluation: Record<string, unknown>; trainRows: number }> } | undefined;
   const fidelity = report.fidelity as Record<string, Record<string, unknown>> | undefined;
   if (receiver?.downstream) {
@@ -118,6 +120,32 @@ export function renderMarkdown(report: Report): string {
     lines.push('');
   }
   return lines.join('\n') + '\n';
+}
+
+/** Property inference: this run's estimates against the truth (`pia`), and the sweep summary (`piaStudy`). */
+function renderPia(report: Report, lines: string[]): void {
+  const list = (v: unknown) => (Array.isArray(v) ? `[${v.map(fmt).join(', ')}]` : fmt(v));
+  const pia = report.pia as { attacks: Array<{ property: string; discriminator: string; truth: unknown; byN: Record<string, Record<string, unknown>> }> } | undefined;
+  for (const a of pia?.attacks ?? []) {
+    lines.push(`## Property inference: ${a.property}`, '');
+    lines.push(`Truth (the sharer's records): ${list(a.truth)}; discriminator: ${a.discriminator}. Bound = Hoeffding radius + discriminator error.`, '');
+    lines.push('| n | p̂ | corrected | error p̂ | error corrected | radius | bound | held |', '|---|---|---|---|---|---|---|---|');
+    for (const e of Object.values(a.byN)) {
+      lines.push(`| ${e.n} | ${list(e.pHat)} | ${list(e.corrected)} | ${fmt(e.error)} | ${fmt(e.correctedError)} | ${fmt(e.hoeffdingRadius)} | ${fmt(e.bound)} | ${e.held} |`);
+    }
+    lines.push('');
+  }
+  const study = report.piaStudy as { property: string; discriminator: string; byN: Record<string, Record<string, unknown>>; rows: Array<Record<string, unknown>> } | undefined;
+  if (study) {
+    lines.push(`## Property inference across the variants: ${study.property} (${study.discriminator} discriminator)`, '');
+    lines.push('| n | variants | mean error p̂ | mean error corrected | radius | mean disc. error | bound | raw held share | mean within bound |', '|---|---|---|---|---|---|---|---|---|');
+    for (const [n, b] of Object.entries(study.byN)) {
+      lines.push(`| ${n} | ${b.variants} | ${fmt(b.meanAbsError)} | ${fmt(b.meanAbsErrorCorrected)} | ${fmt(b.hoeffdingRadius)} | ${fmt(b.meanDiscriminatorError)} | ${fmt(b.bound)} | ${fmt(b.boundHeldShare)} | ${b.meanWithinBound} |`);
+    }
+    lines.push('', '| variant | truth p | n | p̂ | corrected | bound | held |', '|---|---|---|---|---|---|---|');
+    for (const r of study.rows) lines.push(`| ${r.variant} | ${list(r.truth)} | ${r.n} | ${list(r.pHat)} | ${list(r.corrected)} | ${fmt(r.bound)} | ${r.held} |`);
+    lines.push('');
+  }
 }
 
 function escapeHtml(s: string): string {

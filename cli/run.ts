@@ -15,6 +15,7 @@ import { referee } from './referee';
 import { checkExpectations } from './expectations';
 import { writeReport, type Report } from './report';
 import { fpaSummary, type FpaVariantInput } from './studies/fpa';
+import { piaStudy as piaStudySummary, type PiaSection } from './studies/pia';
 import { repoRoot } from '../shared/repoRoot';
 
 export interface RunOptions {
@@ -93,6 +94,9 @@ export async function runScenario(file: string, opts: RunOptions = {}): Promise<
       // Poisoned variants beside the honest one (null when no variant poisons).
       const fpa = fpaSummary(variants.map((v) => ({ label: v.label, scenario: v.scenario, result: results[v.label] as FpaVariantInput['result'] })));
       if (fpa) body.fpa = fpa;
+      // Property inference across the variants, e.g. a sweep of the property's share (null when none ran it).
+      const pia = piaStudySummary(variants.map((v) => ({ label: v.label, result: results[v.label] as { pia?: PiaSection } })));
+      if (pia) body.piaStudy = pia;
     }
     const expectations = checkExpectations(body, refereeSlice(scenario).expect);
     const report: Report = { ...(body as typeof header), ...body, passed: expectations.every((e) => e.passed), expectations };
@@ -170,5 +174,6 @@ async function runOnce(
     receiver: { ...receiverSummary, syntheticRecords: synthetic.rows.length },
     fidelity: refereed.fidelity,
     audit: refereed.audit,
+    ...(refereed.pia ? { pia: refereed.pia } : {}),
   };
 }

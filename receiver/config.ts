@@ -15,6 +15,12 @@ export const receiverRuntimeConfigSchema = z
     draw: z.object({ samples: z.number().int().positive(), classBalance: z.enum(['match', 'balanced']) }),
     classifiers: z.array(z.enum(CLASSIFIER_KINDS)).min(1),
     classifierEpochs: z.number().int().positive(),
+    /** `receiver.attacks`, defaults applied (each attack's own fields are checked by its runner). */
+    attacks: z.array(z.object({ kind: z.string() }).passthrough()).default(() => []),
+    /** The receiver's own datasets named by its attacks (aux data), resolved with their seeds, by name. */
+    attackData: z
+      .record(z.string(), z.object({ source: z.enum(['census', 'adult', 'csv']), name: z.string(), seed: z.number().int().nonnegative() }).passthrough())
+      .default(() => ({})),
     /** Evaluate on equal (s, y) cells of the test split (shared/data/split.ts balanceCells). */
     balanceTest: z.boolean(),
     brokerAddress: z.string().min(1),

@@ -9,6 +9,8 @@ import { parseReceiverRuntimeConfig, type ReceiverRuntimeConfig } from './config
 import { BrokerClient } from './brokerClient';
 import { drawSynthetic, planDraw } from './draw';
 import { trainAndEvaluate, type DownstreamResult } from './downstream';
+import { propertyInferenceSamples, runPropertyInference, type PropertyInferenceRunResult } from './attacks/runPropertyInference';
+import type { PropertyInferenceConfig } from '../shared/scenario/attacks/propertyInference';
 
 class Receiver implements Party {
   readonly name = 'receiver' as const;
@@ -34,6 +36,19 @@ class Receiver implements Party {
       level: 'info',
     });
 
+    // Check the whole run's budget before drawing anything: the attacks draw after receiver.draw.
+    const piaAttacks = config.attacks
+      .map((attack, index) => ({ attack: attack as unknown as PropertyInferenceConfig, index }))
+      .filter(({ attack }) => (attack as { kind?: string }).kind === 'property-inference');
+    const attackSamples = piaAttacks.reduce((a, { attack }) => a + propertyInferenceSamples(attack), 0);
+    if (config.draw.samples + attackSamples > description.budgetSamplesLeft) {
+      const which = piaAttacks.map(({ attack, index }) => `receiver.attacks[${index}] (property-inference) ${propertyInferenceSamples(attack)}`).join(', ');
+      throw new Error(
+        `receiver: receiver.draw.samples (${config.draw.samples}) + ${which} need ${config.draw.samples + attackSamples} samples, ` +
+          `but broker.budget.samples leaves ${description.budgetSamplesLeft} of ${description.budgetSamplesTotal}: raise broker.budget.samples or lower the attack's samples`,
+      );
+    }
+
     const plan = planDraw(config.draw.samples, description.classes.shares, config.draw.classBalance);
     const drawStarted = Date.now();
     const { table: synthetic, budgetSamplesLeft } = await drawSynthetic(broker, description, plan, config.seed, (got, total) =>
@@ -51,8 +66,23 @@ class Receiver implements Party {
           emit({ stage: `classifier:${kind}`, current: epoch + 1, total: config.classifierEpochs, message: `loss ${loss.toFixed(4)}`, level: 'progress' }),
       });
     }
+    const attacks: PropertyInferenceRunResult[] = [];
+    for (const { attack, index } of piaAttacks) {
+      attacks.push(
+        await runPropertyInference(attack, index, {
+          broker,
+          description,
+          seed: config.seed,
+          attackData: config.attackData,
+          onProgress: (got, total) => emit({ stage: `attack:property-inference`, current: got, total, message: 'synthetic records', level: 'progress' }),
+        }),
+      );
+      const last = attacks[attacks.length - 1].estimates.at(-1)!;
+      emit({ stage: 'attack:property-inference', current: 1, total: 1, message: `${attacks[attacks.length - 1].property}: p̂ = ${JSON.stringify(last.pHat)} at n = ${last.n}`, level: 'info' });
+    }
     return {
       backend,
+      attacks,
       describe: { access: description.access, modelKind: description.modelKind, columns: description.schema.columns.map((c) => c.name), classes: description.classes },
       draw: { plan, received: synthetic.rows.length, seconds: drawSeconds, budgetSamplesLeft },
       testRows: test.rows.length,

@@ -7,9 +7,18 @@ import { loadAdult } from './adult';
 import { loadCsv } from './csv';
 import type { ColumnType, Table } from './table';
 import { selectRows } from './table';
+import { subsampleWithProportion } from './split';
 import { Rng, deriveSeed } from '../random';
 
-export type DatasetSpec =
+/** `propertyShare` of a dataset declaration (shared/scenario/schema.ts propertyShareSchema). */
+export interface PropertyShareSpec {
+  column: string;
+  value: string;
+  share: number;
+  rows: number;
+}
+
+export type DatasetSpec = (
   | { source: 'census'; rows: number; pSensitive?: number; dependence?: number; take?: { rows: number } }
   | { source: 'adult'; path: string; missing?: 'drop' | 'category'; dropColumns?: string[]; take?: { rows: number } }
   | {
@@ -18,7 +27,8 @@ export type DatasetSpec =
       columns: Record<string, ColumnType>;
       separator?: string;
       take?: { rows: number };
-    };
+    }
+) & { propertyShare?: PropertyShareSpec };
 
 /**
  * `seed` is the dataset's own seed (the scenario seed and the dataset's name), never a party's seed: the
@@ -43,6 +53,17 @@ export function loadDataset(spec: DatasetSpec, seed: number): Table {
     }
     const rng = new Rng(deriveSeed(seed, 'take'));
     table = selectRows(table, rng.sampleIndices(table.rows.length, spec.take.rows).sort((a, b) => a - b));
+  }
+  if (spec.propertyShare) {
+    // After `take`, so a sweep over `share` varies only the property's proportion (docs/pia.md).
+    const { column, value, share, rows } = spec.propertyShare;
+    try {
+      table = subsampleWithProportion(table, column, value, share, rows, new Rng(deriveSeed(seed, 'propertyShare')));
+    } catch (err) {
+      // A resolved scenario dataset carries its name: point at the field to fix.
+      const name = (spec as { name?: unknown }).name;
+      throw new Error(`${typeof name === 'string' ? `datasets.${name}.` : ''}propertyShare: ${(err as Error).message}`);
+    }
   }
   return table;
 }

@@ -45,4 +45,6 @@ export interface ReceiverResult {
   testBalanced: boolean;
   downstream: Record<string, DownstreamSummary>;
   synthetic: { schema: TableSchema; rows: number[][] };
+  /** One entry per attack the receiver ran (receiver/attacks/runPropertyInference.ts), raw evidence. */
+  attacks?: Array<{ kind: string; index: number; samplesDrawn: number } & Record<string, unknown>>;
 }

@@ -14,6 +14,7 @@
  */
 import { z } from 'zod';
 import type { AccessGrant } from './schema';
+import { propertyInferenceConfigSchema } from './attacks/propertyInference';
 
 export interface AttackConfigEntry {
   /** The value of `kind` in `receiver.attacks[i]`, e.g. "membership-inference". Lowercase, digits, hyphens. */
@@ -39,7 +40,15 @@ export interface AttackConfigEntry {
 export type AttackConfig = { kind: string } & Record<string, unknown>;
 
 /** Attacks known to the scenario format. Later issues add entries here (one import + one line each). */
-const BUILT_IN_ATTACKS: readonly AttackConfigEntry[] = [];
+const BUILT_IN_ATTACKS: readonly AttackConfigEntry[] = [
+  {
+    kind: 'property-inference',
+    describe: 'Estimates the share of a property in the sharer’s training data by classifying samples and counting (Hoeffding bound)',
+    paper: 'Luo et al. 2024, §3 (Algorithm 2, Theorem 1)',
+    requiresAccess: ['black-box'],
+    configSchema: propertyInferenceConfigSchema,
+  },
+];
 
 const ATTACK_KIND_PATTERN = /^[a-z][a-z0-9-]*$/;
 

@@ -67,6 +67,22 @@ function checkDatasets(s: Scenario, issues: PathIssue[]): void {
         message: `expected at most the dataset's rows (${ds.rows})`,
       });
     }
+    if (ds.propertyShare) {
+      const { column, value, rows } = ds.propertyShare;
+      const spec = datasetColumns(ds).find((c) => c.name === column);
+      const available = ds.source === 'census' ? ds.take?.rows ?? ds.rows : undefined;
+      if (!spec || spec.type !== 'categorical') {
+        issues.push({
+          path: ['datasets', name, 'propertyShare', 'column'],
+          message: `expected a categorical column of dataset "${name}" (${list(datasetColumns(ds).filter((c) => c.type === 'categorical').map((c) => c.name))})`,
+        });
+      } else if (spec.categories && !spec.categories.includes(value)) {
+        issues.push({ path: ['datasets', name, 'propertyShare', 'value'], message: `expected a value of column "${column}" (${list(spec.categories)})` });
+      }
+      if (available !== undefined && rows > available) {
+        issues.push({ path: ['datasets', name, 'propertyShare', 'rows'], message: `expected at most the dataset's rows (${available})` });
+      }
+    }
     if (ds.source === 'adult') {
       const known = sourceColumns(ds).map((c) => c.name);
       ds.dropColumns.forEach((col, i) => {
@@ -158,9 +174,10 @@ function checkSharer(s: Scenario, issues: PathIssue[]): void {
   const columns = ds ? datasetColumns(ds).map((c) => c.name) : null;
   s.sharer.hideColumns.forEach((col, i) => {
     const path = ['sharer', 'hideColumns', i];
-    if (col === s.task.label || col === s.task.sensitive) {
-      // The model is conditioned on the label and the receiver's evaluation needs both task columns.
-      issues.push({ path, message: `must not hide a task column (task.label = ${s.task.label}, task.sensitive = ${s.task.sensitive})` });
+    if (col === s.task.label) {
+      // The model is conditioned on the label. The sensitive column may be hidden: the receiver reads s from
+      // its own test split (receiver/downstream.ts), and hiding it is the property inference threat model.
+      issues.push({ path, message: `must not hide the task label (task.label = ${s.task.label})` });
     } else if (columns && !columns.includes(col)) {
       issues.push({ path, message: `expected a column of dataset "${s.sharer.data}" (${list(columns)})` });
     }
@@ -207,6 +224,29 @@ function checkBrokerAndReceiver(s: Scenario, issues: PathIssue[]): void {
     issues.push({
       path: ['receiver', 'draw', 'samples'],
       message: `expected at most broker.budget.samples (${s.broker.budget.samples})`,
+    });
+  }
+  // Attacks that draw samples of their own (property inference) share the budget with receiver.draw.
+  let attackSamples = 0;
+  s.receiver.attacks.forEach((attack, i) => {
+    if (attack.kind !== 'property-inference') return;
+    attackSamples += Math.max(...(attack.samples as number[]));
+    const aux = attack.auxData as string;
+    const path = ['receiver', 'attacks', i, 'auxData'];
+    const sharerData = s.datasets[s.sharer.data];
+    const auxData = s.datasets[aux];
+    if (!auxData) {
+      issues.push({ path, message: `expected the name of a dataset declared under datasets (declared: ${list(Object.keys(s.datasets))})` });
+    } else if (aux === s.sharer.data) {
+      issues.push({ path, message: `must not be the sharer's dataset "${s.sharer.data}": the receiver's aux data is its own` });
+    } else if (sharerData && 'path' in sharerData && 'path' in auxData && sharerData.path === auxData.path) {
+      issues.push({ path, message: `must not be the file of the sharer's dataset "${s.sharer.data}": the receiver's aux data is its own` });
+    }
+  });
+  if (attackSamples > 0 && s.receiver.draw.samples + attackSamples > s.broker.budget.samples) {
+    issues.push({
+      path: ['broker', 'budget', 'samples'],
+      message: `expected at least receiver.draw.samples (${s.receiver.draw.samples}) + the property-inference attacks' largest sample counts (${attackSamples}) = ${s.receiver.draw.samples + attackSamples}`,
     });
   }
   s.receiver.attacks.forEach((attack, i) => {

@@ -68,6 +68,22 @@ export const takeSchema = z.strictObject({
   rows: positiveInt(),
 });
 
+/**
+ * `propertyShare: { column, value, share, rows }`: after loading (and `take`), a seeded subsample of `rows`
+ * records of which round(share × rows) have column == value (shared/data/split.ts subsampleWithProportion).
+ * Property inference sweeps set `share` to give the sharer's data a known proportion (docs/pia.md).
+ */
+export const propertyShareSchema = z.strictObject({
+  /** A categorical column of the dataset. */
+  column: nonEmptyString(),
+  /** The category whose share is set. */
+  value: nonEmptyString(),
+  /** Share of the kept records with column == value, in [0, 1]. */
+  share: z.number().min(0).max(1),
+  /** Records kept; must be reachable with the records the dataset has (checked when it is loaded). */
+  rows: positiveInt(),
+});
+
 /** `source: census`: the embedded synthetic census generator (columns in `sources.ts`). */
 export const censusDatasetSchema = z.strictObject({
   source: z.literal('census'),
@@ -78,6 +94,7 @@ export const censusDatasetSchema = z.strictObject({
   /** Strength of the dependence of income on sex in the generator, 0 (independent) to 1. */
   dependence: z.number().min(0).max(1).default(0.3),
   take: takeSchema.optional(),
+  propertyShare: propertyShareSchema.optional(),
 });
 
 /** `source: adult`: a UCI Adult file (adult.data or adult.test; columns in `sources.ts`). */
@@ -90,6 +107,7 @@ export const adultDatasetSchema = z.strictObject({
   /** Columns removed after reading (e.g. `fnlwgt`, a census sampling weight, not a feature). */
   dropColumns: z.array(nonEmptyString()).default(() => []),
   take: takeSchema.optional(),
+  propertyShare: propertyShareSchema.optional(),
 });
 
 export const CSV_COLUMN_TYPES = ['numeric', 'categorical'] as const;
@@ -117,6 +135,7 @@ export const csvDatasetSchema = z.strictObject({
     .refine((c) => c !== '"' && c !== '\n' && c !== '\r', { error: 'expected a separator other than a quote or a line break' })
     .default(','),
   take: takeSchema.optional(),
+  propertyShare: propertyShareSchema.optional(),
 });
 
 export const DATASET_SOURCES = ['census', 'adult', 'csv'] as const;
@@ -315,6 +334,7 @@ export type AdultDatasetConfig = z.output<typeof adultDatasetSchema>;
 export type CsvDatasetConfig = z.output<typeof csvDatasetSchema>;
 export type DatasetSource = DatasetConfig['source'];
 export type TakeConfig = z.output<typeof takeSchema>;
+export type PropertyShareConfig = z.output<typeof propertyShareSchema>;
 export type TaskConfig = z.output<typeof taskSchema>;
 export type ModelConfig = z.output<typeof modelSchema>;
 export type TabularDdpmConfig = z.output<typeof tabularDdpmSchema>;

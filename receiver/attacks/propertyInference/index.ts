@@ -3,8 +3,9 @@
  * data from samples alone (Luo et al. 2024, §3: Algorithm 2 sample-and-count, Theorem 1 Hoeffding bound).
  * This is the algorithmic core; docs/pia.md explains the method, its assumptions and the variants.
  *
- * Wiring into the scenario registry (shared/scenario/attackRegistry.ts, `requiresAccess: ['black-box']`) and
- * the receiver's run loop is a later step; `requires: ['sample']` names the capability in receiver terms.
+ * Scenario config: shared/scenario/attacks/propertyInference.ts (registered in attackRegistry.ts,
+ * `requiresAccess: ['black-box']`); the receiver's run: receiver/attacks/runPropertyInference.ts; scoring:
+ * cli/studies/pia.ts. `requires: ['sample']` names the capability in receiver terms.
  */
 export const propertyInferenceAttack = {
   id: 'property-inference',

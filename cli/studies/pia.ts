@@ -1,0 +1,183 @@
+/**
+ * Property inference scored against the truth (docs/pia.md; Luo et al. 2024 §3, Theorem 1). Per variant,
+ * `scorePropertyInference` (called by the referee) compares each estimate with the property's share in the
+ * sharer's records; across a sweep, `piaStudy` averages the errors per sample count n and checks them against
+ * the Hoeffding radius plus the discriminator error.
+ *
+ * The bound per estimate is r + e (r = sqrt(ln(2/η)/(2n)), or the K-way union-bound radius; e the
+ * discriminator's held-out error, 0 for the identity discriminator). It assumes p_G = p (the generator
+ * reproduces the share), which is exactly what these runs measure: `held` is false when it does not.
+ */
+import type { Table } from '../../shared/data/table';
+import { resolveProperty, type PropertySpec, type ProportionEstimate } from '../../receiver/attacks/propertyInference';
+
+export interface PiaEstimateScore {
+  n: number;
+  /** Raw share(s) from the discriminator counts (Algorithm 2). */
+  pHat: number | number[];
+  /** Confusion-matrix corrected share(s); null when not offered. */
+  corrected: number | number[] | null;
+  hoeffdingRadius: number;
+  discriminatorError: number | null;
+  /** hoeffdingRadius + discriminatorError (0 for identity; the radius alone when the error is unknown). */
+  bound: number;
+  /** |p̂ − p| (largest over the outcomes of a K-way property). */
+  error: number;
+  correctedError: number | null;
+  /** error ≤ bound. */
+  held: boolean;
+  correctedHeld: boolean | null;
+}
+
+export interface PiaAttackScore {
+  index: number;
+  property: string;
+  discriminator: string;
+  /** The property's share in the sharer's records (per outcome for a K-way property). */
+  truth: number | number[];
+  outcomes: string[];
+  /** What the truth is the share of. */
+  truthOf: string;
+  byN: Record<string, PiaEstimateScore>;
+}
+
+export interface PiaSection {
+  attacks: PiaAttackScore[];
+}
+
+interface PiaRunResult {
+  kind: string;
+  index: number;
+  propertySpec?: unknown;
+  property?: unknown;
+  estimates?: unknown;
+}
+
+/** The report's `pia` section for one run, or null when the receiver ran no property inference. */
+export function scorePropertyInference(
+  attacks: readonly PiaRunResult[],
+  sharerRecords: Table,
+  poisoning: { method: string } | undefined,
+): PiaSection | null {
+  const runs = attacks.filter((a) => a.kind === 'property-inference');
+  if (runs.length === 0) return null;
+  const truthOf =
+    poisoning && poisoning.method !== 'none'
+      ? "the sharer's dataset (it poisons: its training set is a selection of it, so this is not the exact training share)"
+      : "the sharer's training records";
+  return {
+    attacks: runs.map((run) => {
+      const spec = run.propertySpec as PropertySpec;
+      const resolved = resolveProperty(spec, sharerRecords.schema, "the sharer's data");
+      const labels = resolved.label(sharerRecords);
+      const counts = new Array<number>(resolved.outcomes.length).fill(0);
+      for (const k of labels) counts[k]++;
+      const shares = counts.map((c) => c / Math.max(1, labels.length));
+      const binary = resolved.outcomes.length === 2 && !('values' in spec);
+      const byN: Record<string, PiaEstimateScore> = {};
+      let discriminator = '';
+      for (const e of run.estimates as ProportionEstimate[]) {
+        discriminator = e.discriminator;
+        const errorOf = (v: number | number[]) =>
+          typeof v === 'number' ? Math.abs(v - shares[1]) : Math.max(...v.map((x, k) => Math.abs(x - shares[k])));
+        const bound = e.hoeffdingRadius + (e.discriminator === 'identity' ? 0 : e.discriminatorError ?? 0);
+        const error = errorOf(e.pHat);
+        const correctedError = e.corrected === null ? null : errorOf(e.corrected);
+        byN[String(e.n)] = {
+          n: e.n,
+          pHat: e.pHat,
+          corrected: e.corrected,
+          hoeffdingRadius: e.hoeffdingRadius,
+          discriminatorError: e.discriminatorError,
+          bound,
+          error,
+          correctedError,
+          held: error <= bound,
+          correctedHeld: correctedError === null ? null : correctedError <= bound,
+        };
+      }
+      return {
+        index: run.index,
+        property: String(run.property),
+        discriminator,
+        truth: binary ? shares[1] : shares,
+        outcomes: resolved.outcomes,
+        truthOf,
+        byN,
+      };
+    }),
+  };
+}
+
+export interface PiaStudyByN {
+  variants: number;
+  meanAbsError: number;
+  /** Mean |corrected − p|; null when no variant has a corrected estimate. */
+  meanAbsErrorCorrected: number | null;
+  hoeffdingRadius: number;
+  meanDiscriminatorError: number;
+  /** hoeffdingRadius + meanDiscriminatorError. */
+  bound: number;
+  /** Share of variants whose raw estimate is within its own bound. */
+  boundHeldShare: number;
+  /** Share of variants whose corrected estimate is within its own bound (null without corrections). */
+  correctedBoundHeldShare: number | null;
+  /** 1 when the mean corrected error (the raw one without corrections) is ≤ bound, else 0 (for `expect`). */
+  meanWithinBound: number;
+}
+
+export interface PiaStudyRow {
+  variant: string;
+  truth: number | number[];
+  n: number;
+  pHat: number | number[];
+  corrected: number | number[] | null;
+  error: number;
+  correctedError: number | null;
+  bound: number;
+  held: boolean;
+}
+
+export interface PiaStudy {
+  property: string;
+  discriminator: string;
+  byN: Record<string, PiaStudyByN>;
+  rows: PiaStudyRow[];
+}
+
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+
+/** The cross-variant summary of the first property inference attack, or null when no variant ran one. */
+export function piaStudy(variants: ReadonlyArray<{ label: string; result: { pia?: PiaSection } }>): PiaStudy | null {
+  const scored = variants.flatMap((v) => (v.result.pia?.attacks[0] ? [{ label: v.label, score: v.result.pia.attacks[0] }] : []));
+  if (scored.length === 0) return null;
+  const rows: PiaStudyRow[] = [];
+  const ns = new Map<string, PiaEstimateScore[]>();
+  for (const { label, score } of scored) {
+    for (const [n, e] of Object.entries(score.byN)) {
+      rows.push({ variant: label, truth: score.truth, n: e.n, pHat: e.pHat, corrected: e.corrected, error: e.error, correctedError: e.correctedError, bound: e.bound, held: e.held });
+      ns.set(n, [...(ns.get(n) ?? []), e]);
+    }
+  }
+  const byN: Record<string, PiaStudyByN> = {};
+  for (const [n, es] of [...ns.entries()].sort((a, b) => Number(a[0]) - Number(b[0]))) {
+    const corrected = es.map((e) => e.correctedError).filter((x): x is number => x !== null);
+    const correctedHeld = es.map((e) => e.correctedHeld).filter((x): x is boolean => x !== null);
+    const meanAbsError = mean(es.map((e) => e.error));
+    const meanAbsErrorCorrected = corrected.length === es.length ? mean(corrected) : null;
+    const meanDiscriminatorError = mean(es.map((e) => e.bound - e.hoeffdingRadius));
+    const bound = es[0].hoeffdingRadius + meanDiscriminatorError;
+    byN[n] = {
+      variants: es.length,
+      meanAbsError,
+      meanAbsErrorCorrected,
+      hoeffdingRadius: es[0].hoeffdingRadius,
+      meanDiscriminatorError,
+      bound,
+      boundHeldShare: es.filter((e) => e.held).length / es.length,
+      correctedBoundHeldShare: correctedHeld.length === es.length ? correctedHeld.filter(Boolean).length / es.length : null,
+      meanWithinBound: (meanAbsErrorCorrected ?? meanAbsError) <= bound ? 1 : 0,
+    };
+  }
+  return { property: scored[0].score.property, discriminator: scored[0].score.discriminator, byN, rows };
+}

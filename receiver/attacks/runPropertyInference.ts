@@ -1,0 +1,104 @@
+/**
+ * The receiver's run of the property inference attack (Luo et al. 2024 §3; docs/pia.md): draw max(samples)
+ * records through the broker in the class shares it reports, pick the discriminator the threat model allows
+ * (identity when the property column is in the samples, else one trained on the receiver's own aux data), and
+ * estimate the share on the first n records for each n. Returns raw evidence; the referee scores it against
+ * the sharer's truth (cli/referee.ts) and across a sweep (cli/studies/pia.ts).
+ */
+import { loadDataset, type DatasetSpec } from '../../shared/data/loadDataset';
+import type { Table } from '../../shared/data/table';
+import { Rng, deriveSeed } from '../../shared/random';
+import type { PropertyInferenceConfig } from '../../shared/scenario/attacks/propertyInference';
+import type { BrokerClient, BrokerDescription } from '../brokerClient';
+import { drawSynthetic, planDraw } from '../draw';
+import { describeProperty, discriminatorFor, estimateProportion, type DiscriminatorCalibration, type PropertySpec, type ProportionEstimate } from './propertyInference';
+
+export interface PropertyInferenceRunResult {
+  kind: 'property-inference';
+  /** Index in receiver.attacks. */
+  index: number;
+  property: string;
+  propertySpec: PropertySpec;
+  auxData: string;
+  eta: number;
+  correction: boolean;
+  discriminator: { kind: string; featureColumns: string[]; calibration: DiscriminatorCalibration | null };
+  /** Records drawn for the attack (max of `samples`). */
+  samplesDrawn: number;
+  budgetSamplesLeft: number;
+  seconds: number;
+  /** One estimate per n of `samples`, on the first n drawn records. */
+  estimates: ProportionEstimate[];
+}
+
+export interface PropertyInferenceContext {
+  broker: BrokerClient;
+  description: BrokerDescription;
+  /** The receiver's seed. */
+  seed: number;
+  /** The aux datasets by name (the receiver slice's `attackData`). */
+  attackData: Record<string, { seed: number }>;
+  onProgress: (received: number, total: number) => void;
+}
+
+/** Records the attack draws: the largest n it estimates with. */
+export function propertyInferenceSamples(config: Pick<PropertyInferenceConfig, 'samples'>): number {
+  return Math.max(...config.samples);
+}
+
+export async function runPropertyInference(config: PropertyInferenceConfig, index: number, ctx: PropertyInferenceContext): Promise<PropertyInferenceRunResult> {
+  const started = Date.now();
+  const property = config.property as PropertySpec;
+  const seed = deriveSeed(ctx.seed, `pia/${index}`);
+  const total = propertyInferenceSamples(config);
+  const plan = planDraw(total, ctx.description.classes.shares, 'match');
+  const drawn = await drawSynthetic(ctx.broker, ctx.description, plan, deriveSeed(seed, 'draw'), ctx.onProgress);
+  // drawSynthetic returns the records class by class; shuffle so the first n have the class shares of all of them.
+  const order = new Rng(deriveSeed(seed, 'shuffle')).shuffle(Array.from({ length: drawn.table.rows.length }, (_, i) => i));
+  const samples: Table = { schema: drawn.table.schema, rows: order.map((i) => drawn.table.rows[i]) };
+
+  const auxSpec = ctx.attackData[config.auxData];
+  if (!auxSpec) throw new Error(`receiver.attacks[${index}] (property-inference): aux dataset "${config.auxData}" was not handed to the receiver`);
+  const aux = loadDataset(auxSpec as unknown as DatasetSpec, auxSpec.seed);
+  const discriminator = await discriminatorFor(property, ctx.description.schema, aux, {
+    seed: deriveSeed(seed, 'discriminator'),
+    classifier: config.classifier,
+  });
+  try {
+    const estimates = [...config.samples]
+      .sort((a, b) => a - b)
+      .map((n) => {
+        const estimate = estimateProportion(samples, discriminator, { eta: config.eta, n });
+        return config.correction ? estimate : withoutCorrection(estimate);
+      });
+    return {
+      kind: 'property-inference',
+      index,
+      property: describeProperty(property),
+      propertySpec: property,
+      auxData: config.auxData,
+      eta: config.eta,
+      correction: config.correction,
+      discriminator: { kind: discriminator.kind, featureColumns: [...discriminator.featureColumns], calibration: discriminator.calibration },
+      samplesDrawn: samples.rows.length,
+      budgetSamplesLeft: drawn.budgetSamplesLeft,
+      seconds: (Date.now() - started) / 1000,
+      estimates,
+    };
+  } finally {
+    discriminator.dispose();
+  }
+}
+
+/** `correction: false`: the paper's raw estimate only. */
+function withoutCorrection(estimate: ProportionEstimate): ProportionEstimate {
+  const correctionNote = 'correction turned off (correction: false)';
+  if (estimate.kind === 'binary') return { ...estimate, corrected: null, correctedInterval: null, correctedIntervalWithCalibration: null, correctionNote };
+  return {
+    ...estimate,
+    corrected: null,
+    correctedRadius: null,
+    correctionNote,
+    perValue: estimate.perValue.map((v) => ({ ...v, corrected: null, correctedInterval: null })),
+  };
+}
