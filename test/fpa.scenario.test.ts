@@ -4,14 +4,13 @@
  * the sharer's ground truth (the poisoned training set carries the S–Y dependence the honest one lacks) and
  * the scenario rules. Small model: the downstream numbers are not scientific here, the wiring is.
  */
-import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { repoRoot } from '../shared/repoRoot';
 import { parseScenario, receiverSlice, sharerSlice, brokerSlice, refereeSlice } from '../shared/scenario';
+import { runCli } from './helpers/cli';
 
-const CLI = path.join(repoRoot(), 'dist', 'cli', 'main.js');
 const TINY_FPA = path.join(repoRoot(), 'test', 'fixtures', 'tiny-fpa.yaml');
 const GREEDY = 'method=greedy-mi,alpha=0.5';
 const HONEST = 'method=greedy-mi,alpha=0';
@@ -23,15 +22,6 @@ beforeAll(() => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sharebox-fpa-'));
 });
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
-
-function runCli(args: string[]): Promise<{ code: number | null; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('exit', (code) => resolve({ code, stderr }));
-  });
-}
 
 interface Move {
   method: string;

@@ -5,14 +5,13 @@
  * scenario rules (aux data, budget, an impossible propertyShare). Small model: the estimates are not
  * scientific here, the wiring is.
  */
-import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { repoRoot } from '../shared/repoRoot';
 import { parseScenario, receiverSlice, sharerSlice } from '../shared/scenario';
+import { runCli } from './helpers/cli';
 
-const CLI = path.join(repoRoot(), 'dist', 'cli', 'main.js');
 const TINY_PIA = path.join(repoRoot(), 'test', 'fixtures', 'tiny-pia.yaml');
 const SOURCE = fs.readFileSync(TINY_PIA, 'utf8');
 const NS = ['100', '500'];
@@ -22,15 +21,6 @@ beforeAll(() => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sharebox-pia-'));
 });
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
-
-function runCli(args: string[]): Promise<{ code: number | null; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('exit', (code) => resolve({ code, stderr }));
-  });
-}
 
 async function runVariant(name: string, yaml: string): Promise<{ code: number | null; stderr: string; dir: string }> {
   const file = path.join(tmp, `${name}.yaml`);

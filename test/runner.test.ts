@@ -2,13 +2,13 @@
  * `sharebox run` as a user runs it: the compiled CLI, three real child processes, a report at the end.
  * Also the failure paths: a party that dies fails the run loudly, and nobody is left behind.
  */
-import { spawn, execFileSync, type ChildProcess } from 'child_process';
+import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { repoRoot } from '../shared/repoRoot';
+import { runCli } from './helpers/cli';
 
-const CLI = path.join(repoRoot(), 'dist', 'cli', 'main.js');
 const TINY = path.join(repoRoot(), 'test', 'fixtures', 'tiny.yaml');
 const TINY_SLOW = path.join(repoRoot(), 'test', 'fixtures', 'tiny-slow.yaml');
 
@@ -17,26 +17,6 @@ beforeAll(() => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sharebox-runner-'));
 });
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
-
-interface Finished {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function runCli(args: string[], onStderr?: (text: string, child: ChildProcess) => void): Promise<Finished> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => {
-      stderr += d;
-      onStderr?.(stderr, child);
-    });
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 /** Pids of the runner's children, with their command lines. */
 function childrenOf(pid: number): Array<{ pid: number; command: string }> {
