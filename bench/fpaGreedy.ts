@@ -12,9 +12,7 @@
  */
 import * as os from 'os';
 import { CENSUS_TASK, generateCensus } from '../shared/data/census';
-import { TableEncoder } from '../shared/data/encoder';
 import { balanceCells } from '../shared/data/split';
-import { binaryColumn } from '../shared/data/table';
 import { Rng } from '../shared/random';
 import { describeBackend, initBackend } from '../shared/tf';
 import {
@@ -28,6 +26,7 @@ import {
   randomSubsetMeetingConstraint,
 } from '../sharer/poisoning';
 import { BenchRow, printEnvironment, printTable, writeResults } from './table';
+import { fpaPoolFromTable } from '../sharer/poisoningMove';
 
 const PER_CELL = 3000; // pool of 12,000
 const N = 6000;
@@ -42,12 +41,7 @@ function argValue(name: string, fallback: number): number {
 function buildPool(): FpaPool {
   const table = generateCensus({ rows: PER_CELL * 14, seed: SEED });
   const pool = balanceCells(table, CENSUS_TASK, new Rng(SEED + 1), PER_CELL);
-  const encoder = TableEncoder.fit(pool, { exclude: [CENSUS_TASK.label] });
-  return {
-    x: { data: encoder.encode(pool), rows: pool.rows.length, cols: encoder.width },
-    s: binaryColumn(pool, CENSUS_TASK.sensitive, CENSUS_TASK.privileged),
-    y: binaryColumn(pool, CENSUS_TASK.label, CENSUS_TASK.positive),
-  };
+  return fpaPoolFromTable(pool, CENSUS_TASK);
 }
 
 function seconds(start: bigint): number {

@@ -3,7 +3,7 @@
  * receiver's view against what the sharer really had, and puts every result beside its baseline: the
  * classifier trained on synthetic records beside the same classifier trained on the sharer's real records.
  */
-import { loadDataset, type DatasetSpec } from '../shared/data/loadDataset';
+import { loadDataset } from '../shared/data/loadDataset';
 import { dropColumns } from '../shared/data/table';
 import { readAuditLog } from '../broker/audit';
 import { trainAndEvaluate } from '../receiver/downstream';
@@ -59,7 +59,7 @@ export async function referee(
   const receiverView = receiverSlice(scenario);
   const seed = refereeSlice(scenario).seed;
   // The sharer's records with every column (propertyShare applied by loadDataset): the attacks' ground truth.
-  const sharerRecords = loadDataset(sharerView.data as unknown as DatasetSpec, sharerView.data.seed);
+  const sharerRecords = loadDataset(sharerView.data, sharerView.data.seed);
   const realData = dropColumns(sharerRecords, sharerView.hideColumns);
   // The receiver's exact test records (balanced the same way when receiver.balanceTest is set).
   const test = receiverTestSplit(receiverView);

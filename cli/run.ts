@@ -99,7 +99,8 @@ export async function runScenario(file: string, opts: RunOptions = {}): Promise<
       if (pia) body.piaStudy = pia;
     }
     const expectations = checkExpectations(body, refereeSlice(scenario).expect);
-    const report: Report = { ...(body as typeof header), ...body, passed: expectations.every((e) => e.passed), expectations };
+    // `header` (already inside `body`) is spread for its type: it makes the object a Report.
+    const report: Report = { ...header, ...body, passed: expectations.every((e) => e.passed), expectations };
     writeReport(runDir, report);
     progress.stop();
     return { exitCode: report.passed ? 0 : 1, runDir, report };

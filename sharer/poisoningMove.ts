@@ -60,6 +60,16 @@ export interface PoisonedTrainingSet {
   move: PoisoningMoveRecord;
 }
 
+/** The pool as the selection algorithms see it: features X (every column but the label, one-hot), S and Y. */
+export function fpaPoolFromTable(pool: Table, task: TaskSpec): FpaPool {
+  const encoder = TableEncoder.fit(pool, { exclude: [task.label] });
+  return {
+    x: { data: encoder.encode(pool), rows: pool.rows.length, cols: encoder.width },
+    s: binaryColumn(pool, task.sensitive, task.privileged),
+    y: binaryColumn(pool, task.label, task.positive),
+  };
+}
+
 function estimatorFor(kind: SharerPoisoningConfig['estimator'], seed: number): MiEstimator {
   if (kind === 'logistic-ce') return createMiEstimator({ kind: 'logistic-ce' });
   return createMiEstimator({
@@ -94,12 +104,7 @@ export async function poisonTrainingSet(data: Table, task: TaskSpec, config: Sha
         `(of ${data.rows.length} private records); lower trainRows or give the sharer more data`,
     );
   }
-  const encoder = TableEncoder.fit(pool, { exclude: [task.label] });
-  const fpaPool: FpaPool = {
-    x: { data: encoder.encode(pool), rows: poolRows, cols: encoder.width },
-    s: binaryColumn(pool, task.sensitive, task.privileged),
-    y: binaryColumn(pool, task.label, task.positive),
-  };
+  const fpaPool = fpaPoolFromTable(pool, task);
   const common = {
     method: config.method,
     alpha: config.alpha,

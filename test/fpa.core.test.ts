@@ -3,9 +3,7 @@
  * Algorithm 1 with its two fixes, and the label-flipping baseline, on the embedded census data.
  */
 import { CENSUS_TASK, generateCensus } from '../shared/data/census';
-import { TableEncoder } from '../shared/data/encoder';
 import { balanceCells } from '../shared/data/split';
-import { binaryColumn } from '../shared/data/table';
 import {
   contingencyTable,
   discreteMutualInformationBits,
@@ -28,6 +26,7 @@ import {
   POISONING_MOVES,
   randomSubsetMeetingConstraint,
 } from '../sharer/poisoning';
+import { fpaPoolFromTable } from '../sharer/poisoningMove';
 
 beforeAll(async () => {
   await initBackend();
@@ -37,12 +36,7 @@ beforeAll(async () => {
 function censusPool(perCell: number, seed: number): FpaPool {
   const table = generateCensus({ rows: perCell * 14, seed });
   const pool = balanceCells(table, CENSUS_TASK, new Rng(seed + 1), perCell);
-  const encoder = TableEncoder.fit(pool, { exclude: [CENSUS_TASK.label] });
-  return {
-    x: { data: encoder.encode(pool), rows: pool.rows.length, cols: encoder.width },
-    s: binaryColumn(pool, CENSUS_TASK.sensitive, CENSUS_TASK.privileged),
-    y: binaryColumn(pool, CENSUS_TASK.label, CENSUS_TASK.positive),
-  };
+  return fpaPoolFromTable(pool, CENSUS_TASK);
 }
 
 const BITS_EPS = 1e-12;

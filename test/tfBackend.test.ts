@@ -5,22 +5,9 @@
  */
 import { BACKEND_NAMES, backendOrder, describeBackend, initBackend, installedWasmFixes, tf } from '../shared/tf';
 import { installConv2DBackpropFilter, uninstallConv2DBackpropFilter } from '../shared/tf/conv2dBackpropFilter';
+import { randomValues } from './helpers/randomValues';
 
 type Tensor = tf.Tensor;
-
-/** Small deterministic generator (mulberry32) so a failure reproduces. */
-function randomValues(count: number, seed: number): Float32Array {
-  let state = seed >>> 0;
-  const out = new Float32Array(count);
-  for (let i = 0; i < count; i++) {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    out[i] = (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1;
-  }
-  return out;
-}
 
 /** A random input spec: created afresh on whichever backend is active. */
 interface InputSpec {

@@ -14,6 +14,7 @@ import {
   NATIVE_THREADS_ENV_VAR,
   NativeAddon,
 } from '../shared/tf/nativeKernels';
+import { randomValues } from './helpers/randomValues';
 
 type Tensor = tf.Tensor;
 
@@ -24,20 +25,6 @@ const suiteTitle =
   addon !== null
     ? 'native matmul kernels vs the cpu backend'
     : `native matmul kernels: SKIPPED, addon unavailable (${nativeAddonUnavailableReason()}); run \`node native/build.js\``;
-
-/** Small deterministic generator (mulberry32) so a failure reproduces. */
-function randomValues(count: number, seed: number): Float32Array {
-  let state = seed >>> 0;
-  const out = new Float32Array(count);
-  for (let i = 0; i < count; i++) {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    out[i] = (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1;
-  }
-  return out;
-}
 
 interface InputSpec {
   shape: number[];

@@ -5,30 +5,14 @@
 import { generateCensus } from './census';
 import { loadAdult } from './adult';
 import { loadCsv } from './csv';
-import type { ColumnType, Table } from './table';
+import type { Table } from './table';
+import type { DatasetConfig } from '../scenario/schema';
 import { selectRows } from './table';
 import { subsampleWithProportion } from './split';
 import { Rng, deriveSeed } from '../random';
 
-/** `propertyShare` of a dataset declaration (shared/scenario/schema.ts propertyShareSchema). */
-export interface PropertyShareSpec {
-  column: string;
-  value: string;
-  share: number;
-  rows: number;
-}
-
-export type DatasetSpec = (
-  | { source: 'census'; rows: number; pSensitive?: number; dependence?: number; take?: { rows: number } }
-  | { source: 'adult'; path: string; missing?: 'drop' | 'category'; dropColumns?: string[]; take?: { rows: number } }
-  | {
-      source: 'csv';
-      path: string;
-      columns: Record<string, ColumnType>;
-      separator?: string;
-      take?: { rows: number };
-    }
-) & { propertyShare?: PropertyShareSpec };
+/** A dataset declaration as the scenario schema defines it (shared/scenario/schema.ts), the one definition. */
+export type DatasetSpec = DatasetConfig;
 
 /**
  * `seed` is the dataset's own seed (the scenario seed and the dataset's name), never a party's seed: the
@@ -66,8 +50,4 @@ export function loadDataset(spec: DatasetSpec, seed: number): Table {
     }
   }
   return table;
-}
-
-export function datasetSeed(scenarioSeed: number, datasetName: string): number {
-  return deriveSeed(scenarioSeed, `dataset/${datasetName}`);
 }
