@@ -7,7 +7,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { repoRoot } from '../shared/repoRoot';
-import { runCli } from './helpers/cli';
+import { CLI, runCli } from './helpers/cli';
 
 const TINY = path.join(repoRoot(), 'test', 'fixtures', 'tiny.yaml');
 const TINY_SLOW = path.join(repoRoot(), 'test', 'fixtures', 'tiny-slow.yaml');
@@ -187,3 +187,8 @@ test('SIGINT stops the run and every party', async () => {
   expect(kids).toHaveLength(3);
   expect(await waitUntil(() => kids.every((pid) => !alive(pid)), 5000)).toBe(true);
 }, 60_000);
+
+test('the built CLI is executable, so `npx sharebox` can run it from a fresh clone', () => {
+  // tsc writes plain files; `npm run build` (also run by `npm ci` and `npm test`) sets the mode.
+  expect(fs.statSync(CLI).mode & 0o111).not.toBe(0);
+});
