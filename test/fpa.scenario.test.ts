@@ -121,4 +121,13 @@ describe('FPA scenario fields', () => {
     expect(() => parseScenario(withPoisoning('{ method: greedy }'), '/virtual/fpa.yaml')).toThrow(/sharer\.poisoning\.method/);
     expect(parseScenario(withPoisoning('{}'), '/virtual/fpa.yaml').sharer.poisoning).toMatchObject({ method: 'none', alpha: 0 });
   });
+
+  test('a sweep in which every variant poisons is refused at load: the losses would have no honest baseline', () => {
+    const source = fs.readFileSync(TINY_FPA, 'utf8');
+    const noHonest = source.replace(/values: \[0, 0\.5\]/, 'values: [0.3, 0.5]');
+    expect(noHonest).not.toBe(source);
+    expect(() => parseScenario(noHonest, '/virtual/fpa.yaml')).toThrow(/fpa\.yaml:\d+:\d+: sweep: every variant poisons the sharer's training set .* but none is honest/);
+    // With α = 0 among the values the same sweep loads.
+    expect(() => parseScenario(source, '/virtual/fpa.yaml')).not.toThrow();
+  });
 });

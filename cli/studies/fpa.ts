@@ -6,6 +6,7 @@
  * honest demographic-parity gap (positive: poisoning made the classifier less fair), eoLoss likewise.
  */
 import type { Scenario } from '../../shared/scenario';
+import { sharerIsHonest } from '../../shared/scenario/sweep';
 import type { Interval } from '../../shared/metrics/fairnessReport';
 
 export interface FpaClassifierRow {
@@ -47,11 +48,9 @@ function poisoningOf(scenario: Scenario): { method: string; alpha: number } {
   return { method: p?.method ?? 'none', alpha: p?.alpha ?? 0 };
 }
 
-const isHonest = (p: { method: string; alpha: number }) => p.method === 'none' || p.alpha === 0;
-
 /** Whether a sweep's variants call for the summary: some variant poisons (method ≠ none and α > 0). */
 export function sweepPoisons(scenarios: readonly Scenario[]): boolean {
-  return scenarios.some((s) => !isHonest(poisoningOf(s)));
+  return scenarios.some((s) => !sharerIsHonest(s));
 }
 
 /**
@@ -60,7 +59,7 @@ export function sweepPoisons(scenarios: readonly Scenario[]): boolean {
  */
 export function fpaSummary(variants: readonly FpaVariantInput[]): FpaSummary | null {
   if (!sweepPoisons(variants.map((v) => v.scenario))) return null;
-  const honest = variants.find((v) => isHonest(poisoningOf(v.scenario)));
+  const honest = variants.find((v) => sharerIsHonest(v.scenario));
   if (!honest) {
     throw new Error(
       `FPA summary: no honest variant (sharer.poisoning.alpha = 0 or method none) among ${variants.map((v) => v.label).join('; ')}; add alpha 0 to the sweep`,

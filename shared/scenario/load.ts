@@ -15,7 +15,7 @@ import { checkScenarioConsistency, type PathIssue } from './consistency';
 import { ScenarioError, type ScenarioIssue } from './errors';
 import { describeValue, describeZodIssue, valueAt } from './messages';
 import { scenarioSchema, type Scenario } from './schema';
-import { scenarioVariants } from './sweep';
+import { missingHonestVariant, scenarioVariants } from './sweep';
 
 /** Reads, parses and validates a scenario file. Throws `ScenarioError`. */
 export function loadScenario(file: string): Scenario {
@@ -83,11 +83,13 @@ export function parseScenario(text: string, file: string): Scenario {
   ];
   if (issues.length > 0) throw new ScenarioError(file, sortByPosition(issues));
   // Every sweep variant must be a valid scenario too: find out now, not after the first variant has run.
+  let problem: string | null;
   try {
-    scenarioVariants(scenario);
+    problem = missingHonestVariant(scenarioVariants(scenario));
   } catch (err) {
-    throw new ScenarioError(file, [locate({ path: ['sweep'], message: (err as Error).message }, 'consistency')]);
+    problem = (err as Error).message;
   }
+  if (problem) throw new ScenarioError(file, [locate({ path: ['sweep'], message: problem }, 'consistency')]);
   return scenario;
 }
 

@@ -82,3 +82,21 @@ export function scenarioVariants(scenario: Scenario): ScenarioVariant[] {
     return { label, overrides, scenario: parsed.data };
   });
 }
+
+/** Whether a scenario's sharer is honest: no poisoning, method none, or α = 0 (a fair random selection). */
+export function sharerIsHonest(scenario: Scenario): boolean {
+  const p = scenario.sharer.poisoning;
+  return !p || p.method === 'none' || p.alpha === 0;
+}
+
+/**
+ * A sweep in which some variant poisons but none is honest has no baseline for the FPA losses (cli/studies/fpa.ts):
+ * the message to show at load, or null when the sweep is fine.
+ */
+export function missingHonestVariant(variants: readonly ScenarioVariant[]): string | null {
+  if (!variants.some((v) => !sharerIsHonest(v.scenario)) || variants.some((v) => sharerIsHonest(v.scenario))) return null;
+  return (
+    `every variant poisons the sharer's training set (${variants.map((v) => v.label).join('; ')}) but none is honest: ` +
+    'the fairness-poisoning losses are measured against an honest variant; add 0 to the sharer.poisoning.alpha values'
+  );
+}
