@@ -144,4 +144,101 @@ describe('property inference scenario fields', () => {
     );
     expect(() => parse(base.replace('share: 0.3, rows: 1000', 'share: 0.3, rows: 4000'))).toThrow(/datasets\.private\.propertyShare\.rows: expected at most/);
   });
+
+  test('a hidden property needs auxData or pretrained (not both); aux data must have the property column; K-way needs K ≥ 2', () => {
+    expect(() => parse(base.replace('      auxData: aux\n', ''))).toThrow(
+      /receiver\.attacks\.0: the property column "sex" is hidden by sharer\.hideColumns, so the samples lack it: expected auxData .* or pretrained/,
+    );
+    // Visible column: the identity discriminator needs neither.
+    expect(parse(base.replace('      auxData: aux\n', '').replace('  hideColumns: [sex]\n', '')).receiver.attacks[0].auxData).toBeUndefined();
+    expect(() => parse(base.replace('auxData: aux', 'auxData: aux\n      pretrained: ./somewhere'))).toThrow(/receiver\.attacks\.0\.pretrained: expected auxData .* or pretrained .*, not both/);
+    expect(() => parse(base.replace('property: { column: sex, value: Male }', 'property: { column: race, value: White }'))).toThrow(
+      /receiver\.attacks\.0\.auxData: dataset "aux" has no column "race", the property's/,
+    );
+    expect(() => parse(base.replace('property: { column: sex, value: Male }', 'property: { column: sex, values: [Male] }'))).toThrow(/receiver\.attacks\.0\.property/);
+  });
+
+  test('a pretrained directory must hold the discriminator files, named relative to the scenario file', () => {
+    const dir = fs.mkdtempSync(path.join(tmp, 'empty-model-'));
+    const yaml = base.replace('auxData: aux', `pretrained: ./${path.basename(dir)}`);
+    expect(() => parseScenario(yaml, path.join(tmp, 'pia.yaml'))).toThrow(
+      /pia\.yaml:\d+:\d+: receiver\.attacks\.0\.pretrained: expected a discriminator directory, .* lacks model\.json and sharebox-discriminator\.json/,
+    );
+  });
 });
+
+describe('property inference with a pretrained discriminator (no aux data)', () => {
+  test('the receiver loads it from the scenario-relative path; a discriminator for another property is refused', async () => {
+    const { tf, initBackend } = await import('../shared/tf');
+    const { TableEncoder } = await import('../shared/data/encoder');
+    const { generateCensus } = await import('../shared/data/census');
+    const { dropColumns } = await import('../shared/data/table');
+    const { savePretrainedDiscriminator, resolveProperty } = await import('../receiver/attacks/propertyInference');
+    await initBackend();
+    // A stand-in for a model trained elsewhere: a fixed linear layer over the shared columns. What is under test
+    // is the route (scenario → receiver → loader → estimate), not the model's accuracy.
+    const shared = dropColumns(generateCensus({ rows: 200, seed: 5 }), ['sex', 'income']);
+    const encoder = TableEncoder.fit(shared);
+    const save = async (dir: string, property: unknown) => {
+      const model = tf.sequential({
+        layers: [tf.layers.dense({ units: 2, activation: 'softmax', inputShape: [encoder.width], kernelInitializer: tf.initializers.randomNormal({ seed: 3 }) })],
+      });
+      await savePretrainedDiscriminator(model, dir, {
+        version: 1,
+        property: property as never,
+        outcomes: resolveProperty(property as never, generateCensus({ rows: 10, seed: 1 }).schema, 'census').outcomes,
+        encoder: encoder.toJSON(),
+        calibration: { counts: [[70, 30], [20, 80]] },
+      });
+      model.dispose();
+    };
+    fs.mkdirSync(path.join(tmp, 'pretrained-male'));
+    await save(path.join(tmp, 'pretrained-male'), { value: 'Male', column: 'sex' });
+    const yaml = SOURCE.replace('auxData: aux', 'pretrained: ./pretrained-male').replace(/\nsweep:[\s\S]*?\nexpect:/, '\nexpect:')
+      .replace('piaStudy.byN.500.hoeffdingRadius', 'pia.attacks.0.byN.500.hoeffdingRadius');
+    const { code, stderr, dir } = await runVariant('pretrained', yaml);
+    expect({ code, stderr: code === 0 ? '' : stderr }).toEqual({ code: 0, stderr: '' });
+    const r = JSON.parse(fs.readFileSync(path.join(dir, 'report.json'), 'utf8'));
+    expect(r.receiver.attacks[0]).toMatchObject({ auxData: null, pretrained: path.join(tmp, 'pretrained-male') });
+    const attack = r.pia.attacks[0];
+    expect(attack.discriminator).toBe('pretrained');
+    // The sidecar's calibration (TPR 0.8, FPR 0.3) is the discriminator error the bound adds.
+    expect(attack.byN['500'].discriminatorError).toBeGreaterThan(0);
+    expect(attack.byN['500'].corrected).toBeCloseTo(Math.min(1, Math.max(0, (attack.byN['500'].pHat - 0.3) / 0.5)), 12);
+
+    fs.mkdirSync(path.join(tmp, 'pretrained-female'));
+    await save(path.join(tmp, 'pretrained-female'), { column: 'sex', value: 'Female' });
+    const wrong = await runVariant('pretrained-wrong', yaml.replace('./pretrained-male', './pretrained-female'));
+    expect(wrong.code).not.toBe(0);
+    expect(wrong.stderr).toMatch(/receiver\.attacks\[0\]\.pretrained: .*pretrained-female holds a discriminator for sex == "Female", but the attack infers sex == "Male"/);
+  }, 60_000);
+});
+
+describe('a K-way property through the CLI', () => {
+  test('marital status (4 values, hidden): per-value estimates, truth and the union-bound radius', async () => {
+    const values = ['Married', 'Never-married', 'Divorced', 'Widowed'];
+    const yaml = SOURCE.replace('  hideColumns: [sex]\n', '  hideColumns: [marital_status]\n')
+      .replace('property: { column: sex, value: Male }', `property: { column: marital_status, values: [${values.join(', ')}] }`)
+      .replace(/\nsweep:[\s\S]*?\nexpect:/, '\nexpect:')
+      .replace('piaStudy.byN.500.hoeffdingRadius', 'pia.attacks.0.byN.500.hoeffdingRadius');
+    const { code, stderr, dir } = await runVariant('kway', yaml);
+    expect({ code, stderr: code === 0 ? '' : stderr }).toEqual({ code: 0, stderr: '' });
+    const r = JSON.parse(fs.readFileSync(path.join(dir, 'report.json'), 'utf8'));
+    const attack = r.pia.attacks[0];
+    expect(attack.discriminator).toBe('aux-trained');
+    expect(attack.outcomes).toEqual(values);
+    // The truth is the share of each value among the sharer's 1,000 records: the four cover every census record.
+    expect(attack.truth).toHaveLength(4);
+    expect(attack.truth.reduce((a: number, b: number) => a + b, 0)).toBeCloseTo(1, 12);
+    for (const n of NS) {
+      const e = attack.byN[n];
+      expect(e.pHat).toHaveLength(4);
+      expect(e.pHat.reduce((a: number, b: number) => a + b, 0)).toBeCloseTo(1, 9);
+      // Union bound over the K = 4 outcomes: sqrt(ln(2K/η)/(2n)).
+      expect(e.hoeffdingRadius).toBeCloseTo(Math.sqrt(Math.log((2 * 4) / 0.05) / (2 * Number(n))), 12);
+      const largest = Math.max(...e.pHat.map((p: number, k: number) => Math.abs(p - attack.truth[k])));
+      expect(e.error).toBeCloseTo(largest, 12);
+    }
+  }, 60_000);
+});
+

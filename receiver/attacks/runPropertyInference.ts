@@ -11,7 +11,7 @@ import { Rng, deriveSeed } from '../../shared/random';
 import type { PropertyInferenceConfig } from '../../shared/scenario/attacks/propertyInference';
 import type { BrokerClient, BrokerDescription } from '../brokerClient';
 import { drawSynthetic, planDraw } from '../draw';
-import { describeProperty, discriminatorFor, estimateProportion, type DiscriminatorCalibration, type PropertySpec, type ProportionEstimate } from './propertyInference';
+import { describeProperty, discriminatorFor, estimateProportion, loadPretrainedDiscriminator, type DiscriminatorCalibration, type PropertySpec, type ProportionEstimate } from './propertyInference';
 
 export interface PropertyInferenceRunResult {
   kind: 'property-inference';
@@ -19,7 +19,10 @@ export interface PropertyInferenceRunResult {
   index: number;
   property: string;
   propertySpec: PropertySpec;
-  auxData: string;
+  /** The aux dataset the discriminator was trained on, or null (visible column, or a pretrained discriminator). */
+  auxData: string | null;
+  /** The pretrained discriminator's directory, or null. */
+  pretrained: string | null;
   eta: number;
   correction: boolean;
   discriminator: { kind: string; featureColumns: string[]; calibration: DiscriminatorCalibration | null };
@@ -57,13 +60,12 @@ export async function runPropertyInference(config: PropertyInferenceConfig, inde
   const order = new Rng(deriveSeed(seed, 'shuffle')).shuffle(Array.from({ length: drawn.table.rows.length }, (_, i) => i));
   const samples: Table = { schema: drawn.table.schema, rows: order.map((i) => drawn.table.rows[i]) };
 
-  const auxSpec = ctx.attackData[config.auxData];
-  if (!auxSpec) throw new Error(`receiver.attacks[${index}] (property-inference): aux dataset "${config.auxData}" was not handed to the receiver`);
-  const aux = loadDataset(auxSpec as unknown as DatasetSpec, auxSpec.seed);
-  const discriminator = await discriminatorFor(property, ctx.description.schema, aux, {
-    seed: deriveSeed(seed, 'discriminator'),
-    classifier: config.classifier,
-  });
+  const discriminator = config.pretrained
+    ? await pretrainedFor(config.pretrained, property, index)
+    : await discriminatorFor(property, ctx.description.schema, auxTable(config, index, ctx), {
+        seed: deriveSeed(seed, 'discriminator'),
+        classifier: config.classifier,
+      });
   try {
     const estimates = [...config.samples]
       .sort((a, b) => a - b)
@@ -76,7 +78,8 @@ export async function runPropertyInference(config: PropertyInferenceConfig, inde
       index,
       property: describeProperty(property),
       propertySpec: property,
-      auxData: config.auxData,
+      auxData: config.auxData ?? null,
+      pretrained: config.pretrained ?? null,
       eta: config.eta,
       correction: config.correction,
       discriminator: { kind: discriminator.kind, featureColumns: [...discriminator.featureColumns], calibration: discriminator.calibration },
@@ -88,6 +91,37 @@ export async function runPropertyInference(config: PropertyInferenceConfig, inde
   } finally {
     discriminator.dispose();
   }
+}
+
+/** A pretrained discriminator, refused unless it was trained for the attack's own property. */
+async function pretrainedFor(directory: string, property: PropertySpec, index: number) {
+  const discriminator = await loadPretrainedDiscriminator(directory);
+  if (canonicalJson(discriminator.property) !== canonicalJson(property)) {
+    discriminator.dispose();
+    throw new Error(
+      `receiver.attacks[${index}].pretrained: ${directory} holds a discriminator for ${describeProperty(discriminator.property)}, ` +
+        `but the attack infers ${describeProperty(property)}`,
+    );
+  }
+  return discriminator;
+}
+
+/** JSON with object keys sorted, so that two equal property specs compare equal whatever their key order. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (typeof value === 'object' && value !== null) {
+    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/** The receiver's aux table for the attack, or undefined when it has none (the discriminator then needs the column visible). */
+function auxTable(config: PropertyInferenceConfig, index: number, ctx: PropertyInferenceContext): Table | undefined {
+  if (config.auxData === undefined) return undefined;
+  const auxSpec = ctx.attackData[config.auxData];
+  if (!auxSpec) throw new Error(`receiver.attacks[${index}] (property-inference): aux dataset "${config.auxData}" was not handed to the receiver`);
+  return loadDataset(auxSpec as unknown as DatasetSpec, auxSpec.seed);
 }
 
 /** `correction: false`: the paper's raw estimate only. */

@@ -213,6 +213,14 @@ function checkSharer(s: Scenario, issues: PathIssue[]): void {
   }
 }
 
+/** The column a property-inference config's property is about (rule properties: the rule's column). */
+function propertyColumnOf(property: unknown): string | null {
+  if (typeof property !== 'object' || property === null) return null;
+  const p = property as { column?: unknown; rule?: { column?: unknown } };
+  const column = p.rule ? p.rule.column : p.column;
+  return typeof column === 'string' ? column : null;
+}
+
 function checkBrokerAndReceiver(s: Scenario, issues: PathIssue[]): void {
   for (const i of duplicateIndices(s.broker.access)) {
     issues.push({ path: ['broker', 'access', i], message: 'expected each grant at most once' });
@@ -231,9 +239,22 @@ function checkBrokerAndReceiver(s: Scenario, issues: PathIssue[]): void {
   s.receiver.attacks.forEach((attack, i) => {
     if (attack.kind !== 'property-inference') return;
     attackSamples += Math.max(...(attack.samples as number[]));
-    const aux = attack.auxData as string;
+    const column = propertyColumnOf(attack.property);
+    const aux = attack.auxData as string | undefined;
     const path = ['receiver', 'attacks', i, 'auxData'];
     const sharerData = s.datasets[s.sharer.data];
+    if (aux === undefined) {
+      // Without aux data or a pretrained model, a hidden property column leaves nothing to classify samples with.
+      if (attack.pretrained === undefined && column !== null && s.sharer.hideColumns.includes(column)) {
+        issues.push({
+          path: ['receiver', 'attacks', i],
+          message:
+            `the property column "${column}" is hidden by sharer.hideColumns, so the samples lack it: expected auxData ` +
+            '(a dataset of the receiver\'s with that column, to train a discriminator) or pretrained (a discriminator directory)',
+        });
+      }
+      return;
+    }
     const auxData = s.datasets[aux];
     if (!auxData) {
       issues.push({ path, message: `expected the name of a dataset declared under datasets (declared: ${list(Object.keys(s.datasets))})` });
@@ -241,6 +262,11 @@ function checkBrokerAndReceiver(s: Scenario, issues: PathIssue[]): void {
       issues.push({ path, message: `must not be the sharer's dataset "${s.sharer.data}": the receiver's aux data is its own` });
     } else if (sharerData && 'path' in sharerData && 'path' in auxData && sharerData.path === auxData.path) {
       issues.push({ path, message: `must not be the file of the sharer's dataset "${s.sharer.data}": the receiver's aux data is its own` });
+    } else if (column !== null) {
+      const columns = datasetColumns(auxData).map((c) => c.name);
+      if (!columns.includes(column)) {
+        issues.push({ path, message: `dataset "${aux}" has no column "${column}", the property's (columns: ${list(columns)}): the discriminator learns it from the aux data` });
+      }
     }
   });
   if (attackSamples > 0 && s.receiver.draw.samples + attackSamples > s.broker.budget.samples) {

@@ -6,7 +6,8 @@
  *   1. YAML syntax (all syntax errors, including duplicate keys);
  *   2. structure (schema.ts: types, ranges, unknown fields, defaults) — every issue at once;
  *   3. cross-field rules (consistency.ts) and dataset files on disk — every issue at once.
- * Dataset `path`s are resolved against the scenario file's directory; the result holds absolute paths.
+ * Dataset `path`s (and an attack's `pretrained` directory) are resolved against the scenario file's directory; the
+ * result holds absolute paths.
  */
 import * as fs from 'node:fs';
 import * as nodePath from 'node:path';
@@ -99,8 +100,15 @@ export function resolveDatasetPaths(scenario: Scenario, baseDir: string): Scenar
   for (const [name, dataset] of Object.entries(scenario.datasets)) {
     datasets[name] = 'path' in dataset ? { ...dataset, path: nodePath.resolve(baseDir, dataset.path) } : dataset;
   }
-  return { ...scenario, datasets };
+  // A pretrained property discriminator is a directory named like a dataset file: relative to the scenario.
+  const attacks = scenario.receiver.attacks.map((attack) =>
+    typeof attack.pretrained === 'string' ? { ...attack, pretrained: nodePath.resolve(baseDir, attack.pretrained) } : attack,
+  );
+  return { ...scenario, datasets, receiver: { ...scenario.receiver, attacks } };
 }
+
+/** The files a pretrained property discriminator directory must hold (receiver/attacks/propertyInference/pretrained.ts). */
+const PRETRAINED_DISCRIMINATOR_FILES = ['model.json', 'sharebox-discriminator.json'];
 
 /** Dataset files must exist before any process starts (paths already absolute). */
 function checkDatasetFiles(scenario: Scenario, raw: unknown): PathIssue[] {
@@ -121,6 +129,18 @@ function checkDatasetFiles(scenario: Scenario, raw: unknown): PathIssue[] {
       issues.push({ path, message: `expected a file, but ${dataset.path} is not one (got ${written})` });
     }
   }
+  scenario.receiver.attacks.forEach((attack, i) => {
+    if (typeof attack.pretrained !== 'string') return;
+    const path = ['receiver', 'attacks', i, 'pretrained'];
+    const written = describeValue(valueAt(raw, path).value);
+    const missing = PRETRAINED_DISCRIMINATOR_FILES.filter((f) => !fs.existsSync(nodePath.join(attack.pretrained as string, f)));
+    if (missing.length > 0) {
+      issues.push({
+        path,
+        message: `expected a discriminator directory, relative to the scenario's directory, holding ${PRETRAINED_DISCRIMINATOR_FILES.join(' and ')}; ${attack.pretrained} lacks ${missing.join(' and ')} (got ${written})`,
+      });
+    }
+  });
   return issues;
 }
 

@@ -25,10 +25,16 @@ export const propertyInferenceConfigSchema = z.strictObject({
   /** The property whose share in the sharer's training data the receiver estimates. */
   property: propertySpecSchema,
   /**
-   * The receiver's own auxiliary dataset (a key of `datasets:`, never the sharer's): trains the discriminator
-   * when the property column is hidden from the samples.
+   * The receiver's own auxiliary dataset (a key of `datasets:`, never the sharer's, with the property column):
+   * trains the discriminator when the property column is hidden from the samples.
    */
-  auxData: name(),
+  auxData: name().optional(),
+  /**
+   * The no-aux-data route (the paper's zero-shot discriminator): a directory holding a pretrained tfjs
+   * discriminator (model.json, weights.bin, sharebox-discriminator.json; receiver/attacks/propertyInference/
+   * pretrained.ts), relative to the scenario file. Used instead of `auxData` when the column is hidden.
+   */
+  pretrained: name().optional(),
   /** Sample counts n to estimate with; the receiver draws max(samples) records and uses the first n for each. */
   samples: z
     .array(z.number().int().min(1))
@@ -41,6 +47,9 @@ export const propertyInferenceConfigSchema = z.strictObject({
   classifier: z.enum(['logistic', 'mlp']).default('logistic'),
   /** Report the confusion-matrix correction (docs/pia.md, "The correction"). */
   correction: z.boolean().default(true),
+}).refine((c) => !(c.auxData !== undefined && c.pretrained !== undefined), {
+  error: 'expected auxData (train a discriminator on the receiver\'s own data) or pretrained (load one), not both',
+  path: ['pretrained'],
 });
 
 export type PropertyInferenceConfig = z.output<typeof propertyInferenceConfigSchema>;
