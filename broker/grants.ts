@@ -1,12 +1,14 @@
 /**
  * Access levels a scenario can grant, and which receiver-facing gRPC services each one registers.
  * A grant that is not listed in `broker.access` registers nothing: its RPCs answer UNIMPLEMENTED.
+ *   black-box → BlackBox (Sample); gray-box → GrayBox (Encode, PredictX0); white-box → WhiteBox (TimestepLoss).
+ * The grants are independent sets of RPCs: white-box does not register GrayBox (docs/mia.md).
  */
 export const ACCESS_LEVELS = ['black-box', 'gray-box', 'white-box', 'fine-tune'] as const;
 export type AccessLevel = (typeof ACCESS_LEVELS)[number];
 
 /** The grants this broker implements. Others are refused at configuration, never silently ignored. */
-export const IMPLEMENTED_GRANTS: ReadonlySet<AccessLevel> = new Set<AccessLevel>(['black-box']);
+export const IMPLEMENTED_GRANTS: ReadonlySet<AccessLevel> = new Set<AccessLevel>(['black-box', 'gray-box', 'white-box']);
 
 export function parseGrants(access: readonly string[]): Set<AccessLevel> {
   const grants = new Set<AccessLevel>();

@@ -12,6 +12,7 @@ import type { ChainDeps } from './chain';
 import { SharerLink } from './sharerLink';
 import { gatewayHandlers } from './services/gateway';
 import { blackBoxHandlers } from './services/blackBox';
+import { grayBoxHandlers, whiteBoxHandlers } from './services/timestepAccess';
 import { parseBrokerRuntimeConfig, type BrokerRuntimeConfig } from './config';
 import type * as grpc from '@grpc/grpc-js';
 
@@ -43,6 +44,12 @@ class Broker implements Party {
         proto.BlackBox.service,
         blackBoxHandlers(this.deps, this.sharer, { maxChunkRecords: config.maxChunkRecords, brokerSeed: config.seed }),
       );
+    }
+    if (grants.has('gray-box')) {
+      server.addService(proto.GrayBox.service, grayBoxHandlers(this.deps, this.sharer, { maxChunkRecords: config.maxChunkRecords }));
+    }
+    if (grants.has('white-box')) {
+      server.addService(proto.WhiteBox.service, whiteBoxHandlers(this.deps, this.sharer, { maxChunkRecords: config.maxChunkRecords }));
     }
     this.server = server;
     const port = await bindServer(server);

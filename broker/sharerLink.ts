@@ -6,7 +6,8 @@ import { unary } from '../shared/grpc/streams';
 import type { ModelHostClient } from '../shared/grpc/generated/sharebox/ModelHost';
 import type { HostDescribeReply__Output } from '../shared/grpc/generated/sharebox/HostDescribeReply';
 import type { SampleRequest } from '../shared/grpc/generated/sharebox/SampleRequest';
-import type { RecordChunk__Output } from '../shared/grpc/generated/sharebox/RecordChunk';
+import type { RecordChunk, RecordChunk__Output } from '../shared/grpc/generated/sharebox/RecordChunk';
+import type { TimestepQuery } from '../shared/grpc/generated/sharebox/TimestepQuery';
 
 export class SharerLink {
   private readonly client: ModelHostClient;
@@ -22,6 +23,18 @@ export class SharerLink {
 
   sample(request: SampleRequest): grpc.ClientReadableStream<RecordChunk__Output> {
     return this.client.sample(request, bearerMetadata(this.token));
+  }
+
+  encode(records: RecordChunk): grpc.ClientReadableStream<RecordChunk__Output> {
+    return this.client.encode(records, bearerMetadata(this.token));
+  }
+
+  predictX0(query: TimestepQuery): grpc.ClientReadableStream<RecordChunk__Output> {
+    return this.client.predictX0(query, bearerMetadata(this.token));
+  }
+
+  timestepLoss(query: TimestepQuery): grpc.ClientReadableStream<RecordChunk__Output> {
+    return this.client.timestepLoss(query, bearerMetadata(this.token));
   }
 
   close(): void {

@@ -4,6 +4,7 @@
  * classifier trained on synthetic records beside the same classifier trained on the sharer's real records.
  */
 import { loadDataset } from '../shared/data/loadDataset';
+import { deriveSeed } from '../shared/random';
 import { dropColumns } from '../shared/data/table';
 import { readAuditLog } from '../broker/audit';
 import { trainAndEvaluate } from '../receiver/downstream';
@@ -15,6 +16,8 @@ import type { BrokerResult, ReceiverResult, SharerResult } from '../shared/party
 import { marginalDistances, type MarginalDistance } from './fidelity';
 import { initBackend } from '../shared/tf';
 import { scorePropertyInference, type PiaSection } from './studies/pia';
+import { scoreMembership, type MembershipAttackEvidence, type MembershipSection } from './studies/membership';
+import { membershipGame } from '../shared/scenario/membership';
 
 export interface ClassifierFidelity {
   /** Accuracy on the receiver's real test split of the classifier trained on synthetic records. */
@@ -53,13 +56,15 @@ export async function referee(
   scenario: Scenario,
   results: { sharer: SharerResult; broker: BrokerResult; receiver: ReceiverResult },
   onProgress: (message: string) => void,
-): Promise<{ fidelity: FidelitySection; audit: AuditCheck; pia?: PiaSection }> {
+): Promise<{ fidelity: FidelitySection; audit: AuditCheck; pia?: PiaSection; membership?: MembershipSection; rocFiles?: Record<string, unknown> }> {
   await initBackend();
   const sharerView = sharerSlice(scenario);
   const receiverView = receiverSlice(scenario);
   const seed = refereeSlice(scenario).seed;
   // The sharer's records with every column (propertyShare applied by loadDataset): the attacks' ground truth.
-  const sharerRecords = loadDataset(sharerView.data, sharerView.data.seed);
+  // In a membership game the sharer trained on the members only (the same split the runner drew).
+  const game = membershipGame(scenario);
+  const sharerRecords = game ? game.members : loadDataset(sharerView.data, sharerView.data.seed);
   const realData = dropColumns(sharerRecords, sharerView.hideColumns);
   // The receiver's exact test records (balanced the same way when receiver.balanceTest is set).
   const test = receiverTestSplit(receiverView);
@@ -98,9 +103,17 @@ export async function referee(
     records: records.length,
     samplesReturned,
     refusedCalls: records.filter((r) => r.status !== 'OK').length,
+    // Units: a sampled record, or a gray-/white-box denoiser evaluation of one record (queryUnits).
     consistentWithReceiver:
-      samplesReturned === results.receiver.draw.received + (results.receiver.attacks ?? []).reduce((a, r) => a + r.samplesDrawn, 0),
+      samplesReturned ===
+      results.receiver.draw.received + (results.receiver.attacks ?? []).reduce((a, r) => a + r.samplesDrawn + ((r.queryUnits as number | undefined) ?? 0), 0),
   };
   const pia = scorePropertyInference(results.receiver.attacks ?? [], sharerRecords, sharerView.poisoning);
-  return { fidelity, audit, ...(pia ? { pia } : {}) };
+  let membership: { section: MembershipSection; rocFiles: Record<string, unknown> } | null = null;
+  if (game) {
+    onProgress('referee: scoring the membership game');
+    const evidence = (results.receiver.attacks ?? []).filter((a) => a.kind !== 'property-inference') as unknown as MembershipAttackEvidence[];
+    membership = scoreMembership(game, evidence, { seed: deriveSeed(seed, 'membership'), hideColumns: sharerView.hideColumns });
+  }
+  return { fidelity, audit, ...(pia ? { pia } : {}), ...(membership ? { membership: membership.section, rocFiles: membership.rocFiles } : {}) };
 }

@@ -76,6 +76,7 @@ export function renderMarkdown(report: Report): string {
   }
 
   renderPia(report, lines);
+  renderMembership(report, lines);
 
   const receiver = report.receiver as { downstream?: Record<string, { evaluation: Record<string, unknown>; trainRows: number }> } | undefined;
   const fidelity = report.fidelity as Record<string, Record<string, unknown>> | undefined;
@@ -135,15 +136,70 @@ function renderPia(report: Report, lines: string[]): void {
     }
     lines.push('');
   }
-  const study = report.piaStudy as { property: string; discriminator: string; byN: Record<string, Record<string, unknown>>; rows: Array<Record<string, unknown>> } | undefined;
+  const study = report.piaStudy as
+    | { property: string; discriminator: string; byN: Record<string, Record<string, unknown>>; rows: Array<Record<string, unknown>>; byGroup?: Record<string, Record<string, any>> }
+    | undefined;
   if (study) {
     lines.push(`## Property inference across the variants: ${study.property} (${study.discriminator} discriminator)`, '');
     lines.push('| n | variants | mean error p̂ | mean error corrected | radius | mean disc. error | bound | raw held share | mean within bound |', '|---|---|---|---|---|---|---|---|---|');
     for (const [n, b] of Object.entries(study.byN)) {
       lines.push(`| ${n} | ${b.variants} | ${fmt(b.meanAbsError)} | ${fmt(b.meanAbsErrorCorrected)} | ${fmt(b.hoeffdingRadius)} | ${fmt(b.meanDiscriminatorError)} | ${fmt(b.bound)} | ${fmt(b.boundHeldShare)} | ${b.meanWithinBound} |`);
     }
+    renderPiaGroups(study.byGroup, lines);
     lines.push('', '| variant | truth p | n | p̂ | corrected | bound | held |', '|---|---|---|---|---|---|---|');
     for (const r of study.rows) lines.push(`| ${r.variant} | ${list(r.truth)} | ${r.n} | ${list(r.pHat)} | ${list(r.corrected)} | ${fmt(r.bound)} | ${r.held} |`);
+    lines.push('');
+  }
+}
+
+/** Per group of variants (e.g. per generator): mean PIA error per n beside the group's fidelity. */
+function renderPiaGroups(groups: Record<string, Record<string, any>> | undefined, lines: string[]): void {
+  if (!groups) return;
+  const classifiers = [...new Set(Object.values(groups).flatMap((g) => Object.keys(g.accuracyGap ?? {})))];
+  const ns = [...new Set(Object.values(groups).flatMap((g) => Object.keys(g.byN)))].sort((a, b) => Number(a) - Number(b));
+  const largest = ns[ns.length - 1];
+  lines.push('', 'Per group of variants (means over the property shares; accuracy gap = |real − synthetic| accuracy of the receiver\'s classifier):', '');
+  const head = ['group', 'model', ...ns.map((n) => `error p̂, n=${n}`), `error corrected, n=${largest}`, 'worst marginal TV', 'mean marginal TV', ...classifiers.map((c) => `${c} accuracy gap`)];
+  lines.push(`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`);
+  for (const [label, g] of Object.entries(groups)) {
+    const cells = [label, g.modelKind, ...ns.map((n) => fmt(g.byN[n]?.meanAbsError)), fmt(g.byN[largest]?.meanAbsErrorCorrected), fmt(g.maxTotalVariation), fmt(g.meanTotalVariation), ...classifiers.map((c) => fmt(g.accuracyGap?.[c]))];
+    lines.push(`| ${cells.join(' | ')} |`);
+  }
+}
+
+/** Membership inference: every score side by side, ordered up the access ladder, beside chance; and extraction. */
+function renderMembership(report: Report, lines: string[]): void {
+  type Entry = { attack: string; access: string[]; score: string; auc: unknown; tprAt: Record<string, number>; tprAtInterval: Record<string, unknown>; rocFile: string; nMembers: number; nNonMembers: number };
+  const m = report.membership as
+    | { game: Record<string, unknown>; scores: Record<string, Entry>; byAccess: Record<string, { best: string; auc: unknown; tprAt: Record<string, number> }>; trimmedVsMean: Record<string, { trimmed: number; mean: number; difference: number }>; extraction?: Record<string, { training: ExtractionView; nonMemberBaseline: ExtractionView }> }
+    | undefined;
+  if (!m) return;
+  type ExtractionView = { generations: number; neighbours: number; referenceRecords: number; counts: Array<{ threshold: number; extractedRecords: number; generations: number }> };
+  const g = m.game;
+  lines.push('## Membership inference: the access ladder', '');
+  lines.push(
+    `Game: ${g.members} members and ${g.nonMembers} non-members drawn i.i.d. from pool \`${g.pool}\` (${g.poolRows} records); the receiver scored all ${g.challenge} unlabelled. ` +
+      'Chance is AUC 0.5 and TPR = FPR. TPR at FPR ≤ x is the conservative operating point (no interpolation); 95% stratified bootstrap intervals in brackets.',
+    '',
+  );
+  const rank = (e: Entry) => Math.max(...e.access.map((a) => ['black-box', 'gray-box', 'white-box'].indexOf(a)));
+  lines.push('| access | score | AUC | TPR @ 0.1% FPR | TPR @ 1% FPR | TPR @ 10% FPR | ROC data |', '|---|---|---|---|---|---|---|');
+  for (const [key, e] of Object.entries(m.scores).sort((a, b) => rank(a[1]) - rank(b[1]))) {
+    lines.push(
+      `| ${e.access.join(', ')} | ${key} | ${interval(e.auc)} | ${interval(e.tprAtInterval['0.001'])} | ${interval(e.tprAtInterval['0.01'])} | ${interval(e.tprAtInterval['0.1'])} | \`${e.rocFile}\` |`,
+    );
+  }
+  lines.push('', '| access | best score (chosen on these scores) | AUC | TPR @ 1% FPR |', '|---|---|---|---|');
+  for (const [grant, b] of Object.entries(m.byAccess)) lines.push(`| ${grant} | ${b.best} | ${interval(b.auc)} | ${fmt(b.tprAt['0.01'])} |`);
+  lines.push('');
+  for (const [attack, t] of Object.entries(m.trimmedVsMean)) {
+    lines.push(`- ${attack}: trimmed statistic AUC ${fmt(t.trimmed)} vs plain mean ${fmt(t.mean)} (difference ${fmt(t.difference)})`);
+  }
+  if (Object.keys(m.trimmedVsMean).length > 0) lines.push('');
+  for (const [name, x] of Object.entries(m.extraction ?? {})) {
+    lines.push(`### Extraction (${name}): Carlini's relative distance, ${x.training.generations} generations, n = ${x.training.neighbours} neighbours`, '');
+    lines.push('| ratio below | training records extracted (of ' + x.training.referenceRecords + ') | generations | non-member baseline records (of ' + x.nonMemberBaseline.referenceRecords + ') |', '|---|---|---|---|');
+    x.training.counts.forEach((c, i) => lines.push(`| ${c.threshold} | ${c.extractedRecords} | ${c.generations} | ${x.nonMemberBaseline.counts[i]?.extractedRecords} |`));
     lines.push('');
   }
 }
@@ -187,7 +243,8 @@ export function renderHtml(report: Report, md: string): string {
       out.push('</ul>');
       inList = false;
     }
-    if (line.startsWith('## ')) out.push(`<h2>${inline(line.slice(3))}</h2>`);
+    if (line.startsWith('### ')) out.push(`<h3>${inline(line.slice(4))}</h3>`);
+    else if (line.startsWith('## ')) out.push(`<h2>${inline(line.slice(3))}</h2>`);
     else if (line.startsWith('# ')) out.push(`<h1>${inline(line.slice(2))}</h1>`);
     else if (line.trim()) out.push(`<p>${inline(line)}</p>`);
   }

@@ -7,7 +7,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { nanoid } from 'nanoid';
-import { loadScenario, sharerSlice, brokerSlice, receiverSlice, refereeSlice, scenarioVariants, type Scenario } from '../shared/scenario';
+import { loadScenario, sharerSlice, brokerSlice, receiverSlice, refereeSlice, scenarioVariants, membershipGame, sharerGameSlice, receiverGameSlice, type Scenario } from '../shared/scenario';
 import type { BrokerResult, ReceiverResult, SharerResult } from '../shared/party/results';
 import { PartyFailure, PartyProcess } from './partyProcess';
 import { createProgress, type ProgressSink } from './progress';
@@ -140,8 +140,10 @@ async function runOnce(
   const brokerToSharer = nanoid(32);
   const receiverToBroker = nanoid(32);
 
+  // A membership game: the sharer gets the members as records, the receiver the shuffled challenge set (docs/mia.md).
+  const game = membershipGame(scenario);
   const { port: sharerPort } = await sharer.configure({
-    ...sharerSlice(scenario),
+    ...(game ? sharerGameSlice(scenario, game.members) : sharerSlice(scenario)),
     brokerToken: brokerToSharer,
     cacheDir: path.resolve(opts.cacheDir ?? defaultCacheDir()),
   });
@@ -157,7 +159,7 @@ async function runOnce(
   });
   broker.startInBackground((e) => progress.event(e));
 
-  await receiver.configure({ ...receiverSlice(scenario), brokerAddress: `127.0.0.1:${brokerPort}`, token: receiverToBroker });
+  await receiver.configure({ ...(game ? receiverGameSlice(scenario, game.challenge) : receiverSlice(scenario)), brokerAddress: `127.0.0.1:${brokerPort}`, token: receiverToBroker });
   await Promise.race([receiver.start((e) => progress.event(e)), anyDeath]);
   const receiverResult = (await receiver.result()) as ReceiverResult;
   const brokerResult = (await broker.result()) as BrokerResult;
@@ -168,6 +170,15 @@ async function runOnce(
     progress.info(m),
   );
   const { synthetic, ...receiverSummary } = receiverResult;
+  // ROC points of every membership score and the raw scores with the truth, beside report.json (docs/mia.md).
+  for (const [file, content] of Object.entries(refereed.rocFiles ?? {})) {
+    fs.writeFileSync(path.join(runDir, file), JSON.stringify(content, null, 2) + '\n');
+  }
+  // Raw scores live in membership-scores.json and generations are only counted: the report keeps summaries.
+  receiverSummary.attacks = receiverSummary.attacks?.map((a) => {
+    const { scores: _scores, generations, ...rest } = a as Record<string, unknown>;
+    return { ...rest, ...(generations ? { generations: (generations as { rows: unknown[] }).rows.length } : {}) } as typeof a;
+  });
   return {
     backend: sharerResult.backend,
     sharer: sharerResult,
@@ -176,5 +187,6 @@ async function runOnce(
     fidelity: refereed.fidelity,
     audit: refereed.audit,
     ...(refereed.pia ? { pia: refereed.pia } : {}),
+    ...(refereed.membership ? { membership: refereed.membership } : {}),
   };
 }

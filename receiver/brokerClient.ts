@@ -14,6 +14,12 @@ import type { BlackBoxClient } from '../shared/grpc/generated/sharebox/BlackBox'
 import type { DescribeRequest } from '../shared/grpc/generated/sharebox/DescribeRequest';
 import type { DescribeReply__Output } from '../shared/grpc/generated/sharebox/DescribeReply';
 import type { SampleChunk__Output } from '../shared/grpc/generated/sharebox/SampleChunk';
+import type { GrayBoxClient } from '../shared/grpc/generated/sharebox/GrayBox';
+import type { WhiteBoxClient } from '../shared/grpc/generated/sharebox/WhiteBox';
+import type { RecordChunk, RecordChunk__Output } from '../shared/grpc/generated/sharebox/RecordChunk';
+import { collectStream } from '../shared/grpc/streams';
+import { LOSSES_ENCODING, MODEL_ENCODING, matrixChunk, matrixFromChunk, tableChunk } from '../shared/grpc/records';
+import type { GrayBoxOracle, ScheduleView, WhiteBoxOracle } from './attacks/membership/oracle';
 
 export interface BrokerDescription {
   schema: TableSchema;
@@ -22,6 +28,8 @@ export interface BrokerDescription {
   budgetSamplesTotal: number;
   budgetSamplesLeft: number;
   modelKind: string;
+  /** The model's noise schedule: only with a gray-box or white-box grant, for a model with timesteps. */
+  schedule: ScheduleView | null;
 }
 
 export interface SampledRows {
@@ -34,6 +42,9 @@ export class BrokerClient {
   private readonly gateway: GatewayClient;
   /** Created only once Describe has said that "black-box" is granted. */
   private blackBox: BlackBoxClient | null = null;
+  /** Likewise for "gray-box" and "white-box". */
+  private grayBox: GrayBoxClient | null = null;
+  private whiteBox: WhiteBoxClient | null = null;
 
   constructor(
     private readonly address: string,
@@ -53,9 +64,20 @@ export class BrokerClient {
     if (reply.access.includes('black-box') && !this.blackBox) {
       this.blackBox = new (loadProto().sharebox.BlackBox)(this.address, grpc.credentials.createInsecure(), CHANNEL_OPTIONS);
     }
+    const proto = loadProto().sharebox;
+    if (reply.access.includes('gray-box') && !this.grayBox) {
+      this.grayBox = new proto.GrayBox(this.address, grpc.credentials.createInsecure(), CHANNEL_OPTIONS);
+    }
+    if (reply.access.includes('white-box') && !this.whiteBox) {
+      this.whiteBox = new proto.WhiteBox(this.address, grpc.credentials.createInsecure(), CHANNEL_OPTIONS);
+    }
+    const s = reply.schedule;
+    this.schema = schema;
+    this.scheduleView = s ? { timesteps: s.timesteps, alphaBars: [...s.alphaBars], modelWidth: s.modelWidth } : null;
     return {
       schema,
       classes,
+      schedule: this.scheduleView,
       access: reply.access,
       budgetSamplesTotal: reply.budgetSamplesTotal,
       budgetSamplesLeft: reply.budgetSamplesLeft,
@@ -102,8 +124,80 @@ export class BrokerClient {
     });
   }
 
+  private schema: TableSchema | null = null;
+  private scheduleView: ScheduleView | null = null;
+
+  /** GrayBox RPCs as an attack sees them (docs/mia.md). Throws if gray-box is not granted or the model has no schedule. */
+  grayBoxOracle(): GrayBoxOracle {
+    const client = this.grayBox;
+    const { schema, schedule } = this.timestepAccess('GrayBox', client);
+    const width = schedule.modelWidth;
+    const md = () => bearerMetadata(this.token);
+    return {
+      schedule,
+      encode: async (rows) => {
+        const chunks = await collectStream<RecordChunk__Output>(client!.encode(recordsChunk(schema, rows), md()));
+        const { values, classes } = joinMatrix(chunks, MODEL_ENCODING, width);
+        return { x: values, classes: Int32Array.from(classes) };
+      },
+      predictX0AtTimesteps: async (rows, timesteps, noiseSeed) => {
+        const chunks = await collectStream<RecordChunk__Output>(client!.predictX0({ records: recordsChunk(schema, rows), timesteps, noiseSeed }, md()));
+        return joinMatrix(chunks, MODEL_ENCODING, width).values;
+      },
+      predictX0: async (xt, t, classes) => {
+        const chunks = await collectStream<RecordChunk__Output>(
+          client!.predictX0({ records: matrixChunk(MODEL_ENCODING, xt, width, classes), timesteps: Array.from(t), noiseSeed: 0 }, md()),
+        );
+        return joinMatrix(chunks, MODEL_ENCODING, width).values;
+      },
+    };
+  }
+
+  /** WhiteBox RPCs as an attack sees them. */
+  whiteBoxOracle(): WhiteBoxOracle {
+    const client = this.whiteBox;
+    const { schema, schedule } = this.timestepAccess('WhiteBox', client);
+    return {
+      schedule,
+      timestepLoss: async (rows, timesteps, noiseSeed, draws) => {
+        const chunks = await collectStream<RecordChunk__Output>(
+          client!.timestepLoss({ records: recordsChunk(schema, rows), timesteps, noiseSeed, noiseDraws: draws }, bearerMetadata(this.token)),
+        );
+        return joinMatrix(chunks, LOSSES_ENCODING, timesteps.length).values;
+      },
+    };
+  }
+
+  private timestepAccess(service: string, client: unknown): { schema: TableSchema; schedule: ScheduleView } {
+    if (!client) throw new Error(`${service}: not granted to this receiver (call describe() first; the broker lists its grants there)`);
+    if (!this.schema || !this.scheduleView) {
+      throw new Error(`${service}: the broker describes no noise schedule (the sharer's model has no diffusion timesteps)`);
+    }
+    return { schema: this.schema, schedule: this.scheduleView };
+  }
+
   close(): void {
     this.gateway.close();
     this.blackBox?.close();
+    this.grayBox?.close();
+    this.whiteBox?.close();
   }
+}
+
+function recordsChunk(schema: TableSchema, rows: number[][]): RecordChunk {
+  return tableChunk({ schema, rows }, new Array(rows.length).fill(0), 0, rows.length);
+}
+
+/** Concatenates a reply's chunks into one matrix. */
+function joinMatrix(chunks: RecordChunk__Output[], encoding: string, width: number): { values: Float32Array; classes: number[] } {
+  const parts = chunks.map((c) => matrixFromChunk(c, encoding, width));
+  const values = new Float32Array(parts.reduce((a, p) => a + p.values.length, 0));
+  let offset = 0;
+  const classes: number[] = [];
+  for (const p of parts) {
+    values.set(p.values, offset);
+    offset += p.values.length;
+    classes.push(...p.classes);
+  }
+  return { values, classes };
 }

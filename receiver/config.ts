@@ -23,6 +23,8 @@ export const receiverRuntimeConfigSchema = z
       .default(() => ({})),
     /** Evaluate on equal (s, y) cells of the test split (shared/data/split.ts balanceCells). */
     balanceTest: z.boolean(),
+    /** The membership game's challenge records, shuffled and unlabelled (shared/scenario/membership.ts). */
+    membershipChallenge: z.object({ schema: z.object({ columns: z.array(z.any()) }), rows: z.array(z.array(z.number())) }).optional(),
     brokerAddress: z.string().min(1),
     token: z.string().min(16),
   })

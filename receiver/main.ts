@@ -11,6 +11,8 @@ import { drawSynthetic, planDraw } from './draw';
 import { trainAndEvaluate, type DownstreamResult } from './downstream';
 import { propertyInferenceSamples, runPropertyInference, type PropertyInferenceRunResult } from './attacks/runPropertyInference';
 import type { PropertyInferenceConfig } from '../shared/scenario/attacks/propertyInference';
+import { gameAttacksCost, isGameAttack, runMembershipAttack, type MembershipRunResult } from './attacks/runMembership';
+import type { Table } from '../shared/data/table';
 
 class Receiver implements Party {
   readonly name = 'receiver' as const;
@@ -41,6 +43,18 @@ class Receiver implements Party {
       .map((attack, index) => ({ attack: attack as unknown as PropertyInferenceConfig, index }))
       .filter(({ attack }) => (attack as { kind?: string }).kind === 'property-inference');
     const attackSamples = piaAttacks.reduce((a, { attack }) => a + propertyInferenceSamples(attack), 0);
+    const gameAttacks = config.attacks.map((attack, index) => ({ attack, index })).filter(({ attack }) => isGameAttack(attack.kind));
+    const challenge = config.membershipChallenge as unknown as Table | undefined;
+    if (gameAttacks.length > 0 && !challenge) {
+      throw new Error(`receiver.attacks[${gameAttacks[0].index}] (${gameAttacks[0].attack.kind}): no membership challenge set was handed to the receiver (the scenario needs a \`membership\` section)`);
+    }
+    const gameCost = challenge ? gameAttacksCost(config.attacks, challenge.rows.length, description.schedule?.timesteps ?? null) : 0;
+    if (config.draw.samples + attackSamples + gameCost > description.budgetSamplesLeft) {
+      throw new Error(
+        `receiver: receiver.draw.samples (${config.draw.samples}) + property-inference samples (${attackSamples}) + membership attacks (${gameCost} units) ` +
+          `need ${config.draw.samples + attackSamples + gameCost}, but broker.budget.samples leaves ${description.budgetSamplesLeft} of ${description.budgetSamplesTotal}`,
+      );
+    }
     if (config.draw.samples + attackSamples > description.budgetSamplesLeft) {
       const which = piaAttacks.map(({ attack, index }) => `receiver.attacks[${index}] (property-inference) ${propertyInferenceSamples(attack)}`).join(', ');
       throw new Error(
@@ -80,9 +94,21 @@ class Receiver implements Party {
       const last = attacks[attacks.length - 1].estimates.at(-1)!;
       emit({ stage: 'attack:property-inference', current: 1, total: 1, message: `${attacks[attacks.length - 1].property}: p̂ = ${JSON.stringify(last.pHat)} at n = ${last.n}`, level: 'info' });
     }
+    const membershipAttacks: MembershipRunResult[] = [];
+    for (const { attack, index } of gameAttacks) {
+      emit({ stage: `attack:${attack.kind}`, current: 0, total: 1, message: `${challenge!.rows.length} challenge records`, level: 'info' });
+      const result = await runMembershipAttack(attack, index, {
+        broker,
+        description,
+        seed: config.seed,
+        challenge: challenge!,
+      });
+      membershipAttacks.push(result);
+      emit({ stage: `attack:${attack.kind}`, current: 1, total: 1, message: `done in ${result.seconds.toFixed(1)} s`, level: 'info' });
+    }
     return {
       backend,
-      attacks,
+      attacks: [...attacks, ...membershipAttacks],
       describe: { access: description.access, modelKind: description.modelKind, columns: description.schema.columns.map((c) => c.name), classes: description.classes },
       draw: { plan, received: synthetic.rows.length, seconds: drawSeconds, budgetSamplesLeft },
       testRows: test.rows.length,

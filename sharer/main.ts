@@ -8,11 +8,11 @@ import { loadProto } from '../shared/grpc/proto';
 import { runParty, newServer, bindServer, type Party, type Emit } from '../shared/party/runtime';
 import { initBackend, describeBackend } from '../shared/tf';
 import { loadDataset, type DatasetSpec } from '../shared/data/loadDataset';
-import { dropColumns } from '../shared/data/table';
+import { dropColumns, type Table } from '../shared/data/table';
 import { deriveSeed } from '../shared/random';
 import { parseSharerRuntimeConfig, type SharerRuntimeConfig } from './config';
 import { modelHostHandlers, type ModelHostState } from './modelHost';
-import { TabularModel } from './tabularModel';
+import { trainOrLoadGenerator } from './generators';
 import { trainingDataFacts } from './groundTruth';
 import { poisonTrainingSet, type PoisoningMoveRecord } from './poisoningMove';
 
@@ -36,7 +36,10 @@ class Sharer implements Party {
     const backend = await initBackend();
     emit({ stage: 'setup', current: 0, total: 0, message: `tfjs backend: ${describeBackend()}`, level: 'info' });
 
-    const privateData = loadDataset(config.data as unknown as DatasetSpec, config.data.seed);
+    // In a membership game the runner hands over the members as records (docs/mia.md); otherwise load the dataset.
+    const privateData = config.trainingRecords
+      ? (config.trainingRecords as unknown as Table)
+      : loadDataset(config.data as unknown as DatasetSpec, config.data.seed);
     emit({ stage: 'data', current: privateData.rows.length, total: privateData.rows.length, message: `${privateData.rows.length} private records`, level: 'info' });
     // Fairness poisoning (docs/fpa.md) chooses the training set before training; method none keeps all of it.
     let data = privateData;
@@ -51,7 +54,7 @@ class Sharer implements Party {
     const facts = trainingDataFacts(data, config.task, config.hideColumns);
     const shared = dropColumns(data, config.hideColumns);
 
-    const { model, report } = await TabularModel.trainOrLoad(
+    const { model, report } = await trainOrLoadGenerator(
       shared,
       config.task,
       config.model,

@@ -6,14 +6,15 @@ import { rpcError, toRpcError } from '../shared/grpc/errors';
 import { failStream, writeWithBackpressure } from '../shared/grpc/streams';
 import { schemaToWire, tableChunk } from '../shared/grpc/records';
 import { Rng, deriveSeed } from '../shared/random';
-import type { TabularModel } from './tabularModel';
+import type { TabularGenerator } from './tabularGenerator';
+import { scheduleOf, timestepAccessHandlers } from './timestepAccess';
 
 /** Records generated per model call: bounds memory (4096 × width floats per layer), and is the unit of streaming
  * back to the broker; large batches keep the per-step matmuls efficient. */
 export const GENERATION_BATCH = 4096;
 
 export interface ModelHostState {
-  model: TabularModel | null;
+  model: TabularGenerator | null;
   modelKind: string;
 }
 
@@ -34,12 +35,14 @@ export function modelHostHandlers(state: ModelHostState, brokerToken: string): M
   const known = { broker: brokerToken };
   const mutex = new Mutex();
   return {
+    // Gray-box and white-box queries (docs/mia.md); FAILED_PRECONDITION for a model without timesteps.
+    ...timestepAccessHandlers(state, known, (fn) => mutex.run(fn)),
     Describe(call, callback) {
       try {
         authenticate(call.metadata, known, 'ModelHost.Describe');
         const model = state.model;
         if (!model) throw rpcError(grpc.status.UNAVAILABLE, 'ModelHost.Describe: the model is still training');
-        callback(null, { schema: schemaToWire(model.schema, model.classes), modelKind: state.modelKind, ready: true });
+        callback(null, { schema: schemaToWire(model.schema, model.classes), modelKind: state.modelKind, ready: true, schedule: scheduleOf(model) });
       } catch (err) {
         callback(toRpcError(err, 'ModelHost.Describe'));
       }

@@ -1,33 +1,33 @@
 /**
- * The sharer's tabular model: a class-conditional DDPM over the encoded feature columns, conditioned on the
- * task label. Trained models are cached by a hash of (data, model config, seed) so that a second run of the
- * same scenario skips training.
+ * The sharer's diffusion model: a class-conditional DDPM over the encoded feature columns, conditioned on the
+ * task label (the `tabular-ddpm` kind of TabularGenerator; the VAE and GAN baselines are sharer/baselineModel.ts).
+ * Trained models are cached by a hash of (data, model config, seed, encoder) so that a second run of the same
+ * scenario skips training (sharer/tabularGenerator.ts).
  */
-import * as crypto from 'crypto';
-import * as fs from 'fs';
-import * as path from 'path';
-import { TableEncoder } from '../shared/data/encoder';
-import { columnIndex, tableFingerprint, type Table, type TableSchema, type TaskSpec } from '../shared/data/table';
-import { TabularDdpm } from '../shared/diffusion/tabularDdpm';
+import type { TableEncoder } from '../shared/data/encoder';
+import { columnIndex, type Table, type TableSchema, type TaskSpec } from '../shared/data/table';
+import { TabularDdpm, fillStandardNormal } from '../shared/diffusion/tabularDdpm';
 import type { ClassInfo } from '../shared/grpc/records';
 import type { TabularDdpmConfig } from './config';
+import { drawClasses, recordsFromEncoded, trainOrLoadCached, type ProgressFn, type SampledRecords, type TabularGenerator, type TrainingReport } from './tabularGenerator';
+
+export type { SampledRecords, TrainingReport } from './tabularGenerator';
 
 /** Bump when the saved layout or the training procedure changes, so stale caches are not reused. */
-const MODEL_FORMAT_VERSION = 2;
+const MODEL_FORMAT_VERSION = 3;
 
-export interface TrainingReport {
-  cached: boolean;
-  cacheKey: string;
-  trainSeconds: number;
-  losses: number[];
+/** A diffusion model's schedule as the gray-/white-box services describe it (protos DiffusionSchedule). */
+export interface DiffusionScheduleInfo {
+  timesteps: number;
+  kind: string;
+  alphaBars: number[];
+  modelWidth: number;
 }
 
-export interface SampledRecords {
-  table: Table;
-  classes: Int32Array;
-}
+export class TabularModel implements TabularGenerator {
+  readonly kind = 'tabular-ddpm';
+  readonly supportsTimesteps = true;
 
-export class TabularModel {
   private constructor(
     private readonly ddpm: TabularDdpm,
     private readonly encoder: TableEncoder,
@@ -43,72 +43,51 @@ export class TabularModel {
     config: TabularDdpmConfig,
     seed: number,
     cacheDir: string,
-    onProgress: (step: number, total: number, loss: number) => void,
+    onProgress: ProgressFn,
   ): Promise<{ model: TabularModel; report: TrainingReport }> {
-    const labelIndex = columnIndex(table.schema, task.label);
-    const labelSpec = table.schema.columns[labelIndex];
-    if (labelSpec.type !== 'categorical' || !labelSpec.categories) {
-      throw new Error(`task.label: column "${task.label}" must be categorical to condition the model on it`);
-    }
-    const classValues = labelSpec.categories;
-    const labels = new Int32Array(table.rows.map((r) => r[labelIndex]));
-    const classInfo: ClassInfo = {
-      column: task.label,
-      values: classValues,
-      shares: classValues.map((_, k) => labels.filter((v) => v === k).length / Math.max(1, labels.length)),
-    };
-
-    // Quantile-normal numerics and standardised one-hot coordinates: every coordinate the diffusion model sees has
-    // about unit variance, so none is drowned early by the noise (shared/data/encoder.ts, docs/diffusion.md).
-    const encoder = TableEncoder.fit(table, { exclude: [task.label], numeric: 'quantile', categorical: 'standardised' });
-    const key = cacheKey(table, config, seed, encoder);
-    const dir = path.join(cacheDir, 'tabular-ddpm', key);
-    if (fs.existsSync(path.join(dir, 'complete'))) {
-      const ddpm = await TabularDdpm.load(path.join(dir, 'ddpm'));
-      const meta = JSON.parse(fs.readFileSync(path.join(dir, 'meta.json'), 'utf8'));
-      return {
-        model: new TabularModel(ddpm, encoder, table.schema, classInfo, config),
-        report: { cached: true, cacheKey: key, trainSeconds: meta.trainSeconds, losses: meta.losses },
-      };
-    }
-
-    const x = encoder.encode(table);
-    const ddpm = new TabularDdpm({
-      dataWidth: encoder.width,
-      numClasses: classValues.length,
-      // The encoder's blocks hold standardised scores; the argmax happens in encoder.decode, so the model must not
-      // snap them to 0/1 itself.
-      oneHotBlocks: [],
-      timesteps: config.timesteps,
-      schedule: config.schedule,
-      hidden: config.hidden,
-      timeEmbedding: config.timeEmbedding,
-      condDropProb: config.condDropProb,
+    // Sampling-time settings (guidance, sampler) do not change the trained weights, so they are not in the key.
+    const { guidanceScale: _g, sampler: _s, ...trainingConfig } = config;
+    const { network, encoder, classInfo, report } = await trainOrLoadCached<TabularDdpm>({
+      table,
+      task,
+      kind: 'tabular-ddpm',
+      // Quantile-normal numerics and standardised one-hot coordinates: every coordinate the diffusion model sees has
+      // about unit variance, so none is drowned early by the noise (shared/data/encoder.ts, docs/diffusion.md).
+      encoderOptions: { numeric: 'quantile', categorical: 'standardised' },
+      trainingConfig,
       seed,
+      cacheDir,
+      formatVersion: MODEL_FORMAT_VERSION,
+      load: (dir) => TabularDdpm.load(dir),
+      save: (ddpm, dir) => ddpm.save(dir),
+      train: async (x, labels, encoder, numClasses) => {
+        const ddpm = new TabularDdpm({
+          dataWidth: encoder.width,
+          numClasses,
+          // The encoder's blocks hold standardised scores; the argmax happens in encoder.decode, so the model must
+          // not snap them to 0/1 itself.
+          oneHotBlocks: [],
+          timesteps: config.timesteps,
+          schedule: config.schedule,
+          hidden: config.hidden,
+          timeEmbedding: config.timeEmbedding,
+          condDropProb: config.condDropProb,
+          seed,
+        });
+        const { losses } = await ddpm.train(x, labels, {
+          steps: config.trainSteps,
+          batchSize: config.batchSize,
+          learningRate: config.learningRate,
+          lrDecay: config.lrSchedule,
+          warmupSteps: config.warmupSteps,
+          emaDecay: config.emaDecay,
+          progressEvery: Math.max(1, Math.floor(config.trainSteps / 100)),
+          onProgress: (step, loss) => onProgress(step, config.trainSteps, loss),
+        });
+        return { network: ddpm, losses };
+      },
     });
-    const started = Date.now();
-    const progressEvery = Math.max(1, Math.floor(config.trainSteps / 100));
-    const { losses } = await ddpm.train(x, labels, {
-      steps: config.trainSteps,
-      batchSize: config.batchSize,
-      learningRate: config.learningRate,
-      lrDecay: config.lrSchedule,
-      warmupSteps: config.warmupSteps,
-      emaDecay: config.emaDecay,
-      progressEvery,
-      onProgress: (step, loss) => onProgress(step, config.trainSteps, loss),
-    });
-    const trainSeconds = (Date.now() - started) / 1000;
-    await saveAtomically(dir, async (tmp) => {
-      await ddpm.save(path.join(tmp, 'ddpm'));
-      fs.writeFileSync(path.join(tmp, 'encoder.json'), JSON.stringify(encoder.toJSON()));
-      fs.writeFileSync(path.join(tmp, 'meta.json'), JSON.stringify({ trainSeconds, losses, config, seed }));
-      fs.writeFileSync(path.join(tmp, 'complete'), '');
-    });
-    return {
-      model: new TabularModel(ddpm, encoder, table.schema, classInfo, config),
-      report: { cached: false, cacheKey: key, trainSeconds, losses },
-    };
+    return { model: new TabularModel(network, encoder, table.schema, classInfo, config), report };
   }
 
   /**
@@ -116,24 +95,78 @@ export class TabularModel {
    * (so unconditional draws follow the training distribution of the label as well as of the features).
    */
   async sample(n: number, classIndex: number | null, seed: number, rngForClasses: () => number): Promise<SampledRecords> {
-    const classes = new Int32Array(n);
-    for (let i = 0; i < n; i++) {
-      classes[i] = classIndex ?? pickClass(this.classes.shares, rngForClasses());
-    }
+    const classes = drawClasses(n, classIndex, this.classes.shares, rngForClasses);
     const x = await this.ddpm.sample(n, classes, {
       seed,
       guidanceScale: this.config.guidanceScale,
       sampler: this.config.sampler.kind,
       steps: this.config.sampler.steps,
     });
-    const features = this.encoder.decode(x, n);
+    return recordsFromEncoded(this.encoder, x, classes, this.schema, this.classes.column);
+  }
+
+  // ---------------------------------------------------------------------------------------------------
+  // Gray-box and white-box access (docs/mia.md; served by sharer/timestepAccess.ts). Records come in the
+  // shared schema's column order with the label; the model works on their encoding, conditioned on the label.
+
+  /** The noise schedule and the width of a record in model coordinates. */
+  get diffusionSchedule(): DiffusionScheduleInfo {
+    const s = this.ddpm.schedule;
+    return { timesteps: s.T, kind: s.kind, alphaBars: Array.from(s.alphaBars), modelWidth: this.encoder.width };
+  }
+
+  /** The records as the denoiser sees them (encoded) and the class each is conditioned on (its label). */
+  encodeRecords(table: Table): { x: Float32Array; classes: Int32Array } {
     const labelIndex = columnIndex(this.schema, this.classes.column);
-    const rows = features.rows.map((featureRow, i) => {
-      const row = featureRow.slice();
-      row.splice(labelIndex, 0, classes[i]);
-      return row;
+    const classes = new Int32Array(table.rows.length);
+    table.rows.forEach((row, i) => {
+      const k = row[labelIndex];
+      if (!Number.isInteger(k) || k < 0 || k >= this.classes.values.length) {
+        throw new Error(`record ${i}: label code ${k} is not a class of column "${this.classes.column}" (0 … ${this.classes.values.length - 1})`);
+      }
+      classes[i] = k;
     });
-    return { table: { schema: this.schema, rows }, classes };
+    return { x: this.encoder.encode(table), classes };
+  }
+
+  /** x̂₀(x_t, t, y) for model-space states, one t per state. */
+  predictX0(xt: Float32Array, t: Int32Array, classes: Int32Array): Float32Array {
+    return this.ddpm.predictX0(xt, t, classes);
+  }
+
+  /**
+   * x̂₀ for every record at every timestep, x_t = √ᾱ_t x₀ + √(1−ᾱ_t) ε_k, with ε_k ∈ R^width the same for every
+   * record (common random numbers) and drawn exactly as draw 0 of `timestepLoss` with the same seed, so that
+   * ‖ε_k − ε̂‖² = ᾱ_t/(1−ᾱ_t) · ‖x₀ − x̂₀‖² links the two (Zhu et al. 2023 §3; docs/mia.md). Rows record-major.
+   */
+  predictX0AtTimesteps(table: Table, timesteps: number[], noiseSeed: number): Float32Array {
+    const { x, classes } = this.encodeRecords(table);
+    const D = this.encoder.width;
+    const n = table.rows.length;
+    const K = timesteps.length;
+    const noise = new Float32Array(K * D);
+    fillStandardNormal(noise, noiseSeed);
+    const xt = new Float32Array(n * K * D);
+    const t = new Int32Array(n * K);
+    const rowClasses = new Int32Array(n * K);
+    const { sqrtAlphaBars, sqrtOneMinusAlphaBars } = this.ddpm.schedule;
+    for (let i = 0; i < n; i++) {
+      for (let k = 0; k < K; k++) {
+        const r = i * K + k;
+        const a = sqrtAlphaBars[timesteps[k]];
+        const sd = sqrtOneMinusAlphaBars[timesteps[k]];
+        for (let j = 0; j < D; j++) xt[r * D + j] = a * x[i * D + j] + sd * noise[k * D + j];
+        t[r] = timesteps[k];
+        rowClasses[r] = classes[i];
+      }
+    }
+    return this.ddpm.predictX0(xt, t, rowClasses);
+  }
+
+  /** ‖ε − ε̂_θ(x_t, t, y)‖² / width per record and timestep (n × K), averaged over `draws` common-noise draws. */
+  timestepLoss(table: Table, timesteps: number[], noiseSeed: number, draws: number): Float32Array {
+    const { x, classes } = this.encodeRecords(table);
+    return this.ddpm.perTimestepLoss(x, classes, timesteps, { seed: noiseSeed, noiseDraws: draws });
   }
 
   dispose(): void {
@@ -141,41 +174,3 @@ export class TabularModel {
   }
 }
 
-function pickClass(shares: number[], u: number): number {
-  let acc = 0;
-  for (let k = 0; k < shares.length; k++) {
-    acc += shares[k];
-    if (u < acc) return k;
-  }
-  return shares.length - 1;
-}
-
-/**
- * Everything that determines the trained weights: data, training config, seed, and the fitted encoder (so that
- * a change in how records are encoded never reuses a model trained on another encoding).
- */
-function cacheKey(table: Table, config: TabularDdpmConfig, seed: number, encoder: TableEncoder): string {
-  // Sampling-time settings (guidance, sampler) do not change the trained weights, so they are not in the key.
-  const { guidanceScale: _g, sampler: _s, ...trainingConfig } = config;
-  return crypto
-    .createHash('sha256')
-    .update(JSON.stringify({ v: MODEL_FORMAT_VERSION, trainingConfig, seed, encoder: encoder.toJSON() }))
-    .update(tableFingerprint(table))
-    .digest('hex')
-    .slice(0, 24);
-}
-
-/** Writes into a temporary sibling folder and renames it into place: a crash never leaves a half-written model. */
-async function saveAtomically(dir: string, write: (tmp: string) => Promise<void>): Promise<void> {
-  fs.mkdirSync(path.dirname(dir), { recursive: true });
-  const tmp = `${dir}.tmp-${process.pid}-${Date.now()}`;
-  fs.mkdirSync(tmp, { recursive: true });
-  try {
-    await write(tmp);
-    fs.rmSync(dir, { recursive: true, force: true });
-    fs.renameSync(tmp, dir);
-  } catch (err) {
-    fs.rmSync(tmp, { recursive: true, force: true });
-    throw err;
-  }
-}

@@ -7,6 +7,7 @@ import { loadProto } from '../shared/grpc/proto';
 import { bearerMetadata } from '../shared/grpc/auth';
 import { readAuditLog } from '../broker/audit';
 import { BrokerClient } from '../receiver/brokerClient';
+import { tableChunk } from '../shared/grpc/records';
 import { startSharerAndBroker, type LivePair } from './helpers/liveParties';
 
 const BUDGET = 450;
@@ -59,14 +60,25 @@ test("the receiver's token does not open the sharer's ModelHost (only the broker
 });
 
 test('gray-box and white-box RPCs under a black-box grant are refused (not registered)', async () => {
+  // Well-formed queries (the same ones succeed under their grants in test/mia.broker.test.ts): records of the
+  // model's schema at a timestep on its schedule. Refused by the transport, so nothing is metered or audited.
+  const client = new BrokerClient(live.brokerAddress, live.receiverToken);
+  const description = await client.describe();
+  client.close();
+  expect(description.access).toEqual(['black-box']);
+  expect(description.schedule).toBeNull();
+  const records = tableChunk({ schema: description.schema, rows: [description.schema.columns.map(() => 0)] }, [0], 0, 1);
   const proto = loadProto().sharebox;
   const gray = new proto.GrayBox(live.brokerAddress, grpc.credentials.createInsecure());
   const white = new proto.WhiteBox(live.brokerAddress, grpc.credentials.createInsecure());
   const md = bearerMetadata(live.receiverToken);
-  await expect(streamCall(gray.predictX0({ timesteps: [1] }, md))).rejects.toMatchObject({ code: grpc.status.UNIMPLEMENTED });
-  await expect(streamCall(white.timestepLoss({ timesteps: [1] }, md))).rejects.toMatchObject({ code: grpc.status.UNIMPLEMENTED });
+  const query = { records, timesteps: [1], noiseSeed: 3, noiseDraws: 1 };
+  await expect(streamCall(gray.encode(records, md))).rejects.toMatchObject({ code: grpc.status.UNIMPLEMENTED });
+  await expect(streamCall(gray.predictX0(query, md))).rejects.toMatchObject({ code: grpc.status.UNIMPLEMENTED });
+  await expect(streamCall(white.timestepLoss(query, md))).rejects.toMatchObject({ code: grpc.status.UNIMPLEMENTED });
   gray.close();
   white.close();
+  expect(readAuditLog(live.auditLog).filter((r) => /^(GrayBox|WhiteBox)\./.test(r.method))).toEqual([]);
 });
 
 test('the budget is exact: never one sample more, RESOURCE_EXHAUSTED after, every call audited', async () => {

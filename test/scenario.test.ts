@@ -126,7 +126,7 @@ describe('valid scenarios', () => {
     const a = parseScenario(text(BASE_LINES), '/virtual/unit.yaml');
     a.sharer.model.kind === 'tabular-ddpm' && a.sharer.model.hidden.push(1);
     const b = parseScenario(text(BASE_LINES), '/virtual/unit.yaml');
-    expect(b.sharer.model.hidden).toEqual([256, 256, 256]);
+    expect(b.sharer.model).toMatchObject({ kind: 'tabular-ddpm', hidden: [256, 256, 256] });
   });
 
   it('scenarios/quickstart.yaml parses', () => {
@@ -216,7 +216,7 @@ describe('structural errors point at the YAML', () => {
   it('lists every structural issue at once, in file order', () => {
     const lines = withLine(2, 'seed: -1');
     lines[5] = '    rows: 0'; // line 6
-    lines[17] = '    kind: tabular-gan'; // line 18
+    lines[17] = '    kind: tabular-flow'; // line 18 (no such model kind)
     const err = errorOf(text(lines));
     expect(err.issues.map((i) => `${i.line}:${i.col} ${i.path.join('.')}`)).toEqual([
       '2:7 seed',

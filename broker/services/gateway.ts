@@ -3,7 +3,8 @@ import type { DescribeReply } from '../../shared/grpc/generated/sharebox/Describ
 import { runChain, type ChainDeps } from '../chain';
 import type { SharerLink } from '../sharerLink';
 
-/** Gateway.Describe: the record schema, the grants in force and the budget left. Not metered. */
+/** Gateway.Describe: the record schema, the grants in force, the budget left, and (gray-/white-box only) the
+ * noise schedule. Not metered. */
 export function gatewayHandlers(deps: ChainDeps, sharer: SharerLink): GatewayHandlers {
   return {
     Describe(call, callback) {
@@ -16,6 +17,8 @@ export function gatewayHandlers(deps: ChainDeps, sharer: SharerLink): GatewayHan
           budgetSamplesTotal: deps.budget.total,
           budgetSamplesLeft: deps.budget.left,
           modelKind: host.modelKind,
+          // ᾱ_t is what gray-/white-box attacks need to move between x0, x_t and x̂0; black-box gets nothing of the model.
+          ...(deps.grants.has('gray-box') || deps.grants.has('white-box') ? { schedule: host.schedule } : {}),
         };
       }).then(
         () => callback(null, reply),

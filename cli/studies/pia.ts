@@ -138,26 +138,122 @@ export interface PiaStudyRow {
   held: boolean;
 }
 
+/**
+ * One group of variants that differ only in the property's share, e.g. one generator of a sweep over
+ * `sharer.model` × `propertyShare.share`: its PIA errors per n beside its fidelity (means over its variants).
+ */
+export interface PiaStudyGroup {
+  variants: string[];
+  /** The sharer's model kind(s) in this group. */
+  modelKind: string;
+  byN: Record<string, PiaStudyByN>;
+  /** Mean over the group's variants of the referee's worst and mean marginal total variation. */
+  maxTotalVariation: number | null;
+  meanTotalVariation: number | null;
+  /** Per receiver classifier: mean |real − synthetic accuracy| and mean (real − synthetic) accuracy. */
+  accuracyGap: Record<string, number>;
+  accuracyLoss: Record<string, number>;
+}
+
 export interface PiaStudy {
   property: string;
   discriminator: string;
   byN: Record<string, PiaStudyByN>;
   rows: PiaStudyRow[];
+  /**
+   * Present when the sweep varies something besides the property's share: the variants grouped by their other
+   * swept values (the group label joins those label segments, e.g. `model=vae`).
+   */
+  byGroup?: Record<string, PiaStudyGroup>;
 }
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
+/** What piaStudy reads of a variant's result (its overrides, fidelity and sharer sections are optional). */
+export interface PiaStudyVariant {
+  label: string;
+  result: {
+    pia?: PiaSection;
+    overrides?: Record<string, unknown>;
+    fidelity?: Record<string, unknown>;
+    sharer?: { model?: { kind?: string } };
+  };
+}
+
 /** The cross-variant summary of the first property inference attack, or null when no variant ran one. */
-export function piaStudy(variants: ReadonlyArray<{ label: string; result: { pia?: PiaSection } }>): PiaStudy | null {
+export function piaStudy(variants: ReadonlyArray<PiaStudyVariant>): PiaStudy | null {
   const scored = variants.flatMap((v) => (v.result.pia?.attacks[0] ? [{ label: v.label, score: v.result.pia.attacks[0] }] : []));
   if (scored.length === 0) return null;
   const rows: PiaStudyRow[] = [];
-  const ns = new Map<string, PiaEstimateScore[]>();
   for (const { label, score } of scored) {
-    for (const [n, e] of Object.entries(score.byN)) {
+    for (const e of Object.values(score.byN)) {
       rows.push({ variant: label, truth: score.truth, n: e.n, pHat: e.pHat, corrected: e.corrected, error: e.error, correctedError: e.correctedError, bound: e.bound, held: e.held });
-      ns.set(n, [...(ns.get(n) ?? []), e]);
     }
+  }
+  const byGroup = groupSummaries(variants);
+  return {
+    property: scored[0].score.property,
+    discriminator: scored[0].score.discriminator,
+    byN: summariseByN(scored.map((s) => s.score)),
+    rows,
+    ...(byGroup ? { byGroup } : {}),
+  };
+}
+
+/** The label of the group a variant belongs to: its label segments except the property share's, or null. */
+function groupLabel(variant: PiaStudyVariant): string | null {
+  const paths = Object.keys(variant.result.overrides ?? {});
+  const segments = variant.label.split(',');
+  if (paths.length === 0 || segments.length !== paths.length) return null;
+  const kept = segments.filter((_, i) => !paths[i].endsWith('.propertyShare.share'));
+  return kept.length === 0 || kept.length === segments.length ? null : kept.join(',');
+}
+
+function groupSummaries(variants: ReadonlyArray<PiaStudyVariant>): Record<string, PiaStudyGroup> | null {
+  const groups = new Map<string, PiaStudyVariant[]>();
+  for (const v of variants) {
+    const label = groupLabel(v);
+    if (label === null) return null;
+    groups.set(label, [...(groups.get(label) ?? []), v]);
+  }
+  if (groups.size < 2) return null;
+  const out: Record<string, PiaStudyGroup> = {};
+  for (const [label, members] of groups) {
+    const scores = members.flatMap((v) => (v.result.pia?.attacks[0] ? [v.result.pia.attacks[0]] : []));
+    if (scores.length === 0) continue;
+    const marginals = members.flatMap((v) => {
+      const m = v.result.fidelity?.marginals as { maxTotalVariation?: number; meanTotalVariation?: number } | undefined;
+      return m && typeof m.maxTotalVariation === 'number' && typeof m.meanTotalVariation === 'number' ? [m as { maxTotalVariation: number; meanTotalVariation: number }] : [];
+    });
+    const classifiers = new Map<string, { gap: number[]; loss: number[] }>();
+    for (const v of members) {
+      for (const [kind, f] of Object.entries(v.result.fidelity ?? {})) {
+        const c = f as { accuracyGap?: number; accuracyLoss?: number };
+        if (kind === 'marginals' || typeof c?.accuracyGap !== 'number' || typeof c.accuracyLoss !== 'number') continue;
+        const entry = classifiers.get(kind) ?? { gap: [], loss: [] };
+        entry.gap.push(c.accuracyGap);
+        entry.loss.push(c.accuracyLoss);
+        classifiers.set(kind, entry);
+      }
+    }
+    out[label] = {
+      variants: members.map((v) => v.label),
+      modelKind: [...new Set(members.map((v) => v.result.sharer?.model?.kind ?? 'unknown'))].join(', '),
+      byN: summariseByN(scores),
+      maxTotalVariation: marginals.length ? mean(marginals.map((m) => m.maxTotalVariation)) : null,
+      meanTotalVariation: marginals.length ? mean(marginals.map((m) => m.meanTotalVariation)) : null,
+      accuracyGap: Object.fromEntries([...classifiers].map(([k, c]) => [k, mean(c.gap)])),
+      accuracyLoss: Object.fromEntries([...classifiers].map(([k, c]) => [k, mean(c.loss)])),
+    };
+  }
+  return out;
+}
+
+/** Per n: mean errors over the attacks, the Hoeffding radius, and how often each bound held. */
+function summariseByN(scores: PiaAttackScore[]): Record<string, PiaStudyByN> {
+  const ns = new Map<string, PiaEstimateScore[]>();
+  for (const score of scores) {
+    for (const [n, e] of Object.entries(score.byN)) ns.set(n, [...(ns.get(n) ?? []), e]);
   }
   const byN: Record<string, PiaStudyByN> = {};
   for (const [n, es] of [...ns.entries()].sort((a, b) => Number(a[0]) - Number(b[0]))) {
@@ -179,5 +275,5 @@ export function piaStudy(variants: ReadonlyArray<{ label: string; result: { pia?
       meanWithinBound: (meanAbsErrorCorrected ?? meanAbsError) <= bound ? 1 : 0,
     };
   }
-  return { property: scored[0].score.property, discriminator: scored[0].score.discriminator, byN, rows };
+  return byN;
 }

@@ -87,3 +87,38 @@ export function rowsFromChunk(chunk: RecordChunk__Output, schema: TableSchema): 
   for (let i = 0; i < count; i++) rows[i] = Array.from(values.subarray(i * width, (i + 1) * width));
   return rows;
 }
+
+/** Records in a model's own coordinates (a diffusion model's x0, x_t, x̂0), `count × width` (docs/mia.md). */
+export const MODEL_ENCODING = 'f32le-model';
+/** One row of K per-timestep losses per record. */
+export const LOSSES_ENCODING = 'f32le-losses';
+
+/** A dense row-major float matrix as one chunk (`classes` per row for model-space records). */
+export function matrixChunk(encoding: string, values: Float32Array, width: number, classes: ArrayLike<number> = []): RecordChunk {
+  if (width < 1 || values.length % width !== 0) {
+    throw new Error(`matrixChunk: ${values.length} values do not divide into rows of ${width}`);
+  }
+  const count = values.length / width;
+  return {
+    count,
+    encoding,
+    shape: [count, width],
+    data: Buffer.from(values.buffer, values.byteOffset, values.byteLength),
+    classes: Array.from(classes),
+  };
+}
+
+/** Decodes a dense matrix chunk, checking its encoding and (when given) its row width. */
+export function matrixFromChunk(chunk: RecordChunk__Output, encoding: string, width?: number): { values: Float32Array; width: number; classes: number[] } {
+  if (chunk.encoding !== encoding) throw new Error(`RecordChunk: encoding "${chunk.encoding}" (expected "${encoding}")`);
+  const [count, cols] = chunk.shape;
+  if (count !== chunk.count || (width !== undefined && cols !== width) || !(cols >= 1) || chunk.data.length !== count * cols * 4) {
+    throw new Error(
+      `RecordChunk: shape [${chunk.shape.join(', ')}] with ${chunk.data.length} bytes does not match ${chunk.count} ${encoding} rows` +
+        (width !== undefined ? ` of width ${width}` : ''),
+    );
+  }
+  const aligned = new Uint8Array(chunk.data.length);
+  aligned.set(chunk.data);
+  return { values: new Float32Array(aligned.buffer), width: cols, classes: [...chunk.classes] };
+}

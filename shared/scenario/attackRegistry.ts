@@ -15,6 +15,14 @@
 import { z } from 'zod';
 import type { AccessGrant } from './schema';
 import { propertyInferenceConfigSchema } from './attacks/propertyInference';
+import {
+  extractionConfigSchema,
+  lossAttackConfigSchema,
+  nearestSyntheticAttackConfigSchema,
+  piaAttackConfigSchema,
+  secmiAttackConfigSchema,
+  x0ErrorAttackConfigSchema,
+} from './attacks/membership';
 
 export interface AttackConfigEntry {
   /** The value of `kind` in `receiver.attacks[i]`, e.g. "membership-inference". Lowercase, digits, hyphens. */
@@ -47,6 +55,49 @@ const BUILT_IN_ATTACKS: readonly AttackConfigEntry[] = [
     paper: 'Luo et al. 2024, §3 (Algorithm 2, Theorem 1)',
     requiresAccess: ['black-box'],
     configSchema: propertyInferenceConfigSchema,
+  },
+  // Membership inference on the challenge set of the `membership` game, one rung of the access ladder each (docs/mia.md).
+  {
+    kind: 'mia-nearest-synthetic',
+    describe: 'Membership by the distance of a challenge record to its nearest of M synthetic records',
+    paper: 'GAN-Leaks-style black-box baseline (Zhu et al. 2023 §1.3; Duan et al. 2023 report it near chance on DDPMs)',
+    requiresAccess: ['black-box'],
+    configSchema: nearestSyntheticAttackConfigSchema,
+  },
+  {
+    kind: 'mia-x0-error',
+    describe: 'Membership by the per-step error ‖x̂₀(x_t, t) − x₀‖² of the model’s predicted clean record, aggregated over t',
+    paper: 'Zhu et al. 2023 (arXiv 2302.07801), gray-box xstart_mse',
+    requiresAccess: ['gray-box'],
+    configSchema: x0ErrorAttackConfigSchema,
+  },
+  {
+    kind: 'mia-secmi',
+    describe: 'SecMI: DDIM inversion to t_SEC, one step up and down, the t-error of the round trip',
+    paper: 'Duan et al. 2023 (ICML), SecMI_stat',
+    requiresAccess: ['gray-box'],
+    configSchema: secmiAttackConfigSchema,
+  },
+  {
+    kind: 'mia-pia',
+    describe: 'PIA: proximal initialisation ε₀ = ε_θ(x₀, 0), then ‖ε_θ(x_t, t) − ε₀‖₄⁴',
+    paper: 'Kong et al. 2024 (ICLR)',
+    requiresAccess: ['gray-box'],
+    configSchema: piaAttackConfigSchema,
+  },
+  {
+    kind: 'mia-loss',
+    describe: 'Membership by the per-timestep denoising losses on a grid of t with common noise, aggregated (mean, median, min, max, sum, trimmed)',
+    paper: 'Zhu et al. 2023 (arXiv 2302.07801), white-box; trimmed statistic of save_false_postive_rate.py',
+    requiresAccess: ['white-box'],
+    configSchema: lossAttackConfigSchema,
+  },
+  {
+    kind: 'carlini-extraction',
+    describe: 'Data extraction: M generations, training records within Carlini’s relative distance (counted by the referee)',
+    paper: 'Carlini et al. 2023 (USENIX Security), §4 CIFAR-10 criterion',
+    requiresAccess: ['black-box'],
+    configSchema: extractionConfigSchema,
   },
 ];
 

@@ -3,6 +3,7 @@
  * path of the field to fix, so `load.ts` can point at it in the YAML file.
  */
 import { attackConfigEntry } from './attackRegistry';
+import { EXTRACTION_KIND, MEMBERSHIP_ATTACK_KINDS, attackBudgetCost } from './attacks/membership';
 import type { ScenarioIssuePath } from './errors';
 import type { DatasetConfig, Scenario } from './schema';
 import { CENSUS_TASK_COLUMNS, datasetColumns, sourceColumns } from './sources';
@@ -297,6 +298,61 @@ function checkExpectations(s: Scenario, issues: PathIssue[]): void {
   });
 }
 
+/**
+ * The membership game and its attacks (docs/mia.md): the attacks need the game; the game needs an honest sharer
+ * training on the members; the members and non-members must fit in the pool; each attack's timesteps must fit
+ * the model's T; and everything the receiver spends must fit the budget.
+ */
+function checkMembership(s: Scenario, issues: PathIssue[]): void {
+  const game = s.membership;
+  const gameKinds: readonly string[] = [...MEMBERSHIP_ATTACK_KINDS, EXTRACTION_KIND];
+  const gameAttacks = s.receiver.attacks.map((attack, i) => ({ attack, i })).filter(({ attack }) => gameKinds.includes(attack.kind));
+  if (!game) {
+    for (const { i } of gameAttacks) {
+      issues.push({ path: ['receiver', 'attacks', i, 'kind'], message: 'needs the top-level `membership` section (the game whose challenge set it scores)' });
+    }
+    return;
+  }
+  if (s.sharer.poisoning && s.sharer.poisoning.method !== 'none') {
+    issues.push({ path: ['sharer', 'poisoning', 'method'], message: 'must be none with `membership`: the sharer trains on exactly the members' });
+  }
+  const pool = s.datasets[s.sharer.data];
+  const available = pool?.source === 'census' ? pool.propertyShare?.rows ?? pool.take?.rows ?? pool.rows : undefined;
+  if (available !== undefined && game.members + game.nonMembers > available) {
+    issues.push({
+      path: ['membership', 'nonMembers'],
+      message: `expected membership.members + membership.nonMembers ≤ the pool's rows (sharer.data "${s.sharer.data}": ${available}), got ${game.members + game.nonMembers}`,
+    });
+  }
+  const T = s.sharer.model.kind === 'tabular-ddpm' ? s.sharer.model.timesteps : null;
+  const challenge = game.members + game.nonMembers;
+  let spent = s.receiver.draw.samples;
+  for (const attack of s.receiver.attacks) if (attack.kind === 'property-inference') spent += Math.max(...(attack.samples as number[]));
+  const costs: string[] = [];
+  for (const { attack, i } of gameAttacks) {
+    try {
+      const cost = attackBudgetCost(attack, challenge, T);
+      spent += cost;
+      costs.push(`${attack.kind} ${cost}`);
+    } catch (err) {
+      // Messages start with the field at fault ("timesteps.max: …", "tSec + stride: …"); point at the first one.
+      const message = (err as Error).message;
+      const fields = /^([A-Za-z.]+)((?: \+ [A-Za-z.]+)*): /.exec(message);
+      if (fields) {
+        issues.push({ path: ['receiver', 'attacks', i, ...fields[1].split('.')], message: fields[2] ? message : message.slice(fields[0].length) });
+      } else {
+        issues.push({ path: ['receiver', 'attacks', i, 'kind'], message });
+      }
+    }
+  }
+  if (gameAttacks.length > 0 && spent > s.broker.budget.samples) {
+    issues.push({
+      path: ['broker', 'budget', 'samples'],
+      message: `expected at least ${spent} units: receiver.draw.samples (${s.receiver.draw.samples}) + ${costs.join(' + ')} (one unit = one sampled record or one denoiser evaluation of one record; docs/mia.md)`,
+    });
+  }
+}
+
 /** Every cross-field problem of a structurally valid scenario (the loader sorts them by position). */
 export function checkScenarioConsistency(s: Scenario): PathIssue[] {
   const issues: PathIssue[] = [];
@@ -306,5 +362,6 @@ export function checkScenarioConsistency(s: Scenario): PathIssue[] {
   checkBrokerAndReceiver(s, issues);
   checkDatasetRefs(s, issues);
   checkExpectations(s, issues);
+  checkMembership(s, issues);
   return issues;
 }

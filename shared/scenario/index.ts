@@ -14,3 +14,4 @@ export {
 } from './attackRegistry';
 export { ADULT_COLUMNS, CENSUS_COLUMNS, CENSUS_TASK_COLUMNS, datasetColumns, sourceColumns } from './sources';
 export { scenarioVariants, overrideLabel, sweepEntrySchema, type ScenarioVariant, type SweepEntry } from './sweep';
+export { membershipGame, type MembershipGame } from './membership';

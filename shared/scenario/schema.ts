@@ -44,9 +44,9 @@ const nonEmptyString = () => z.string().min(1);
 export const ACCESS_GRANTS = [
   /** Sample records (Describe + Sample RPCs). */
   'black-box',
-  /** Black-box plus intermediate denoising states / per-step predictions. Implemented by a later issue. */
+  /** Intermediate outputs: the model's x̂₀ for given x₀, t, noise seed or x_t, t (GrayBox RPCs; docs/mia.md). */
   'gray-box',
-  /** Gray-box plus the model weights. Implemented by a later issue. */
+  /** Per-timestep losses ‖ε_θ(x_t, t) − ε‖² (WhiteBox RPC; docs/mia.md). Does not imply gray-box. */
   'white-box',
   /** Fine-tune a copy of the model on the receiver's data. Implemented by a later issue. */
   'fine-tune',
@@ -203,9 +203,53 @@ export const tabularDdpmSchema = z.strictObject({
   sampler: samplerSchema.prefault({}),
 });
 
-/** The generative model the sharer trains; discriminated on `kind` so later issues add image-ddpm, vae, gan. */
-export const modelSchema = z.discriminatedUnion('kind', [tabularDdpmSchema]);
-export const MODEL_KINDS = ['tabular-ddpm'] as const;
+/**
+ * `kind: tabular-vae`: a class-conditional tabular VAE (TVAE-style), a baseline generator for comparing what the
+ * attacks get from a diffusion model with what they get from a VAE (shared/generative/tabularVae.ts).
+ */
+export const tabularVaeSchema = z.strictObject({
+  kind: z.literal('tabular-vae'),
+  /** Widths of the encoder's hidden layers; the decoder mirrors them. */
+  hidden: z.array(positiveInt()).min(1).default(() => [128, 128]),
+  /** Size of the latent z. */
+  latentDim: positiveInt().default(16),
+  /** Weight β of the KL term of the loss (1 = the ELBO). */
+  klWeight: z.number().gt(0).default(1),
+  /** Optimiser steps. */
+  trainSteps: positiveInt().default(3000),
+  /** Records per optimiser step. */
+  batchSize: positiveInt().default(256),
+  /** Adam learning rate (constant). */
+  learningRate: z.number().gt(0).default(1e-3),
+});
+
+/**
+ * `kind: tabular-gan`: a class-conditional tabular GAN (hinge loss, Gumbel-softmax categories), a baseline
+ * generator beside the diffusion model (shared/generative/tabularGan.ts).
+ */
+export const tabularGanSchema = z.strictObject({
+  kind: z.literal('tabular-gan'),
+  /** Widths of the generator's hidden layers. */
+  generatorHidden: z.array(positiveInt()).min(1).default(() => [128, 128]),
+  /** Widths of the discriminator's hidden layers. */
+  discriminatorHidden: z.array(positiveInt()).min(1).default(() => [128, 128]),
+  /** Size of the generator's latent input z. */
+  latentDim: positiveInt().default(32),
+  /** Temperature τ of the Gumbel-softmax relaxing the generator's categories in training. */
+  gumbelTemperature: z.number().gt(0).default(0.2),
+  /** Discriminator updates per generator update. */
+  discriminatorSteps: positiveInt().default(1),
+  /** Generator updates. */
+  trainSteps: positiveInt().default(3000),
+  /** Records per update (real and generated alike). */
+  batchSize: positiveInt().default(256),
+  /** Adam learning rate of both networks (β₁ = 0.5, β₂ = 0.9). */
+  learningRate: z.number().gt(0).default(2e-4),
+});
+
+/** The generative model the sharer trains; discriminated on `kind` (image-ddpm is a later kind). */
+export const modelSchema = z.discriminatedUnion('kind', [tabularDdpmSchema, tabularVaeSchema, tabularGanSchema]);
+export const MODEL_KINDS = ['tabular-ddpm', 'tabular-vae', 'tabular-gan'] as const;
 
 export const POISONING_METHODS = ['none', 'greedy-mi', 'label-flipping'] as const;
 export const POISONING_ESTIMATORS = ['logistic-ce', 'mine-expected', 'mine-permutation'] as const;
@@ -300,6 +344,18 @@ export const expectationSchema = z.strictObject({
 // ---------------------------------------------------------------------------------------------------------------
 // scenario
 
+/**
+ * `membership`: the membership game (docs/mia.md). The pool is `sharer.data`; `members` records drawn from it are
+ * the sharer's whole training set, `nonMembers` more from the same pool are held out, and the receiver's
+ * membership attacks score the shuffled union.
+ */
+export const membershipSchema = z.strictObject({
+  /** N, the records the sharer trains on. */
+  members: positiveInt(),
+  /** M, held-out records of the same pool. */
+  nonMembers: positiveInt(),
+});
+
 export const scenarioSchema = z.strictObject({
   name: z.string().regex(SCENARIO_NAME_PATTERN, { error: 'expected lowercase letters, digits and hyphens' }),
   /** Free text for listings and the report. */
@@ -317,6 +373,8 @@ export const scenarioSchema = z.strictObject({
   sharer: sharerSchema,
   broker: brokerSchema,
   receiver: receiverSchema,
+  /** The membership game: members and non-members drawn from one pool (sharer.data). */
+  membership: membershipSchema.optional(),
   /** Assertions checked by the referee. */
   expect: z.array(expectationSchema).default(() => []),
   /** Variants to run: the cartesian product of (path, values) pairs (shared/scenario/sweep.ts). */
@@ -338,10 +396,13 @@ export type PropertyShareConfig = z.output<typeof propertyShareSchema>;
 export type TaskConfig = z.output<typeof taskSchema>;
 export type ModelConfig = z.output<typeof modelSchema>;
 export type TabularDdpmConfig = z.output<typeof tabularDdpmSchema>;
+export type TabularVaeModelConfig = z.output<typeof tabularVaeSchema>;
+export type TabularGanModelConfig = z.output<typeof tabularGanSchema>;
 export type SamplerConfig = z.output<typeof samplerSchema>;
 export type DrawConfig = z.output<typeof drawSchema>;
 export type PoisoningConfig = z.output<typeof poisoningSchema>;
 export type Expectation = z.output<typeof expectationSchema>;
+export type MembershipConfig = z.output<typeof membershipSchema>;
 export type { AttackConfig } from './attackRegistry';
 
 // The task block is the shared data contract's TaskSpec, field for field.

@@ -10,6 +10,7 @@
  * Seeds are derived, never the scenario seed itself, so no party can re-derive another party's randomness.
  */
 import { deriveSeed } from '../random';
+import type { Table } from '../data/table';
 import type { AccessGrant, AttackConfig, ClassifierKind, DatasetConfig, DrawConfig, Expectation, ModelConfig, PoisoningConfig, Scenario, TaskConfig } from './schema';
 
 export type Party = 'sharer' | 'broker' | 'receiver' | 'referee';
@@ -137,4 +138,25 @@ export function refereeSlice(scenario: Scenario): RefereeConfig {
     seed: partySeeds(scenario).referee,
     expect: plain(scenario.expect),
   };
+}
+
+/**
+ * The sharer's slice in a membership game (docs/mia.md): its training records are the members, handed over as
+ * records; the pool's declaration is withheld (`data` only names it), so the sharer cannot know the non-members.
+ */
+export type SharerGameConfig = Omit<SharerConfig, 'data'> & {
+  data: { source: 'membership'; name: string; seed: number };
+  trainingRecords: Table;
+};
+
+export function sharerGameSlice(scenario: Scenario, members: Table): SharerGameConfig {
+  const { data, ...rest } = sharerSlice(scenario);
+  return { ...rest, data: { source: 'membership', name: data.name, seed: data.seed }, trainingRecords: plain(members) };
+}
+
+/** The receiver's slice in a membership game: its own slice plus the challenge records, shuffled, unlabelled. */
+export type ReceiverGameConfig = ReceiverConfig & { membershipChallenge: Table };
+
+export function receiverGameSlice(scenario: Scenario, challenge: Table): ReceiverGameConfig {
+  return { ...receiverSlice(scenario), membershipChallenge: plain(challenge) };
 }

@@ -10,26 +10,49 @@ import { z } from 'zod';
 import { scenarioSchema, type Scenario } from './schema';
 import { checkScenarioConsistency } from './consistency';
 
-export const sweepValueSchema = z.union([z.number(), z.string(), z.boolean()]);
+/**
+ * A scalar, or a whole object or list that replaces the field's subtree (e.g. `sharer.model`, whose fields depend
+ * on its kind, or `sharer.hideColumns`).
+ */
+export const sweepValueSchema = z.union([z.number(), z.string(), z.boolean(), z.record(z.string(), z.unknown()), z.array(z.unknown())]);
+export type SweepValue = z.output<typeof sweepValueSchema>;
 
-export const sweepEntrySchema = z.strictObject({
-  /** Dotted path of the field to vary, e.g. `sharer.poisoning.alpha`; every segment but the last must exist. */
-  path: z.string().regex(/^[A-Za-z_][A-Za-z0-9_-]*(?:\.[A-Za-z_][A-Za-z0-9_-]*)+$/, {
-    error: 'expected a dotted path of at least two field names, like sharer.poisoning.alpha',
-  }),
-  /** The values it takes, in order; at least one, no repeats. */
-  values: z
-    .array(sweepValueSchema)
-    .min(1)
-    .refine((v) => new Set(v.map(String)).size === v.length, { error: 'expected distinct values' }),
-});
+/** A name for a value in variant labels and `variants[…]` paths. */
+const SWEEP_LABEL_PATTERN = /^[A-Za-z0-9_.+-]+$/;
+
+export const sweepEntrySchema = z
+  .strictObject({
+    /** Dotted path of the field to vary, e.g. `sharer.poisoning.alpha`; every segment but the last must exist. */
+    path: z.string().regex(/^[A-Za-z_][A-Za-z0-9_-]*(?:\.[A-Za-z_][A-Za-z0-9_-]*)+$/, {
+      error: 'expected a dotted path of at least two field names, like sharer.poisoning.alpha',
+    }),
+    /** The values it takes, in order; at least one, no repeats. An object or list value replaces the whole field. */
+    values: z
+      .array(sweepValueSchema)
+      .min(1)
+      // Scalars compare as their label text (1 and "1" would give the same variant label).
+      .refine((v) => new Set(v.map((x) => (typeof x === 'object' ? JSON.stringify(x) : String(x)))).size === v.length, { error: 'expected distinct values' }),
+    /** Names of the values in variant labels, one per value (required when a value is an object or a list). */
+    labels: z
+      .array(z.string().regex(SWEEP_LABEL_PATTERN, { error: 'expected letters, digits, "_", ".", "+" or "-"' }))
+      .refine((v) => new Set(v).size === v.length, { error: 'expected distinct labels' })
+      .optional(),
+  })
+  .superRefine((entry, ctx) => {
+    if (entry.labels && entry.labels.length !== entry.values.length) {
+      ctx.addIssue({ code: 'custom', path: ['labels'], message: `expected one label per value (${entry.values.length}), got ${entry.labels.length}` });
+    }
+    if (!entry.labels && entry.values.some((v) => typeof v === 'object')) {
+      ctx.addIssue({ code: 'custom', path: ['labels'], message: 'expected labels: an object or list value needs a name for its variant label' });
+    }
+  });
 
 export type SweepEntry = z.output<typeof sweepEntrySchema>;
 
 export interface ScenarioVariant {
-  /** e.g. "alpha=0.5" or "alpha=0.5,method=greedy" (the last path segment, then the value). */
+  /** e.g. "alpha=0.5" or "alpha=0.5,method=greedy" (the last path segment, then the value or its label). */
   label: string;
-  overrides: Record<string, string | number | boolean>;
+  overrides: Record<string, SweepValue>;
   scenario: Scenario;
 }
 
@@ -46,7 +69,7 @@ function setAtPath(root: Record<string, unknown>, path: string, value: unknown):
   node[keys[keys.length - 1]] = value;
 }
 
-/** The label segment of one override: the path's last field name, "=", the value. */
+/** The label segment of one override: the path's last field name, "=", the value (or its name in `labels`). */
 export function overrideLabel(path: string, value: string | number | boolean): string {
   return `${path.split('.').pop()}=${value}`;
 }
@@ -59,17 +82,21 @@ export function overrideLabel(path: string, value: string | number | boolean): s
 export function scenarioVariants(scenario: Scenario): ScenarioVariant[] {
   const sweep = scenario.sweep ?? [];
   if (sweep.length === 0) return [];
-  let combos: Array<Record<string, string | number | boolean>> = [{}];
+  type Combo = { overrides: Record<string, SweepValue>; labels: string[] };
+  let combos: Combo[] = [{ overrides: {}, labels: [] }];
   for (const entry of sweep) {
-    combos = combos.flatMap((combo) => entry.values.map((value) => ({ ...combo, [entry.path]: value })));
+    combos = combos.flatMap((combo) =>
+      entry.values.map((value, i) => ({
+        overrides: { ...combo.overrides, [entry.path]: value },
+        labels: [...combo.labels, overrideLabel(entry.path, entry.labels ? entry.labels[i] : (value as string | number | boolean))],
+      })),
+    );
   }
-  return combos.map((overrides) => {
-    const label = Object.entries(overrides)
-      .map(([path, value]) => overrideLabel(path, value))
-      .join(',');
+  return combos.map(({ overrides, labels }) => {
+    const label = labels.join(',');
     const raw = JSON.parse(JSON.stringify(scenario)) as Record<string, unknown>;
     delete raw.sweep;
-    for (const [path, value] of Object.entries(overrides)) setAtPath(raw, path, value);
+    for (const [path, value] of Object.entries(overrides)) setAtPath(raw, path, JSON.parse(JSON.stringify(value)));
     const parsed = scenarioSchema.safeParse(raw);
     if (!parsed.success) {
       const first = parsed.error.issues[0];

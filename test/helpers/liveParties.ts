@@ -39,7 +39,7 @@ export const TINY_MODEL = {
   sampler: { kind: 'ddpm' },
 };
 
-export async function startSharerAndBroker(opts: { budgetSamples: number; maxChunkRecords?: number }): Promise<LivePair> {
+export async function startSharerAndBroker(opts: { budgetSamples: number; maxChunkRecords?: number; access?: string[] }): Promise<LivePair> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sharebox-live-'));
   const sharer = await PartyProcess.spawn('sharer', path.join(dir, 'logs'));
   const broker = await PartyProcess.spawn('broker', path.join(dir, 'logs'));
@@ -60,7 +60,7 @@ export async function startSharerAndBroker(opts: { budgetSamples: number; maxChu
   const { port: brokerPort } = await broker.configure({
     scenario: 'test',
     seed: 6,
-    access: ['black-box'],
+    access: opts.access ?? ['black-box'],
     budgetSamples: opts.budgetSamples,
     maxChunkRecords: opts.maxChunkRecords ?? 100,
     sharerAddress: `127.0.0.1:${sharerPort}`,

@@ -8,6 +8,7 @@ import type { ConfigureRequest as _sharebox_ConfigureRequest, ConfigureRequest__
 import type { ControlClient as _sharebox_ControlClient, ControlDefinition as _sharebox_ControlDefinition } from './sharebox/Control';
 import type { DescribeReply as _sharebox_DescribeReply, DescribeReply__Output as _sharebox_DescribeReply__Output } from './sharebox/DescribeReply';
 import type { DescribeRequest as _sharebox_DescribeRequest, DescribeRequest__Output as _sharebox_DescribeRequest__Output } from './sharebox/DescribeRequest';
+import type { DiffusionSchedule as _sharebox_DiffusionSchedule, DiffusionSchedule__Output as _sharebox_DiffusionSchedule__Output } from './sharebox/DiffusionSchedule';
 import type { GatewayClient as _sharebox_GatewayClient, GatewayDefinition as _sharebox_GatewayDefinition } from './sharebox/Gateway';
 import type { GrayBoxClient as _sharebox_GrayBoxClient, GrayBoxDefinition as _sharebox_GrayBoxDefinition } from './sharebox/GrayBox';
 import type { HostDescribeReply as _sharebox_HostDescribeReply, HostDescribeReply__Output as _sharebox_HostDescribeReply__Output } from './sharebox/HostDescribeReply';
@@ -38,6 +39,7 @@ export interface ProtoGrpcType {
     Control: SubtypeConstructor<typeof grpc.Client, _sharebox_ControlClient> & { service: _sharebox_ControlDefinition }
     DescribeReply: MessageTypeDefinition<_sharebox_DescribeReply, _sharebox_DescribeReply__Output>
     DescribeRequest: MessageTypeDefinition<_sharebox_DescribeRequest, _sharebox_DescribeRequest__Output>
+    DiffusionSchedule: MessageTypeDefinition<_sharebox_DiffusionSchedule, _sharebox_DiffusionSchedule__Output>
     Gateway: SubtypeConstructor<typeof grpc.Client, _sharebox_GatewayClient> & { service: _sharebox_GatewayDefinition }
     GrayBox: SubtypeConstructor<typeof grpc.Client, _sharebox_GrayBoxClient> & { service: _sharebox_GrayBoxDefinition }
     HostDescribeReply: MessageTypeDefinition<_sharebox_HostDescribeReply, _sharebox_HostDescribeReply__Output>

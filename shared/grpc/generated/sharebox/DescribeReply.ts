@@ -1,6 +1,7 @@
 // Original file: protos/sharebox.proto
 
 import type { RecordSchema as _sharebox_RecordSchema, RecordSchema__Output as _sharebox_RecordSchema__Output } from '../sharebox/RecordSchema';
+import type { DiffusionSchedule as _sharebox_DiffusionSchedule, DiffusionSchedule__Output as _sharebox_DiffusionSchedule__Output } from '../sharebox/DiffusionSchedule';
 import type { Long } from '@grpc/proto-loader';
 
 export interface DescribeReply {
@@ -9,6 +10,7 @@ export interface DescribeReply {
   'budgetSamplesTotal'?: (number | string | Long);
   'budgetSamplesLeft'?: (number | string | Long);
   'modelKind'?: (string);
+  'schedule'?: (_sharebox_DiffusionSchedule | null);
 }
 
 export interface DescribeReply__Output {
@@ -17,4 +19,5 @@ export interface DescribeReply__Output {
   'budgetSamplesTotal': (number);
   'budgetSamplesLeft': (number);
   'modelKind': (string);
+  'schedule': (_sharebox_DiffusionSchedule__Output | null);
 }

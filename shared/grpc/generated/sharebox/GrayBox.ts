@@ -6,6 +6,11 @@ import type { RecordChunk as _sharebox_RecordChunk, RecordChunk__Output as _shar
 import type { TimestepQuery as _sharebox_TimestepQuery, TimestepQuery__Output as _sharebox_TimestepQuery__Output } from '../sharebox/TimestepQuery';
 
 export interface GrayBoxClient extends grpc.Client {
+  Encode(argument: _sharebox_RecordChunk, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_sharebox_RecordChunk__Output>;
+  Encode(argument: _sharebox_RecordChunk, options?: grpc.CallOptions): grpc.ClientReadableStream<_sharebox_RecordChunk__Output>;
+  encode(argument: _sharebox_RecordChunk, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_sharebox_RecordChunk__Output>;
+  encode(argument: _sharebox_RecordChunk, options?: grpc.CallOptions): grpc.ClientReadableStream<_sharebox_RecordChunk__Output>;
+  
   PredictX0(argument: _sharebox_TimestepQuery, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_sharebox_RecordChunk__Output>;
   PredictX0(argument: _sharebox_TimestepQuery, options?: grpc.CallOptions): grpc.ClientReadableStream<_sharebox_RecordChunk__Output>;
   predictX0(argument: _sharebox_TimestepQuery, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_sharebox_RecordChunk__Output>;
@@ -14,10 +19,13 @@ export interface GrayBoxClient extends grpc.Client {
 }
 
 export interface GrayBoxHandlers extends grpc.UntypedServiceImplementation {
+  Encode: grpc.handleServerStreamingCall<_sharebox_RecordChunk__Output, _sharebox_RecordChunk>;
+  
   PredictX0: grpc.handleServerStreamingCall<_sharebox_TimestepQuery__Output, _sharebox_RecordChunk>;
   
 }
 
 export interface GrayBoxDefinition extends grpc.ServiceDefinition {
+  Encode: MethodDefinition<_sharebox_RecordChunk, _sharebox_RecordChunk, _sharebox_RecordChunk__Output, _sharebox_RecordChunk__Output>
   PredictX0: MethodDefinition<_sharebox_TimestepQuery, _sharebox_RecordChunk, _sharebox_TimestepQuery__Output, _sharebox_RecordChunk__Output>
 }

@@ -7,10 +7,12 @@ export interface TimestepQuery {
   'records'?: (_sharebox_RecordChunk | null);
   'timesteps'?: (number)[];
   'noiseSeed'?: (number | string | Long);
+  'noiseDraws'?: (number);
 }
 
 export interface TimestepQuery__Output {
   'records': (_sharebox_RecordChunk__Output | null);
   'timesteps': (number)[];
   'noiseSeed': (number);
+  'noiseDraws': (number);
 }

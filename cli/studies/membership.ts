@@ -1,0 +1,158 @@
+/**
+ * The referee's half of the membership game (docs/mia.md): the receiver's scores against the ground truth,
+ * through THE ROC module (shared/metrics/roc.ts: AUC, conservative TPR at 0.1%, 1%, 10% FPR, stratified bootstrap
+ * intervals), one entry per (attack, score) beside chance, grouped by access level; and Carlini extraction on the
+ * receiver's generations against the training set (the members), with the same count against as many i.i.d.
+ * non-members (the first min(N, M)) as the chance baseline. The ROC points go to roc-<score>.json beside report.json,
+ * and every raw score with the truth to membership-scores.json.
+ */
+import { TableEncoder } from '../../shared/data/encoder';
+import { dropColumns, type Table } from '../../shared/data/table';
+import { Rng, deriveSeed } from '../../shared/random';
+import { membershipMetrics, type FprLevel, type RocPoint } from '../../shared/metrics/roc';
+import type { Interval } from '../../shared/metrics/bootstrap';
+import { carliniExtraction, type ExtractionResult } from '../../shared/metrics/extraction';
+import type { MembershipGame } from '../../shared/scenario/membership';
+
+export interface MembershipAttackEvidence {
+  kind: string;
+  index: number;
+  access: string[];
+  scores?: Record<string, number[]>;
+  details?: Record<string, unknown>;
+  generations?: Table;
+  seconds?: number;
+}
+
+export interface MembershipScoreEntry {
+  attack: string;
+  index: number;
+  /** The grant(s) the attack needed: its rung of the ladder. */
+  access: string[];
+  /** The score's name within the attack (an aggregation, or "score"). */
+  score: string;
+  auc: Interval;
+  tprAt: Record<FprLevel, number>;
+  tprAtInterval: Record<FprLevel, Interval>;
+  balancedAccuracy: number;
+  /** AUC − 0.5 with its interval: the advantage over chance. */
+  aucOverChance: Interval;
+  nMembers: number;
+  nNonMembers: number;
+  minResolvableFpr: number;
+  rocFile: string;
+  details?: Record<string, unknown>;
+}
+
+export interface MembershipSection {
+  game: { pool: string; poolRows: number; members: number; nonMembers: number; challenge: number };
+  /** Keyed by score name, e.g. loss-trimmed, x0-error-mean, secmi, pia, nearest-synthetic. */
+  scores: Record<string, MembershipScoreEntry>;
+  /** Per grant, the score with the highest AUC among attacks needing it (chosen on these scores: optimistic). */
+  byAccess: Record<string, { best: string; auc: Interval; tprAt: Record<FprLevel, number> }>;
+  /** The trimmed statistic beside the plain mean, for each attack that computed both. */
+  trimmedVsMean: Record<string, { trimmed: number; mean: number; difference: number }>;
+  extraction?: Record<string, { training: ExtractionResult; nonMemberBaseline: ExtractionResult }>;
+}
+
+const LADDER = ['black-box', 'gray-box', 'white-box'];
+
+function shortName(kind: string): string {
+  return kind.replace(/^mia-/, '');
+}
+
+/** Scores the game; returns the report section and the ROC files to write (file name → content). */
+export function scoreMembership(
+  game: MembershipGame,
+  attacks: readonly MembershipAttackEvidence[],
+  opts: { seed: number; hideColumns: readonly string[]; resamples?: number },
+): { section: MembershipSection; rocFiles: Record<string, unknown> } {
+  const section: MembershipSection = {
+    game: { pool: game.pool, poolRows: game.poolRows, members: game.members.rows.length, nonMembers: game.nonMembers.rows.length, challenge: game.challenge.rows.length },
+    scores: {},
+    byAccess: {},
+    trimmedVsMean: {},
+  };
+  const rocFiles: Record<string, unknown> = {};
+  const kindCount = new Map<string, number>();
+  for (const a of attacks) kindCount.set(a.kind, (kindCount.get(a.kind) ?? 0) + 1);
+
+  for (const attack of attacks) {
+    const prefix = shortName(attack.kind) + ((kindCount.get(attack.kind) ?? 0) > 1 ? `-a${attack.index}` : '');
+    if (attack.scores) {
+      for (const [scoreName, scores] of Object.entries(attack.scores)) {
+        if (scores.length !== game.isMember.length) {
+          throw new Error(`receiver.attacks[${attack.index}] (${attack.kind}): ${scores.length} scores "${scoreName}" for ${game.isMember.length} challenge records`);
+        }
+        const memberScores = scores.filter((_, i) => game.isMember[i]);
+        const nonMemberScores = scores.filter((_, i) => !game.isMember[i]);
+        const key = scoreName === 'score' ? prefix : `${prefix}-${scoreName}`;
+        const metrics = membershipMetrics(memberScores, nonMemberScores, new Rng(deriveSeed(opts.seed, `membership/${key}`)), { resamples: opts.resamples });
+        const rocFile = `roc-${key}.json`;
+        rocFiles[rocFile] = { attack: attack.kind, score: scoreName, access: attack.access, auc: metrics.auc.estimate, points: metrics.rocPoints.map(pointForJson) };
+        section.scores[key] = {
+          attack: attack.kind,
+          index: attack.index,
+          access: attack.access,
+          score: scoreName,
+          auc: metrics.auc,
+          tprAt: metrics.tprAt,
+          tprAtInterval: metrics.tprAtInterval,
+          balancedAccuracy: metrics.balancedAccuracy,
+          aucOverChance: { estimate: metrics.auc.estimate - 0.5, low: metrics.auc.low - 0.5, high: metrics.auc.high - 0.5 },
+          nMembers: metrics.nMembers,
+          nNonMembers: metrics.nNonMembers,
+          minResolvableFpr: metrics.minResolvableFpr,
+          rocFile,
+          ...(attack.details ? { details: attack.details } : {}),
+        };
+      }
+      if (attack.scores.trimmed && attack.scores.mean) {
+        const trimmed = section.scores[`${prefix}-trimmed`].auc.estimate;
+        const mean = section.scores[`${prefix}-mean`].auc.estimate;
+        section.trimmedVsMean[prefix] = { trimmed, mean, difference: trimmed - mean };
+      }
+    }
+    if (attack.generations) {
+      const details = attack.details as { neighbours: number; thresholds: number[] };
+      section.extraction ??= {};
+      section.extraction[prefix] = extractionAgainstGame(game, attack.generations, opts.hideColumns, details);
+    }
+  }
+  // Every raw score beside the truth, by challenge position, for re-analysis (the ROC files are downsampled).
+  const rawScores: Record<string, number[]> = {};
+  for (const attack of attacks) {
+    const prefix = shortName(attack.kind) + ((kindCount.get(attack.kind) ?? 0) > 1 ? `-a${attack.index}` : '');
+    for (const [scoreName, scores] of Object.entries(attack.scores ?? {})) rawScores[scoreName === 'score' ? prefix : `${prefix}-${scoreName}`] = scores;
+  }
+  if (Object.keys(rawScores).length > 0) rocFiles['membership-scores.json'] = { isMember: game.isMember, scores: rawScores };
+  for (const grant of LADDER) {
+    const entries = Object.entries(section.scores).filter(([, e]) => e.access.includes(grant));
+    if (entries.length === 0) continue;
+    const [best, entry] = entries.reduce((a, b) => (b[1].auc.estimate > a[1].auc.estimate ? b : a));
+    section.byAccess[grant] = { best, auc: entry.auc, tprAt: entry.tprAt };
+  }
+  return { section, rocFiles };
+}
+
+function pointForJson(p: RocPoint): { fpr: number; tpr: number; threshold: number | null } {
+  return { fpr: p.fpr, tpr: p.tpr, threshold: Number.isFinite(p.threshold) ? p.threshold : null };
+}
+
+/** Carlini's criterion in an encoding fitted on the training set (standardised numerics, one-hot categories). */
+function extractionAgainstGame(
+  game: MembershipGame,
+  generations: Table,
+  hideColumns: readonly string[],
+  opts: { neighbours: number; thresholds: number[] },
+): { training: ExtractionResult; nonMemberBaseline: ExtractionResult } {
+  const members = dropColumns(game.members, hideColumns);
+  // The baseline reference set has as many records as the training set, so the two counts compare like for like.
+  const nonMembers = dropColumns({ schema: game.nonMembers.schema, rows: game.nonMembers.rows.slice(0, members.rows.length) }, hideColumns);
+  const encoder = TableEncoder.fit(members, { numeric: 'standard', categorical: 'onehot' });
+  const g = encoder.encode(generations); // columns by name
+  return {
+    training: carliniExtraction(g, encoder.encode(members), encoder.width, opts),
+    nonMemberBaseline: carliniExtraction(g, encoder.encode(nonMembers), encoder.width, opts),
+  };
+}

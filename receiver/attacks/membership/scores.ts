@@ -1,0 +1,204 @@
+/**
+ * The membership-inference attacks' scores (higher = more likely a member). Each attack returns raw scores per
+ * challenge record; the referee turns them into ROC metrics with shared/metrics/roc.ts (scores are separate
+ * from metrics). Equations: ../shared/papers/mia-s2l.md §1.3–1.4 (Zhu et al.), §3.1 (SecMI), §3.2 (PIA), §4.3.
+ * Everything happens in the model's coordinates ("f32le-model"), which only the gray-box Encode gives.
+ */
+import { TableEncoder } from '../../../shared/data/encoder';
+import type { Table } from '../../../shared/data/table';
+import { deriveSeed } from '../../../shared/random';
+import {
+  resolveGrid,
+  resolvePiaTimesteps,
+  resolveSecmi,
+  resolveTrim,
+  type LossAttackConfig,
+  type PiaAttackConfig,
+  type SecmiAttackConfig,
+  type X0ErrorAttackConfig,
+} from '../../../shared/scenario/attacks/membership';
+import { aggregatedScores } from './aggregate';
+import type { GrayBoxOracle, ScheduleView, WhiteBoxOracle } from './oracle';
+
+export interface ScoredAttack {
+  /** Score lists by name (an aggregation, or "score" for single-statistic attacks), one score per challenge record. */
+  scores: Record<string, number[]>;
+  /** What was actually used (timesteps resolved from T, k of the trimmed statistic, …). */
+  details: Record<string, unknown>;
+}
+
+async function inBatches<T>(rows: number[][], batch: number, fn: (part: number[][]) => Promise<T>): Promise<T[]> {
+  const out: T[] = [];
+  for (let start = 0; start < rows.length; start += batch) out.push(await fn(rows.slice(start, start + batch)));
+  return out;
+}
+
+function concat(parts: Float32Array[]): Float32Array {
+  const out = new Float32Array(parts.reduce((a, p) => a + p.length, 0));
+  let offset = 0;
+  for (const p of parts) {
+    out.set(p, offset);
+    offset += p.length;
+  }
+  return out;
+}
+
+/** White-box (Zhu et al. 2023): per-timestep losses on a grid with common noise, aggregated over t. */
+export async function lossAttack(oracle: WhiteBoxOracle, rows: number[][], config: LossAttackConfig, seed: number): Promise<ScoredAttack> {
+  const grid = resolveGrid(config.timesteps, oracle.schedule.timesteps);
+  const trimLargest = resolveTrim(config.trimLargest, grid.length);
+  const noiseSeed = deriveSeed(seed, 'noise');
+  const losses = concat(await inBatches(rows, config.batchRecords, (part) => oracle.timestepLoss(part, grid, noiseSeed, config.noiseDraws)));
+  return {
+    scores: aggregatedScores(losses, grid.length, config.aggregations, trimLargest),
+    details: { timesteps: grid, trimLargest, noiseDraws: config.noiseDraws, meanLossPerTimestep: columnMeans(losses, grid.length) },
+  };
+}
+
+/** Encodes the challenge records in batches. */
+async function encodeAll(oracle: GrayBoxOracle, rows: number[][], batch: number): Promise<{ x: Float32Array; classes: Int32Array }> {
+  const parts = await inBatches(rows, batch, (part) => oracle.encode(part));
+  return { x: concat(parts.map((p) => p.x)), classes: Int32Array.from(parts.flatMap((p) => Array.from(p.classes))) };
+}
+
+/** Gray-box x̂₀ error (Zhu et al. 2023, `xstart_mse`): ‖x̂₀(x_t, t) − x₀‖² / width per t, aggregated over t. */
+export async function x0ErrorAttack(oracle: GrayBoxOracle, rows: number[][], config: X0ErrorAttackConfig, seed: number): Promise<ScoredAttack> {
+  const grid = resolveGrid(config.timesteps, oracle.schedule.timesteps);
+  const trimLargest = resolveTrim(config.trimLargest, grid.length);
+  const D = oracle.schedule.modelWidth;
+  const K = grid.length;
+  const { x: x0 } = await encodeAll(oracle, rows, config.batchRecords);
+  const errors = new Float64Array(rows.length * K);
+  for (let d = 0; d < config.noiseDraws; d++) {
+    const noiseSeed = deriveSeed(seed, `noise/${d}`);
+    const x0hat = concat(await inBatches(rows, config.batchRecords, (part) => oracle.predictX0AtTimesteps(part, grid, noiseSeed)));
+    for (let i = 0; i < rows.length; i++) {
+      for (let k = 0; k < K; k++) {
+        let sq = 0;
+        const r = (i * K + k) * D;
+        for (let j = 0; j < D; j++) sq += (x0hat[r + j] - x0[i * D + j]) ** 2;
+        errors[i * K + k] += sq / D / config.noiseDraws;
+      }
+    }
+  }
+  return {
+    scores: aggregatedScores(errors, K, config.aggregations, trimLargest),
+    details: { timesteps: grid, trimLargest, noiseDraws: config.noiseDraws, meanErrorPerTimestep: columnMeans(errors, K) },
+  };
+}
+
+/** ε̂ from x_t and x̂₀: x_t = √ᾱ_t x̂₀ + √(1−ᾱ_t) ε̂ (DDPM eq. 4 solved for ε). */
+export function epsFromX0(schedule: ScheduleView, xt: Float32Array, x0hat: Float32Array, t: number): Float32Array {
+  const a = Math.sqrt(schedule.alphaBars[t]);
+  const s = Math.sqrt(1 - schedule.alphaBars[t]);
+  const out = new Float32Array(xt.length);
+  for (let j = 0; j < xt.length; j++) out[j] = (xt[j] - a * x0hat[j]) / s;
+  return out;
+}
+
+/**
+ * One deterministic DDIM step from s to s′ (either direction; SecMI uses both):
+ * x_{s′} = √ᾱ_{s′} f_θ(x_s, s) + √(1−ᾱ_{s′}) ε_θ(x_s, s), with f_θ the predicted x₀ (Duan et al. 2023, eq. 8–9).
+ */
+export async function ddimStep(oracle: GrayBoxOracle, xs: Float32Array, classes: Int32Array, s: number, sNext: number): Promise<Float32Array> {
+  const n = classes.length;
+  const x0hat = await oracle.predictX0(xs, new Int32Array(n).fill(s), classes);
+  const eps = epsFromX0(oracle.schedule, xs, x0hat, s);
+  const a = Math.sqrt(oracle.schedule.alphaBars[sNext]);
+  const b = Math.sqrt(1 - oracle.schedule.alphaBars[sNext]);
+  const out = new Float32Array(xs.length);
+  for (let j = 0; j < xs.length; j++) out[j] = a * x0hat[j] + b * eps[j];
+  return out;
+}
+
+/**
+ * SecMI_stat (Duan et al. 2023): deterministic DDIM inversion x̃ of x₀ from 0 to t_SEC in strides k, then one
+ * DDIM step up to t_SEC + k and one back down, x̂; the t-error ‖x̂ − x̃‖² is small for members. Score = −error.
+ */
+export async function secmiAttack(oracle: GrayBoxOracle, rows: number[][], config: SecmiAttackConfig): Promise<ScoredAttack> {
+  const { tSec, stride, path } = resolveSecmi(config, oracle.schedule.timesteps);
+  const D = oracle.schedule.modelWidth;
+  const scores: number[] = [];
+  for (let start = 0; start < rows.length; start += config.batchRecords) {
+    const { x, classes } = await oracle.encode(rows.slice(start, start + config.batchRecords));
+    let xt = x;
+    for (let i = 0; i + 1 < path.length; i++) xt = await ddimStep(oracle, xt, classes, path[i], path[i + 1]);
+    const up = await ddimStep(oracle, xt, classes, tSec, tSec + stride);
+    const back = await ddimStep(oracle, up, classes, tSec + stride, tSec);
+    for (let r = 0; r < classes.length; r++) {
+      let sq = 0;
+      for (let j = r * D; j < (r + 1) * D; j++) sq += (back[j] - xt[j]) ** 2;
+      scores.push(-sq / D);
+    }
+  }
+  return { scores: { score: scores }, details: { tSec, stride, inversionPath: path } };
+}
+
+/**
+ * PIA (Kong et al. 2024): ε₀ = ε_θ(x₀, 0) (proximal initialisation), x_t = √ᾱ_t x₀ + √(1−ᾱ_t) ε₀, and
+ * R_t = ‖ε_θ(x_t, t) − ε₀‖_p^p / width, small for members. Score = −mean of R_t over the configured t.
+ * Gray-box suffices: ε_θ(x_t, t) follows from x̂₀(x_t, t) and x_t.
+ */
+export async function piaAttack(oracle: GrayBoxOracle, rows: number[][], config: PiaAttackConfig): Promise<ScoredAttack> {
+  const timesteps = resolvePiaTimesteps(config, oracle.schedule.timesteps);
+  const D = oracle.schedule.modelWidth;
+  const p = config.norm;
+  const scores: number[] = [];
+  for (let start = 0; start < rows.length; start += config.batchRecords) {
+    const { x: x0, classes } = await oracle.encode(rows.slice(start, start + config.batchRecords));
+    const n = classes.length;
+    const eps0 = epsFromX0(oracle.schedule, x0, await oracle.predictX0(x0, new Int32Array(n), classes), 0);
+    const distance = new Float64Array(n);
+    for (const t of timesteps) {
+      const a = Math.sqrt(oracle.schedule.alphaBars[t]);
+      const s = Math.sqrt(1 - oracle.schedule.alphaBars[t]);
+      const xt = new Float32Array(x0.length);
+      for (let j = 0; j < x0.length; j++) xt[j] = a * x0[j] + s * eps0[j];
+      const epsT = epsFromX0(oracle.schedule, xt, await oracle.predictX0(xt, new Int32Array(n).fill(t), classes), t);
+      for (let r = 0; r < n; r++) {
+        let sum = 0;
+        for (let j = r * D; j < (r + 1) * D; j++) sum += Math.abs(epsT[j] - eps0[j]) ** p;
+        distance[r] += sum / D / timesteps.length;
+      }
+    }
+    for (let r = 0; r < n; r++) scores.push(-distance[r]);
+  }
+  return { scores: { score: scores }, details: { timesteps, norm: p } };
+}
+
+/**
+ * Black-box: minus the distance of each challenge record to its nearest synthetic record (a GAN-Leaks-style
+ * test; ../shared/papers/mia-s2l.md §1.3, §4.3 item 5). Distances are Euclidean in an encoding the receiver
+ * fits on the synthetic records themselves (standardised numerics, one-hot categories): it has no other.
+ */
+export function nearestSyntheticScores(challenge: Table, synthetic: Table): ScoredAttack {
+  const encoder = TableEncoder.fit(synthetic, { numeric: 'standard', categorical: 'onehot' });
+  const D = encoder.width;
+  const a = encoder.encode(challenge);
+  const b = encoder.encode(synthetic);
+  const m = synthetic.rows.length;
+  const scores = challenge.rows.map((_, i) => 0 - Math.sqrt(nearestSquaredDistance(a, i, b, m, D))); // 0 − 0 = +0, not −0
+  return { scores: { score: scores }, details: { samples: m, encodedWidth: D } };
+}
+
+function nearestSquaredDistance(a: Float32Array, i: number, b: Float32Array, m: number, D: number): number {
+  let best = Infinity;
+  const off = i * D;
+  for (let r = 0; r < m; r++) {
+    let sq = 0;
+    const roff = r * D;
+    for (let j = 0; j < D && sq < best; j++) {
+      const d = a[off + j] - b[roff + j];
+      sq += d * d;
+    }
+    if (sq < best) best = sq;
+  }
+  return best;
+}
+
+function columnMeans(values: ArrayLike<number>, K: number): number[] {
+  const n = values.length / K;
+  const out = new Array<number>(K).fill(0);
+  for (let i = 0; i < n; i++) for (let k = 0; k < K; k++) out[k] += values[i * K + k] / n;
+  return out;
+}

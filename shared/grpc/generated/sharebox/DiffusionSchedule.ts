@@ -1,0 +1,16 @@
+// Original file: protos/sharebox.proto
+
+
+export interface DiffusionSchedule {
+  'timesteps'?: (number);
+  'kind'?: (string);
+  'alphaBars'?: (number | string)[];
+  'modelWidth'?: (number);
+}
+
+export interface DiffusionSchedule__Output {
+  'timesteps': (number);
+  'kind': (string);
+  'alphaBars': (number)[];
+  'modelWidth': (number);
+}

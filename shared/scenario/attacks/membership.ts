@@ -1,0 +1,179 @@
+/**
+ * Scenario configs of the membership-inference attacks and of Carlini extraction (docs/mia.md;
+ * ../shared/papers/mia-s2l.md §1, §3, §4). The runnable half is receiver/attacks/membership/. Each kind needs the
+ * scenario's top-level `membership` game (the challenge set); the registry (attackRegistry.ts) says which grant
+ * each needs. Timestep defaults depend on the model's T, so they are resolved here from T (the receiver reads T
+ * from Describe; the scenario loader from sharer.model.timesteps), and the budget each attack spends is computed
+ * here too, so the loader and the receiver agree on it.
+ */
+import { z } from 'zod';
+
+/** Statistics of a record's per-timestep losses (Zhu et al. 2023; `trimmed` drops the largest k). */
+export const AGGREGATIONS = ['mean', 'median', 'min', 'max', 'sum', 'trimmed'] as const;
+export type Aggregation = (typeof AGGREGATIONS)[number];
+
+/** The kinds that score challenge records (each returns scores the referee turns into ROC metrics). */
+export const MEMBERSHIP_ATTACK_KINDS = ['mia-nearest-synthetic', 'mia-x0-error', 'mia-secmi', 'mia-pia', 'mia-loss'] as const;
+export type MembershipAttackKind = (typeof MEMBERSHIP_ATTACK_KINDS)[number];
+export const EXTRACTION_KIND = 'carlini-extraction';
+
+const positiveInt = () => z.number().int().min(1);
+
+/** `count` timesteps evenly spaced over [0, max]; `max` (truncation: use only t ≤ max) defaults to T − 1. */
+export const timestepGridSchema = z.strictObject({
+  count: positiveInt().default(20),
+  max: z.number().int().min(0).optional(),
+});
+
+const aggregationsSchema = z
+  .array(z.enum(AGGREGATIONS))
+  .min(1)
+  .refine((v) => new Set(v).size === v.length, { error: 'expected each aggregation at most once' })
+  .default(() => [...AGGREGATIONS]);
+
+export const lossAttackConfigSchema = z.strictObject({
+  /** The t grid (white-box: per-timestep losses ‖ε_θ(x_t, t) − ε‖²). */
+  timesteps: timestepGridSchema.prefault({}),
+  /** Common-noise draws averaged per (record, t). */
+  noiseDraws: z.number().int().min(1).max(64).default(4),
+  aggregations: aggregationsSchema,
+  /** k of the trimmed statistic: the k largest per-step losses are dropped; default ⌊K/4⌋ (paper A drops the top 25%). */
+  trimLargest: z.number().int().min(0).optional(),
+  /** Records per RPC. */
+  batchRecords: positiveInt().default(500),
+});
+
+export const x0ErrorAttackConfigSchema = z.strictObject({
+  /** The t grid (gray-box: ‖x̂₀(x_t, t) − x₀‖² per step). */
+  timesteps: timestepGridSchema.prefault({}),
+  /** Noise draws (one PredictX0 call each, with its own seed), averaged per (record, t). */
+  noiseDraws: z.number().int().min(1).max(64).default(1),
+  aggregations: aggregationsSchema,
+  trimLargest: z.number().int().min(0).optional(),
+  batchRecords: positiveInt().default(500),
+});
+
+export const secmiAttackConfigSchema = z.strictObject({
+  /** t_SEC, where the DDIM inversion stops and the t-error is measured; default round(T/10) (100 of 1000). */
+  tSec: z.number().int().min(1).optional(),
+  /** Stride k of the inversion and of the step up and down; default max(1, round(T/100)) (10 of 1000). */
+  stride: positiveInt().optional(),
+  batchRecords: positiveInt().default(1000),
+});
+
+export const piaAttackConfigSchema = z.strictObject({
+  /** Timesteps t at which R_t is measured (the score averages them); default [round(T/10)]. */
+  timesteps: z.array(z.number().int().min(1)).min(1).optional(),
+  /** p of the ℓp^p distance ‖ε_θ(x_t, t) − ε₀‖_p^p (Kong et al. use p = 4). */
+  norm: z.number().gt(0).default(4),
+  batchRecords: positiveInt().default(1000),
+});
+
+export const nearestSyntheticAttackConfigSchema = z.strictObject({
+  /** Synthetic records M drawn; each challenge record is scored by minus its distance to the nearest of them. */
+  samples: positiveInt().default(5000),
+});
+
+export const extractionConfigSchema = z.strictObject({
+  /** Generations drawn by the receiver; the referee (which knows the training set) counts extracted records. */
+  samples: positiveInt().default(5000),
+  /** n nearest training records of a generation whose mean distance normalises it (Carlini et al. 2023: 50). */
+  neighbours: positiveInt().default(50),
+  /** Ratios below which a record counts as extracted (Carlini et al.: 1 with α = 0.5; also report 0.5). */
+  thresholds: z.array(z.number().gt(0)).min(1).default(() => [1, 0.5]),
+});
+
+export type LossAttackConfig = z.output<typeof lossAttackConfigSchema>;
+export type X0ErrorAttackConfig = z.output<typeof x0ErrorAttackConfigSchema>;
+export type SecmiAttackConfig = z.output<typeof secmiAttackConfigSchema>;
+export type PiaAttackConfig = z.output<typeof piaAttackConfigSchema>;
+export type NearestSyntheticAttackConfig = z.output<typeof nearestSyntheticAttackConfigSchema>;
+export type ExtractionConfig = z.output<typeof extractionConfigSchema>;
+
+/** `count` timesteps evenly spaced over [0, tMax], increasing and distinct (fewer when tMax + 1 < count). */
+export function timestepGrid(count: number, tMax: number): number[] {
+  if (!Number.isInteger(count) || count < 1) throw new Error(`timestepGrid: count must be a positive integer (got ${count})`);
+  if (!Number.isInteger(tMax) || tMax < 0) throw new Error(`timestepGrid: max must be an integer ≥ 0 (got ${tMax})`);
+  if (count === 1) return [tMax];
+  const out: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const t = Math.round((i * tMax) / (count - 1));
+    if (out.length === 0 || t > out[out.length - 1]) out.push(t);
+  }
+  return out;
+}
+
+/** The grid of a loss / x̂₀-error attack on a model with T steps; throws naming `max` when it is off the schedule. */
+export function resolveGrid(grid: { count: number; max?: number }, T: number): number[] {
+  const max = grid.max ?? T - 1;
+  if (max > T - 1) throw new Error(`timesteps.max: expected at most T − 1 = ${T - 1} (got ${max})`);
+  return timestepGrid(grid.count, max);
+}
+
+/** SecMI's t_SEC, stride and the inversion path 0 = s₀ < s₁ < … < t_SEC (steps of `stride`, the last may be shorter). */
+export function resolveSecmi(config: Pick<SecmiAttackConfig, 'tSec' | 'stride'>, T: number): { tSec: number; stride: number; path: number[] } {
+  const tSec = config.tSec ?? Math.max(1, Math.round(T / 10));
+  const stride = config.stride ?? Math.max(1, Math.round(T / 100));
+  if (tSec + stride > T - 1) {
+    throw new Error(`tSec + stride: expected at most T − 1 = ${T - 1} (got ${tSec} + ${stride}): the step up from t_SEC must stay on the schedule`);
+  }
+  const path: number[] = [];
+  for (let s = 0; s < tSec; s += stride) path.push(s);
+  path.push(tSec);
+  return { tSec, stride, path };
+}
+
+export function resolvePiaTimesteps(config: Pick<PiaAttackConfig, 'timesteps'>, T: number): number[] {
+  const timesteps = config.timesteps ?? [Math.max(1, Math.round(T / 10))];
+  const bad = timesteps.find((t) => t > T - 1);
+  if (bad !== undefined) throw new Error(`timesteps: expected at most T − 1 = ${T - 1} (got ${bad})`);
+  return timesteps;
+}
+
+/** k of the trimmed statistic for a grid of K steps. */
+export function resolveTrim(trimLargest: number | undefined, K: number): number {
+  const k = trimLargest ?? Math.floor(K / 4);
+  if (k > K - 1) throw new Error(`trimLargest: expected at most ${K - 1} for a grid of ${K} timesteps (got ${k})`);
+  return k;
+}
+
+/**
+ * Budget units an attack spends on `challenge` records of a model with T steps (one unit = one denoiser
+ * evaluation of one record; a sampled record is one unit). Throws with the field at fault when the config does
+ * not fit T.
+ */
+export function attackBudgetCost(attack: { kind: string } & Record<string, unknown>, challenge: number, T: number | null): number {
+  const needT = (): number => {
+    if (T === null) throw new Error(`kind: ${attack.kind} needs a diffusion model with timesteps`);
+    return T;
+  };
+  switch (attack.kind) {
+    case 'mia-nearest-synthetic':
+    case EXTRACTION_KIND:
+      return attack.samples as number;
+    case 'mia-loss': {
+      const c = attack as unknown as LossAttackConfig;
+      const K = resolveGrid(c.timesteps, needT()).length;
+      resolveTrim(c.trimLargest, K);
+      return challenge * K * c.noiseDraws;
+    }
+    case 'mia-x0-error': {
+      const c = attack as unknown as X0ErrorAttackConfig;
+      const K = resolveGrid(c.timesteps, needT()).length;
+      resolveTrim(c.trimLargest, K);
+      return challenge + challenge * K * c.noiseDraws;
+    }
+    case 'mia-secmi': {
+      const { path } = resolveSecmi(attack as unknown as SecmiAttackConfig, needT());
+      // Encode, one call per inversion step, the step up and the step down.
+      return challenge * (1 + (path.length - 1) + 2);
+    }
+    case 'mia-pia': {
+      const ts = resolvePiaTimesteps(attack as unknown as PiaAttackConfig, needT());
+      // Encode, ε₀ = ε_θ(x₀, 0), then one call per t.
+      return challenge * (2 + ts.length);
+    }
+    default:
+      return 0;
+  }
+}

@@ -1,0 +1,18 @@
+/** Trains (or loads from the cache) the generator `sharer.model.kind` names: the diffusion model or a baseline. */
+import type { Table, TaskSpec } from '../shared/data/table';
+import type { SharerModelConfig } from './config';
+import { TabularModel } from './tabularModel';
+import { BaselineModel } from './baselineModel';
+import type { ProgressFn, TabularGenerator, TrainingReport } from './tabularGenerator';
+
+export async function trainOrLoadGenerator(
+  table: Table,
+  task: TaskSpec,
+  config: SharerModelConfig,
+  seed: number,
+  cacheDir: string,
+  onProgress: ProgressFn,
+): Promise<{ model: TabularGenerator; report: TrainingReport }> {
+  if (config.kind === 'tabular-ddpm') return TabularModel.trainOrLoad(table, task, config, seed, cacheDir, onProgress);
+  return BaselineModel.trainOrLoad(table, task, config, seed, cacheDir, onProgress);
+}

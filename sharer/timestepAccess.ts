@@ -1,0 +1,153 @@
+/**
+ * The sharer's half of gray-box and white-box access (docs/mia.md): ModelHost.Encode, PredictX0 and
+ * TimestepLoss, called by the broker only (by its token) and only when the scenario grants gray-box or white-box
+ * (the broker registers its receiver-facing services under those grants alone). They need a model with timesteps;
+ * any other model kind (a VAE, a GAN) answers FAILED_PRECONDITION naming its kind.
+ */
+import * as grpc from '@grpc/grpc-js';
+import type * as protoTypes from '../shared/grpc/generated/sharebox/ModelHost';
+import type { RecordChunk__Output } from '../shared/grpc/generated/sharebox/RecordChunk';
+import type { TimestepQuery__Output } from '../shared/grpc/generated/sharebox/TimestepQuery';
+import type { DiffusionSchedule } from '../shared/grpc/generated/sharebox/DiffusionSchedule';
+import { authenticate } from '../shared/grpc/auth';
+import { isRpcError, rpcError, toRpcError } from '../shared/grpc/errors';
+import { failStream, writeWithBackpressure } from '../shared/grpc/streams';
+import { LOSSES_ENCODING, MODEL_ENCODING, TABLE_ENCODING, matrixChunk, matrixFromChunk, rowsFromChunk } from '../shared/grpc/records';
+import type { Table, TableSchema } from '../shared/data/table';
+import type { DiffusionScheduleInfo } from './tabularModel';
+
+/** What a model must offer to be queried at timesteps (TabularModel does). */
+export interface TimestepModel {
+  readonly schema: TableSchema;
+  readonly diffusionSchedule: DiffusionScheduleInfo;
+  encodeRecords(table: Table): { x: Float32Array; classes: Int32Array };
+  predictX0(xt: Float32Array, t: Int32Array, classes: Int32Array): Float32Array;
+  predictX0AtTimesteps(table: Table, timesteps: number[], noiseSeed: number): Float32Array;
+  timestepLoss(table: Table, timesteps: number[], noiseSeed: number, draws: number): Float32Array;
+}
+
+export function hasTimesteps(model: unknown): model is TimestepModel {
+  return typeof model === 'object' && model !== null && 'diffusionSchedule' in model && typeof (model as TimestepModel).timestepLoss === 'function';
+}
+
+/** The schedule for Describe, or undefined for a model without one. */
+export function scheduleOf(model: unknown): DiffusionSchedule | undefined {
+  if (!hasTimesteps(model)) return undefined;
+  const s = model.diffusionSchedule;
+  return { timesteps: s.timesteps, kind: s.kind, alphaBars: s.alphaBars, modelWidth: s.modelWidth };
+}
+
+/** Upper bound on output rows of one call (records × timesteps): bounds the sharer's memory per request. */
+export const MAX_QUERY_ROWS = 250_000;
+/** Noise draws per (record, t) of one TimestepLoss call. */
+export const MAX_NOISE_DRAWS = 64;
+/** Rows per streamed chunk back to the broker. */
+const REPLY_ROWS = 4096;
+
+export interface TimestepAccessState {
+  model: unknown;
+  modelKind: string;
+}
+
+type Handlers = Pick<protoTypes.ModelHostHandlers, 'Encode' | 'PredictX0' | 'TimestepLoss'>;
+
+/** `serialise` runs model work one call at a time (tfjs work from two requests must not interleave). */
+export function timestepAccessHandlers(
+  state: TimestepAccessState,
+  known: Record<string, string>,
+  serialise: <T>(fn: () => Promise<T>) => Promise<T>,
+): Handlers {
+  const serve = <Req>(rpc: string, call: grpc.ServerWritableStream<Req, unknown>, work: (model: TimestepModel, req: Req) => { values: Float32Array; width: number; encoding: string; classes?: ArrayLike<number> }) => {
+    const run = async () => {
+      authenticate(call.metadata, known, rpc);
+      const model = state.model;
+      if (!model) throw rpcError(grpc.status.UNAVAILABLE, `${rpc}: the model is still training`);
+      if (!hasTimesteps(model)) {
+        throw rpcError(
+          grpc.status.FAILED_PRECONDITION,
+          `${rpc}: the sharer's model is a ${state.modelKind}, which has no diffusion timesteps; gray-box and white-box queries need a diffusion model`,
+        );
+      }
+      const out = await serialise(async () => {
+        try {
+          return work(model, call.request);
+        } catch (err) {
+          // Everything `work` throws is about the request (a bad timestep, a record that does not fit the schema).
+          throw isRpcError(err) ? err : rpcError(grpc.status.INVALID_ARGUMENT, `${rpc}: ${(err as Error).message}`);
+        }
+      });
+      const rows = out.values.length / out.width;
+      for (let start = 0; start < rows && !call.cancelled; start += REPLY_ROWS) {
+        const end = Math.min(rows, start + REPLY_ROWS);
+        const classes = out.classes ? Array.from(out.classes).slice(start, end) : [];
+        await writeWithBackpressure(call as grpc.ServerWritableStream<Req, unknown>, matrixChunk(out.encoding, out.values.subarray(start * out.width, end * out.width), out.width, classes));
+      }
+    };
+    run().then(
+      () => call.end(),
+      (err) => failStream(call, toRpcError(err, rpc)),
+    );
+  };
+
+  return {
+    Encode(call) {
+      serve('ModelHost.Encode', call, (model, chunk) => {
+        const table = recordsOf(chunk, model.schema);
+        const { x, classes } = model.encodeRecords(table);
+        return { values: x, width: model.diffusionSchedule.modelWidth, encoding: MODEL_ENCODING, classes };
+      });
+    },
+    PredictX0(call) {
+      serve('ModelHost.PredictX0', call, (model, req) => {
+        const { timesteps, records } = checkQuery(model, req);
+        const width = model.diffusionSchedule.modelWidth;
+        if (records.encoding === TABLE_ENCODING) {
+          const table = recordsOf(records, model.schema);
+          checkRows(table.rows.length * timesteps.length);
+          const x0 = model.predictX0AtTimesteps(table, timesteps, req.noiseSeed);
+          const { classes } = model.encodeRecords(table);
+          const rowClasses = Array.from(classes).flatMap((c) => timesteps.map(() => c));
+          return { values: x0, width, encoding: MODEL_ENCODING, classes: rowClasses };
+        }
+        const { values, classes } = matrixFromChunk(records, MODEL_ENCODING, width);
+        const n = values.length / width;
+        checkRows(n);
+        if (classes.length !== n) throw new Error(`records: ${classes.length} classes for ${n} model-space states`);
+        if (timesteps.length !== 1 && timesteps.length !== n) {
+          throw new Error(`timesteps: expected one t for all ${n} states or one per state (got ${timesteps.length})`);
+        }
+        const t = Int32Array.from({ length: n }, (_, i) => timesteps[timesteps.length === 1 ? 0 : i]);
+        return { values: model.predictX0(values, t, Int32Array.from(classes)), width, encoding: MODEL_ENCODING, classes };
+      });
+    },
+    TimestepLoss(call) {
+      serve('ModelHost.TimestepLoss', call, (model, req) => {
+        const { timesteps, records } = checkQuery(model, req);
+        if (records.encoding !== TABLE_ENCODING) throw new Error(`records: TimestepLoss takes records x0 as "${TABLE_ENCODING}" (got "${records.encoding}")`);
+        const draws = req.noiseDraws || 1;
+        if (!Number.isInteger(draws) || draws < 1 || draws > MAX_NOISE_DRAWS) throw new Error(`noise_draws: expected 1 … ${MAX_NOISE_DRAWS} (got ${req.noiseDraws})`);
+        const table = recordsOf(records, model.schema);
+        checkRows(table.rows.length * timesteps.length);
+        return { values: model.timestepLoss(table, timesteps, req.noiseSeed, draws), width: timesteps.length, encoding: LOSSES_ENCODING };
+      });
+    },
+  };
+}
+
+function recordsOf(chunk: RecordChunk__Output | null, schema: TableSchema): Table {
+  if (!chunk || chunk.count === 0) throw new Error('records: expected at least one record');
+  return { schema, rows: rowsFromChunk(chunk, schema) };
+}
+
+function checkQuery(model: TimestepModel, req: TimestepQuery__Output): { timesteps: number[]; records: RecordChunk__Output } {
+  if (!req.records || req.records.count <= 0) throw new Error('records: expected at least one record');
+  const T = model.diffusionSchedule.timesteps;
+  if (req.timesteps.length === 0) throw new Error('timesteps: expected at least one');
+  const bad = req.timesteps.find((t) => !Number.isInteger(t) || t < 0 || t >= T);
+  if (bad !== undefined) throw new Error(`timesteps: ${bad} is outside the model's schedule 0 … ${T - 1}`);
+  return { timesteps: [...req.timesteps], records: req.records };
+}
+
+function checkRows(rows: number): void {
+  if (rows > MAX_QUERY_ROWS) throw new Error(`${rows} rows (records × timesteps) in one call; at most ${MAX_QUERY_ROWS}: split the query`);
+}

@@ -1,0 +1,180 @@
+/**
+ * The membership attacks' scores on a tiny model trained to overfit 60 census records (the members) against 60
+ * held-out records of the same generator: every rung of the ladder separates them, through the one ROC module.
+ * Also the pieces on their own: aggregation over t (trimmed included), the gray-/white-box identity
+ * ‖ε − ε̂‖² = ᾱ_t/(1−ᾱ_t)·‖x₀ − x̂₀‖² on shared noise, the DDIM round trip SecMI measures, the nearest-synthetic
+ * distance, and Carlini's extraction criterion.
+ */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { initBackend } from '../shared/tf';
+import { generateCensus } from '../shared/data/census';
+import type { Table } from '../shared/data/table';
+import { auc } from '../shared/metrics/roc';
+import { carliniExtraction } from '../shared/metrics/extraction';
+import { TabularModel } from '../sharer/tabularModel';
+import type { TabularDdpmConfig } from '../sharer/config';
+import { aggregateLosses, aggregatedScores } from '../receiver/attacks/membership/aggregate';
+import { ddimStep, lossAttack, nearestSyntheticScores, piaAttack, secmiAttack, x0ErrorAttack } from '../receiver/attacks/membership/scores';
+import type { GrayBoxOracle } from '../receiver/attacks/membership/oracle';
+import { attackBudgetCost, resolveSecmi, timestepGrid } from '../shared/scenario/attacks/membership';
+import { localOracles } from './helpers/localOracle';
+
+const TASK = { label: 'income', positive: '>50K', sensitive: 'sex', privileged: 'Male' };
+const N = 60;
+const MODEL: TabularDdpmConfig = {
+  kind: 'tabular-ddpm',
+  timesteps: 50,
+  schedule: 'cosine',
+  hidden: [128, 128],
+  timeEmbedding: 16,
+  trainSteps: 1500,
+  batchSize: 60,
+  learningRate: 0.003,
+  lrSchedule: 'constant',
+  warmupSteps: 20,
+  emaDecay: 0,
+  guidanceScale: 1,
+  condDropProb: 0,
+  sampler: { kind: 'ddpm' },
+};
+
+let model: TabularModel;
+let members: Table;
+let nonMembers: Table;
+let rows: number[][];
+let cacheDir: string;
+
+beforeAll(async () => {
+  await initBackend();
+  const pool = generateCensus({ rows: 2 * N, seed: 3, pSensitive: 0.5, dependence: 0.3 });
+  members = { schema: pool.schema, rows: pool.rows.slice(0, N) };
+  nonMembers = { schema: pool.schema, rows: pool.rows.slice(N) };
+  rows = [...members.rows, ...nonMembers.rows];
+  cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sharebox-mia-'));
+  ({ model } = await TabularModel.trainOrLoad(members, TASK, MODEL, 1, cacheDir, () => undefined));
+}, 120_000);
+
+afterAll(() => {
+  model?.dispose();
+  fs.rmSync(cacheDir, { recursive: true, force: true });
+});
+
+/** AUC of scores listed members first. */
+const separation = (scores: number[]) => auc(scores.slice(0, N), scores.slice(N));
+
+test('aggregation over t: each statistic, negated; trimmed drops the k largest', () => {
+  const losses = [4, 1, 3, 10, 2];
+  expect(aggregateLosses(losses, 'mean')).toBe(4);
+  expect(aggregateLosses(losses, 'sum')).toBe(20);
+  expect(aggregateLosses(losses, 'min')).toBe(1);
+  expect(aggregateLosses(losses, 'max')).toBe(10);
+  expect(aggregateLosses(losses, 'median')).toBe(3);
+  expect(aggregateLosses([4, 1, 3, 2], 'median')).toBe(2.5);
+  expect(aggregateLosses(losses, 'trimmed', 1)).toBe(2.5); // 10 dropped: (4 + 1 + 3 + 2) / 4
+  expect(aggregateLosses(losses, 'trimmed', 2)).toBe(2); // 10 and 4 dropped
+  expect(aggregateLosses(losses, 'trimmed', 0)).toBe(4);
+  expect(() => aggregateLosses(losses, 'trimmed', 5)).toThrow(/trimLargest/);
+  // One outlying step decides the mean but not the trimmed statistic: record 0 has the smaller losses except one.
+  const matrix = Float32Array.from([0.1, 0.1, 0.1, 9, /* record 1 */ 0.5, 0.5, 0.5, 0.5]);
+  const scores = aggregatedScores(matrix, 4, ['mean', 'trimmed', 'max'], 1);
+  expect(scores.mean[0]).toBeLessThan(scores.mean[1]);
+  expect(scores.trimmed[0]).toBeGreaterThan(scores.trimmed[1]);
+  expect(scores.max).toEqual([-9, -0.5]);
+  expect(timestepGrid(5, 100)).toEqual([0, 25, 50, 75, 100]);
+  expect(timestepGrid(10, 3)).toEqual([0, 1, 2, 3]);
+});
+
+test('white-box loss and gray-box x̂₀ error are the same quantity up to the SNR weight, on shared noise', () => {
+  const table = { schema: model.schema, rows: rows.slice(0, 8) };
+  const timesteps = [1, 10, 30];
+  const losses = model.timestepLoss(table, timesteps, 77, 1);
+  const x0hat = model.predictX0AtTimesteps(table, timesteps, 77);
+  const { x } = model.encodeRecords(table);
+  const D = model.diffusionSchedule.modelWidth;
+  const ab = model.diffusionSchedule.alphaBars;
+  for (let i = 0; i < 8; i++) {
+    timesteps.forEach((t, k) => {
+      let err = 0;
+      for (let j = 0; j < D; j++) err += (x0hat[(i * 3 + k) * D + j] - x[i * D + j]) ** 2 / D;
+      expect((ab[t] / (1 - ab[t])) * err).toBeCloseTo(losses[i * 3 + k], 2);
+    });
+  }
+});
+
+test('every rung separates members from non-members on an overfit model', async () => {
+  const { gray, white } = localOracles(model);
+  const loss = await lossAttack(white, rows, { timesteps: { count: 10 }, noiseDraws: 8, aggregations: ['mean', 'median', 'trimmed', 'max'], batchRecords: 50 }, 1);
+  expect(loss.details.timesteps).toEqual(timestepGrid(10, 49));
+  expect(loss.details.trimLargest).toBe(2);
+  expect(separation(loss.scores.mean)).toBeGreaterThan(0.85);
+  expect(separation(loss.scores.trimmed)).toBeGreaterThan(0.85);
+  const x0 = await x0ErrorAttack(gray, rows, { timesteps: { count: 10, max: 25 }, noiseDraws: 2, aggregations: ['mean'], batchRecords: 50 }, 1);
+  expect(separation(x0.scores.mean)).toBeGreaterThan(0.85);
+  const secmi = await secmiAttack(gray, rows, { batchRecords: 1000 });
+  expect(secmi.details).toMatchObject({ tSec: 5, stride: 1, inversionPath: [0, 1, 2, 3, 4, 5] });
+  expect(separation(secmi.scores.score)).toBeGreaterThan(0.8);
+  const pia = await piaAttack(gray, rows, { norm: 4, batchRecords: 1000 });
+  expect(separation(pia.scores.score)).toBeGreaterThan(0.8);
+});
+
+test('the attacks cost what the budget is charged: one unit per denoiser evaluation of one record', async () => {
+  const { gray, white, calls } = localOracles(model);
+  const cases: Array<[Record<string, unknown> & { kind: string }, () => Promise<unknown>]> = [
+    [{ kind: 'mia-loss', timesteps: { count: 4 }, noiseDraws: 3 }, () => lossAttack(white, rows, { timesteps: { count: 4 }, noiseDraws: 3, aggregations: ['mean'], batchRecords: 50 }, 1)],
+    [{ kind: 'mia-x0-error', timesteps: { count: 4 }, noiseDraws: 2 }, () => x0ErrorAttack(gray, rows, { timesteps: { count: 4 }, noiseDraws: 2, aggregations: ['mean'], batchRecords: 50 }, 1)],
+    [{ kind: 'mia-secmi', tSec: 7, stride: 3 }, () => secmiAttack(gray, rows, { tSec: 7, stride: 3, batchRecords: 50 })],
+    [{ kind: 'mia-pia', timesteps: [3, 9] }, () => piaAttack(gray, rows, { timesteps: [3, 9], norm: 4, batchRecords: 50 })],
+  ];
+  for (const [config, run] of cases) {
+    calls.rows = 0;
+    await run();
+    expect([config.kind, calls.rows]).toEqual([config.kind, attackBudgetCost(config, rows.length, 50)]);
+  }
+  expect(resolveSecmi({ tSec: 7, stride: 3 }, 50).path).toEqual([0, 3, 6, 7]);
+  expect(() => resolveSecmi({ tSec: 48, stride: 2 }, 50)).toThrow(/tSec \+ stride: expected at most T − 1 = 49/);
+});
+
+test('a DDIM step up and back down is exact when x̂₀ does not depend on x_t (what SecMI measures is the model)', async () => {
+  const D = 3;
+  const alphaBars = Array.from({ length: 10 }, (_, t) => 1 - (t + 1) / 11);
+  const constant: GrayBoxOracle = {
+    schedule: { timesteps: 10, alphaBars, modelWidth: D },
+    encode: async () => ({ x: new Float32Array(D), classes: new Int32Array(1) }),
+    predictX0AtTimesteps: async () => new Float32Array(D),
+    predictX0: async (xt) => Float32Array.from(xt, (_, j) => [1, -2, 0.5][j % D]),
+  };
+  const xs = Float32Array.from([0.3, 0.7, -1.1]);
+  const up = await ddimStep(constant, xs, new Int32Array(1), 2, 5);
+  const back = await ddimStep(constant, up, new Int32Array(1), 5, 2);
+  back.forEach((v, j) => expect(v).toBeCloseTo(xs[j], 5));
+  expect(Array.from(up)).not.toEqual(Array.from(xs));
+});
+
+test('black-box: a challenge record equal to a synthetic record scores highest (distance 0)', () => {
+  const synthetic = { schema: members.schema, rows: members.rows.slice(0, 20) };
+  const challenge = { schema: members.schema, rows: [members.rows[5], nonMembers.rows[0], nonMembers.rows[1]] };
+  const { scores } = nearestSyntheticScores(challenge, synthetic);
+  expect(scores.score[0]).toBe(0);
+  expect(scores.score[1]).toBeLessThan(0);
+  expect(scores.score[2]).toBeLessThan(0);
+});
+
+test("Carlini's criterion: a near-copy counts once, a typical generation does not; thresholds 1 and 0.5", () => {
+  // Reference records on a line at 0, 1, 2, …, 9 (D = 1); n = 4 neighbours, α = 0.5.
+  const reference = Float32Array.from({ length: 10 }, (_, i) => i);
+  // 3.05: nearest 3 (d 0.05), neighbours 3, 4, 2, 5 → mean (0.05 + 0.95 + 1.05 + 1.95)/4 = 1; ratio 0.05/0.5 = 0.1.
+  // 3.3 (twice; record 3 counts once): ratio 0.3 / (0.5 · (0.3 + 0.7 + 1.3 + 1.7)/4) = 0.6.
+  // 4.5: ratio 0.5 / (0.5 · (0.5 + 0.5 + 1.5 + 1.5)/4) = 1 → not below 1.
+  const generations = Float32Array.from([3.05, 3.3, 3.3, 4.5]);
+  const result = carliniExtraction(generations, reference, 1, { neighbours: 4, thresholds: [1, 0.5] });
+  expect(result.neighbours).toBe(4);
+  expect(result.counts).toEqual([
+    { threshold: 1, extractedRecords: 1, generations: 3 },
+    { threshold: 0.5, extractedRecords: 1, generations: 1 },
+  ]);
+  expect(result.ratioQuantiles['0']).toBeCloseTo(0.1, 5);
+  // n is capped at the reference size.
+  expect(carliniExtraction(generations, reference.subarray(0, 3), 1, { neighbours: 50, thresholds: [1] }).neighbours).toBe(3);
+});

@@ -1,0 +1,144 @@
+/**
+ * The membership game end to end (docs/mia.md): a tiny access ladder through the compiled CLI (three real
+ * processes, every rung's attacks and extraction on one challenge set), the game's split and what each party is
+ * told, and the scenario rules with their messages. Small model: the numbers are not scientific here, the
+ * wiring is (test/mia.attacks.test.ts checks that the attacks separate members on an overfit model).
+ */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { repoRoot } from '../shared/repoRoot';
+import { membershipGame, parseScenario, receiverGameSlice, sharerGameSlice } from '../shared/scenario';
+import { readAuditLog } from '../broker/audit';
+import { scoreMembership } from '../cli/studies/membership';
+import { runCli } from './helpers/cli';
+
+const TINY_MIA = path.join(repoRoot(), 'test', 'fixtures', 'tiny-mia.yaml');
+const SOURCE = fs.readFileSync(TINY_MIA, 'utf8');
+
+let tmp: string;
+beforeAll(() => {
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sharebox-mia-'));
+});
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+const parse = (text: string) => parseScenario(text, TINY_MIA);
+
+describe('the access ladder through the CLI', () => {
+  let report: any;
+  const out = () => path.join(tmp, 'run');
+
+  beforeAll(async () => {
+    const { code, stderr } = await runCli(['run', TINY_MIA, '--out', out(), '--cache', path.join(tmp, 'cache'), '--quiet']);
+    expect({ code, stderr: code === 0 ? '' : stderr }).toEqual({ code: 0, stderr: '' });
+    report = JSON.parse(fs.readFileSync(path.join(out(), 'report.json'), 'utf8'));
+  }, 60_000);
+
+  test('every score of every rung is reported with AUC, conservative TPRs and intervals, and its ROC file', () => {
+    const m = report.membership;
+    expect(m.game).toEqual({ pool: 'pool', poolRows: 400, members: 100, nonMembers: 100, challenge: 200 });
+    const aggs = ['mean', 'median', 'min', 'max', 'sum', 'trimmed'];
+    expect(Object.keys(m.scores).sort()).toEqual(
+      ['nearest-synthetic', 'secmi', 'pia', ...aggs.map((a) => `loss-${a}`), ...aggs.map((a) => `x0-error-${a}`)].sort(),
+    );
+    for (const [key, e] of Object.entries<any>(m.scores)) {
+      expect(e.nMembers).toBe(100);
+      expect(e.nNonMembers).toBe(100);
+      expect(e.auc.low).toBeLessThanOrEqual(e.auc.estimate);
+      expect(e.auc.high).toBeGreaterThanOrEqual(e.auc.estimate);
+      expect(Object.keys(e.tprAt)).toEqual(['0.001', '0.01', '0.1']);
+      expect(e.aucOverChance.estimate).toBeCloseTo(e.auc.estimate - 0.5, 12);
+      const roc = JSON.parse(fs.readFileSync(path.join(out(), e.rocFile), 'utf8'));
+      expect(e.rocFile).toBe(`roc-${key}.json`);
+      expect(roc.auc).toBe(e.auc.estimate);
+      expect(roc.points[0]).toEqual({ fpr: 0, tpr: 0, threshold: null });
+      expect(roc.points.at(-1)).toMatchObject({ fpr: 1, tpr: 1 });
+    }
+    expect(m.scores['loss-trimmed'].access).toEqual(['white-box']);
+    expect(m.scores.secmi.access).toEqual(['gray-box']);
+    expect(Object.keys(m.byAccess)).toEqual(['black-box', 'gray-box', 'white-box']);
+    expect(m.trimmedVsMean.loss.difference).toBeCloseTo(m.scores['loss-trimmed'].auc.estimate - m.scores['loss-mean'].auc.estimate, 12);
+    const x = m.extraction['carlini-extraction'];
+    expect(x.training).toMatchObject({ generations: 200, referenceRecords: 100, neighbours: 10 });
+    expect(x.nonMemberBaseline.referenceRecords).toBe(100);
+    expect(x.training.counts.map((c: any) => c.threshold)).toEqual([1, 0.5]);
+    // The raw scores beside the truth, for re-analysis.
+    const raw = JSON.parse(fs.readFileSync(path.join(out(), 'membership-scores.json'), 'utf8'));
+    expect(raw.isMember.filter(Boolean)).toHaveLength(100);
+    expect(Object.keys(raw.scores).sort()).toEqual(Object.keys(m.scores).sort());
+    expect(raw.scores.secmi).toHaveLength(200);
+  });
+
+  test('the sharer trained on the members only; every query is in the audit log and matches the receiver', () => {
+    expect(report.sharer.trainingData.rows).toBe(100);
+    expect(report.audit.consistentWithReceiver).toBe(true);
+    const methods = new Set(readAuditLog(path.join(out(), 'audit.jsonl')).map((r) => r.method));
+    expect([...methods].sort()).toEqual(['BlackBox.Sample', 'Gateway.Describe', 'GrayBox.Encode', 'GrayBox.PredictX0', 'WhiteBox.TimestepLoss']);
+    expect(report.broker.budgetSamplesUsed).toBe(report.audit.samplesReturned);
+    const md = fs.readFileSync(path.join(out(), 'report.md'), 'utf8');
+    expect(md).toContain('## Membership inference: the access ladder');
+    expect(md).toMatch(/\| white-box \| loss-trimmed \|/);
+    // Raw scores stay out of report.json (they are in the ROC files); the challenge labels never appear.
+    expect(report.receiver.attacks.every((a: any) => a.scores === undefined)).toBe(true);
+  });
+});
+
+describe('the game', () => {
+  const s = parse(SOURCE);
+  const game = membershipGame(s)!;
+
+  test('members and non-members are disjoint draws from the one pool, the same every time', () => {
+    expect(game.members.rows).toHaveLength(100);
+    expect(game.nonMembers.rows).toHaveLength(100);
+    const key = (r: number[]) => r.join(',');
+    const memberKeys = new Set(game.members.rows.map(key));
+    expect(game.nonMembers.rows.some((r) => memberKeys.has(key(r)))).toBe(false);
+    expect(game.isMember.filter(Boolean)).toHaveLength(100);
+    game.challenge.rows.forEach((r, i) => expect(r).toEqual((game.isMember[i] ? game.members : game.nonMembers).rows[game.sourceIndex[i]]));
+    // Shuffled: members are not simply first.
+    expect(game.isMember.slice(0, 100).every(Boolean)).toBe(false);
+    expect(membershipGame(parse(SOURCE))!.challenge).toEqual(game.challenge);
+    expect(membershipGame(parse(SOURCE.replace('seed: 21', 'seed: 22')))!.challenge).not.toEqual(game.challenge);
+  });
+
+  test('the sharer is handed exactly the members, never the pool; the receiver the challenge, never the labels', () => {
+    const sharer = sharerGameSlice(s, game.members);
+    expect(sharer.trainingRecords.rows).toEqual(game.members.rows);
+    expect(sharer.data).toEqual({ source: 'membership', name: 'pool', seed: expect.any(Number) });
+    expect(JSON.stringify(sharer)).not.toContain('"rows":400');
+    const receiver = receiverGameSlice(s, game.challenge);
+    expect(receiver.membershipChallenge.rows).toEqual(game.challenge.rows);
+    const text = JSON.stringify(receiver);
+    for (const word of ['isMember', 'sourceIndex', 'nonMembers', '"members"', 'trainingRecords']) expect(text).not.toContain(word);
+  });
+
+  test('the referee scores against the truth: perfect scores give AUC 1 and TPR 1 at every FPR', () => {
+    const perfect = game.isMember.map((m) => (m ? 1 : 0));
+    const { section, rocFiles } = scoreMembership(game, [{ kind: 'mia-secmi', index: 0, access: ['gray-box'], scores: { score: perfect } }], { seed: 1, hideColumns: [], resamples: 50 });
+    expect(section.scores.secmi.auc.estimate).toBe(1);
+    expect(section.scores.secmi.tprAt).toEqual({ '0.001': 1, '0.01': 1, '0.1': 1 });
+    expect(Object.keys(rocFiles)).toEqual(['roc-secmi.json', 'membership-scores.json']);
+    const inverted = scoreMembership(game, [{ kind: 'mia-secmi', index: 0, access: ['gray-box'], scores: { score: perfect.map((v) => -v) } }], { seed: 1, hideColumns: [], resamples: 50 });
+    expect(inverted.section.scores.secmi.auc.estimate).toBe(0);
+    expect(() => scoreMembership(game, [{ kind: 'mia-pia', index: 0, access: ['gray-box'], scores: { score: [1, 2] } }], { seed: 1, hideColumns: [] })).toThrow(
+      /receiver\.attacks\[0\] \(mia-pia\): 2 scores "score" for 200 challenge records/,
+    );
+  });
+});
+
+describe('scenario rules name the field at fault', () => {
+  test.each([
+    ['a membership attack without the game', SOURCE.replace('membership: { members: 100, nonMembers: 100 }\n', ''), /receiver\.attacks\.0\.kind: needs the top-level `membership` section/],
+    ['more members and non-members than the pool holds', SOURCE.replace('nonMembers: 100', 'nonMembers: 301'), /membership\.nonMembers: expected membership\.members \+ membership\.nonMembers ≤ the pool's rows \(sharer\.data "pool": 400\), got 401/],
+    ['a gray-box attack under black-box and white-box access', SOURCE.replace('access: [black-box, gray-box, white-box]', 'access: [black-box, white-box]'), /receiver\.attacks\.1\.kind: attack needs gray-box access, which broker\.access \(black-box, white-box\) does not grant/],
+    ['a truncation past the schedule', SOURCE.replace('{ kind: mia-x0-error, timesteps: { count: 5 } }', '{ kind: mia-x0-error, timesteps: { count: 5, max: 20 } }'), /receiver\.attacks\.1\.timesteps\.max: expected at most T − 1 = 19 \(got 20\)/],
+    ['trimming every step', SOURCE.replace('trimLargest: 1', 'trimLargest: 5'), /receiver\.attacks\.4\.trimLargest: expected at most 4 for a grid of 5 timesteps \(got 5\)/],
+    ['SecMI stepping off the schedule', SOURCE.replace('{ kind: mia-secmi }', '{ kind: mia-secmi, tSec: 18, stride: 2 }'), /receiver\.attacks\.2\.tSec: tSec \+ stride: expected at most T − 1 = 19/],
+    ['a gray-box attack on a model without timesteps', SOURCE.replace('{ kind: tabular-ddpm, timesteps: 20, hidden: [32, 32], trainSteps: 60, batchSize: 64, warmupSteps: 5 }', '{ kind: tabular-vae }'), /receiver\.attacks\.1\.kind: mia-x0-error needs a diffusion model with timesteps/],
+    ['a budget that cannot pay for the ladder', SOURCE.replace('samples: 10000', 'samples: 5000'), /broker\.budget\.samples: expected at least 5300 units: receiver\.draw\.samples \(100\) \+ mia-nearest-synthetic 200 \+ mia-x0-error 1200 \+ mia-secmi 1000 \+ mia-pia 600 \+ mia-loss 2000 \+ carlini-extraction 200/],
+    ['an unknown aggregation', SOURCE.replace('noiseDraws: 2, trimLargest: 1', 'noiseDraws: 2, trimLargest: 1, aggregations: [mean, average]'), /receiver\.attacks\.4\.aggregations\.1/],
+    ['a typo in the game', SOURCE.replace('nonMembers: 100', 'nonMembers: 100, member: 3'), /membership\.member/],
+  ])('%s', (_name, text, message) => {
+    expect(() => parse(text)).toThrow(message);
+  });
+});
