@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick]`: how fast each tfjs backend trains and samples the tabular DDPM denoiser, against
+ * `npm run bench [-- --quick] [-- --unet]`: how fast each tfjs backend trains and samples the tabular DDPM denoiser, against
  * PyTorch on the same machine in the same run (stack.md §4). Prints a table and writes
  * bench/results/bench-<timestamp>.json.
  *
@@ -7,7 +7,8 @@
  * when built; 1 thread and one per core) (and tfjs-node when it loads);
  * (b) sampling throughput (records/s of a 200-pass chain of 256 records); (c) the PyTorch peer at 1 thread and
  * at one per core (skipped with a note when `import torch` fails); plus the kernel-level figures behind the fixes
- * (matmul GFLOP/s per transpose, conv gradient ms).
+ * (matmul GFLOP/s per transpose, conv gradient ms); (d) the image U-Net's train steps/s with and without the native
+ * convolutions.
  */
 import { spawnSync } from 'child_process';
 import * as os from 'os';
@@ -15,10 +16,12 @@ import * as path from 'path';
 import { getThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { describeBackend, initBackend, installWasmFixes, loadNativeAddon, nativeAddonUnavailableReason, tf, uninstallWasmFixes, wasmBinaryDirectory } from '../shared/tf';
 import { installConv2DBackpropFilter, uninstallConv2DBackpropFilter } from '../shared/tf/conv2dBackpropFilter';
+import { installNativeKernels } from '../shared/tf/nativeKernels';
 import { repoRoot } from '../shared/repoRoot';
 import { BenchEnvironment, BenchRow, printEnvironment, printTable, writeResults } from './table';
 import { measureConvFilterGradMs, measureConvInputGradMs, measureMatMulGflops, measureSampling, measureTrainStepsPerSecond, MLP_SHAPE } from './tfjsMlpDdpm';
 import { benchBrokerOverhead } from './brokerOverhead';
+import { measureUnetSamplingImagesPerSecond, measureUnetTrainStepsPerSecond, unetBenchLabel } from './tfjsUnet';
 
 /** Passes of one DDPM sampling chain (the records/s figures are for chains of this length). */
 const SAMPLING_CHAIN_STEPS = 200;
@@ -34,6 +37,8 @@ interface BenchPlan {
   runners: Record<'cpu' | 'wasmStock' | 'wasmFixed' | 'wasmNative' | 'wasmNative2' | 'tensorflow' | 'torch', RunnerPlan>;
   matMulRepeats: number;
   convRepeats: number;
+  /** U-Net train steps timed per configuration (after one warm-up step); a step takes ~1-4 s. */
+  unetSteps: number;
 }
 
 // Default run < 3 minutes on the 2-core machines of stack.md. cpu samples 20 passes, scaled to the chain.
@@ -49,6 +54,7 @@ const DEFAULT_PLAN: BenchPlan = {
   },
   matMulRepeats: 20,
   convRepeats: 3,
+  unetSteps: 5,
 };
 
 const QUICK_PLAN: BenchPlan = {
@@ -63,6 +69,7 @@ const QUICK_PLAN: BenchPlan = {
   },
   matMulRepeats: 3,
   convRepeats: 1,
+  unetSteps: 2,
 };
 
 const SAMPLING_LABEL = `sampling (${SAMPLING_CHAIN_STEPS}-pass chain, 256 records)`;
@@ -216,6 +223,103 @@ async function benchKernels(plan: BenchPlan, rows: BenchRow[]): Promise<void> {
   rows.push({ task, runner: 'tfjs cpu + conv fix', value: measureConvFilterGradMs(xShape, filterShape, plan.convRepeats), unit: 'ms' });
 }
 
+/**
+ * The image DDPM's U-Net (bench/tfjsUnet.ts): train steps/s on wasm with the fixes, with the native matmul and
+ * element-wise kernels but the wasm convolutions, and with the native convolutions too. Also in steps per
+ * CPU-second, which moves less than wall time when other processes share the cores.
+ */
+/** Denoising passes of the image sampling chain the images/s figures are for (the sampler's default). */
+const UNET_SAMPLING_CHAIN = 100;
+
+async function benchUnet(plan: BenchPlan, rows: BenchRow[]): Promise<void> {
+  const task = unetBenchLabel();
+  const addon = loadNativeAddon();
+  const configurations: Array<{ runner: string; activate: () => boolean }> = [
+    { runner: 'tfjs wasm + fixes', activate: () => (installWasmFixes({ native: false }), true) },
+    { runner: 'tfjs wasm + native, wasm convs (1 thread)', activate: () => installNativeKernelsFor({ conv: false }) },
+    { runner: 'tfjs wasm + native incl. conv2d (1 thread)', activate: () => installNativeKernelsFor({ conv: true }) },
+  ];
+  for (const configuration of configurations) {
+    if (!configuration.activate()) {
+      rows.push({ task, runner: configuration.runner, value: null, unit: 'steps/s', note: `native addon unavailable: ${nativeAddonUnavailableReason()}` });
+      continue;
+    }
+    await useBackend('wasm');
+    process.stderr.write(`bench: ${configuration.runner} [${describeBackend()}]: U-Net train ${plan.unetSteps} steps…\n`);
+    const cpuStart = process.cpuUsage();
+    const wallStart = process.hrtime.bigint();
+    const rate = measureUnetTrainStepsPerSecond(1, plan.unetSteps);
+    const cpu = process.cpuUsage(cpuStart);
+    const wallSeconds = Number(process.hrtime.bigint() - wallStart) / 1e9;
+    const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+    rows.push({
+      task,
+      runner: configuration.runner,
+      value: rate,
+      unit: 'steps/s',
+      note: `${plan.unetSteps} steps after 1 warm-up; ${((plan.unetSteps + 1) / cpuSeconds).toFixed(2)} steps per CPU-second (CPU/wall ${(cpuSeconds / wallSeconds).toFixed(2)})`,
+    });
+    const passes = 2 * plan.unetSteps;
+    rows.push({
+      task: `U-Net DDPM sampling (${UNET_SAMPLING_CHAIN}-step ancestral chain, batch 64)`,
+      runner: configuration.runner,
+      value: await measureUnetSamplingImagesPerSecond(passes, UNET_SAMPLING_CHAIN),
+      unit: 'images/s',
+      note: `${passes} denoising passes timed`,
+    });
+  }
+  if (addon !== null) installWasmFixes({ native: true });
+  addTorchUnetRow(plan, task, rows);
+}
+
+/** The PyTorch peer of the U-Net (bench/torch_unet_ddpm.py, same architecture and parameter count), 1 thread. */
+function addTorchUnetRow(plan: BenchPlan, task: string, rows: BenchRow[]): void {
+  const script = path.join(repoRoot(), 'bench', 'torch_unet_ddpm.py');
+  const reasons: string[] = [];
+  for (const python of pythonCandidates()) {
+    process.stderr.write(`bench: PyTorch U-Net peer (${python}), 1 thread…\n`);
+    const child = spawnSync(python, [script, '--steps', String(plan.unetSteps), '--warmup', '1', '--threads', '1'], {
+      encoding: 'utf8',
+      env: { ...process.env, OPENBLAS_NUM_THREADS: '1' },
+      timeout: 10 * 60 * 1000,
+    });
+    if (child.error) {
+      reasons.push(`${python}: not runnable (${child.error.message})`);
+      continue;
+    }
+    let parsed: { error?: string; torch?: string; params?: number; train_steps_per_s?: number; train_steps_per_cpu_s?: number } | undefined;
+    try {
+      parsed = JSON.parse(child.stdout.trim().split('\n').pop() ?? '');
+    } catch {
+      parsed = undefined;
+    }
+    if (child.status === 3 && parsed?.error) {
+      reasons.push(`${python}: ${parsed.error}`);
+      continue;
+    }
+    if (child.status !== 0 || parsed?.train_steps_per_s === undefined) {
+      rows.push({ task, runner: 'PyTorch CPU', value: null, unit: 'steps/s', note: `${python} torch_unet_ddpm.py exited ${child.status}: ${child.stderr.trim().split('\n').pop() ?? ''}` });
+      return;
+    }
+    rows.push({
+      task,
+      runner: `PyTorch ${parsed.torch} (1 thread)`,
+      value: parsed.train_steps_per_s,
+      unit: 'steps/s',
+      note: `${plan.unetSteps} steps after 1 warm-up; ${(parsed.train_steps_per_cpu_s ?? 0).toFixed(2)} steps per CPU-second; ${parsed.params} params`,
+    });
+    return;
+  }
+  rows.push({ task, runner: 'PyTorch CPU', value: null, unit: 'steps/s', note: reasons.join('; ') });
+}
+
+/** The fixes plus the native kernels with or without the convolutions; false when the addon is unavailable. */
+function installNativeKernelsFor(options: { conv: boolean }): boolean {
+  if (loadNativeAddon() === null) return false;
+  installWasmFixes({ native: false });
+  return installNativeKernels({ conv: options.conv });
+}
+
 interface TorchResult {
   torch: string;
   threads: number;
@@ -336,8 +440,13 @@ async function main(): Promise<void> {
   };
 
   const rows: BenchRow[] = [];
-  await benchTfjsMlp(plan, tfjsRunners(withTensorflow), rows);
-  await benchKernels(plan, rows);
+  // `--unet`: only the U-Net rows (a minute or two), for working on the image model's kernels.
+  const unetOnly = process.argv.includes('--unet');
+  if (!unetOnly) {
+    await benchTfjsMlp(plan, tfjsRunners(withTensorflow), rows);
+    await benchKernels(plan, rows);
+  }
+  await benchUnet(plan, rows);
   installWasmFixes();
   await useBackend('wasm');
   environment.wasm = `${describeBackend()}; XNNPACK threads ${getThreadsCount()}`;
@@ -346,9 +455,11 @@ async function main(): Promise<void> {
     addon === null
       ? `unavailable (${nativeAddonUnavailableReason()})`
       : `${addon.info().variant} GEMM (native/ addon, no BLAS), ${addon.info().threads} thread(s) by default; CPU AVX-512F ${addon.info().cpu.avx512f ? 'yes' : 'no'}`;
-  addTorchRows(plan, rows, environment);
-  // Last: it starts sharer and broker processes of its own, with the backend each party selects.
-  await benchBrokerOverhead(rows, { records: quick ? 2000 : 8000, repeats: quick ? 1 : 3 });
+  if (!unetOnly) {
+    addTorchRows(plan, rows, environment);
+    // Last: it starts sharer and broker processes of its own, with the backend each party selects.
+    await benchBrokerOverhead(rows, { records: quick ? 2000 : 8000, repeats: quick ? 1 : 3 });
+  }
   environment.wallSeconds = Math.round((Date.now() - started) / 1000);
 
   process.stdout.write('\n');

@@ -20,6 +20,7 @@ struct GemmArgs {
   long rsA, csA, rsB, csB, ldc;
   int act;  // ACT_LINEAR, ACT_RELU, ACT_RELU6 or ACT_LEAKYRELU here
   float alpha;
+  bool accumulate = false;  // C += op(A)·op(B) instead of C = … (the convolution filter gradient sums chunks)
 };
 
 // A compiled variant: its name, its register-tile width (column splits between threads are multiples of it), and

@@ -235,7 +235,7 @@ static bool gemm_region(const GemmArgs& g, long m0, long m1, long n0, long n1) {
     const long nc = std::min(ncMax, N - jc);
     for (long pc = 0; pc < K; pc += kcMax) {
       const long kc = std::min(kcMax, K - pc);
-      const bool accumulate = pc > 0;
+      const bool accumulate = pc > 0 || g.accumulate;
       const bool last = pc + kc >= K;
       pack_b(g.b, g.rsB, g.csB, pc, kc, n0 + jc, nc, bpack);
       for (long ic = 0; ic < M; ic += mcMax) {

@@ -1,0 +1,441 @@
+/**
+ * A class-conditional Gaussian DDPM for small images (docs/images.md): the U-Net of imageUnet.ts predicting ε,
+ * the simple loss (Ho et al. 2020, eq. 14), a linear or cosine schedule (schedule.ts), classifier-free guidance by
+ * condition dropout (Ho & Salimans 2022), ancestral (DDPM) and DDIM (Song et al. 2021) sampling over an evenly
+ * spaced subsequence of the T steps, and atomic save/load.
+ *
+ * Images come in and go out as NHWC float32 with intensities in [0, 1]; the model works on x₀ = 2·image − 1 in
+ * [−1, 1] and clips x̂₀ to that range at every sampling step (improved-diffusion `clip_denoised`). Unlike the
+ * tabular model's data bounds, this range is public (the pixel format), not a statistic of the private data.
+ *
+ * The batch is assembled in JS (x_t = √ᾱ_t x₀ + √(1−ᾱ_t) ε, the noise from `fillStandardNormal`, time-feature rows,
+ * class one-hots) and uploaded as four tensors, as in the tabular model; sampling does each step's arithmetic in
+ * JS on the network's output, so every random draw comes from seeded generators and the same seed gives the same
+ * images (on one backend).
+ */
+import * as path from 'path';
+import { tf } from '../tf';
+import { Rng, deriveSeed } from '../random';
+import { DiffusionSchedule, ScheduleKind, makeSchedule, spacedTimesteps } from './schedule';
+import { fillStandardNormal } from './tabularDdpm';
+import { DEFAULT_UNET_CONFIG, ImageUnet, ImageUnetConfig, sinusoidalTimeTable } from './imageUnet';
+import { readModelDir, writeModelDirAtomic } from './modelFiles';
+
+export interface ImageDdpmConfig extends ImageUnetConfig {
+  /** Diffusion steps T. */
+  timesteps: number;
+  schedule: ScheduleKind;
+  /** Probability of replacing the label by the null class in training (classifier-free guidance). */
+  condDropProb: number;
+}
+
+export type ImageDdpmOptions = Pick<ImageDdpmConfig, 'height' | 'width' | 'channels' | 'numClasses' | 'seed'> & Partial<ImageDdpmConfig>;
+
+export const DEFAULT_IMAGE_DDPM_CONFIG = {
+  ...DEFAULT_UNET_CONFIG,
+  timesteps: 1000,
+  schedule: 'linear' as ScheduleKind,
+  condDropProb: 0.1,
+};
+
+export interface ImageTrainOptions {
+  steps: number;
+  batchSize: number;
+  /** Peak Adam learning rate. */
+  learningRate: number;
+  /** Linear warm-up over this many steps (default 0). */
+  warmupSteps?: number;
+  /** 'cosine': decay to lrMinFactor·peak after warm-up; 'constant' (default). */
+  lrDecay?: 'constant' | 'cosine';
+  lrMinFactor?: number;
+  /** EMA of the weights with this decay; the EMA weights replace the weights at the end of train(). */
+  emaDecay?: number;
+  /** Seed of minibatches, timesteps, noise and label dropout; default derived from config.seed and stepsTrained. */
+  seed?: number;
+  onProgress?: (step: number, loss: number) => void;
+  /** Read the loss back every this many steps (default 50). */
+  progressEvery?: number;
+  /** Yield to the event loop when this much wall time has passed since the last yield (default 50 ms). */
+  yieldEveryMs?: number;
+}
+
+export interface ImageTrainResult {
+  losses: number[];
+  lossSteps: number[];
+  stepsPerSecond: number;
+}
+
+export interface ImageSampleOptions {
+  seed: number;
+  /**
+   * 'ddpm' (ancestral, posterior variance; the default) or 'ddim' (deterministic for eta = 0). Measured on a 0-vs-1
+   * model after 450-1,500 steps (docs/images.md): DDIM with η = 0 drew blobs the class check could not tell apart
+   * even at 100 steps, while ancestral sampling (or DDIM with η = 1, the same thing) drew the right digit at 25.
+   */
+  sampler?: 'ddpm' | 'ddim';
+  /** Denoising steps, an evenly spaced subset of the T steps (default: min(T, 100) for ddpm, min(T, 50) for ddim). */
+  steps?: number;
+  /** DDIM η (default 0). */
+  eta?: number;
+  /** ε̃ = ε_uncond + s·(ε_cond − ε_uncond); 1 = plain conditional (default), 0 = unconditional. Ignored when
+   *  labels is null (the null class is used alone). */
+  guidanceScale?: number;
+  /** Images denoised together (default 256). */
+  batchSize?: number;
+  onProgress?: (imagesDone: number, total: number) => void;
+  yieldEveryMs?: number;
+}
+
+const FORMAT = 'sharebox-image-ddpm';
+const FORMAT_VERSION = 1;
+
+interface SavedImageModel {
+  format: string;
+  version: number;
+  config: ImageDdpmConfig;
+  stepsTrained: number;
+  weights: Array<{ name: string; shape: number[]; offset: number }>;
+  metadata: Record<string, unknown>;
+}
+
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+export class ImageDdpm {
+  readonly config: ImageDdpmConfig;
+  readonly schedule: DiffusionSchedule;
+  metadata: Record<string, unknown> = {};
+  stepsTrained = 0;
+
+  private readonly net: ImageUnet;
+  private readonly timeTable: Float32Array;
+  private optimizer: ReturnType<typeof tf.train.adam> | null = null;
+  private disposed = false;
+
+  constructor(options: ImageDdpmOptions, initialWeights?: Map<string, Float32Array>) {
+    const config: ImageDdpmConfig = {
+      ...DEFAULT_IMAGE_DDPM_CONFIG,
+      ...options,
+      channelMults: [...(options.channelMults ?? DEFAULT_IMAGE_DDPM_CONFIG.channelMults)],
+    };
+    if (!(config.condDropProb >= 0 && config.condDropProb <= 1)) {
+      throw new Error(`ImageDdpm config: condDropProb must be in [0, 1], got ${config.condDropProb}`);
+    }
+    this.config = config;
+    this.schedule = makeSchedule(config.schedule, config.timesteps);
+    this.net = new ImageUnet(config, initialWeights);
+    this.timeTable = sinusoidalTimeTable(config.timesteps, config.timeFeatures);
+  }
+
+  get numParameters(): number {
+    return this.net.numParameters;
+  }
+
+  /** Floats per image (H·W·C). */
+  get imageSize(): number {
+    return this.config.height * this.config.width * this.config.channels;
+  }
+
+  get nullClass(): number {
+    return this.config.numClasses;
+  }
+
+  getWeights(): Map<string, Float32Array> {
+    this.checkAlive();
+    return this.net.getWeights();
+  }
+
+  private checkAlive(): void {
+    if (this.disposed) throw new Error('ImageDdpm: the model has been disposed');
+  }
+
+  private checkImages(images: Float32Array, labels: Int32Array | null, what: string): number {
+    const size = this.imageSize;
+    if (images.length % size !== 0) {
+      throw new Error(`ImageDdpm.${what}: ${images.length} floats is not a whole number of ${this.config.height}×${this.config.width}×${this.config.channels} images`);
+    }
+    const n = images.length / size;
+    if (labels !== null) this.checkLabels(labels, n, what);
+    return n;
+  }
+
+  private checkLabels(labels: Int32Array, n: number, what: string): void {
+    if (labels.length !== n) throw new Error(`ImageDdpm.${what}: ${labels.length} labels for ${n} images`);
+    const C = this.config.numClasses;
+    for (let i = 0; i < n; i++) {
+      if (!(labels[i] >= 0 && labels[i] < C)) throw new Error(`ImageDdpm.${what}: label ${labels[i]} of image ${i} is outside [0, ${C})`);
+    }
+  }
+
+  /** The time-feature rows and class one-hots for a batch, as tensors (inside a tidy). */
+  private conditioning(t: ArrayLike<number>, classes: ArrayLike<number> | null, rows: number): { time: tf.Tensor2D; onehot: tf.Tensor2D | null } {
+    const E = this.config.timeFeatures;
+    const timeRows = new Float32Array(rows * E);
+    for (let i = 0; i < rows; i++) timeRows.set(this.timeTable.subarray(t[i] * E, (t[i] + 1) * E), i * E);
+    const time = tf.tensor2d(timeRows, [rows, E]);
+    if (this.config.numClasses === 0) return { time, onehot: null };
+    const width = this.config.numClasses + 1;
+    const onehot = new Float32Array(rows * width);
+    for (let i = 0; i < rows; i++) onehot[i * width + (classes === null ? this.nullClass : classes[i])] = 1;
+    return { time, onehot: tf.tensor2d(onehot, [rows, width]) };
+  }
+
+  private learningRateAt(step: number, opts: ImageTrainOptions): number {
+    const warm = opts.warmupSteps ?? 0;
+    if (step < warm) return (opts.learningRate * (step + 1)) / warm;
+    if ((opts.lrDecay ?? 'constant') === 'constant') return opts.learningRate;
+    const minF = opts.lrMinFactor ?? 0.1;
+    const progress = Math.min(1, (step - warm) / Math.max(1, opts.steps - warm));
+    return opts.learningRate * (minF + (1 - minF) * 0.5 * (1 + Math.cos(Math.PI * progress)));
+  }
+
+  /**
+   * Trains on `images` (n × H×W×C in [0, 1]) with the simple loss L = E‖ε − ε̂_θ(√ᾱ_t x₀ + √(1−ᾱ_t) ε, t, y)‖²
+   * (mean over pixels), t uniform, y replaced by the null class with probability condDropProb. `labels` may be
+   * null only for an unconditional model.
+   */
+  async train(images: Float32Array, labels: Int32Array | null, opts: ImageTrainOptions): Promise<ImageTrainResult> {
+    this.checkAlive();
+    const n = this.checkImages(images, labels, 'train');
+    if (n === 0) throw new Error('ImageDdpm.train: no images');
+    if (labels === null && this.config.numClasses > 0) throw new Error(`ImageDdpm.train: labels are required (numClasses = ${this.config.numClasses})`);
+    for (const [name, value] of [['steps', opts.steps], ['batchSize', opts.batchSize]] as const) {
+      if (!Number.isInteger(value) || value < 1) throw new Error(`ImageDdpm.train: ${name} must be a positive integer, got ${value}`);
+    }
+    if (!(opts.learningRate > 0)) throw new Error(`ImageDdpm.train: learningRate must be > 0, got ${opts.learningRate}`);
+
+    const { timesteps: T, height: H, width: W, channels: C, condDropProb } = this.config;
+    const size = this.imageSize;
+    const B = opts.batchSize;
+    const progressEvery = Math.max(1, opts.progressEvery ?? 50);
+    const yieldEveryMs = opts.yieldEveryMs ?? 50;
+    const emaDecay = opts.emaDecay ?? 0;
+    const rng = new Rng(opts.seed ?? deriveSeed(this.config.seed, `train/${this.stepsTrained}`));
+    const { sqrtAlphaBars, sqrtOneMinusAlphaBars } = this.schedule;
+    if (!this.optimizer) this.optimizer = tf.train.adam(opts.learningRate);
+    const optimizer = this.optimizer;
+    const optimizerWithLr = optimizer as unknown as { learningRate: number };
+    const vars = this.net.variables;
+
+    const lossSum = tf.tidy(() => tf.variable(tf.scalar(0), false));
+    const ema = emaDecay > 0 ? vars.map((w) => tf.tidy(() => tf.variable(tf.clone(w), false))) : null;
+    const tIdx = new Int32Array(B);
+    const yIdx = new Int32Array(B);
+    const losses: number[] = [];
+    const lossSteps: number[] = [];
+    let windowCount = 0;
+    const started = performance.now();
+    let lastYield = started;
+    try {
+      for (let step = 0; step < opts.steps; step++) {
+        this.checkAlive();
+        const noise = new Float32Array(B * size);
+        fillStandardNormal(noise, rng.seed());
+        const xt = new Float32Array(B * size);
+        for (let i = 0; i < B; i++) {
+          const r = rng.int(n);
+          const t = rng.int(T);
+          tIdx[i] = t;
+          yIdx[i] = labels === null || rng.next() < condDropProb ? this.nullClass : labels[r];
+          const a = sqrtAlphaBars[t];
+          const sd = sqrtOneMinusAlphaBars[t];
+          const src = r * size;
+          const dst = i * size;
+          // x₀ = 2·image − 1; x_t = √ᾱ_t x₀ + √(1−ᾱ_t) ε (DDPM eq. 4)
+          for (let j = 0; j < size; j++) xt[dst + j] = a * (2 * images[src + j] - 1) + sd * noise[dst + j];
+        }
+        optimizerWithLr.learningRate = this.learningRateAt(step, opts);
+        tf.tidy(() => {
+          const xtT = tf.tensor4d(xt, [B, H, W, C]);
+          const noiseT = tf.tensor4d(noise, [B, H, W, C]);
+          const { time, onehot } = this.conditioning(tIdx, labels === null ? null : yIdx, B);
+          const { value, grads } = tf.variableGrads(() => tf.mean(tf.squaredDifference(this.net.apply(xtT, time, onehot), noiseT)) as tf.Scalar, vars);
+          optimizer.applyGradients(vars.map((w) => ({ name: w.name, tensor: grads[w.name] })));
+          lossSum.assign(tf.add(lossSum, value));
+          ema?.forEach((e, k) => e.assign(tf.add(tf.mul(e, emaDecay), tf.mul(vars[k], 1 - emaDecay))));
+        });
+        this.stepsTrained++;
+        windowCount++;
+        if ((step + 1) % progressEvery === 0 || step + 1 === opts.steps) {
+          const mean = lossSum.dataSync()[0] / windowCount;
+          losses.push(mean);
+          lossSteps.push(step + 1);
+          tf.tidy(() => lossSum.assign(tf.zerosLike(lossSum)));
+          windowCount = 0;
+          if (!Number.isFinite(mean)) throw new Error(`ImageDdpm.train: loss became ${mean} at step ${step + 1}; lower learningRate (${opts.learningRate})`);
+          opts.onProgress?.(step + 1, mean);
+        }
+        if (performance.now() - lastYield >= yieldEveryMs) {
+          await yieldToEventLoop();
+          lastYield = performance.now();
+        }
+      }
+      ema?.forEach((e, k) => vars[k].assign(e));
+    } finally {
+      lossSum.dispose();
+      ema?.forEach((e) => e.dispose());
+    }
+    return { losses, lossSteps, stepsPerSecond: opts.steps / ((performance.now() - started) / 1000) };
+  }
+
+  /**
+   * ε̂_θ(x_t, t, y) for x_t in the model's [−1, 1] scale (n × H×W×C), one timestep per image; labels null = the
+   * null class (unconditional). Batched by `batchSize`.
+   */
+  predictNoise(xt: Float32Array, t: Int32Array, labels: Int32Array | null, batchSize = 256): Float32Array {
+    this.checkAlive();
+    const n = this.checkImages(xt, labels, 'predictNoise');
+    if (t.length !== n) throw new Error(`ImageDdpm.predictNoise: ${t.length} timesteps for ${n} images`);
+    for (let i = 0; i < n; i++) {
+      if (!(Number.isInteger(t[i]) && t[i] >= 0 && t[i] < this.config.timesteps)) throw new Error(`ImageDdpm.predictNoise: timestep ${t[i]} of image ${i} is outside [0, ${this.config.timesteps})`);
+    }
+    const size = this.imageSize;
+    const out = new Float32Array(n * size);
+    for (let start = 0; start < n; start += batchSize) {
+      const b = Math.min(batchSize, n - start);
+      const eps = this.epsBatch(xt.subarray(start * size, (start + b) * size), t.subarray(start, start + b), labels === null ? null : labels.subarray(start, start + b), b);
+      out.set(eps, start * size);
+    }
+    return out;
+  }
+
+  /** One network evaluation on b images (labels null: the null class, or no classes). */
+  private epsBatch(xt: Float32Array, t: ArrayLike<number>, classes: ArrayLike<number> | null, b: number): Float32Array {
+    const { height: H, width: W, channels: C } = this.config;
+    return tf.tidy(() => {
+      const { time, onehot } = this.conditioning(t, classes, b);
+      return this.net.apply(tf.tensor4d(xt, [b, H, W, C]), time, onehot).dataSync() as Float32Array;
+    });
+  }
+
+  /**
+   * n images (n × H×W×C, in [0, 1]) for `labels` (one per image) or unconditionally (null). Every random draw
+   * comes from `seed`; the same seed, n, labels and options give the same images.
+   */
+  async sample(n: number, labels: Int32Array | null, opts: ImageSampleOptions): Promise<Float32Array> {
+    this.checkAlive();
+    if (!Number.isInteger(n) || n < 0) throw new Error(`ImageDdpm.sample: n must be a non-negative integer, got ${n}`);
+    if (labels !== null) this.checkLabels(labels, n, 'sample');
+    const T = this.config.timesteps;
+    const sampler = opts.sampler ?? 'ddpm';
+    if (sampler !== 'ddpm' && sampler !== 'ddim') throw new Error(`ImageDdpm.sample: sampler must be 'ddpm' or 'ddim', got ${String(sampler)}`);
+    const seq = spacedTimesteps(T, opts.steps ?? Math.min(T, sampler === 'ddpm' ? 100 : 50));
+    const eta = opts.eta ?? 0;
+    const guidance = opts.guidanceScale ?? 1;
+    const guided = labels !== null && this.config.numClasses > 0 && guidance !== 1;
+    const batchSize = Math.max(1, opts.batchSize ?? 256);
+    const yieldEveryMs = opts.yieldEveryMs ?? 50;
+    const size = this.imageSize;
+    const ab = this.schedule.alphaBars;
+    const out = new Float32Array(n * size);
+    const rng = new Rng(opts.seed);
+    let lastYield = performance.now();
+
+    for (let start = 0; start < n; start += batchSize) {
+      const b = Math.min(batchSize, n - start);
+      const x = new Float32Array(b * size);
+      fillStandardNormal(x, rng.seed());
+      const classes = labels === null ? null : labels.subarray(start, start + b);
+      const tRow = new Int32Array(guided ? 2 * b : b);
+      const z = new Float32Array(b * size);
+      for (let i = seq.length - 1; i >= 0; i--) {
+        const t = seq[i];
+        tRow.fill(t);
+        let eps: Float32Array;
+        if (guided) {
+          // Conditional and null-class rows through the network as one batch of 2b.
+          const both = new Float32Array(2 * b * size);
+          both.set(x);
+          both.set(x, b * size);
+          const cls = new Int32Array(2 * b);
+          cls.set(classes as Int32Array);
+          cls.fill(this.nullClass, b);
+          const e = this.epsBatch(both, tRow, cls, 2 * b);
+          eps = new Float32Array(b * size);
+          for (let j = 0; j < b * size; j++) eps[j] = e[b * size + j] + guidance * (e[j] - e[b * size + j]);
+        } else {
+          eps = this.epsBatch(x, tRow, classes, b);
+        }
+        const aBar = ab[t];
+        const aBarPrev = i > 0 ? ab[seq[i - 1]] : 1;
+        const sqrtA = Math.sqrt(aBar);
+        const sqrt1mA = Math.sqrt(1 - aBar);
+        const last = i === 0;
+        if (sampler === 'ddpm') {
+          // Respaced ancestral step in the x̂₀ form (DDPM eq. 7, improved-diffusion): β = 1 − ᾱ/ᾱ', μ̃ = c1·x̂₀ + c2·x_t.
+          const beta = 1 - aBar / aBarPrev;
+          const c1 = (beta * Math.sqrt(aBarPrev)) / (1 - aBar);
+          const c2 = ((1 - aBarPrev) * Math.sqrt(1 - beta)) / (1 - aBar);
+          const sigma = last ? 0 : Math.sqrt((beta * (1 - aBarPrev)) / (1 - aBar));
+          if (sigma > 0) fillStandardNormal(z, rng.seed());
+          for (let j = 0; j < b * size; j++) {
+            let x0 = (x[j] - sqrt1mA * eps[j]) / sqrtA;
+            x0 = x0 < -1 ? -1 : x0 > 1 ? 1 : x0;
+            x[j] = c1 * x0 + c2 * x[j] + (sigma > 0 ? sigma * z[j] : 0);
+          }
+        } else {
+          // DDIM (Song et al. 2021, eq. 12) with ε re-derived from the clipped x̂₀.
+          const sigma = last ? 0 : eta * Math.sqrt((1 - aBarPrev) / (1 - aBar)) * Math.sqrt(1 - aBar / aBarPrev);
+          const dirScale = Math.sqrt(Math.max(0, 1 - aBarPrev - sigma * sigma));
+          const sqrtAPrev = Math.sqrt(aBarPrev);
+          if (sigma > 0) fillStandardNormal(z, rng.seed());
+          for (let j = 0; j < b * size; j++) {
+            let x0 = (x[j] - sqrt1mA * eps[j]) / sqrtA;
+            x0 = x0 < -1 ? -1 : x0 > 1 ? 1 : x0;
+            const e = (x[j] - sqrtA * x0) / sqrt1mA;
+            x[j] = sqrtAPrev * x0 + dirScale * e + (sigma > 0 ? sigma * z[j] : 0);
+          }
+        }
+        if (performance.now() - lastYield >= yieldEveryMs) {
+          await yieldToEventLoop();
+          lastYield = performance.now();
+          this.checkAlive();
+        }
+      }
+      for (let j = 0; j < b * size; j++) {
+        const v = (x[j] + 1) / 2;
+        out[start * size + j] = v < 0 ? 0 : v > 1 ? 1 : v;
+      }
+      opts.onProgress?.(start + b, n);
+    }
+    return out;
+  }
+
+  /** Writes model.json and weights.bin into `dir`, atomically (modelFiles.ts). Adam's moments are not saved. */
+  async save(dir: string, metadata?: Record<string, unknown>): Promise<void> {
+    this.checkAlive();
+    if (metadata) this.metadata = { ...metadata };
+    const weights = this.net.getWeights();
+    let offset = 0;
+    const manifest = this.net.specs.map((spec) => {
+      const entry = { name: spec.name, shape: [...spec.shape], offset };
+      offset += (weights.get(spec.name) as Float32Array).length;
+      return entry;
+    });
+    const flat = new Float32Array(offset);
+    manifest.forEach((entry) => flat.set(weights.get(entry.name) as Float32Array, entry.offset));
+    const json: SavedImageModel = { format: FORMAT, version: FORMAT_VERSION, config: this.config, stepsTrained: this.stepsTrained, weights: manifest, metadata: this.metadata };
+    await writeModelDirAtomic(dir, json, flat, 'ImageDdpm.save');
+  }
+
+  static async load(dir: string): Promise<ImageDdpm> {
+    const { json, weights } = await readModelDir(dir, 'ImageDdpm.load');
+    const saved = json as unknown as SavedImageModel;
+    if (saved.format !== FORMAT || saved.version !== FORMAT_VERSION) {
+      throw new Error(`ImageDdpm.load: ${path.resolve(dir)} holds format "${saved.format}" v${saved.version}, expected ${FORMAT} v${FORMAT_VERSION}`);
+    }
+    const model = new ImageDdpm(saved.config, weights);
+    model.stepsTrained = saved.stepsTrained ?? 0;
+    model.metadata = saved.metadata ?? {};
+    return model;
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.net.dispose();
+    this.optimizer?.dispose();
+    this.optimizer = null;
+  }
+}
