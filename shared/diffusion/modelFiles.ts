@@ -5,7 +5,7 @@
  * Writes are atomic: both files are written and fsynced into a sibling `<dir>.tmp-<pid>-<time>-<n>` that is renamed
  * to `<dir>`; an existing `<dir>` is first renamed to `<dir>.old-…` and removed after, or put back if the swap
  * fails. A crash leaves the old model, the new one, or an ignorable sibling — never a half-written directory.
- * (The same protocol as TabularDdpm.save.)
+ * TabularDdpm and ImageDdpm both save through here.
  */
 import { promises as fsp } from 'fs';
 import * as path from 'path';

@@ -13,8 +13,8 @@
  * no fused matMul+bias (plain matMul + add). The dense layers carry hand-written gradients (bias gradient
  * as a matmul, activation derivative in one chain), checked against autodiff in test/diffusion.test.ts.
  */
-import { promises as fsp } from 'fs';
 import * as path from 'path';
+import { MODEL_JSON, readModelDir, writeModelDirAtomic } from './modelFiles';
 import { tf } from '../tf';
 import { Rng, deriveSeed } from '../random';
 import { DiffusionSchedule, ScheduleKind, makeSchedule, spacedTimesteps } from './schedule';
@@ -170,9 +170,6 @@ interface SavedModelJson {
   clipMargin: number;
   metadata?: Record<string, unknown>;
 }
-
-const MODEL_JSON = 'model.json';
-const WEIGHTS_BIN = 'weights.bin';
 
 function validateConfig(c: TabularDdpmConfig): void {
   const fail = (field: string, msg: string) => {
@@ -982,81 +979,29 @@ export class TabularDdpm {
   async save(dir: string, metadata?: Record<string, unknown>): Promise<void> {
     this.checkAlive();
     if (metadata) this.metadata = { ...metadata };
-    const target = path.resolve(dir);
-    const unique = `${process.pid}-${Date.now()}-${(TabularDdpm.saveCounter++).toString(36)}`;
-    const tmp = `${target}.tmp-${unique}`;
-    await fsp.mkdir(path.dirname(target), { recursive: true });
-    await fsp.mkdir(tmp);
-    let old: string | null = null;
-    try {
-      const total = this.numParameters;
-      const flat = new Float32Array(total);
-      this.specs.forEach((spec, k) => flat.set(this.vars[k].dataSync() as Float32Array, spec.offset));
-      const manifest: SavedModelJson['weights'] = this.specs.map((w) => ({ name: w.name, shape: [...w.shape], offset: w.offset }));
-      const json: SavedModelJson = {
-        format: 'sharebox-tabular-ddpm',
-        version: 1,
-        config: this.config,
-        stepsTrained: this.stepsTrained,
-        weights: manifest,
-        weightsFile: WEIGHTS_BIN,
-        byteOrder: 'little-endian',
-        dataBounds: this.dataBounds ? { min: Array.from(this.dataBounds.min), max: Array.from(this.dataBounds.max) } : null,
-        clipMargin: this.clipMargin,
-        metadata: this.metadata,
-      };
-      const bytes = Buffer.alloc(total * 4);
-      for (let i = 0; i < total; i++) bytes.writeFloatLE(flat[i], i * 4);
-      await writeFileSynced(path.join(tmp, WEIGHTS_BIN), bytes);
-      await writeFileSynced(path.join(tmp, MODEL_JSON), Buffer.from(JSON.stringify(json, null, 2) + '\n'));
-
-      try {
-        await fsp.rename(tmp, target);
-      } catch (err) {
-        const code = (err as NodeJS.ErrnoException).code;
-        if (code !== 'ENOTEMPTY' && code !== 'EEXIST' && code !== 'EISDIR') throw err;
-        old = `${target}.old-${unique}`;
-        await fsp.rename(target, old);
-        await fsp.rename(tmp, target);
-      }
-      if (old) await fsp.rm(old, { recursive: true, force: true });
-    } catch (err) {
-      // Put a moved-aside previous model back if the new one did not make it into place.
-      if (old !== null && !(await exists(target))) await fsp.rename(old, target).catch(() => undefined);
-      await fsp.rm(tmp, { recursive: true, force: true });
-      throw new Error(`TabularDdpm.save: could not write ${target}: ${(err as Error).message}`);
-    }
+    const flat = new Float32Array(this.numParameters);
+    this.specs.forEach((spec, k) => flat.set(this.vars[k].dataSync() as Float32Array, spec.offset));
+    const json: Omit<SavedModelJson, 'weightsFile' | 'byteOrder'> = {
+      format: 'sharebox-tabular-ddpm',
+      version: 1,
+      config: this.config,
+      stepsTrained: this.stepsTrained,
+      weights: this.specs.map((w) => ({ name: w.name, shape: [...w.shape], offset: w.offset })),
+      dataBounds: this.dataBounds ? { min: Array.from(this.dataBounds.min), max: Array.from(this.dataBounds.max) } : null,
+      clipMargin: this.clipMargin,
+      metadata: this.metadata,
+    };
+    // Atomic: a crash leaves the old model, the new one or an ignorable sibling (shared/diffusion/modelFiles.ts).
+    await writeModelDirAtomic(dir, json, flat, 'TabularDdpm.save');
   }
-
-  private static saveCounter = 0;
 
   static async load(dir: string): Promise<TabularDdpm> {
     const target = path.resolve(dir);
-    let json: SavedModelJson;
-    try {
-      json = JSON.parse(await fsp.readFile(path.join(target, MODEL_JSON), 'utf8')) as SavedModelJson;
-    } catch (err) {
-      throw new Error(`TabularDdpm.load: cannot read ${path.join(target, MODEL_JSON)}: ${(err as Error).message}`);
-    }
+    const read = await readModelDir(target, 'TabularDdpm.load');
+    const json = read.json as unknown as SavedModelJson;
+    const weights = read.weights;
     if (json.format !== 'sharebox-tabular-ddpm' || json.version !== 1) {
       throw new Error(`TabularDdpm.load: ${target} holds format "${json.format}" v${json.version}, expected sharebox-tabular-ddpm v1`);
-    }
-    const weightsFile = json.weightsFile ?? WEIGHTS_BIN;
-    if (path.basename(weightsFile) !== weightsFile) {
-      throw new Error(`TabularDdpm.load: ${MODEL_JSON} names weights file "${weightsFile}"; expected a file inside ${target}`);
-    }
-    const bytes = await fsp.readFile(path.join(target, weightsFile));
-    const weights = new Map<string, Float32Array>();
-    for (const w of json.weights) {
-      const size = w.shape.reduce((a, b) => a * b, 1);
-      if ((w.offset + size) * 4 > bytes.length) {
-        throw new Error(
-          `TabularDdpm.load: ${path.join(target, weightsFile)} is truncated (weight "${w.name}" ends past ${bytes.length} bytes)`,
-        );
-      }
-      const values = new Float32Array(size);
-      for (let i = 0; i < size; i++) values[i] = bytes.readFloatLE((w.offset + i) * 4);
-      weights.set(w.name, values);
     }
     const model = new TabularDdpm(json.config, weights);
     model.stepsTrained = json.stepsTrained ?? 0;
@@ -1081,25 +1026,6 @@ export class TabularDdpm {
 
   private checkAlive(): void {
     if (this.disposed) throw new Error('TabularDdpm: the model has been disposed');
-  }
-}
-
-async function writeFileSynced(file: string, data: Buffer): Promise<void> {
-  const handle = await fsp.open(file, 'w');
-  try {
-    await handle.writeFile(data);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
-
-async function exists(file: string): Promise<boolean> {
-  try {
-    await fsp.access(file);
-    return true;
-  } catch {
-    return false;
   }
 }
 
