@@ -65,12 +65,19 @@ export function renderMarkdown(report: Report): string {
     lines.push('| variant | method | α | training I(S;Y) | classifier | accuracy | DP gap | EO gap | acc. loss | DP gap loss | EO gap loss |', '|---|---|---|---|---|---|---|---|---|---|---|');
     for (const [label, row] of Object.entries(fpa.rows)) {
       for (const [kind, c] of Object.entries(row)) {
-        if (!c || typeof c !== 'object') continue;
+        if (!c || typeof c !== 'object' || Array.isArray(c)) continue;
         const k = c as Record<string, unknown>;
         lines.push(
           `| ${label} | ${row.method} | ${row.alpha} | ${fmt(row.trainingISY)} | ${kind} | ${interval(k.accuracy)} | ${interval(k.dpGap)} | ${interval(k.eoGap)} | ${fmt(k.accuracyLoss)} | ${fmt(k.fairnessLoss)} | ${fmt(k.eoLoss)} |`,
         );
       }
+    }
+    lines.push('', 'What the sharer did (its ground truth): the training set\'s (s, y) cells, its I(X;Y) against the pool\'s (the target the greedy step keeps within δ), and how many greedy additions met that constraint.', '');
+    lines.push('| variant | cells [s0y0, s0y1; s1y0, s1y1] | training I(S;Y) | training I(X;Y) | pool I(X;Y) | additions within δ |', '|---|---|---|---|---|---|');
+    for (const [label, row] of Object.entries(fpa.rows)) {
+      const cells = row.cells as number[][] | null;
+      const shown = cells ? `${cells[0].join(', ')}; ${cells[1].join(', ')}` : '—';
+      lines.push(`| ${label} | ${shown} | ${fmt(row.trainingISY)} | ${fmt(row.trainingIXY)} | ${fmt(row.poolIXY)} | ${row.constraintMet ?? '—'} |`);
     }
     lines.push('');
   }

@@ -54,6 +54,21 @@ describe('fairness poisoning through the CLI', () => {
     expect(fs.readFileSync(path.join(tmp, 'run', 'report.md'), 'utf8')).toContain('## Fairness poisoning (FPA)');
   });
 
+  test('each row says what the sharer did: cells, I(X;Y) against the pool, additions within δ', () => {
+    const move = report.variants[GREEDY].sharer.moves[0].report;
+    const greedy = report.fpa.rows[GREEDY];
+    expect(greedy.cells).toEqual(move.cellCounts);
+    expect(greedy.cells.flat().reduce((a: number, b: number) => a + b, 0)).toBe(TRAIN_ROWS);
+    expect(greedy.trainingIXY).toBe(move.iXY);
+    expect(greedy.poolIXY).toBe(move.iXYTarget);
+    expect(greedy.constraintMet).toBe(`${move.additionsMeetingConstraint}/${TRAIN_ROWS / 2}`);
+    // Label flipping has no I(X;Y) constraint: shown as absent, not as zero.
+    expect(report.fpa.rows[FLIPPING]).toMatchObject({ trainingIXY: null, constraintMet: null });
+    expect(report.fpa.rows[FLIPPING].cells).toEqual(report.variants[FLIPPING].sharer.moves[0].report.cellCounts);
+    const md = fs.readFileSync(path.join(tmp, 'run', 'report.md'), 'utf8');
+    expect(md).toContain(`| ${GREEDY} | ${move.cellCounts[0].join(', ')}; ${move.cellCounts[1].join(', ')} |`);
+  });
+
   test("the sharer's ground truth: the poisoned training set has I(S;Y) the honest one lacks", () => {
     const honest: Move = report.variants[HONEST].sharer.moves[0];
     const greedy: Move = report.variants[GREEDY].sharer.moves[0];

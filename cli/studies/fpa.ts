@@ -24,13 +24,31 @@ export interface FpaRow {
   /** The sharer's ground truth: I(S;Y) (bits) and label DP gap of the training set it selected. */
   trainingISY: number | null;
   trainingLabelParityGap: number | null;
+  /** I(X;Y) (bits, the move's estimator) of the training set and of the pool (the target), for greedy-mi moves. */
+  trainingIXY: number | null;
+  poolIXY: number | null;
+  /** Greedy additions that kept I(X;Y) within δ, out of all additions ("12/12"); null for other moves. */
+  constraintMet: string | null;
+  /** (s, y) counts of the training set, cells[s][y]. */
+  cells: number[][] | null;
   /** One entry per receiver classifier kind (logistic, mlp). */
-  [kind: string]: FpaClassifierRow | string | number | null;
+  [kind: string]: FpaClassifierRow | number[][] | string | number | null;
 }
 
 export interface FpaSummary {
   honestLabel: string;
   rows: Record<string, FpaRow>;
+}
+
+/** The fields of a sharer move's report the summary shows (sharer/poisoningMove.ts: GreedyReport, LabelFlippingReport). */
+interface MoveReport {
+  iSY?: number;
+  labelParityGap?: number;
+  iXY?: number;
+  iXYTarget?: number;
+  additions?: number;
+  additionsMeetingConstraint?: number;
+  cellCounts?: number[][];
 }
 
 /** What the summary reads from one variant's section of report.json. */
@@ -67,11 +85,15 @@ export function fpaSummary(variants: readonly FpaVariantInput[]): FpaSummary | n
   }
   const rows: Record<string, FpaRow> = {};
   for (const v of variants) {
-    const move = v.result.sharer.moves[0] as { report?: { iSY?: number; labelParityGap?: number } } | undefined;
+    const report = (v.result.sharer.moves[0] as { report?: MoveReport } | undefined)?.report;
     const row: FpaRow = {
       ...poisoningOf(v.scenario),
-      trainingISY: move?.report?.iSY ?? null,
-      trainingLabelParityGap: move?.report?.labelParityGap ?? null,
+      trainingISY: report?.iSY ?? null,
+      trainingLabelParityGap: report?.labelParityGap ?? null,
+      trainingIXY: report?.iXY ?? null,
+      poolIXY: report?.iXYTarget ?? null,
+      constraintMet: report?.additions !== undefined && report.additionsMeetingConstraint !== undefined ? `${report.additionsMeetingConstraint}/${report.additions}` : null,
+      cells: report?.cellCounts ?? null,
     };
     for (const [kind, d] of Object.entries(v.result.receiver.downstream)) {
       const base = honest.result.receiver.downstream[kind]?.evaluation;
