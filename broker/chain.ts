@@ -72,16 +72,22 @@ export const meterStep: Step = (ctx, deps) => {
 
 export const BEFORE_FORWARD: Step[] = [authenticateStep, checkGrantStep, meterStep];
 
-/** Runs one call through the chain. `forward` does the work and records what it delivered. */
+/**
+ * Runs one call through the chain. `forward` does the work and records what it delivered. `price`, when given,
+ * sets `ctx.cost` after the caller is authenticated and granted and before metering, for a call whose cost depends
+ * on the model (it may refuse a malformed request, which then costs nothing).
+ */
 export async function runChain(
   ctx: CallContext,
   deps: ChainDeps,
   forward: (delivery: Delivery) => Promise<void>,
+  price?: () => Promise<number>,
 ): Promise<Delivery> {
   const delivery = new Delivery();
   let reserved = 0;
   try {
     for (const step of BEFORE_FORWARD) {
+      if (step === meterStep && price) ctx.cost = await price();
       step(ctx, deps);
       if (step === meterStep) reserved = ctx.cost;
     }

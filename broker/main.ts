@@ -46,7 +46,10 @@ class Broker implements Party {
       );
     }
     if (grants.has('gray-box')) {
-      server.addService(proto.GrayBox.service, grayBoxHandlers(this.deps, this.sharer, { maxChunkRecords: config.maxChunkRecords }));
+      server.addService(
+        proto.GrayBox.service,
+        grayBoxHandlers(this.deps, this.sharer, { maxChunkRecords: config.maxChunkRecords, brokerSeed: config.seed }),
+      );
     }
     if (grants.has('white-box')) {
       server.addService(proto.WhiteBox.service, whiteBoxHandlers(this.deps, this.sharer, { maxChunkRecords: config.maxChunkRecords }));

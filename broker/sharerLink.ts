@@ -8,6 +8,8 @@ import type { HostDescribeReply__Output } from '../shared/grpc/generated/sharebo
 import type { SampleRequest } from '../shared/grpc/generated/sharebox/SampleRequest';
 import type { RecordChunk, RecordChunk__Output } from '../shared/grpc/generated/sharebox/RecordChunk';
 import type { TimestepQuery } from '../shared/grpc/generated/sharebox/TimestepQuery';
+import type { TrajectoryRequest } from '../shared/grpc/generated/sharebox/TrajectoryRequest';
+import type { TrajectoryChunk__Output } from '../shared/grpc/generated/sharebox/TrajectoryChunk';
 
 export class SharerLink {
   private readonly client: ModelHostClient;
@@ -35,6 +37,10 @@ export class SharerLink {
 
   timestepLoss(query: TimestepQuery): grpc.ClientReadableStream<RecordChunk__Output> {
     return this.client.timestepLoss(query, bearerMetadata(this.token));
+  }
+
+  trajectory(request: TrajectoryRequest): grpc.ClientReadableStream<TrajectoryChunk__Output> {
+    return this.client.trajectory(request, bearerMetadata(this.token));
   }
 
   close(): void {

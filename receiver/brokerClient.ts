@@ -18,7 +18,8 @@ import type { GrayBoxClient } from '../shared/grpc/generated/sharebox/GrayBox';
 import type { WhiteBoxClient } from '../shared/grpc/generated/sharebox/WhiteBox';
 import type { RecordChunk, RecordChunk__Output } from '../shared/grpc/generated/sharebox/RecordChunk';
 import { collectStream } from '../shared/grpc/streams';
-import { LOSSES_ENCODING, MODEL_ENCODING, matrixChunk, matrixFromChunk, tableChunk } from '../shared/grpc/records';
+import { LOSSES_ENCODING, MODEL_ENCODING, matrixChunk, matrixFromChunk, stepsFromChunk, tableChunk } from '../shared/grpc/records';
+import type { TrajectoryChunk__Output } from '../shared/grpc/generated/sharebox/TrajectoryChunk';
 import type { GrayBoxOracle, ScheduleView, WhiteBoxOracle } from './attacks/membership/oracle';
 
 export interface BrokerDescription {
@@ -35,6 +36,18 @@ export interface BrokerDescription {
 export interface SampledRows {
   rows: number[][];
   classes: number[];
+  budgetSamplesLeft: number;
+}
+
+/** A generation trajectory as GrayBox.Trajectory returns it (docs/mia.md). */
+export interface TrajectoryRows {
+  /** The final records in table columns, as BlackBox.Sample returns them for the same count, seed and class. */
+  rows: number[][];
+  classes: number[];
+  /** count × K × modelWidth, record-major: the state x_t at each requested t, in model coordinates. */
+  states: Float32Array;
+  /** Same layout: x̂₀ at each requested t, or null unless asked for. */
+  predictedX0: Float32Array | null;
   budgetSamplesLeft: number;
 }
 
@@ -73,7 +86,9 @@ export class BrokerClient {
     }
     const s = reply.schedule;
     this.schema = schema;
-    this.scheduleView = s ? { timesteps: s.timesteps, alphaBars: [...s.alphaBars], modelWidth: s.modelWidth } : null;
+    this.scheduleView = s
+      ? { timesteps: s.timesteps, alphaBars: [...s.alphaBars], modelWidth: s.modelWidth, samplerTimesteps: [...s.samplerTimesteps] }
+      : null;
     return {
       schema,
       classes,
@@ -153,6 +168,41 @@ export class BrokerClient {
     };
   }
 
+  /**
+   * GrayBox.Trajectory: `count` records drawn as Sample draws them, with the chain's states (and x̂₀ when asked) at
+   * `timesteps`, which must be on the sampler's schedule (Describe: schedule.samplerTimesteps). Costs count × S.
+   */
+  async trajectory(request: { count: number; seed: number; classIndex?: number; timesteps: number[]; includePredictedX0?: boolean }): Promise<TrajectoryRows> {
+    const client = this.grayBox;
+    const { schema, schedule } = this.timestepAccess('GrayBox', client);
+    const K = request.timesteps.length;
+    const width = schedule.modelWidth;
+    const chunks = await collectStream<TrajectoryChunk__Output>(
+      client!.trajectory(
+        {
+          sample: { count: request.count, seed: request.seed, conditional: request.classIndex !== undefined, classIndex: request.classIndex ?? 0 },
+          timesteps: request.timesteps,
+          includePredictedX0: request.includePredictedX0 ?? false,
+        },
+        bearerMetadata(this.token),
+      ),
+    );
+    const out: TrajectoryRows = { rows: [], classes: [], states: new Float32Array(0), predictedX0: null, budgetSamplesLeft: -1 };
+    const states: Float32Array[] = [];
+    const predicted: Float32Array[] = [];
+    for (const chunk of chunks) {
+      if (!chunk.samples || !chunk.states) throw new Error('GrayBox.Trajectory: a chunk without samples or states');
+      out.rows.push(...rowsFromChunk(chunk.samples, schema));
+      out.classes.push(...chunk.samples.classes);
+      states.push(stepsFromChunk(chunk.states, K, width).values);
+      if (chunk.predictedX0) predicted.push(stepsFromChunk(chunk.predictedX0, K, width).values);
+      out.budgetSamplesLeft = chunk.budgetSamplesLeft;
+    }
+    out.states = concatFloat32(states);
+    if (request.includePredictedX0) out.predictedX0 = concatFloat32(predicted);
+    return out;
+  }
+
   /** WhiteBox RPCs as an attack sees them. */
   whiteBoxOracle(): WhiteBoxOracle {
     const client = this.whiteBox;
@@ -200,4 +250,14 @@ function joinMatrix(chunks: RecordChunk__Output[], encoding: string, width: numb
     classes.push(...p.classes);
   }
   return { values, classes };
+}
+
+function concatFloat32(parts: Float32Array[]): Float32Array {
+  const out = new Float32Array(parts.reduce((a, p) => a + p.length, 0));
+  let offset = 0;
+  for (const p of parts) {
+    out.set(p, offset);
+    offset += p.length;
+  }
+  return out;
 }

@@ -5,13 +5,11 @@ import { authenticate } from '../shared/grpc/auth';
 import { rpcError, toRpcError } from '../shared/grpc/errors';
 import { failStream, writeWithBackpressure } from '../shared/grpc/streams';
 import { schemaToWire, tableChunk } from '../shared/grpc/records';
-import { Rng, deriveSeed } from '../shared/random';
+import { forEachGenerationBatch } from './generationBatches';
 import type { TabularGenerator } from './tabularGenerator';
 import { scheduleOf, timestepAccessHandlers } from './timestepAccess';
 
-/** Records generated per model call: bounds memory (4096 × width floats per layer), and is the unit of streaming
- * back to the broker; large batches keep the per-step matmuls efficient. */
-export const GENERATION_BATCH = 4096;
+export { GENERATION_BATCH } from './generationBatches';
 
 export interface ModelHostState {
   model: TabularGenerator | null;
@@ -63,14 +61,10 @@ export function modelHostHandlers(state: ModelHostState, brokerToken: string): M
             `${rpc}: class_index ${classIndex} is out of range (the model has ${model.classes.values.length} classes)`,
           );
         }
-        const classRng = new Rng(deriveSeed(seed, 'classes'));
-        for (let start = 0, batch = 0; start < count && !call.cancelled; start += GENERATION_BATCH, batch++) {
-          const n = Math.min(GENERATION_BATCH, count - start);
-          const records = await mutex.run(() =>
-            model.sample(n, conditional ? classIndex : null, deriveSeed(seed, `batch/${batch}`), () => classRng.next()),
-          );
+        await forEachGenerationBatch(count, seed, () => call.cancelled, async (n, batchSeed, rngForClasses) => {
+          const records = await mutex.run(() => model.sample(n, conditional ? classIndex : null, batchSeed, rngForClasses));
           await writeWithBackpressure(call, tableChunk(records.table, records.classes, 0, n));
-        }
+        });
       };
       run().then(
         () => call.end(),

@@ -22,6 +22,18 @@ export interface DiffusionScheduleInfo {
   kind: string;
   alphaBars: number[];
   modelWidth: number;
+  /** The timesteps the sampler visits, ascending (GrayBox.Trajectory returns states at these only). */
+  samplerTimesteps: number[];
+}
+
+/** A generation trajectory of `n` records (GrayBox.Trajectory; docs/mia.md). */
+export interface TrajectoryRecords {
+  /** The final records, decoded exactly as `sample` returns them. */
+  records: SampledRecords;
+  /** n × K × modelWidth states x_t in model coordinates (encoded space: a noisy x_t has no decoding). */
+  states: Float32Array;
+  /** n × K × modelWidth x̂₀ at the same steps, or null. */
+  predictedX0: Float32Array | null;
 }
 
 export class TabularModel implements TabularGenerator {
@@ -96,13 +108,32 @@ export class TabularModel implements TabularGenerator {
    */
   async sample(n: number, classIndex: number | null, seed: number, rngForClasses: () => number): Promise<SampledRecords> {
     const classes = drawClasses(n, classIndex, this.classes.shares, rngForClasses);
-    const x = await this.ddpm.sample(n, classes, {
-      seed,
-      guidanceScale: this.config.guidanceScale,
-      sampler: this.config.sampler.kind,
-      steps: this.config.sampler.steps,
-    });
+    const x = await this.ddpm.sample(n, classes, this.samplingOptions(seed));
     return recordsFromEncoded(this.encoder, x, classes, this.schema, this.classes.column);
+  }
+
+  /**
+   * `sample` plus the chain's states (and x̂₀) at `timesteps`, which must be on the sampler's schedule: the same
+   * classes, seed and sampler settings, so the final records equal `sample`'s for the same arguments.
+   */
+  async sampleTrajectory(
+    n: number,
+    classIndex: number | null,
+    seed: number,
+    rngForClasses: () => number,
+    trajectory: { timesteps: number[]; predictedX0: boolean },
+  ): Promise<TrajectoryRecords> {
+    const classes = drawClasses(n, classIndex, this.classes.shares, rngForClasses);
+    const out = await this.ddpm.sampleTrajectory(n, classes, { ...this.samplingOptions(seed), trajectory });
+    return {
+      records: recordsFromEncoded(this.encoder, out.samples, classes, this.schema, this.classes.column),
+      states: out.states,
+      predictedX0: out.predictedX0,
+    };
+  }
+
+  private samplingOptions(seed: number): { seed: number; guidanceScale: number; sampler: 'ddpm' | 'ddim'; steps: number | undefined } {
+    return { seed, guidanceScale: this.config.guidanceScale, sampler: this.config.sampler.kind, steps: this.config.sampler.steps };
   }
 
   // ---------------------------------------------------------------------------------------------------
@@ -112,7 +143,13 @@ export class TabularModel implements TabularGenerator {
   /** The noise schedule and the width of a record in model coordinates. */
   get diffusionSchedule(): DiffusionScheduleInfo {
     const s = this.ddpm.schedule;
-    return { timesteps: s.T, kind: s.kind, alphaBars: Array.from(s.alphaBars), modelWidth: this.encoder.width };
+    return {
+      timesteps: s.T,
+      kind: s.kind,
+      alphaBars: Array.from(s.alphaBars),
+      modelWidth: this.encoder.width,
+      samplerTimesteps: this.ddpm.samplerTimesteps(this.samplingOptions(0)),
+    };
   }
 
   /** The records as the denoiser sees them (encoded) and the class each is conditioned on (its label). */

@@ -1,5 +1,5 @@
 /**
- * The sharer's half of gray-box and white-box access (docs/mia.md): ModelHost.Encode, PredictX0 and
+ * The sharer's half of gray-box and white-box access (docs/mia.md): ModelHost.Encode, PredictX0, Trajectory and
  * TimestepLoss, called by the broker only (by its token) and only when the scenario grants gray-box or white-box
  * (the broker registers its receiver-facing services under those grants alone). They need a model with timesteps;
  * any other model kind (a VAE, a GAN) answers FAILED_PRECONDITION naming its kind.
@@ -14,7 +14,12 @@ import { isRpcError, rpcError, toRpcError } from '../shared/grpc/errors';
 import { failStream, writeWithBackpressure } from '../shared/grpc/streams';
 import { LOSSES_ENCODING, MODEL_ENCODING, TABLE_ENCODING, matrixChunk, matrixFromChunk, rowsFromChunk } from '../shared/grpc/records';
 import type { Table, TableSchema } from '../shared/data/table';
-import type { DiffusionScheduleInfo } from './tabularModel';
+import type { TrajectoryRequest__Output } from '../shared/grpc/generated/sharebox/TrajectoryRequest';
+import type { TrajectoryChunk } from '../shared/grpc/generated/sharebox/TrajectoryChunk';
+import type { ClassInfo } from '../shared/grpc/records';
+import { stepsChunk, tableChunk } from '../shared/grpc/records';
+import type { DiffusionScheduleInfo, TrajectoryRecords } from './tabularModel';
+import { forEachGenerationBatch } from './generationBatches';
 
 /** What a model must offer to be queried at timesteps (TabularModel does). */
 export interface TimestepModel {
@@ -24,6 +29,14 @@ export interface TimestepModel {
   predictX0(xt: Float32Array, t: Int32Array, classes: Int32Array): Float32Array;
   predictX0AtTimesteps(table: Table, timesteps: number[], noiseSeed: number): Float32Array;
   timestepLoss(table: Table, timesteps: number[], noiseSeed: number, draws: number): Float32Array;
+  readonly classes: ClassInfo;
+  sampleTrajectory(
+    n: number,
+    classIndex: number | null,
+    seed: number,
+    rngForClasses: () => number,
+    trajectory: { timesteps: number[]; predictedX0: boolean },
+  ): Promise<TrajectoryRecords>;
 }
 
 export function hasTimesteps(model: unknown): model is TimestepModel {
@@ -34,7 +47,7 @@ export function hasTimesteps(model: unknown): model is TimestepModel {
 export function scheduleOf(model: unknown): DiffusionSchedule | undefined {
   if (!hasTimesteps(model)) return undefined;
   const s = model.diffusionSchedule;
-  return { timesteps: s.timesteps, kind: s.kind, alphaBars: s.alphaBars, modelWidth: s.modelWidth };
+  return { timesteps: s.timesteps, kind: s.kind, alphaBars: s.alphaBars, modelWidth: s.modelWidth, samplerTimesteps: s.samplerTimesteps };
 }
 
 /** Upper bound on output rows of one call (records × timesteps): bounds the sharer's memory per request. */
@@ -43,13 +56,15 @@ export const MAX_QUERY_ROWS = 250_000;
 export const MAX_NOISE_DRAWS = 64;
 /** Rows per streamed chunk back to the broker. */
 const REPLY_ROWS = 4096;
+/** Bytes of trajectory states per streamed chunk (a record carries K states; messages are bounded at 16 MiB). */
+const TRAJECTORY_CHUNK_BYTES = 4 << 20;
 
 export interface TimestepAccessState {
   model: unknown;
   modelKind: string;
 }
 
-type Handlers = Pick<protoTypes.ModelHostHandlers, 'Encode' | 'PredictX0' | 'TimestepLoss'>;
+type Handlers = Pick<protoTypes.ModelHostHandlers, 'Encode' | 'PredictX0' | 'TimestepLoss' | 'Trajectory'>;
 
 /** `serialise` runs model work one call at a time (tfjs work from two requests must not interleave). */
 export function timestepAccessHandlers(
@@ -57,17 +72,23 @@ export function timestepAccessHandlers(
   known: Record<string, string>,
   serialise: <T>(fn: () => Promise<T>) => Promise<T>,
 ): Handlers {
+  /** The model, or the reason it cannot answer a timestep query. */
+  const timestepModel = (rpc: string): TimestepModel => {
+    const model = state.model;
+    if (!model) throw rpcError(grpc.status.UNAVAILABLE, `${rpc}: the model is still training`);
+    if (!hasTimesteps(model)) {
+      throw rpcError(
+        grpc.status.FAILED_PRECONDITION,
+        `${rpc}: the sharer's model is a ${state.modelKind}, which has no diffusion timesteps; gray-box and white-box queries need a diffusion model`,
+      );
+    }
+    return model;
+  };
+
   const serve = <Req>(rpc: string, call: grpc.ServerWritableStream<Req, unknown>, work: (model: TimestepModel, req: Req) => { values: Float32Array; width: number; encoding: string; classes?: ArrayLike<number> }) => {
     const run = async () => {
       authenticate(call.metadata, known, rpc);
-      const model = state.model;
-      if (!model) throw rpcError(grpc.status.UNAVAILABLE, `${rpc}: the model is still training`);
-      if (!hasTimesteps(model)) {
-        throw rpcError(
-          grpc.status.FAILED_PRECONDITION,
-          `${rpc}: the sharer's model is a ${state.modelKind}, which has no diffusion timesteps; gray-box and white-box queries need a diffusion model`,
-        );
-      }
+      const model = timestepModel(rpc);
       const out = await serialise(async () => {
         try {
           return work(model, call.request);
@@ -120,6 +141,41 @@ export function timestepAccessHandlers(
         return { values: model.predictX0(values, t, Int32Array.from(classes)), width, encoding: MODEL_ENCODING, classes };
       });
     },
+    Trajectory(call) {
+      // The same batches, seeds and class draws as ModelHost.Sample, so the final records equal Sample's.
+      const rpc = 'ModelHost.Trajectory';
+      const run = async () => {
+        authenticate(call.metadata, known, rpc);
+        const model = timestepModel(rpc);
+        const { count, seed, classIndex, timesteps, predictedX0 } = checkTrajectory(model, call.request);
+        const width = model.diffusionSchedule.modelWidth;
+        const K = timesteps.length;
+        const recordsPerChunk = Math.max(1, Math.floor(TRAJECTORY_CHUNK_BYTES / (K * width * 4 * (predictedX0 ? 2 : 1))));
+        await forEachGenerationBatch(count, seed, () => call.cancelled, async (n, batchSeed, rngForClasses) => {
+          const out = await serialise(async () => {
+            try {
+              return await model.sampleTrajectory(n, classIndex, batchSeed, rngForClasses, { timesteps, predictedX0 });
+            } catch (err) {
+              throw isRpcError(err) ? err : rpcError(grpc.status.INVALID_ARGUMENT, `${rpc}: ${(err as Error).message}`);
+            }
+          });
+          const { table, classes } = out.records;
+          for (let start = 0; start < n && !call.cancelled; start += recordsPerChunk) {
+            const end = Math.min(n, start + recordsPerChunk);
+            const chunk: TrajectoryChunk = {
+              samples: tableChunk(table, classes, start, end),
+              states: stepsChunk(out.states, K, width, classes, start, end),
+              predictedX0: out.predictedX0 ? stepsChunk(out.predictedX0, K, width, classes, start, end) : null,
+            };
+            await writeWithBackpressure(call, chunk);
+          }
+        });
+      };
+      run().then(
+        () => call.end(),
+        (err) => failStream(call, toRpcError(err, rpc)),
+      );
+    },
     TimestepLoss(call) {
       serve('ModelHost.TimestepLoss', call, (model, req) => {
         const { timesteps, records } = checkQuery(model, req);
@@ -150,4 +206,38 @@ function checkQuery(model: TimestepModel, req: TimestepQuery__Output): { timeste
 
 function checkRows(rows: number): void {
   if (rows > MAX_QUERY_ROWS) throw new Error(`${rows} rows (records × timesteps) in one call; at most ${MAX_QUERY_ROWS}: split the query`);
+}
+
+/** A trajectory request checked against the model: the field at fault is named in the message. */
+function checkTrajectory(
+  model: TimestepModel,
+  req: TrajectoryRequest__Output,
+): { count: number; seed: number; classIndex: number | null; timesteps: number[]; predictedX0: boolean } {
+  const invalid = (msg: string) => rpcError(grpc.status.INVALID_ARGUMENT, `ModelHost.Trajectory: ${msg}`);
+  const sample = req.sample;
+  if (!sample || !Number.isSafeInteger(sample.count) || sample.count <= 0) {
+    throw invalid(`sample.count must be a positive integer (got ${sample?.count})`);
+  }
+  const classCount = model.classes.values.length;
+  if (sample.conditional && (sample.classIndex < 0 || sample.classIndex >= classCount)) {
+    throw invalid(`sample.class_index ${sample.classIndex} is out of range (the model has ${classCount} classes)`);
+  }
+  if (req.timesteps.length === 0) throw invalid('timesteps: expected at least one');
+  const onSchedule = new Set(model.diffusionSchedule.samplerTimesteps);
+  const off = req.timesteps.find((t) => !onSchedule.has(t));
+  if (off !== undefined) {
+    throw invalid(`timesteps: ${off} is not on the sampler's schedule (see DiffusionSchedule.sampler_timesteps: ${onSchedule.size} of 0 … ${model.diffusionSchedule.timesteps - 1})`);
+  }
+  if (new Set(req.timesteps).size !== req.timesteps.length) throw invalid('timesteps: each timestep at most once');
+  const rows = sample.count * req.timesteps.length * (req.includePredictedX0 ? 2 : 1);
+  if (rows > MAX_QUERY_ROWS) {
+    throw invalid(`sample.count × timesteps${req.includePredictedX0 ? ' × 2 (with x̂0)' : ''} is ${rows} states in one call; at most ${MAX_QUERY_ROWS}: ask for fewer records or timesteps`);
+  }
+  return {
+    count: sample.count,
+    seed: sample.seed,
+    classIndex: sample.conditional ? sample.classIndex : null,
+    timesteps: [...req.timesteps],
+    predictedX0: req.includePredictedX0,
+  };
 }

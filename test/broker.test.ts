@@ -76,6 +76,8 @@ test('gray-box and white-box RPCs under a black-box grant are refused (not regis
   await expect(streamCall(gray.encode(records, md))).rejects.toMatchObject({ code: grpc.status.UNIMPLEMENTED });
   await expect(streamCall(gray.predictX0(query, md))).rejects.toMatchObject({ code: grpc.status.UNIMPLEMENTED });
   await expect(streamCall(white.timestepLoss(query, md))).rejects.toMatchObject({ code: grpc.status.UNIMPLEMENTED });
+  const trajectory = { sample: { count: 1, seed: 3 }, timesteps: [0], includePredictedX0: true };
+  await expect(streamCall(gray.trajectory(trajectory, md))).rejects.toMatchObject({ code: grpc.status.UNIMPLEMENTED });
   gray.close();
   white.close();
   expect(readAuditLog(live.auditLog).filter((r) => /^(GrayBox|WhiteBox)\./.test(r.method))).toEqual([]);

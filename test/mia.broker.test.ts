@@ -6,7 +6,8 @@
 import * as grpc from '@grpc/grpc-js';
 import { readAuditLog } from '../broker/audit';
 import { BrokerClient } from '../receiver/brokerClient';
-import { startSharerAndBroker, type LivePair } from './helpers/liveParties';
+import { stepsFromChunk } from '../shared/grpc/records';
+import { TINY_MODEL, startSharerAndBroker, type LivePair } from './helpers/liveParties';
 
 let gray: LivePair;
 let white: LivePair;
@@ -14,7 +15,13 @@ const GRAY_BUDGET = 2000;
 
 beforeAll(async () => {
   [gray, white] = await Promise.all([
-    startSharerAndBroker({ budgetSamples: GRAY_BUDGET, maxChunkRecords: 7, access: ['black-box', 'gray-box'] }),
+    // A sampler that strides (5 of the 20 steps), so that a trajectory can ask for a timestep off its schedule.
+    startSharerAndBroker({
+      budgetSamples: GRAY_BUDGET,
+      maxChunkRecords: 7,
+      access: ['black-box', 'gray-box'],
+      model: { ...TINY_MODEL, sampler: { kind: 'ddpm', steps: 5 } },
+    }),
     startSharerAndBroker({ budgetSamples: 5000, maxChunkRecords: 7, access: ['white-box'] }),
   ]);
 }, 90_000);
@@ -79,6 +86,94 @@ test('gray-box: schedule described, Encode and PredictX0 metered per record × t
   expect(audit[1].responseSha256).toMatch(/^[0-9a-f]{64}$/);
 });
 
+test('gray-box: Trajectory returns the states asked for, its final records are Sample\'s, it costs count × steps and is audited', async () => {
+  const client = new BrokerClient(gray.brokerAddress, gray.receiverToken);
+  const d = await client.describe();
+  const schedule = d.schedule!;
+  expect(schedule.samplerTimesteps).toEqual([0, 5, 10, 14, 19]);
+  const S = schedule.samplerTimesteps!.length;
+  const width = schedule.modelWidth;
+  const left = d.budgetSamplesLeft;
+
+  // 9 records through chunks of at most 7 (the broker's bound), joined back.
+  const traj = await client.trajectory({ count: 9, seed: 77, timesteps: [19, 10, 0], includePredictedX0: true });
+  expect(traj.rows).toHaveLength(9);
+  expect(traj.states).toHaveLength(9 * 3 * width);
+  expect(traj.predictedX0).toHaveLength(9 * 3 * width);
+  expect(traj.budgetSamplesLeft).toBe(left - 9 * S);
+  // The final records are exactly what Sample returns for the same count and seed.
+  const plain = await client.sample(d.schema, { count: 9, seed: 77 });
+  expect(traj.rows).toEqual(plain.rows);
+  expect(traj.classes).toEqual(plain.classes);
+  // States come back in the order asked for: the same chain asked in another order gives the same states, permuted.
+  const again = await client.trajectory({ count: 9, seed: 77, timesteps: [0, 19] });
+  expect(again.predictedX0).toBeNull();
+  const stateAt = (buffer: Float32Array, K: number, i: number, k: number) => Array.from(buffer.subarray((i * K + k) * width, (i * K + k + 1) * width));
+  for (let i = 0; i < 9; i++) {
+    expect(stateAt(again.states, 2, i, 0)).toEqual(stateAt(traj.states, 3, i, 2));
+    expect(stateAt(again.states, 2, i, 1)).toEqual(stateAt(traj.states, 3, i, 0));
+  }
+  // x̂₀ at a kept step is the model's prediction at that state (the tiny model samples with guidance scale 1).
+  const x0 = await client.grayBoxOracle().predictX0(
+    Float32Array.from({ length: 9 * width }, (_, j) => traj.states[(Math.floor(j / width) * 3 + 1) * width + (j % width)]),
+    new Int32Array(9).fill(10),
+    Int32Array.from(traj.classes),
+  );
+  for (let i = 0; i < 9; i++) {
+    stateAt(traj.predictedX0!, 3, i, 1).forEach((v, j) => expect(Math.abs(v - x0[i * width + j])).toBeLessThanOrEqual(1e-4 * Math.max(1, Math.abs(v))));
+  }
+  // 9 × S + 9 (Sample) + 9 × S + 9 (the states above).
+  expect((await client.describe()).budgetSamplesLeft).toBe(left - 2 * 9 * S - 18);
+
+  // Off the sampler's schedule: INVALID_ARGUMENT naming the field, refused before anything is reserved.
+  await expect(client.trajectory({ count: 2, seed: 1, timesteps: [19, 7] })).rejects.toMatchObject({
+    code: grpc.status.INVALID_ARGUMENT,
+    details: expect.stringMatching(/^GrayBox\.Trajectory: timesteps: 7 is not on the sampler's schedule/),
+  });
+  await expect(client.trajectory({ count: 2, seed: 1, timesteps: [5, 5] })).rejects.toMatchObject({
+    code: grpc.status.INVALID_ARGUMENT,
+    details: expect.stringMatching(/timesteps: each timestep at most once/),
+  });
+  // More than the budget left: refused before the sharer does any work.
+  await expect(client.trajectory({ count: 1000, seed: 1, timesteps: [0] })).rejects.toMatchObject({ code: grpc.status.RESOURCE_EXHAUSTED });
+  expect((await client.describe()).budgetSamplesLeft).toBe(left - 2 * 9 * S - 18);
+  client.close();
+
+  const audit = readAuditLog(gray.auditLog).filter((r) => r.method === 'GrayBox.Trajectory');
+  expect(audit.map((r) => [r.status, r.samplesReturned])).toEqual([
+    ['OK', 9 * S],
+    ['OK', 9 * S],
+    ['INVALID_ARGUMENT', 0],
+    ['INVALID_ARGUMENT', 0],
+    ['RESOURCE_EXHAUSTED', 0],
+  ]);
+  expect(audit[0]).toMatchObject({
+    party: 'receiver',
+    arguments: { count: 9, seed: 77, conditional: false, timesteps: [19, 10, 0], includePredictedX0: true, steps: S },
+    seed: 77,
+  });
+  expect(audit[0].responseSha256).toMatch(/^[0-9a-f]{64}$/);
+  expect(audit[0].responseSha256).not.toBe(audit[1].responseSha256);
+
+  // The wire layout, read raw from the sharer's own stream through the broker's proto: [count, K, width] per part.
+  const proto = (await import('../shared/grpc/proto')).loadProto().sharebox;
+  const { bearerMetadata } = await import('../shared/grpc/auth');
+  const host = new proto.ModelHost(gray.sharerAddress, grpc.credentials.createInsecure());
+  const chunks: any[] = [];
+  await new Promise((resolve, reject) => {
+    const stream = host.trajectory({ sample: { count: 3, seed: 5 }, timesteps: [14], includePredictedX0: false }, bearerMetadata(gray.brokerToken));
+    stream.on('data', (c) => chunks.push(c));
+    stream.on('end', resolve);
+    stream.on('error', reject);
+  });
+  host.close();
+  expect(chunks).toHaveLength(1);
+  expect(chunks[0].states).toMatchObject({ count: 3, encoding: 'f32le-model-steps', shape: [3, 1, width] });
+  expect(stepsFromChunk(chunks[0].states, 1, width).values).toHaveLength(3 * width);
+  expect(chunks[0].samples).toMatchObject({ count: 3, encoding: 'f32le-rows' });
+  expect(chunks[0].predictedX0).toBeNull();
+});
+
 test('white-box: TimestepLoss metered per record × timestep × draw; gray-box and black-box not registered', async () => {
   const client = new BrokerClient(white.brokerAddress, white.receiverToken);
   const d = await client.describe();
@@ -114,6 +209,7 @@ test('a model without timesteps (a VAE, a GAN) answers FAILED_PRECONDITION namin
     ['PredictX0', { records: null, timesteps: [1], noiseSeed: 0, noiseDraws: 0 }],
     ['TimestepLoss', { records: null, timesteps: [1], noiseSeed: 0, noiseDraws: 0 }],
     ['Encode', { count: 0, encoding: 'f32le-rows', shape: [], data: Buffer.alloc(0), classes: [] }],
+    ['Trajectory', { sample: { count: 1, seed: 1, conditional: false, classIndex: 0 }, timesteps: [1], includePredictedX0: false }],
   ] as const) {
     const call = Object.assign(new EventEmitter(), { metadata: bearerMetadata(token), request, cancelled: false, end: jest.fn(), write: jest.fn() });
     const failed = new Promise<any>((resolve) => call.on('error', resolve));

@@ -1,9 +1,11 @@
 /**
- * GrayBox (Encode, PredictX0) and WhiteBox (TimestepLoss): registered only under the "gray-box" and "white-box"
- * grants respectively (docs/mia.md). Each call goes through the same chain as BlackBox.Sample and is metered in
- * budget units, one unit = one denoiser evaluation of one record:
+ * GrayBox (Encode, PredictX0, Trajectory) and WhiteBox (TimestepLoss): registered only under the "gray-box" and
+ * "white-box" grants respectively (docs/mia.md). Each call goes through the same chain as BlackBox.Sample and is
+ * metered in budget units, one unit = one denoiser evaluation of one record:
  *   GrayBox.Encode             1 unit per record
  *   GrayBox.PredictX0          K units per record for records x0 at K timesteps; 1 unit per model-space state
+ *   GrayBox.Trajectory         S units per record, S = the sampler's steps (the whole chain is evaluated whatever
+ *                              timesteps are returned); priced from the sharer's schedule before reserving
  *   WhiteBox.TimestepLoss      K × noise draws units per record
  * The whole cost is reserved before forwarding; the reply is cut at exactly the rows paid for, and what is
  * not delivered is refunded.
@@ -13,6 +15,9 @@ import type { GrayBoxHandlers } from '../../shared/grpc/generated/sharebox/GrayB
 import type { WhiteBoxHandlers } from '../../shared/grpc/generated/sharebox/WhiteBox';
 import type { RecordChunk__Output } from '../../shared/grpc/generated/sharebox/RecordChunk';
 import type { TimestepQuery__Output } from '../../shared/grpc/generated/sharebox/TimestepQuery';
+import type { TrajectoryRequest__Output } from '../../shared/grpc/generated/sharebox/TrajectoryRequest';
+import type { TrajectoryChunk, TrajectoryChunk__Output } from '../../shared/grpc/generated/sharebox/TrajectoryChunk';
+import { deriveSeed } from '../../shared/random';
 import { rpcError } from '../../shared/grpc/errors';
 import { failStream, writeWithBackpressure } from '../../shared/grpc/streams';
 import { TABLE_ENCODING } from '../../shared/grpc/records';
@@ -24,6 +29,14 @@ import { splitChunk } from '../chunks';
 export interface TimestepAccessOptions {
   maxChunkRecords: number;
 }
+
+export interface GrayBoxOptions extends TimestepAccessOptions {
+  /** Seeds Trajectory requests that carry none (seed 0), as BlackBox.Sample does. */
+  brokerSeed: number;
+}
+
+/** Bytes of one trajectory chunk to the receiver at most (messages are bounded at 16 MiB). */
+const TRAJECTORY_CHUNK_BYTES = 4 << 20;
 
 /** What one call costs and how many reply rows it pays for. */
 interface Metering {
@@ -109,8 +122,16 @@ function meteredForward(
   );
 }
 
-export function grayBoxHandlers(deps: ChainDeps, sharer: SharerLink, opts: TimestepAccessOptions): GrayBoxHandlers {
+export function grayBoxHandlers(deps: ChainDeps, sharer: SharerLink, opts: GrayBoxOptions): GrayBoxHandlers {
+  let trajectoryCalls = 0;
   return {
+    Trajectory(call) {
+      const req = call.request;
+      const sample = req.sample;
+      const seed = sample && sample.seed !== 0 ? sample.seed : deriveSeed(opts.brokerSeed, `trajectory/${trajectoryCalls}`);
+      trajectoryCalls++;
+      trajectory(call, deps, sharer, req, seed, opts);
+    },
     Encode(call) {
       const req = call.request;
       const args = { records: recordCount(req), encoding: req.encoding };
@@ -130,4 +151,94 @@ export function whiteBoxHandlers(deps: ChainDeps, sharer: SharerLink, opts: Time
       meteredForward(call, deps, 'WhiteBox.TimestepLoss', 'white-box', queryArgs(req), req.noiseSeed, timestepLossMetering(req), () => sharer.timestepLoss(req), opts);
     },
   };
+}
+
+/**
+ * GrayBox.Trajectory: priced at count × S from the sharer's schedule once the caller is authenticated and granted
+ * (a request off the schedule is refused there, before anything is reserved), then forwarded re-chunked and cut at
+ * `count` records like Sample.
+ */
+function trajectory(
+  call: grpc.ServerWritableStream<TrajectoryRequest__Output, TrajectoryChunk>,
+  deps: ChainDeps,
+  sharer: SharerLink,
+  req: TrajectoryRequest__Output,
+  seed: number,
+  opts: TimestepAccessOptions,
+): void {
+  const rpc = 'GrayBox.Trajectory';
+  const invalid = (msg: string) => rpcError(grpc.status.INVALID_ARGUMENT, `${rpc}: ${msg}`);
+  const count = req.sample?.count ?? 0;
+  let steps = 0;
+  const args: Record<string, unknown> = {
+    count,
+    seed: req.sample?.seed ?? 0,
+    conditional: req.sample?.conditional ?? false,
+    classIndex: req.sample?.classIndex ?? 0,
+    timesteps: req.timesteps,
+    includePredictedX0: req.includePredictedX0,
+  };
+  const price = async (): Promise<number> => {
+    if (!Number.isSafeInteger(count) || count <= 0) throw invalid(`sample.count must be a positive integer (got ${count})`);
+    if (req.timesteps.length === 0) throw invalid('timesteps: expected at least one');
+    const host = await sharer.describe();
+    const schedule = host.schedule;
+    if (!schedule) {
+      throw rpcError(grpc.status.FAILED_PRECONDITION, `${rpc}: the sharer's model is a ${host.modelKind}, which has no diffusion timesteps`);
+    }
+    const onSchedule = new Set(schedule.samplerTimesteps);
+    const off = req.timesteps.find((t) => !onSchedule.has(t));
+    if (off !== undefined) {
+      throw invalid(`timesteps: ${off} is not on the sampler's schedule (${onSchedule.size} steps of T = ${schedule.timesteps}; Describe lists them as schedule.sampler_timesteps)`);
+    }
+    if (new Set(req.timesteps).size !== req.timesteps.length) throw invalid('timesteps: each timestep at most once');
+    steps = onSchedule.size;
+    args.steps = steps;
+    return count * steps;
+  };
+  const ctx = { rpc, grant: 'gray-box' as const, metadata: call.metadata, args, cost: 0, seed };
+  runChain(
+    ctx,
+    deps,
+    async (delivery: Delivery) => {
+      const upstream = sharer.trajectory({ ...req, sample: { ...req.sample!, seed } });
+      call.on('cancelled', () => upstream.cancel());
+      let records = 0;
+      for await (const chunk of upstream as AsyncIterable<TrajectoryChunk__Output>) {
+        for (const piece of splitTrajectoryChunk(chunk, opts.maxChunkRecords)) {
+          const room = count - records;
+          if (room <= 0) break;
+          const part = piece.samples!.count > room ? splitTrajectoryChunk(piece, room)[0] : piece;
+          const n = part.samples!.count;
+          records += n;
+          delivery.add(n * steps, part.samples!.data);
+          delivery.add(0, part.states!.data);
+          if (part.predictedX0) delivery.add(0, part.predictedX0.data);
+          await writeWithBackpressure(call, { ...part, budgetSamplesLeft: deps.budget.left });
+        }
+        if (records >= count) {
+          upstream.cancel();
+          break;
+        }
+      }
+    },
+    price,
+  ).then(
+    () => call.end(),
+    (err) => failStream(call, err),
+  );
+}
+
+/** Splits a trajectory chunk into pieces of at most `maxRecords` records (and TRAJECTORY_CHUNK_BYTES), part by part. */
+function splitTrajectoryChunk(chunk: TrajectoryChunk__Output, maxRecords: number): TrajectoryChunk__Output[] {
+  const { samples, states, predictedX0 } = chunk;
+  if (!samples || !states || states.count !== samples.count || (predictedX0 && predictedX0.count !== samples.count)) {
+    throw new Error('TrajectoryChunk: the sharer sent parts with different record counts');
+  }
+  const bytesPerRecord = (samples.data.length + states.data.length + (predictedX0?.data.length ?? 0)) / Math.max(1, samples.count);
+  const bound = Math.max(1, Math.min(maxRecords, Math.floor(TRAJECTORY_CHUNK_BYTES / Math.max(1, bytesPerRecord))));
+  const s = splitChunk(samples, bound);
+  const x = splitChunk(states, bound);
+  const p = predictedX0 ? splitChunk(predictedX0, bound) : null;
+  return s.map((piece, i) => ({ samples: piece, states: x[i], predictedX0: p ? p[i] : null, budgetSamplesLeft: 0 }));
 }

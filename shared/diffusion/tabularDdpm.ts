@@ -128,6 +128,23 @@ export interface SampleOptions {
   yieldEveryMs?: number;
 }
 
+/** What `sampleTrajectory` records besides the final samples. */
+export interface TrajectoryOptions {
+  /** Timesteps whose states to keep, each on the sampler's schedule (`samplerTimesteps`), distinct. */
+  timesteps: number[];
+  /** Also keep x̂₀ at those timesteps. */
+  predictedX0: boolean;
+}
+
+export interface SampledTrajectory {
+  /** The final samples, exactly as `sample` returns them for the same arguments. */
+  samples: Float32Array;
+  /** n × K × dataWidth, record-major: the state x_t the denoiser is evaluated at when the chain reaches t. */
+  states: Float32Array;
+  /** n × K × dataWidth: x̂₀ = (x_t − √(1−ᾱ_t) ε̃)/√ᾱ_t from the (guided) ε̃ of that step, unclipped; null unless asked. */
+  predictedX0: Float32Array | null;
+}
+
 export interface PerTimestepLossOptions {
   seed: number;
   /** Noise draws averaged per (record, timestep). */
@@ -749,6 +766,46 @@ export class TabularDdpm {
    * options); a different batchSize gives different (equally valid) samples.
    */
   async sample(n: number, labels: Int32Array | null, opts: SampleOptions): Promise<Float32Array> {
+    return (await this.runSampler(n, labels, opts, null)).samples;
+  }
+
+  /**
+   * The timesteps the sampler visits for these options, ascending (the chain runs them from the last down):
+   * an evenly spaced subsequence of 0 … T−1 (all of them for the default ddpm sampler).
+   */
+  samplerTimesteps(opts: Pick<SampleOptions, 'sampler' | 'steps'>): number[] {
+    const T = this.config.timesteps;
+    const sampler = opts.sampler ?? 'ddpm';
+    return spacedTimesteps(T, opts.steps ?? (sampler === 'ddpm' ? T : Math.min(T, 50)));
+  }
+
+  /**
+   * `sample` that also keeps the intermediate states (and x̂₀) at the requested timesteps (gray-box generation
+   * trajectory, docs/mia.md). The chain is the same computation, so `samples` equals `sample`'s result for the
+   * same arguments; reading the states back costs one device→host copy per kept step.
+   */
+  async sampleTrajectory(n: number, labels: Int32Array | null, opts: SampleOptions & { trajectory: TrajectoryOptions }): Promise<SampledTrajectory> {
+    const onSchedule = new Set(this.samplerTimesteps(opts));
+    const seen = new Set<number>();
+    for (const t of opts.trajectory.timesteps) {
+      if (!onSchedule.has(t)) {
+        const list = [...onSchedule];
+        const shown = list.length > 12 ? `${list.slice(0, 6).join(', ')}, …, ${list.slice(-3).join(', ')}` : list.join(', ');
+        throw new Error(`timesteps: ${t} is not on the sampler's schedule (${list.length} of T = ${this.config.timesteps}: ${shown})`);
+      }
+      if (seen.has(t)) throw new Error(`timesteps: ${t} is asked for twice`);
+      seen.add(t);
+    }
+    const result = await this.runSampler(n, labels, opts, opts.trajectory);
+    return { samples: result.samples, states: result.states!, predictedX0: result.predictedX0 };
+  }
+
+  private async runSampler(
+    n: number,
+    labels: Int32Array | null,
+    opts: SampleOptions,
+    trace: TrajectoryOptions | null,
+  ): Promise<{ samples: Float32Array; states: Float32Array | null; predictedX0: Float32Array | null }> {
     this.checkAlive();
     const { dataWidth: D, timesteps: T } = this.config;
     if (!Number.isInteger(n) || n < 0) throw new Error(`TabularDdpm.sample: n must be an integer ≥ 0, got ${n}`);
@@ -770,6 +827,14 @@ export class TabularDdpm {
 
     const rng = new Rng(opts.seed);
     const out = new Float32Array(n * D);
+    // Trajectory: position k of each kept timestep, and n × K × D buffers for the states and x̂₀.
+    const K = trace ? trace.timesteps.length : 0;
+    const keptAt = new Map<number, number>(trace ? trace.timesteps.map((t, k) => [t, k]) : []);
+    const states = trace ? new Float32Array(n * K * D) : null;
+    const predictedX0 = trace?.predictedX0 ? new Float32Array(n * K * D) : null;
+    const keep = (buffer: Float32Array, values: Float32Array, start: number, b: number, k: number) => {
+      for (let r = 0; r < b; r++) buffer.set(values.subarray(r * D, (r + 1) * D), ((start + r) * K + k) * D);
+    };
     let lastYield = performance.now();
     const lo = clip ? tf.tensor2d(clip.lo, [1, D]) : null;
     const hi = clip ? tf.tensor2d(clip.hi, [1, D]) : null;
@@ -795,6 +860,9 @@ export class TabularDdpm {
               fillStandardNormal(z, rng.seed());
             }
             const batch = this.buildInputs(new Float32Array(0), new Int32Array(rows).fill(seq[i]), classes, rows);
+            const k = keptAt.get(seq[i]);
+            if (states && k !== undefined) keep(states, x.dataSync() as Float32Array, start, b, k);
+            let x0Kept: Tensor | null = null;
             const next = tf.tidy(() => {
               let eps: Tensor;
               if (useGuidance) {
@@ -804,6 +872,10 @@ export class TabularDdpm {
                 eps = tf.add(uncond, tf.mul(tf.sub(cond, uncond), guidance));
               } else {
                 eps = this.denoiseBatch(batch, x);
+              }
+              if (predictedX0 && k !== undefined) {
+                // Unclipped x̂₀ from this step's ε̃ (DDPM eq. 15), kept out of the tidy and read back below.
+                x0Kept = tf.keep(tf.sub(tf.mul(x, c.sqrtRecipAb), tf.mul(eps, c.sqrtRecipM1Ab)));
               }
               let xPrev: Tensor;
               if (loB && hiB) {
@@ -821,6 +893,11 @@ export class TabularDdpm {
               if (z) xPrev = tf.add(xPrev, tf.mul(tf.tensor2d(z, [b, D]), c.sigma));
               return xPrev as Tensor2D;
             });
+            if (x0Kept !== null && predictedX0 && k !== undefined) {
+              const kept: Tensor = x0Kept;
+              keep(predictedX0, kept.dataSync() as Float32Array, start, b, k);
+              kept.dispose();
+            }
             x.dispose();
             x = next;
             const now = performance.now();
@@ -842,7 +919,7 @@ export class TabularDdpm {
       hi?.dispose();
     }
     if (opts.snapOneHot ?? true) snapOneHotBlocks(out, D, this.config.oneHotBlocks);
-    return out;
+    return { samples: out, states, predictedX0 };
   }
 
   // ---------------------------------------------------------------------------------------------------

@@ -122,3 +122,33 @@ export function matrixFromChunk(chunk: RecordChunk__Output, encoding: string, wi
   aligned.set(chunk.data);
   return { values: new Float32Array(aligned.buffer), width: cols, classes: [...chunk.classes] };
 }
+
+/** K states per record in model coordinates (a generation trajectory), count × K × width, record-major. */
+export const STEPS_ENCODING = 'f32le-model-steps';
+
+/** Records [start, end) of an n × K × width trajectory buffer as one "f32le-model-steps" chunk. */
+export function stepsChunk(values: Float32Array, steps: number, width: number, classes: ArrayLike<number>, start: number, end: number): RecordChunk {
+  const per = steps * width;
+  const part = values.subarray(start * per, end * per);
+  return {
+    count: end - start,
+    encoding: STEPS_ENCODING,
+    shape: [end - start, steps, width],
+    data: Buffer.from(part.buffer, part.byteOffset, part.byteLength),
+    classes: Array.from(classes).slice(start, end),
+  };
+}
+
+/** Decodes an "f32le-model-steps" chunk, checking K and the width. */
+export function stepsFromChunk(chunk: RecordChunk__Output, steps: number, width: number): { values: Float32Array; classes: number[] } {
+  const [count, k, cols] = chunk.shape;
+  if (chunk.encoding !== STEPS_ENCODING) throw new Error(`RecordChunk: encoding "${chunk.encoding}" (expected "${STEPS_ENCODING}")`);
+  if (count !== chunk.count || k !== steps || cols !== width || chunk.data.length !== count * steps * width * 4) {
+    throw new Error(
+      `RecordChunk: shape [${chunk.shape.join(', ')}] with ${chunk.data.length} bytes does not match ${chunk.count} records of ${steps} states of width ${width}`,
+    );
+  }
+  const aligned = new Uint8Array(chunk.data.length);
+  aligned.set(chunk.data);
+  return { values: new Float32Array(aligned.buffer), classes: [...chunk.classes] };
+}

@@ -39,7 +39,13 @@ export const TINY_MODEL = {
   sampler: { kind: 'ddpm' },
 };
 
-export async function startSharerAndBroker(opts: { budgetSamples: number; maxChunkRecords?: number; access?: string[] }): Promise<LivePair> {
+export async function startSharerAndBroker(opts: {
+  budgetSamples: number;
+  maxChunkRecords?: number;
+  access?: string[];
+  /** Replaces TINY_MODEL (e.g. another sampler). */
+  model?: Record<string, unknown>;
+}): Promise<LivePair> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sharebox-live-'));
   const sharer = await PartyProcess.spawn('sharer', path.join(dir, 'logs'));
   const broker = await PartyProcess.spawn('broker', path.join(dir, 'logs'));
@@ -50,7 +56,7 @@ export async function startSharerAndBroker(opts: { budgetSamples: number; maxChu
     seed: 5,
     data: TINY_DATASET,
     task: TINY_TASK,
-    model: TINY_MODEL,
+    model: opts.model ?? TINY_MODEL,
     hideColumns: [],
     brokerToken,
     cacheDir: path.join(dir, 'cache'),

@@ -10,6 +10,8 @@ export interface ScheduleView {
   /** ᾱ_t. */
   alphaBars: number[];
   modelWidth: number;
+  /** The timesteps the sharer's sampler visits, ascending (GrayBox.Trajectory); absent where no sampler is served. */
+  samplerTimesteps?: number[];
 }
 
 export interface GrayBoxOracle {

@@ -24,6 +24,8 @@ import type { ShutdownReply as _sharebox_ShutdownReply, ShutdownReply__Output as
 import type { ShutdownRequest as _sharebox_ShutdownRequest, ShutdownRequest__Output as _sharebox_ShutdownRequest__Output } from './sharebox/ShutdownRequest';
 import type { StartRequest as _sharebox_StartRequest, StartRequest__Output as _sharebox_StartRequest__Output } from './sharebox/StartRequest';
 import type { TimestepQuery as _sharebox_TimestepQuery, TimestepQuery__Output as _sharebox_TimestepQuery__Output } from './sharebox/TimestepQuery';
+import type { TrajectoryChunk as _sharebox_TrajectoryChunk, TrajectoryChunk__Output as _sharebox_TrajectoryChunk__Output } from './sharebox/TrajectoryChunk';
+import type { TrajectoryRequest as _sharebox_TrajectoryRequest, TrajectoryRequest__Output as _sharebox_TrajectoryRequest__Output } from './sharebox/TrajectoryRequest';
 import type { WhiteBoxClient as _sharebox_WhiteBoxClient, WhiteBoxDefinition as _sharebox_WhiteBoxDefinition } from './sharebox/WhiteBox';
 
 type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> = {
@@ -55,6 +57,8 @@ export interface ProtoGrpcType {
     ShutdownRequest: MessageTypeDefinition<_sharebox_ShutdownRequest, _sharebox_ShutdownRequest__Output>
     StartRequest: MessageTypeDefinition<_sharebox_StartRequest, _sharebox_StartRequest__Output>
     TimestepQuery: MessageTypeDefinition<_sharebox_TimestepQuery, _sharebox_TimestepQuery__Output>
+    TrajectoryChunk: MessageTypeDefinition<_sharebox_TrajectoryChunk, _sharebox_TrajectoryChunk__Output>
+    TrajectoryRequest: MessageTypeDefinition<_sharebox_TrajectoryRequest, _sharebox_TrajectoryRequest__Output>
     WhiteBox: SubtypeConstructor<typeof grpc.Client, _sharebox_WhiteBoxClient> & { service: _sharebox_WhiteBoxDefinition }
   }
 }

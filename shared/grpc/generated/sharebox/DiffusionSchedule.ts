@@ -6,6 +6,7 @@ export interface DiffusionSchedule {
   'kind'?: (string);
   'alphaBars'?: (number | string)[];
   'modelWidth'?: (number);
+  'samplerTimesteps'?: (number)[];
 }
 
 export interface DiffusionSchedule__Output {
@@ -13,4 +14,5 @@ export interface DiffusionSchedule__Output {
   'kind': (string);
   'alphaBars': (number)[];
   'modelWidth': (number);
+  'samplerTimesteps': (number)[];
 }

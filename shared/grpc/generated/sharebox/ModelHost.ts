@@ -7,6 +7,8 @@ import type { HostDescribeReply as _sharebox_HostDescribeReply, HostDescribeRepl
 import type { RecordChunk as _sharebox_RecordChunk, RecordChunk__Output as _sharebox_RecordChunk__Output } from '../sharebox/RecordChunk';
 import type { SampleRequest as _sharebox_SampleRequest, SampleRequest__Output as _sharebox_SampleRequest__Output } from '../sharebox/SampleRequest';
 import type { TimestepQuery as _sharebox_TimestepQuery, TimestepQuery__Output as _sharebox_TimestepQuery__Output } from '../sharebox/TimestepQuery';
+import type { TrajectoryChunk as _sharebox_TrajectoryChunk, TrajectoryChunk__Output as _sharebox_TrajectoryChunk__Output } from '../sharebox/TrajectoryChunk';
+import type { TrajectoryRequest as _sharebox_TrajectoryRequest, TrajectoryRequest__Output as _sharebox_TrajectoryRequest__Output } from '../sharebox/TrajectoryRequest';
 
 export interface ModelHostClient extends grpc.Client {
   Describe(argument: _sharebox_DescribeRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_sharebox_HostDescribeReply__Output>): grpc.ClientUnaryCall;
@@ -38,6 +40,11 @@ export interface ModelHostClient extends grpc.Client {
   timestepLoss(argument: _sharebox_TimestepQuery, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_sharebox_RecordChunk__Output>;
   timestepLoss(argument: _sharebox_TimestepQuery, options?: grpc.CallOptions): grpc.ClientReadableStream<_sharebox_RecordChunk__Output>;
   
+  Trajectory(argument: _sharebox_TrajectoryRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_sharebox_TrajectoryChunk__Output>;
+  Trajectory(argument: _sharebox_TrajectoryRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_sharebox_TrajectoryChunk__Output>;
+  trajectory(argument: _sharebox_TrajectoryRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_sharebox_TrajectoryChunk__Output>;
+  trajectory(argument: _sharebox_TrajectoryRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_sharebox_TrajectoryChunk__Output>;
+  
 }
 
 export interface ModelHostHandlers extends grpc.UntypedServiceImplementation {
@@ -51,6 +58,8 @@ export interface ModelHostHandlers extends grpc.UntypedServiceImplementation {
   
   TimestepLoss: grpc.handleServerStreamingCall<_sharebox_TimestepQuery__Output, _sharebox_RecordChunk>;
   
+  Trajectory: grpc.handleServerStreamingCall<_sharebox_TrajectoryRequest__Output, _sharebox_TrajectoryChunk>;
+  
 }
 
 export interface ModelHostDefinition extends grpc.ServiceDefinition {
@@ -59,4 +68,5 @@ export interface ModelHostDefinition extends grpc.ServiceDefinition {
   PredictX0: MethodDefinition<_sharebox_TimestepQuery, _sharebox_RecordChunk, _sharebox_TimestepQuery__Output, _sharebox_RecordChunk__Output>
   Sample: MethodDefinition<_sharebox_SampleRequest, _sharebox_RecordChunk, _sharebox_SampleRequest__Output, _sharebox_RecordChunk__Output>
   TimestepLoss: MethodDefinition<_sharebox_TimestepQuery, _sharebox_RecordChunk, _sharebox_TimestepQuery__Output, _sharebox_RecordChunk__Output>
+  Trajectory: MethodDefinition<_sharebox_TrajectoryRequest, _sharebox_TrajectoryChunk, _sharebox_TrajectoryRequest__Output, _sharebox_TrajectoryChunk__Output>
 }
