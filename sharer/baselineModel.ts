@@ -14,7 +14,7 @@ import type { TabularGanModelConfig, TabularVaeModelConfig } from '../shared/sce
 import { drawClasses, recordsFromEncoded, trainOrLoadCached, type ProgressFn, type SampledRecords, type TabularGenerator, type TrainingReport } from './tabularGenerator';
 
 /** Bump when the saved layout or the training procedure of the baselines changes, so stale caches are not reused. */
-const BASELINE_FORMAT_VERSION = 1;
+const BASELINE_FORMAT_VERSION = 2;
 
 export type BaselineModelConfig = TabularVaeModelConfig | TabularGanModelConfig;
 
