@@ -6,6 +6,8 @@
 import { loadDataset } from '../shared/data/loadDataset';
 import { deriveSeed } from '../shared/random';
 import { dropColumns } from '../shared/data/table';
+import { imageSummaryTable } from '../shared/data/imageTable';
+import { imagesPerClass, realVsSyntheticGrid } from '../shared/data/sampleGrid';
 import { readAuditLog } from '../broker/audit';
 import { trainAndEvaluate } from '../receiver/downstream';
 import { receiverTestSplit } from '../receiver/testSplit';
@@ -56,7 +58,14 @@ export async function referee(
   scenario: Scenario,
   results: { sharer: SharerResult; broker: BrokerResult; receiver: ReceiverResult },
   onProgress: (message: string) => void,
-): Promise<{ fidelity: FidelitySection; audit: AuditCheck; pia?: PiaSection; membership?: MembershipSection; rocFiles?: Record<string, unknown> }> {
+): Promise<{
+  fidelity: FidelitySection;
+  audit: AuditCheck;
+  pia?: PiaSection;
+  membership?: MembershipSection;
+  rocFiles?: Record<string, unknown>;
+  sampleGrid?: { png: Buffer; rows: string[] };
+}> {
   await initBackend();
   const sharerView = sharerSlice(scenario);
   const receiverView = receiverSlice(scenario);
@@ -89,8 +98,9 @@ export async function referee(
     };
   }
 
+  // Image records arrive summarised (attributes and ink mass; shared/data/imageTable.ts): summarise the real ones alike.
   const synthetic = results.receiver.synthetic;
-  const columns = marginalDistances(synthetic, realData);
+  const columns = marginalDistances(synthetic, imageSummaryTable(realData));
   fidelity.marginals = {
     maxTotalVariation: Math.max(...columns.map((c) => c.totalVariation)),
     meanTotalVariation: columns.reduce((a, c) => a + c.totalVariation, 0) / Math.max(1, columns.length),
@@ -115,5 +125,14 @@ export async function referee(
     const evidence = (results.receiver.attacks ?? []).filter((a) => a.kind !== 'property-inference') as unknown as MembershipAttackEvidence[];
     membership = scoreMembership(game, evidence, { seed: deriveSeed(seed, 'membership'), hideColumns: sharerView.hideColumns });
   }
-  return { fidelity, audit, ...(pia ? { pia } : {}), ...(membership ? { membership: membership.section, rocFiles: membership.rocFiles } : {}) };
+  // Image models: real beside synthetic images per class, as a PNG for the run directory.
+  const realImages = results.receiver.syntheticImages ? imagesPerClass(realData, scenario.task.label) : null;
+  const sampleGrid = realImages && results.receiver.syntheticImages ? realVsSyntheticGrid(realImages, results.receiver.syntheticImages) : null;
+  return {
+    fidelity,
+    audit,
+    ...(pia ? { pia } : {}),
+    ...(membership ? { membership: membership.section, rocFiles: membership.rocFiles } : {}),
+    ...(sampleGrid ? { sampleGrid } : {}),
+  };
 }

@@ -26,7 +26,7 @@ export function writeReport(dir: string, report: Report): { json: string; md: st
   writeAtomically(files.json, JSON.stringify(report, null, 2) + '\n');
   const md = renderMarkdown(report);
   writeAtomically(files.md, md);
-  writeAtomically(files.html, renderHtml(report, md));
+  writeAtomically(files.html, renderHtml(report, md, dir));
   return files;
 }
 
@@ -57,6 +57,11 @@ export function renderMarkdown(report: Report): string {
     lines.push(`| ${e.metric} | ${bound} | ${e.value === null ? 'missing' : fmt(e.value)} | ${e.passed ? 'pass' : '**FAIL**'} |`);
   }
   lines.push('');
+
+  const images = report.images as { grid: string; rows: string[] } | undefined;
+  if (images) {
+    lines.push('## Real vs synthetic images', '', `Rows, top to bottom: ${images.rows.join('; ')}.`, '', `![real vs synthetic images](${images.grid})`, '');
+  }
 
   const fpa = report.fpa as { honestLabel: string; rows: Record<string, Record<string, unknown>> } | undefined;
   if (fpa) {
@@ -215,8 +220,11 @@ function escapeHtml(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
-/** A minimal Markdown-to-HTML rendering of the report (headings, lists, tables), with no external assets. */
-export function renderHtml(report: Report, md: string): string {
+/**
+ * A minimal Markdown-to-HTML rendering of the report (headings, lists, tables, images), with no external assets:
+ * an image line `![alt](file)` is embedded as a data URI read from `assetDir` (the run directory).
+ */
+export function renderHtml(report: Report, md: string, assetDir?: string): string {
   const out: string[] = [];
   let inTable = false;
   let inList = false;
@@ -249,6 +257,13 @@ export function renderHtml(report: Report, md: string): string {
     if (inList) {
       out.push('</ul>');
       inList = false;
+    }
+    const image = /^!\[([^\]]*)\]\(([^)]+)\)$/.exec(line.trim());
+    if (image) {
+      const file = assetDir ? path.join(assetDir, image[2]) : null;
+      const src = file && fs.existsSync(file) ? `data:image/png;base64,${fs.readFileSync(file).toString('base64')}` : escapeHtml(image[2]);
+      out.push(`<p><img alt="${escapeHtml(image[1])}" src="${src}"></p>`);
+      continue;
     }
     if (line.startsWith('### ')) out.push(`<h3>${inline(line.slice(4))}</h3>`);
     else if (line.startsWith('## ')) out.push(`<h2>${inline(line.slice(3))}</h2>`);

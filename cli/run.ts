@@ -4,6 +4,7 @@
  * every child is killed on every way out (success, failure, SIGINT, SIGTERM, the runner's own crash).
  * A scenario with a `sweep:` runs each variant in turn (fresh processes, same seed) under variants/<label>/.
  */
+import { SAMPLE_GRID_FILE } from '../shared/data/sampleGrid';
 import * as fs from 'fs';
 import * as path from 'path';
 import { nanoid } from 'nanoid';
@@ -169,7 +170,9 @@ async function runOnce(
   const refereed = await referee(scenario, { sharer: sharerResult, broker: brokerResult, receiver: receiverResult }, (m) =>
     progress.info(m),
   );
-  const { synthetic, ...receiverSummary } = receiverResult;
+  const { synthetic, syntheticImages: _images, ...receiverSummary } = receiverResult;
+  // Image models: the real-vs-synthetic grid beside report.json (linked from the report, embedded in report.html).
+  if (refereed.sampleGrid) fs.writeFileSync(path.join(runDir, SAMPLE_GRID_FILE), refereed.sampleGrid.png);
   // ROC points of every membership score and the raw scores with the truth, beside report.json (docs/mia.md).
   for (const [file, content] of Object.entries(refereed.rocFiles ?? {})) {
     fs.writeFileSync(path.join(runDir, file), JSON.stringify(content, null, 2) + '\n');
@@ -188,5 +191,6 @@ async function runOnce(
     audit: refereed.audit,
     ...(refereed.pia ? { pia: refereed.pia } : {}),
     ...(refereed.membership ? { membership: refereed.membership } : {}),
+    ...(refereed.sampleGrid ? { images: { grid: SAMPLE_GRID_FILE, rows: refereed.sampleGrid.rows } } : {}),
   };
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { formatZodIssues } from '../shared/party/configErrors';
 import { CLASSIFIER_KINDS } from './classifiers';
+import { DATASET_SOURCES } from '../shared/scenario/schema';
 
 /**
  * What the runner hands the receiver: its slice of the scenario (its own test data, the task, how to draw,
@@ -10,7 +11,7 @@ export const receiverRuntimeConfigSchema = z
   .object({
     seed: z.number().int().nonnegative(),
     /** The receiver's own real test split, with its seed (see shared/scenario/slices.ts ResolvedDataset). */
-    testData: z.object({ source: z.enum(['census', 'adult', 'csv']), name: z.string(), seed: z.number().int().nonnegative() }).passthrough(),
+    testData: z.object({ source: z.enum(DATASET_SOURCES), name: z.string(), seed: z.number().int().nonnegative() }).passthrough(),
     task: z.object({ label: z.string(), positive: z.string(), sensitive: z.string(), privileged: z.string() }),
     draw: z.object({ samples: z.number().int().positive(), classBalance: z.enum(['match', 'balanced']) }),
     classifiers: z.array(z.enum(CLASSIFIER_KINDS)).min(1),
@@ -19,7 +20,7 @@ export const receiverRuntimeConfigSchema = z
     attacks: z.array(z.object({ kind: z.string() }).passthrough()).default(() => []),
     /** The receiver's own datasets named by its attacks (aux data), resolved with their seeds, by name. */
     attackData: z
-      .record(z.string(), z.object({ source: z.enum(['census', 'adult', 'csv']), name: z.string(), seed: z.number().int().nonnegative() }).passthrough())
+      .record(z.string(), z.object({ source: z.enum(DATASET_SOURCES), name: z.string(), seed: z.number().int().nonnegative() }).passthrough())
       .default(() => ({})),
     /** Evaluate on equal (s, y) cells of the test split (shared/data/split.ts balanceCells). */
     balanceTest: z.boolean(),

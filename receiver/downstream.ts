@@ -4,12 +4,12 @@
  * but the label; the sensitive attribute is read from the test split, so fairness is measured even when the
  * sharer hid that column from the shared records.
  */
-import { TableEncoder } from '../shared/data/encoder';
-import { alignToSchema } from '../shared/data/align';
+import { schemaWithColumns } from '../shared/data/imageTable';
 import { binaryColumn, columnIndex, type Table, type TaskSpec } from '../shared/data/table';
 import { evaluateClassifier, type ClassifierEvaluation } from '../shared/metrics/fairnessReport';
 import { Rng, deriveSeed } from '../shared/random';
-import { createClassifier, type ClassifierKind, type FeatureMatrix } from './classifiers';
+import { createClassifier, type ClassifierKind } from './classifiers';
+import { fitFeatures } from './classifiers/features';
 
 export interface DownstreamOptions {
   epochs: number;
@@ -34,18 +34,16 @@ export async function trainAndEvaluate(
   opts: DownstreamOptions,
 ): Promise<DownstreamResult> {
   const labelIndex = columnIndex(train.schema, task.label);
-  const featureSchema = { columns: train.schema.columns.filter((_, j) => j !== labelIndex) };
-  const encoder = TableEncoder.fit({ schema: featureSchema, rows: train.rows.map((r) => r.filter((_, j) => j !== labelIndex)) });
-  const testFeatures = alignToSchema(test, featureSchema, 'test split');
+  const featureSchema = schemaWithColumns(train.schema, train.schema.columns.filter((_, j) => j !== labelIndex));
   const trainFeatures = { schema: featureSchema, rows: train.rows.map((r) => r.filter((_, j) => j !== labelIndex)) };
-
-  const xTrain = matrix(encoder.encode(trainFeatures), train.rows.length, encoder.width);
-  const xTest = matrix(encoder.encode(testFeatures), test.rows.length, encoder.width);
+  const features = fitFeatures(kind, featureSchema, trainFeatures);
+  const xTrain = features.encode(trainFeatures, 'training records');
+  const xTest = features.encode(test, 'test split');
   const yTrain = binaryColumn(train, task.label, task.positive);
   const yTest = binaryColumn(test, task.label, task.positive);
   const sTest = binaryColumn(test, task.sensitive, task.privileged);
 
-  const classifier = createClassifier(kind);
+  const classifier = createClassifier(kind, features.image ? { image: features.image } : {});
   try {
     await classifier.fit(xTrain, yTrain, {
       epochs: opts.epochs,
@@ -56,12 +54,8 @@ export async function trainAndEvaluate(
     });
     const yPred = classifier.predict(xTest);
     const evaluation = evaluateClassifier(yTest, yPred, sTest, new Rng(deriveSeed(opts.seed, `bootstrap/${kind}`)));
-    return { kind, trainRows: train.rows.length, features: encoder.width, evaluation };
+    return { kind, trainRows: train.rows.length, features: features.width, evaluation };
   } finally {
     classifier.dispose();
   }
-}
-
-function matrix(data: Float32Array, rows: number, cols: number): FeatureMatrix {
-  return { data, rows, cols };
 }

@@ -13,6 +13,8 @@ import { propertyInferenceSamples, runPropertyInference, type PropertyInferenceR
 import type { PropertyInferenceConfig } from '../shared/scenario/attacks/propertyInference';
 import { gameAttacksCost, isGameAttack, runMembershipAttack, type MembershipRunResult } from './attacks/runMembership';
 import type { Table } from '../shared/data/table';
+import { imageSummaryTable } from '../shared/data/imageTable';
+import { imagesPerClass } from '../shared/data/sampleGrid';
 
 class Receiver implements Party {
   readonly name = 'receiver' as const;
@@ -70,6 +72,7 @@ class Receiver implements Party {
     );
     const drawSeconds = (Date.now() - drawStarted) / 1000;
 
+    const syntheticImages = imagesPerClass(synthetic, description.classes.column);
     const test = receiverTestSplit(config);
     const downstream: Record<string, DownstreamResult> = {};
     for (const kind of config.classifiers) {
@@ -114,8 +117,10 @@ class Receiver implements Party {
       testRows: test.rows.length,
       testBalanced: config.balanceTest,
       downstream,
-      // The referee compares these with the sharer's real data (marginals); the receiver owns them anyway.
-      synthetic: { schema: synthetic.schema, rows: synthetic.rows },
+      // The referee compares these with the sharer's real data (marginals); the receiver owns them anyway. Image
+      // records go as their attributes and ink mass (not 784 pixels each), plus a few images per class for the grid.
+      synthetic: imageSummaryTable(synthetic),
+      ...(syntheticImages ? { syntheticImages } : {}),
     };
   }
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { formatZodIssues } from '../shared/party/configErrors';
-import { tabularGanSchema, tabularVaeSchema } from '../shared/scenario/schema';
+import { DATASET_SOURCES, imageDdpmSchema, tabularGanSchema, tabularVaeSchema } from '../shared/scenario/schema';
 
 /**
  * What the runner hands the sharer: its slice of the scenario (its own dataset, the task, its model and
@@ -41,12 +41,12 @@ export const sharerRuntimeConfigSchema = z
   .object({
     seed: z.number().int().nonnegative(),
     /** The sharer's own dataset, with its seed (see shared/scenario/slices.ts ResolvedDataset). */
-    data: z.object({ source: z.enum(['census', 'adult', 'csv', 'membership']), name: z.string(), seed: z.number().int().nonnegative() }).passthrough(),
+    data: z.object({ source: z.enum([...DATASET_SOURCES, 'membership']), name: z.string(), seed: z.number().int().nonnegative() }).passthrough(),
     /** In a membership game (source "membership"): the members, the whole training set (shared/scenario/membership.ts). */
-    trainingRecords: z.object({ schema: z.object({ columns: z.array(z.any()) }), rows: z.array(z.array(z.number())) }).optional(),
+    trainingRecords: z.object({ schema: z.object({ columns: z.array(z.any()) }).passthrough(), rows: z.array(z.array(z.number())) }).optional(),
     task: z.object({ label: z.string(), positive: z.string(), sensitive: z.string(), privileged: z.string() }),
     // The baselines' schemas are the scenario's own (strict, defaults already applied by the runner).
-    model: z.discriminatedUnion('kind', [tabularDdpmSchema, tabularVaeSchema, tabularGanSchema]),
+    model: z.discriminatedUnion('kind', [tabularDdpmSchema, tabularVaeSchema, tabularGanSchema, imageDdpmSchema]),
     hideColumns: z.array(z.string()),
     poisoning: poisoningSchema.optional(),
     brokerToken: z.string().min(16),

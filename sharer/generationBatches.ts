@@ -14,9 +14,10 @@ export async function forEachGenerationBatch(
   seed: number,
   cancelled: () => boolean,
   generate: (n: number, batchSeed: number, rngForClasses: () => number) => Promise<void>,
+  batchSize: number = GENERATION_BATCH,
 ): Promise<void> {
   const classRng = new Rng(deriveSeed(seed, 'classes'));
-  for (let start = 0, batch = 0; start < count && !cancelled(); start += GENERATION_BATCH, batch++) {
-    await generate(Math.min(GENERATION_BATCH, count - start), deriveSeed(seed, `batch/${batch}`), () => classRng.next());
+  for (let start = 0, batch = 0; start < count && !cancelled(); start += batchSize, batch++) {
+    await generate(Math.min(batchSize, count - start), deriveSeed(seed, `batch/${batch}`), () => classRng.next());
   }
 }

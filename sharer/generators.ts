@@ -3,6 +3,7 @@ import type { Table, TaskSpec } from '../shared/data/table';
 import type { SharerModelConfig } from './config';
 import { TabularModel } from './tabularModel';
 import { BaselineModel } from './baselineModel';
+import { ImageModel } from './imageModel';
 import type { ProgressFn, TabularGenerator, TrainingReport } from './tabularGenerator';
 
 export async function trainOrLoadGenerator(
@@ -14,5 +15,6 @@ export async function trainOrLoadGenerator(
   onProgress: ProgressFn,
 ): Promise<{ model: TabularGenerator; report: TrainingReport }> {
   if (config.kind === 'tabular-ddpm') return TabularModel.trainOrLoad(table, task, config, seed, cacheDir, onProgress);
+  if (config.kind === 'image-ddpm') return ImageModel.trainOrLoad(table, task, config, seed, cacheDir, onProgress);
   return BaselineModel.trainOrLoad(table, task, config, seed, cacheDir, onProgress);
 }

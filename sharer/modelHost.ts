@@ -64,7 +64,7 @@ export function modelHostHandlers(state: ModelHostState, brokerToken: string): M
         await forEachGenerationBatch(count, seed, () => call.cancelled, async (n, batchSeed, rngForClasses) => {
           const records = await mutex.run(() => model.sample(n, conditional ? classIndex : null, batchSeed, rngForClasses));
           await writeWithBackpressure(call, tableChunk(records.table, records.classes, 0, n));
-        });
+        }, model.generationBatch);
       };
       run().then(
         () => call.end(),

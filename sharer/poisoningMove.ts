@@ -3,11 +3,13 @@
  * training set the diffusion model actually sees. The algorithms live in `poisoning/`; this module wires them to
  * a Table: pool → features → selection → training table, plus the ground truth the referee reports.
  *
- * Features X are every column but the label, S included: the paper's X is a face image, which shows S.
+ * Features X are every column but the label, S included: the paper's X is a face image, which shows S. For image
+ * records X is the pooled image beside the attribute columns (fpaPoolFromTable).
  */
 import { TableEncoder } from '../shared/data/encoder';
 import { balanceCells } from '../shared/data/split';
-import { binaryColumn, columnIndex, selectRows, type Table, type TaskSpec } from '../shared/data/table';
+import { binaryColumn, columnIndex, dropColumns, selectRows, type Table, type TaskSpec } from '../shared/data/table';
+import { imageShapeOf, imageSummaryTable, INK_MASS_COLUMN, pixelsOf } from '../shared/data/imageTable';
 import { Rng, deriveSeed } from '../shared/random';
 import { mutualInformationBits, labelParityGap } from '../shared/metrics/mutualInformation';
 import {
@@ -60,14 +62,51 @@ export interface PoisonedTrainingSet {
   move: PoisoningMoveRecord;
 }
 
-/** The pool as the selection algorithms see it: features X (every column but the label, one-hot), S and Y. */
+/**
+ * The pool as the selection algorithms see it: features X (every column but the label, one-hot), S and Y. Image
+ * records: the attribute columns but the label, plus the image average-pooled to at most POOLED_GRID × POOLED_GRID
+ * cells (7 × 7 for MNIST). Hundreds of raw pixels would make every I(X;Y) fit of the greedy loop slow and noisy; the
+ * pooled image keeps what separates the classes (where the ink is) and how much ink there is (the stroke).
+ */
 export function fpaPoolFromTable(pool: Table, task: TaskSpec): FpaPool {
+  const x = imageShapeOf(pool.schema) ? imageFeatures(pool, task) : tableFeatures(pool, task);
+  return { x, s: binaryColumn(pool, task.sensitive, task.privileged), y: binaryColumn(pool, task.label, task.positive) };
+}
+
+function tableFeatures(pool: Table, task: TaskSpec): FpaPool['x'] {
   const encoder = TableEncoder.fit(pool, { exclude: [task.label] });
-  return {
-    x: { data: encoder.encode(pool), rows: pool.rows.length, cols: encoder.width },
-    s: binaryColumn(pool, task.sensitive, task.privileged),
-    y: binaryColumn(pool, task.label, task.positive),
-  };
+  return { data: encoder.encode(pool), rows: pool.rows.length, cols: encoder.width };
+}
+
+/** Cells per side of the pooled image in the FPA features. */
+export const POOLED_GRID = 7;
+
+function imageFeatures(pool: Table, task: TaskSpec): FpaPool['x'] {
+  const { pixels, shape } = pixelsOf(pool, 'sharer data');
+  const attributes = dropColumns(imageSummaryTable(pool), [INK_MASS_COLUMN]);
+  const encoder = attributes.schema.columns.length > 1 ? TableEncoder.fit(attributes, { exclude: [task.label] }) : null;
+  const attributeX = encoder ? encoder.encode(attributes) : new Float32Array(0);
+  const a = encoder ? encoder.width : 0;
+  const cellH = Math.ceil(shape.height / POOLED_GRID);
+  const cellW = Math.ceil(shape.width / POOLED_GRID);
+  const gh = Math.ceil(shape.height / cellH);
+  const gw = Math.ceil(shape.width / cellW);
+  const cols = a + gh * gw * shape.channels;
+  const n = pool.rows.length;
+  const size = shape.height * shape.width * shape.channels;
+  const data = new Float32Array(n * cols);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < a; j++) data[i * cols + j] = attributeX[i * a + j];
+    for (let y = 0; y < shape.height; y++) {
+      for (let x = 0; x < shape.width; x++) {
+        for (let c = 0; c < shape.channels; c++) {
+          const cell = (Math.floor(y / cellH) * gw + Math.floor(x / cellW)) * shape.channels + c;
+          data[i * cols + a + cell] += pixels[i * size + (y * shape.width + x) * shape.channels + c] / (cellH * cellW);
+        }
+      }
+    }
+  }
+  return { data, rows: n, cols };
 }
 
 function estimatorFor(kind: SharerPoisoningConfig['estimator'], seed: number): MiEstimator {

@@ -30,6 +30,8 @@ export interface TabularGenerator {
   readonly kind: string;
   /** Whether it has diffusion timesteps (gray-box and white-box queries need them; a VAE or GAN has none). */
   readonly supportsTimesteps: boolean;
+  /** Records per generation batch when not the default GENERATION_BATCH (sharer/generationBatches.ts). */
+  readonly generationBatch?: number;
   /** Schema of shared records: the training table's columns, label included, hidden columns excluded. */
   readonly schema: TableSchema;
   readonly classes: ClassInfo;
@@ -153,7 +155,7 @@ function cacheKey(spec: CachedTraining<unknown>, encoder: TableEncoder): string 
 }
 
 /** Writes into a temporary sibling folder and renames it into place: a crash never leaves a half-written model. */
-async function saveAtomically(dir: string, write: (tmp: string) => Promise<void>): Promise<void> {
+export async function saveAtomically(dir: string, write: (tmp: string) => Promise<void>): Promise<void> {
   fs.mkdirSync(path.dirname(dir), { recursive: true });
   const tmp = `${dir}.tmp-${process.pid}-${Date.now()}`;
   fs.mkdirSync(tmp, { recursive: true });

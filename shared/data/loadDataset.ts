@@ -5,6 +5,8 @@
 import { generateCensus } from './census';
 import { loadAdult } from './adult';
 import { loadCsv } from './csv';
+import { mnistTable } from './mnistTable';
+import { mnistTaskOf } from '../scenario/sources';
 import type { Table } from './table';
 import type { DatasetConfig } from '../scenario/schema';
 import { selectRows } from './table';
@@ -29,6 +31,9 @@ export function loadDataset(spec: DatasetSpec, seed: number): Table {
       break;
     case 'csv':
       table = loadCsv(spec.path, { columns: spec.columns, separator: spec.separator });
+      break;
+    case 'mnist':
+      table = mnistTable({ task: mnistTaskOf(spec), part: spec.part, split: spec.split, splitSeed: spec.splitSeed });
       break;
   }
   if (spec.take) {

@@ -1,8 +1,10 @@
 /**
- * The tabular data model shared by every party. A Table is row-major numbers: a numeric column holds its
- * value, a categorical column holds the index of its value in `categories`. Images (a later issue) travel
- * as tensors, not Tables; the wire format (protos/sharebox.proto) carries both as typed chunks.
+ * The data model shared by every party. A Table is row-major numbers: a numeric column holds its value, a
+ * categorical column holds the index of its value in `categories`. An image record is a row too: its attribute
+ * columns, then one numeric column per pixel, with the image shape in the schema (imageTable.ts).
  */
+
+import { schemaWithColumns } from './imageTable';
 
 export type ColumnType = 'numeric' | 'categorical';
 
@@ -15,6 +17,11 @@ export interface ColumnSpec {
 
 export interface TableSchema {
   columns: ColumnSpec[];
+  /**
+   * Image records only: the shape of the image whose pixels are the last height·width·channels columns, named
+   * px0 … (imageTable.ts). Absent for plain tables.
+   */
+  image?: { height: number; width: number; channels: number };
 }
 
 export interface Table {
@@ -69,7 +76,7 @@ export function dropColumns(table: Table, names: readonly string[]): Table {
   const drop = new Set(names.map((n) => columnIndex(table.schema, n)));
   const keep = table.schema.columns.map((_, j) => j).filter((j) => !drop.has(j));
   return {
-    schema: { columns: keep.map((j) => table.schema.columns[j]) },
+    schema: schemaWithColumns(table.schema, keep.map((j) => table.schema.columns[j])),
     rows: table.rows.map((row) => keep.map((j) => row[j])),
   };
 }

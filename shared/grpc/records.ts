@@ -3,6 +3,7 @@
  * fixed "row of numbers" message, so an image chunk can use the same messages with another encoding.
  */
 import type { Table, TableSchema } from '../data/table';
+import { imageShapeOf } from '../data/imageTable';
 import type { RecordChunk, RecordChunk__Output } from './generated/sharebox/RecordChunk';
 import type { RecordSchema, RecordSchema__Output } from './generated/sharebox/RecordSchema';
 
@@ -16,10 +17,12 @@ export interface ClassInfo {
 }
 
 export function schemaToWire(schema: TableSchema, classes: ClassInfo): RecordSchema {
+  const image = imageShapeOf(schema);
   return {
-    modality: 'table',
+    // Image records travel as rows like table records (their pixel columns last); `shape` says how to read them.
+    modality: image ? 'image' : 'table',
     columns: schema.columns.map((c) => ({ name: c.name, type: c.type, categories: c.categories ?? [] })),
-    shape: [],
+    shape: image ? [image.height, image.width, image.channels] : [],
     classColumn: classes.column,
     classValues: classes.values,
     classShares: classes.shares,
@@ -27,8 +30,8 @@ export function schemaToWire(schema: TableSchema, classes: ClassInfo): RecordSch
 }
 
 export function schemaFromWire(wire: RecordSchema__Output): { schema: TableSchema; classes: ClassInfo } {
-  if (wire.modality !== 'table') {
-    throw new Error(`RecordSchema: modality "${wire.modality}" is not supported here (expected "table")`);
+  if (wire.modality !== 'table' && wire.modality !== 'image') {
+    throw new Error(`RecordSchema: modality "${wire.modality}" is not supported here (expected "table" or "image")`);
   }
   const schema: TableSchema = {
     columns: wire.columns.map((c) => {
@@ -40,6 +43,16 @@ export function schemaFromWire(wire: RecordSchema__Output): { schema: TableSchem
         : { name: c.name, type: c.type };
     }),
   };
+  if (wire.modality === 'image') {
+    const [height, width, channels] = wire.shape;
+    if (wire.shape.length !== 3 || !wire.shape.every((d) => Number.isInteger(d) && d >= 1)) {
+      throw new Error(`RecordSchema: an image schema needs shape [height, width, channels], got [${wire.shape.join(', ')}]`);
+    }
+    schema.image = { height, width, channels };
+    if (!imageShapeOf(schema)) {
+      throw new Error(`RecordSchema: an image schema of shape [${wire.shape.join(', ')}] must end with the pixel columns px0 … px${height * width * channels - 1}`);
+    }
+  }
   return {
     schema,
     classes: { column: wire.classColumn, values: [...wire.classValues], shares: [...wire.classShares] },

@@ -2,6 +2,7 @@
  * The JSON results each party returns to the runner through Control.Result. They cross a process boundary,
  * so the referee treats them as data: these types document their shape.
  */
+import type { ImagesPerClass } from '../data/sampleGrid';
 import type { TableSchema } from '../data/table';
 import type { ClassInfo } from '../grpc/records';
 import type { ClassifierEvaluation } from '../metrics/fairnessReport';
@@ -44,7 +45,10 @@ export interface ReceiverResult {
   /** Whether the test split was balanced into equal (s, y) cells (receiver.balanceTest). */
   testBalanced: boolean;
   downstream: Record<string, DownstreamSummary>;
+  /** The synthetic records (image records: their attributes and ink mass only, shared/data/imageTable.ts). */
   synthetic: { schema: TableSchema; rows: number[][] };
+  /** Image models: the first few synthetic images of each class (cli/sampleGrid.ts). */
+  syntheticImages?: ImagesPerClass;
   /** One entry per attack the receiver ran (receiver/attacks/runPropertyInference.ts), raw evidence. */
   attacks?: Array<{ kind: string; index: number; samplesDrawn: number } & Record<string, unknown>>;
 }

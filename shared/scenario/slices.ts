@@ -11,6 +11,9 @@
  */
 import { deriveSeed } from '../random';
 import type { Table } from '../data/table';
+import { datasetColumns } from './sources';
+import { isPixelColumnName } from '../data/imageTable';
+import { IMAGE_MODEL_KINDS } from './schema';
 import type { AccessGrant, AttackConfig, ClassifierKind, DatasetConfig, DrawConfig, Expectation, ModelConfig, PoisoningConfig, Scenario, TaskConfig } from './schema';
 
 export type Party = 'sharer' | 'broker' | 'receiver' | 'referee';
@@ -91,6 +94,19 @@ function resolvedDataset(scenario: Scenario, name: string, field: string): Resol
   return { ...plain(dataset), name, seed: deriveSeed(scenario.seed, `dataset/${name}`) };
 }
 
+/**
+ * The columns the sharer strips before training: `sharer.hideColumns`, and for an image model every attribute
+ * column but the label (it generates the image and its class, nothing else), in the data's column order.
+ */
+export function sharedHiddenColumns(scenario: Pick<Scenario, 'sharer' | 'datasets' | 'task'>): string[] {
+  const declared = scenario.sharer.hideColumns;
+  const data = scenario.datasets[scenario.sharer.data];
+  if (!IMAGE_MODEL_KINDS.includes(scenario.sharer.model.kind) || !data) return [...declared];
+  return datasetColumns(data)
+    .map((c) => c.name)
+    .filter((name) => !isPixelColumnName(name) && name !== scenario.task.label);
+}
+
 export function sharerSlice(scenario: Scenario): SharerConfig {
   return {
     scenario: scenario.name,
@@ -98,7 +114,7 @@ export function sharerSlice(scenario: Scenario): SharerConfig {
     data: resolvedDataset(scenario, scenario.sharer.data, 'sharer.data'),
     task: plain(scenario.task),
     model: plain(scenario.sharer.model),
-    hideColumns: [...scenario.sharer.hideColumns],
+    hideColumns: sharedHiddenColumns(scenario),
     ...(scenario.sharer.poisoning ? { poisoning: plain(scenario.sharer.poisoning) } : {}),
   };
 }

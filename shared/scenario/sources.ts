@@ -7,6 +7,7 @@
  */
 import type { ColumnSpec } from '../data/table';
 import type { DatasetConfig } from './schema';
+import { mnistColumns } from '../data/mnistTable';
 
 /**
  * Columns of the embedded synthetic `census` generator. Categories are listed only where the scenario format
@@ -101,7 +102,14 @@ export function datasetColumns(dataset: DatasetConfig): ColumnSpec[] {
     }
     case 'csv':
       return Object.entries(dataset.columns).map(([name, type]) => ({ name, type }));
+    case 'mnist':
+      return mnistColumns(mnistTaskOf(dataset));
   }
+}
+
+/** The MNIST task a `source: mnist` declaration names. */
+export function mnistTaskOf(dataset: { digits?: [number, number]; parity?: true }): { digits: [number, number] } | { parity: true } {
+  return dataset.parity ? { parity: true } : { digits: dataset.digits as [number, number] };
 }
 
 /** Columns of the source before any `dropColumns`. */

@@ -11,7 +11,8 @@
  *    zero-shot route: no aux data, and an error that is unknown unless the model ships a calibration.
  */
 import { alignToSchema } from '../../../shared/data/align';
-import { TableEncoder } from '../../../shared/data/encoder';
+import { schemaWithColumns } from '../../../shared/data/imageTable';
+import { fitFeatures } from '../../classifiers/features';
 import { splitTable } from '../../../shared/data/split';
 import type { Table, TableSchema } from '../../../shared/data/table';
 import { deriveSeed, Rng } from '../../../shared/random';
@@ -155,13 +156,14 @@ export async function trainDiscriminator(
   if (featureColumns.includes(resolved.column)) {
     throw new PropertyInferenceError('invalid-option', `featureColumns include the property column "${resolved.column}"; use identityDiscriminator when it is visible`);
   }
-  const featureSchema: TableSchema = {
-    columns: featureColumns.map((name) => {
+  const featureSchema: TableSchema = schemaWithColumns(
+    sharedSchema,
+    featureColumns.map((name) => {
       const col = sharedSchema.columns.find((c) => c.name === name);
       if (!col) throw new PropertyInferenceError('missing-feature', `feature column "${name}" is not in the shared schema (${sharedSchema.columns.map((c) => c.name).join(', ')})`);
       return col;
     }),
-  };
+  );
   for (const col of featureSchema.columns) {
     if (!aux.schema.columns.some((c) => c.name === col.name)) {
       throw new PropertyInferenceError(
@@ -181,16 +183,15 @@ export async function trainDiscriminator(
   requireEveryClass(yTrain, resolved.outcomes, 'training', property);
   requireEveryClass(yHeldOut, resolved.outcomes, 'held-out', property);
 
-  const trainFeatures = alignToSchema(train, featureSchema, 'aux data');
-  const encoder = TableEncoder.fit(trainFeatures);
+  const kind = opts.classifier ?? 'logistic';
+  const features = fitFeatures(kind, featureSchema, alignToSchema(train, featureSchema, 'aux data'));
   const encode = (table: Table, what: string): FeatureMatrix => {
     for (const col of featureSchema.columns) {
       if (!table.schema.columns.some((c) => c.name === col.name)) {
         throw new PropertyInferenceError('missing-feature', `${what} lack the column "${col.name}" the discriminator was trained on`);
       }
     }
-    const aligned = alignToSchema(table, featureSchema, what);
-    return { data: encoder.encode(aligned), rows: aligned.rows.length, cols: encoder.width };
+    return features.encode(table, what);
   };
 
   // Binary: one classifier for class 1. K-way: one-vs-rest, one classifier per class.
@@ -199,7 +200,7 @@ export async function trainDiscriminator(
   const xTrain = encode(train, 'aux data');
   try {
     for (const c of heads) {
-      const classifier = createClassifier(opts.classifier ?? 'logistic', opts.hidden ? { hidden: opts.hidden } : {});
+      const classifier = createClassifier(kind, { ...(opts.hidden ? { hidden: opts.hidden } : {}), ...(features.image ? { image: features.image } : {}) });
       classifiers.push(classifier);
       const target = new Uint8Array(yTrain.length);
       for (let i = 0; i < yTrain.length; i++) target[i] = yTrain[i] === c ? 1 : 0;

@@ -44,7 +44,7 @@ export const propertyInferenceConfigSchema = z.strictObject({
   /** Failure probability η of the Hoeffding bound, in (0, 1). */
   eta: z.number().gt(0).lt(1).default(0.05),
   /** Discriminator trained on aux data when the column is hidden. */
-  classifier: z.enum(['logistic', 'mlp']).default('logistic'),
+  classifier: z.enum(['logistic', 'mlp', 'cnn']).default('logistic'),
   /** Report the confusion-matrix correction (docs/pia.md, "The correction"). */
   correction: z.boolean().default(true),
 }).refine((c) => !(c.auxData !== undefined && c.pretrained !== undefined), {
