@@ -14,7 +14,9 @@ import { loadDataset } from '../shared/data/loadDataset';
 import { dropColumns } from '../shared/data/table';
 import { imageShapeOf, imageSummaryTable, pixelsOf, INK_MASS_COLUMN } from '../shared/data/imageTable';
 import { splitMnist } from '../shared/data/mnist';
-import { schemaFromWire, schemaToWire } from '../shared/grpc/records';
+import { IMAGE_ENCODING, rowsFromChunk, schemaFromWire, schemaToWire, tableChunk } from '../shared/grpc/records';
+import type { RecordChunk__Output } from '../shared/grpc/generated/sharebox/RecordChunk';
+import { splitChunk } from '../broker/chunks';
 import type { RecordSchema__Output } from '../shared/grpc/generated/sharebox/RecordSchema';
 import { runCli } from './helpers/cli';
 
@@ -137,6 +139,28 @@ test('image schemas cross the wire with their shape; a shape that does not match
   expect(back.schema).toEqual(shared.schema);
   expect(() => schemaFromWire({ ...wire, shape: [14, 14, 1] } as RecordSchema__Output)).toThrow(/must end with the pixel columns px0 … px195/);
   expect(() => schemaFromWire({ ...wire, shape: [28, 28] } as RecordSchema__Output)).toThrow(/shape \[height, width, channels\]/);
+});
+
+test('image records travel as float32 attributes and 8-bit pixels, in chunks the broker can split', () => {
+  const s = parse(TINY);
+  const shared = dropColumns(loadDataset(s.datasets.pool, 1), ['stroke']);
+  const records = { schema: shared.schema, rows: shared.rows.slice(0, 10).map((row, i) => (i === 0 ? [row[0], ...row.slice(1).map((v, k) => (k === 0 ? 1.7 : k === 1 ? -0.2 : v))] : row)) };
+  const chunk = tableChunk(records, records.rows.map((r) => r[0]), 0, 10);
+  expect(chunk.encoding).toBe(IMAGE_ENCODING);
+  expect(chunk.shape).toEqual([10, 1, 784]);
+  expect((chunk.data as Buffer).length).toBe(10 * (4 + 784));
+  const wire = chunk as unknown as RecordChunk__Output;
+  const back = rowsFromChunk(wire, shared.schema);
+  back.forEach((row, i) => {
+    expect(row[0]).toBe(records.rows[i][0]);
+    row.slice(1).forEach((v, k) => expect(Math.abs(v - Math.min(1, Math.max(0, records.rows[i][1 + k])))).toBeLessThanOrEqual(0.5 / 255 + 1e-7));
+  });
+  expect(back[0].slice(1, 3)).toEqual([1, 0]); // clipped to [0, 1]
+  const pieces = splitChunk(wire, 4);
+  expect(pieces.map((p) => p.count)).toEqual([4, 4, 2]);
+  expect(pieces.flatMap((p) => rowsFromChunk(p, shared.schema))).toEqual(back);
+  expect(() => rowsFromChunk({ ...wire, shape: [10, 2, 783] }, shared.schema)).toThrow(/does not match 10 image records of 1 attributes and 784 pixels/);
+  expect(() => rowsFromChunk({ ...wire, encoding: 'f32le-rows' }, shared.schema)).toThrow(/expected "f32le-u8-image-rows" for image records/);
 });
 
 test('a tiny image run through the CLI: images through the broker, CNN classifier and discriminator, sample grid', async () => {

@@ -3,7 +3,7 @@
  * fixed "row of numbers" message, so an image chunk can use the same messages with another encoding.
  */
 import type { Table, TableSchema } from '../data/table';
-import { imageShapeOf } from '../data/imageTable';
+import { imageShapeOf, pixelCount } from '../data/imageTable';
 import type { RecordChunk, RecordChunk__Output } from './generated/sharebox/RecordChunk';
 import type { RecordSchema, RecordSchema__Output } from './generated/sharebox/RecordSchema';
 
@@ -59,17 +59,40 @@ export function schemaFromWire(wire: RecordSchema__Output): { schema: TableSchem
   };
 }
 
-/** Encodes rows [start, end) of a table as one chunk. */
+/**
+ * Image records on the wire: per record its A attribute values as float32 LE, then its N pixel intensities as
+ * bytes (round(255·v), v clipped to [0, 1]; decoded as byte/255), 4A + N bytes per record. shape = [count, A, N].
+ * An 8-bit pixel is what an image file holds; float32 pixels would make every image chunk four times larger.
+ */
+export const IMAGE_ENCODING = 'f32le-u8-image-rows';
+
+/** Encodes rows [start, end) of a table as one chunk (image records as IMAGE_ENCODING). */
 export function tableChunk(table: Table, classes: ArrayLike<number>, start: number, end: number): RecordChunk {
   const width = table.schema.columns.length;
   const count = end - start;
+  const classList: number[] = new Array(count);
+  for (let i = 0; i < count; i++) classList[i] = classes[start + i];
+  const image = imageShapeOf(table.schema);
+  if (image) {
+    const n = pixelCount(image);
+    const a = width - n;
+    const bytes = Buffer.alloc(count * (4 * a + n));
+    for (let i = 0; i < count; i++) {
+      const row = table.rows[start + i];
+      const base = i * (4 * a + n);
+      for (let j = 0; j < a; j++) bytes.writeFloatLE(row[j], base + 4 * j);
+      for (let k = 0; k < n; k++) {
+        const v = row[a + k];
+        bytes[base + 4 * a + k] = Math.round(255 * (v < 0 ? 0 : v > 1 ? 1 : v));
+      }
+    }
+    return { count, encoding: IMAGE_ENCODING, shape: [count, a, n], data: bytes, classes: classList };
+  }
   const values = new Float32Array(count * width);
   for (let i = 0; i < count; i++) {
     const row = table.rows[start + i];
     for (let j = 0; j < width; j++) values[i * width + j] = row[j];
   }
-  const classList: number[] = new Array(count);
-  for (let i = 0; i < count; i++) classList[i] = classes[start + i];
   return {
     count,
     encoding: TABLE_ENCODING,
@@ -81,10 +104,34 @@ export function tableChunk(table: Table, classes: ArrayLike<number>, start: numb
 
 /** Decodes one chunk into rows, checking that it matches the schema it claims to follow. */
 export function rowsFromChunk(chunk: RecordChunk__Output, schema: TableSchema): number[][] {
-  if (chunk.encoding !== TABLE_ENCODING) {
-    throw new Error(`RecordChunk: encoding "${chunk.encoding}" (expected "${TABLE_ENCODING}")`);
+  const image = imageShapeOf(schema);
+  const expected = image ? IMAGE_ENCODING : TABLE_ENCODING;
+  if (chunk.encoding !== expected) {
+    throw new Error(`RecordChunk: encoding "${chunk.encoding}" (expected "${expected}" for ${image ? 'image' : 'table'} records)`);
   }
   const width = schema.columns.length;
+  if (image) {
+    const n = pixelCount(image);
+    const a = width - n;
+    const [count, attrs, pixels] = chunk.shape;
+    const per = 4 * a + n;
+    if (count !== chunk.count || attrs !== a || pixels !== n || chunk.data.length !== count * per) {
+      throw new Error(
+        `RecordChunk: shape [${chunk.shape.join(', ')}] with ${chunk.data.length} bytes does not match ` +
+          `${chunk.count} image records of ${a} attributes and ${n} pixels`,
+      );
+    }
+    const data = Buffer.from(chunk.data.buffer, chunk.data.byteOffset, chunk.data.length);
+    const rows: number[][] = new Array(count);
+    for (let i = 0; i < count; i++) {
+      const row = new Array<number>(width);
+      const base = i * per;
+      for (let j = 0; j < a; j++) row[j] = data.readFloatLE(base + 4 * j);
+      for (let k = 0; k < n; k++) row[a + k] = data[base + 4 * a + k] / 255;
+      rows[i] = row;
+    }
+    return rows;
+  }
   const [count, cols] = chunk.shape;
   if (count !== chunk.count || cols !== width || chunk.data.length !== count * width * 4) {
     throw new Error(
