@@ -164,11 +164,11 @@ describe('cnn classifier', () => {
     expect(() => c.predict(images)).toThrow(/before fit/);
     const wrong = { data: new Float32Array(4 * 100), rows: 4, cols: 100 };
     await expect(c.fit(wrong, labels, train)).rejects.toThrow(/expected images of shape 28×28×1 .*784 values per row.*got 100 columns/);
-    await expect(c.fit(images, labels.subarray(0, 2), train)).rejects.toThrow(/4 image rows but 2 labels/);
+    await expect(c.fit(images, labels.subarray(0, 2), train)).rejects.toThrow(/4 feature rows but 2 labels/);
     await expect(c.fit(images, Uint8Array.from([0, 1, 2, 1]), train)).rejects.toThrow(/expected 0 or 1/);
     const bad = new Float32Array(4 * 784);
     bad[784 + 3] = NaN;
-    await expect(c.fit({ ...images, data: bad }, labels, train)).rejects.toThrow(/value 3 of image row 1 is NaN/);
+    await expect(c.fit({ ...images, data: bad }, labels, train)).rejects.toThrow(/feature 3 of row 1 is NaN/);
     await c.fit(images, labels, { ...train, epochs: 1 });
     expect(() => c.predict(wrong)).toThrow(/expected images of shape 28×28×1/);
     c.dispose();

@@ -22,6 +22,7 @@
 import { deriveSeed, Rng } from '../../shared/random';
 import { tf } from '../../shared/tf';
 import type { BinaryClassifier, FeatureMatrix, TrainOptions } from './index';
+import { checkLabels, checkMatrix, checkTrainOptions, fitMinibatches, uniformInit, weightedCrossEntropy } from './minibatchTraining';
 
 export interface CnnOptions {
   height: number;
@@ -44,44 +45,8 @@ export const DEFAULT_CNN_DENSE = 64;
  */
 const PREDICT_CHUNK_VALUES = 1 << 22;
 
-// Bound once at module level: jest runs modules in a vm sandbox where every global lookup in a hot loop is slow
-// (shared/random.ts), and checkMatrix visits every pixel.
-const { isFinite } = Number;
-
 function isPositiveInteger(v: unknown): v is number {
   return typeof v === 'number' && Number.isInteger(v) && v >= 1;
-}
-
-function checkMatrix(where: string, x: FeatureMatrix): void {
-  if (!Number.isInteger(x.rows) || x.rows < 0 || !Number.isInteger(x.cols) || x.cols < 1) {
-    throw new Error(`${where}: bad shape rows=${x.rows}, cols=${x.cols}`);
-  }
-  if (x.data.length !== x.rows * x.cols) {
-    throw new Error(`${where}: data has ${x.data.length} values but rows·cols = ${x.rows}·${x.cols} = ${x.rows * x.cols}`);
-  }
-  for (let k = 0; k < x.data.length; k++) {
-    if (!isFinite(x.data[k])) {
-      const row = Math.floor(k / x.cols);
-      throw new Error(`${where}: value ${k % x.cols} of image row ${row} is ${x.data[k]}`);
-    }
-  }
-}
-
-function checkTrainOptions(opts: TrainOptions): void {
-  if (!Number.isInteger(opts.epochs) || opts.epochs < 0) throw new Error(`fit: epochs must be an integer ≥ 0, got ${opts.epochs}`);
-  if (!Number.isInteger(opts.batchSize) || opts.batchSize < 1) {
-    throw new Error(`fit: batchSize must be an integer ≥ 1, got ${opts.batchSize}`);
-  }
-  if (!(opts.learningRate > 0) || !Number.isFinite(opts.learningRate)) {
-    throw new Error(`fit: learningRate must be a positive number, got ${opts.learningRate}`);
-  }
-}
-
-/** Uniform(−limit, limit) values from our Rng, so initial weights do not depend on tfjs's seeding. */
-function uniformInit(rng: Rng, size: number, limit: number): Float32Array {
-  const values = new Float32Array(size);
-  for (let k = 0; k < size; k++) values[k] = (2 * rng.next() - 1) * limit;
-  return values;
 }
 
 /** x · 2 − 1: intensities in [0, 1] to [−1, 1] (a fresh array: the cpu backend keeps the arrays it is given). */
@@ -150,77 +115,23 @@ export class CnnClassifier implements BinaryClassifier {
   async fit(x: FeatureMatrix, y: Uint8Array, opts: TrainOptions): Promise<void> {
     this.checkImages('fit', x);
     checkTrainOptions(opts);
-    if (y.length !== x.rows) throw new Error(`cnn.fit: ${x.rows} image rows but ${y.length} labels`);
-    if (x.rows === 0) throw new Error('cnn.fit: no training records');
-    let positives = 0;
-    for (let i = 0; i < y.length; i++) {
-      if (y[i] !== 0 && y[i] !== 1) throw new Error(`cnn.fit: label ${i} is ${y[i]}, expected 0 or 1`);
-      positives += y[i];
-    }
-
+    const positives = checkLabels('cnn.fit', x, y);
     this.disposeTensors();
     this.initialiseWeights(new Rng(deriveSeed(opts.seed, 'classifier/init')));
     this.trained = true;
-
-    const negatives = x.rows - positives;
-    const balanced = opts.classWeight === 'balanced' && positives > 0 && negatives > 0;
-    const positiveWeight = balanced ? x.rows / (2 * positives) : 1;
-    const negativeWeight = balanced ? x.rows / (2 * negatives) : 1;
-
-    // Scale once in JS and copy rows into each minibatch (the wasm gather kernel is slow; see mlp.ts).
-    const size = x.cols;
-    const scaled = scalePixels(x.data);
-    const optimizer = tf.train.adam(opts.learningRate);
-    const variables = [...this.convWeights, ...this.convBiases, ...this.denseWeights, ...this.denseBiases];
-    const shuffleRng = new Rng(deriveSeed(opts.seed, 'classifier/shuffle'));
-    const order = new Int32Array(x.rows);
-    for (let i = 0; i < x.rows; i++) order[i] = i;
-
-    try {
-      for (let epoch = 0; epoch < opts.epochs; epoch++) {
-        for (let i = order.length - 1; i > 0; i--) {
-          const j = shuffleRng.int(i + 1);
-          const tmp = order[i];
-          order[i] = order[j];
-          order[j] = tmp;
-        }
-        const costs: tf.Scalar[] = [];
-        const sizes: number[] = [];
-        for (let start = 0; start < x.rows; start += opts.batchSize) {
-          const batch = order.subarray(start, Math.min(start + opts.batchSize, x.rows));
-          const xData = new Float32Array(batch.length * size);
-          const yData = new Float32Array(batch.length);
-          const wData = balanced ? new Float32Array(batch.length) : null;
-          for (let k = 0; k < batch.length; k++) {
-            const r = batch[k];
-            xData.set(scaled.subarray(r * size, (r + 1) * size), k * size);
-            yData[k] = y[r];
-            if (wData) wData[k] = y[r] === 1 ? positiveWeight : negativeWeight;
-          }
-          const xb = tf.tensor4d(xData, [batch.length, this.height, this.width, this.channels]);
-          const yb = tf.tensor2d(yData, [batch.length, 1]);
-          const wb = wData ? tf.tensor2d(wData, [batch.length, 1]) : null;
-          const cost = optimizer.minimize(() => this.loss(this.logits(xb), yb, wb), opts.onEpoch !== undefined, variables);
-          tf.dispose([xb, yb]);
-          if (wb) wb.dispose();
-          if (cost) {
-            costs.push(cost);
-            sizes.push(batch.length);
-          }
-        }
-        if (opts.onEpoch) {
-          const values = tf.tidy(() => tf.stack(costs).dataSync());
-          tf.dispose(costs);
-          let total = 0;
-          for (let b = 0; b < values.length; b++) total += values[b] * sizes[b];
-          opts.onEpoch(epoch, total / x.rows);
-        }
-        // Yield to the event loop between epochs so a party's gRPC server stays responsive while training.
-        await new Promise<void>((resolve) => setImmediate(resolve));
-      }
-    } finally {
-      optimizer.dispose();
-    }
+    await fitMinibatches(
+      {
+        inputs: scalePixels(x.data),
+        rows: x.rows,
+        cols: x.cols,
+        y,
+        positives,
+        batchShape: (n) => [n, this.height, this.width, this.channels],
+        variables: [...this.convWeights, ...this.convBiases, ...this.denseWeights, ...this.denseBiases],
+        loss: (xb, yb, wb) => weightedCrossEntropy(this.logits(xb as tf.Tensor4D), yb, wb, this.l2, [...this.convWeights, ...this.denseWeights]),
+      },
+      opts,
+    );
   }
 
   predictProbability(x: FeatureMatrix): Float32Array {
@@ -303,14 +214,5 @@ export class CnnClassifier implements BinaryClassifier {
     const flat = tf.reshape(h, [h.shape[0], this.flatSize]) as tf.Tensor2D;
     const hidden = tf.relu(tf.add(tf.matMul(flat, this.denseWeights[0] as tf.Tensor2D), this.denseBiases[0]));
     return tf.add(tf.matMul(hidden, this.denseWeights[1] as tf.Tensor2D), this.denseBiases[1]);
-  }
-
-  /** mean_i w_i · CE(z_i, y_i) + λ Σ‖W‖² (w_i = 1 without class weighting). */
-  private loss(z: tf.Tensor2D, y: tf.Tensor2D, w: tf.Tensor2D | null): tf.Scalar {
-    const ce = tf.add(tf.sub(tf.relu(z), tf.mul(z, y)), tf.log1p(tf.exp(tf.neg(tf.abs(z)))));
-    const data = tf.mean(w ? tf.mul(ce, w) : ce) as tf.Scalar;
-    if (this.l2 === 0) return data;
-    const penalty = tf.addN([...this.convWeights, ...this.denseWeights].map((W) => tf.sum(tf.square(W))));
-    return tf.add(data, tf.mul(this.l2, penalty)) as tf.Scalar;
   }
 }

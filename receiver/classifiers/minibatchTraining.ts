@@ -1,0 +1,146 @@
+/**
+ * What every downstream binary classifier shares (mlp.ts, cnn.ts): the input checks, the weighted and
+ * L2-penalised stable cross-entropy, and the seeded minibatch Adam loop. One loop, so a fix to how classifiers
+ * train (batching, class weights, the epoch loss, yielding to the event loop) reaches every kind.
+ */
+import { Rng, deriveSeed } from '../../shared/random';
+import { tf } from '../../shared/tf';
+import type { FeatureMatrix, TrainOptions } from './index';
+
+// Bound once at module level: jest runs modules in a vm sandbox where every global lookup in a hot loop is slow
+// (shared/random.ts), and checkMatrix visits every value.
+const { isFinite } = Number;
+
+export function checkMatrix(where: string, x: FeatureMatrix): void {
+  if (!Number.isInteger(x.rows) || x.rows < 0 || !Number.isInteger(x.cols) || x.cols < 1) {
+    throw new Error(`${where}: bad shape rows=${x.rows}, cols=${x.cols}`);
+  }
+  if (x.data.length !== x.rows * x.cols) {
+    throw new Error(`${where}: data has ${x.data.length} values but rows·cols = ${x.rows}·${x.cols} = ${x.rows * x.cols}`);
+  }
+  for (let k = 0; k < x.data.length; k++) {
+    if (!isFinite(x.data[k])) {
+      const row = Math.floor(k / x.cols);
+      throw new Error(`${where}: feature ${k % x.cols} of row ${row} is ${x.data[k]}; encode missing values before training`);
+    }
+  }
+}
+
+export function checkTrainOptions(opts: TrainOptions): void {
+  if (!Number.isInteger(opts.epochs) || opts.epochs < 0) throw new Error(`fit: epochs must be an integer ≥ 0, got ${opts.epochs}`);
+  if (!Number.isInteger(opts.batchSize) || opts.batchSize < 1) {
+    throw new Error(`fit: batchSize must be an integer ≥ 1, got ${opts.batchSize}`);
+  }
+  if (!(opts.learningRate > 0) || !Number.isFinite(opts.learningRate)) {
+    throw new Error(`fit: learningRate must be a positive number, got ${opts.learningRate}`);
+  }
+}
+
+/** Checks the labels against the rows (0/1, one per row, at least one row); returns the count of positives. */
+export function checkLabels(where: string, x: FeatureMatrix, y: Uint8Array): number {
+  if (y.length !== x.rows) throw new Error(`${where}: ${x.rows} feature rows but ${y.length} labels`);
+  if (x.rows === 0) throw new Error(`${where}: no training records`);
+  let positives = 0;
+  for (let i = 0; i < y.length; i++) {
+    if (y[i] !== 0 && y[i] !== 1) throw new Error(`${where}: label ${i} is ${y[i]}, expected 0 or 1`);
+    positives += y[i];
+  }
+  return positives;
+}
+
+/** Uniform(−limit, limit) values from our Rng, so initial weights do not depend on tfjs's seeding. */
+export function uniformInit(rng: Rng, size: number, limit: number): Float32Array {
+  const values = new Float32Array(size);
+  for (let k = 0; k < size; k++) values[k] = (2 * rng.next() - 1) * limit;
+  return values;
+}
+
+/**
+ * mean_i w_i · CE(z_i, y_i) + λ Σ‖W‖² over `penalised` (w_i = 1 without class weighting), with the numerically
+ * stable logit form CE(z, y) = max(z, 0) − z·y + log(1 + exp(−|z|)): no sigmoid inside the loss, no log(0).
+ */
+export function weightedCrossEntropy(z: tf.Tensor2D, y: tf.Tensor2D, w: tf.Tensor2D | null, l2: number, penalised: tf.Variable[]): tf.Scalar {
+  const ce = tf.add(tf.sub(tf.relu(z), tf.mul(z, y)), tf.log1p(tf.exp(tf.neg(tf.abs(z)))));
+  const data = tf.mean(w ? tf.mul(ce, w) : ce) as tf.Scalar;
+  if (l2 === 0 || penalised.length === 0) return data;
+  const penalty = tf.addN(penalised.map((W) => tf.sum(tf.square(W))));
+  return tf.add(data, tf.mul(l2, penalty)) as tf.Scalar;
+}
+
+export interface MinibatchProblem {
+  /** Inputs already transformed (standardised, scaled), rows × cols row-major. */
+  inputs: Float32Array;
+  rows: number;
+  cols: number;
+  y: Uint8Array;
+  positives: number;
+  /** The shape of a batch of n input rows as the network takes it ([n, cols], or [n, H, W, C]). */
+  batchShape: (n: number) => number[];
+  variables: tf.Variable[];
+  /** The loss of a batch (inside optimizer.minimize). */
+  loss: (x: tf.Tensor, y: tf.Tensor2D, w: tf.Tensor2D | null) => tf.Scalar;
+}
+
+/**
+ * Adam over seeded shuffled minibatches. Per-record weights: 'balanced' gives each class half of the total weight
+ * (rows / (2·count)); with one class absent the weighting is undefined and every record keeps weight 1, which is
+ * the same objective. Each minibatch is assembled by copying rows in JS: the wasm gather kernel is slow (it
+ * dominated a profile), and gather on the tape would also clone the whole matrix at every step.
+ */
+export async function fitMinibatches(problem: MinibatchProblem, opts: TrainOptions): Promise<void> {
+  const { inputs, rows, cols, y, positives } = problem;
+  const negatives = rows - positives;
+  const balanced = opts.classWeight === 'balanced' && positives > 0 && negatives > 0;
+  const positiveWeight = balanced ? rows / (2 * positives) : 1;
+  const negativeWeight = balanced ? rows / (2 * negatives) : 1;
+  const optimizer = tf.train.adam(opts.learningRate);
+  const shuffleRng = new Rng(deriveSeed(opts.seed, 'classifier/shuffle'));
+  const order = new Int32Array(rows);
+  for (let i = 0; i < rows; i++) order[i] = i;
+  try {
+    for (let epoch = 0; epoch < opts.epochs; epoch++) {
+      for (let i = order.length - 1; i > 0; i--) {
+        const j = shuffleRng.int(i + 1);
+        const tmp = order[i];
+        order[i] = order[j];
+        order[j] = tmp;
+      }
+      const costs: tf.Scalar[] = [];
+      const sizes: number[] = [];
+      for (let start = 0; start < rows; start += opts.batchSize) {
+        const batch = order.subarray(start, Math.min(start + opts.batchSize, rows));
+        // Fresh buffers per batch: the cpu backend keeps a reference to the array a tensor is made from.
+        const xData = new Float32Array(batch.length * cols);
+        const yData = new Float32Array(batch.length);
+        const wData = balanced ? new Float32Array(batch.length) : null;
+        for (let k = 0; k < batch.length; k++) {
+          const r = batch[k];
+          xData.set(inputs.subarray(r * cols, (r + 1) * cols), k * cols);
+          yData[k] = y[r];
+          if (wData) wData[k] = y[r] === 1 ? positiveWeight : negativeWeight;
+        }
+        const xb = tf.tensor(xData, problem.batchShape(batch.length), 'float32');
+        const yb = tf.tensor2d(yData, [batch.length, 1]);
+        const wb = wData ? tf.tensor2d(wData, [batch.length, 1]) : null;
+        const cost = optimizer.minimize(() => problem.loss(xb, yb, wb), opts.onEpoch !== undefined, problem.variables);
+        tf.dispose([xb, yb]);
+        if (wb) wb.dispose();
+        if (cost) {
+          costs.push(cost);
+          sizes.push(batch.length);
+        }
+      }
+      if (opts.onEpoch) {
+        const values = tf.tidy(() => tf.stack(costs).dataSync());
+        tf.dispose(costs);
+        let total = 0;
+        for (let b = 0; b < values.length; b++) total += values[b] * sizes[b];
+        opts.onEpoch(epoch, total / rows);
+      }
+      // Yield to the event loop between epochs so a party's gRPC server stays responsive while training.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+  } finally {
+    optimizer.dispose();
+  }
+}
