@@ -8,6 +8,7 @@
  * there, scenarios/fpa-adult.yaml (adult.data balanced to 4 × 1,179, N = 3,000; adult.test balanced 4 × 590).
  *
  * Usage: npx tsc -p tsconfig.json && node dist/bench/fpaWithoutGenerator.js [--alphas 0,0.1,0.2,0.3,0.4,0.5] [--seeds 2024,1,2]
+ *        [--delta 0.1] [--candidates 100] [--only census]   (δ as a fraction of the pool's I(X;Y); candidates per cell)
  */
 import * as fs from 'fs';
 import * as os from 'os';
@@ -70,10 +71,14 @@ async function main(): Promise<void> {
   // Selection seeds: one selection's accuracy loss moves by about a point from seed to seed, so a claim about the
   // method needs several (the classifier's seed is fixed, the selection's varies).
   const seeds = listArg('--seeds', String(SEED));
+  const [deltaFraction] = listArg('--delta', '0.1');
+  const [candidatesPerCell] = listArg('--candidates', '100');
+  const onlyAt = process.argv.indexOf('--only');
+  const only = onlyAt >= 0 ? process.argv[onlyAt + 1] : null;
   if (!alphas.includes(0)) alphas.unshift(0);
   const rows: BenchRow[] = [];
   process.stdout.write(`selection (${seeds.length} seed${seeds.length > 1 ? 's' : ''})`.padEnd(34) + ' accuracy loss / DP gap rise against α = 0, mean ± sd over seeds\n');
-  for (const c of cases()) {
+  for (const c of cases().filter((c) => only === null || c.name === only)) {
     const test = balanceCells(c.test, CENSUS_TASK, new Rng(SEED + 2));
     for (const method of ['greedy-mi', 'label-flipping'] as const) {
       // evaluations[alpha][kind] = per-seed { accuracy, dpGap }
@@ -86,8 +91,8 @@ async function main(): Promise<void> {
             alpha,
             trainRows: c.n,
             balancePool: true,
-            deltaFraction: 0.1,
-            candidatesPerCell: 100,
+            deltaFraction,
+            candidatesPerCell,
             estimator: 'logistic-ce',
           };
           const { table } = await poisonTrainingSet(c.data, CENSUS_TASK, config, seed + 3);
@@ -110,7 +115,15 @@ async function main(): Promise<void> {
       }
     }
   }
-  const environment = { backend: describeBackend(), cpus: os.cpus().length, node: process.version, seeds: seeds.join(','), alphas: alphas.join(',') };
+  const environment = {
+    backend: describeBackend(),
+    cpus: os.cpus().length,
+    node: process.version,
+    seeds: seeds.join(','),
+    alphas: alphas.join(','),
+    deltaFraction: String(deltaFraction),
+    candidatesPerCell: String(candidatesPerCell),
+  };
   process.stdout.write('\n');
   printEnvironment(environment);
   process.stdout.write(`\nresults: ${writeResults('fpaWithoutGenerator', rows, environment)}\n`);
