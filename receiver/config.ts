@@ -24,8 +24,11 @@ export const receiverRuntimeConfigSchema = z
       .default(() => ({})),
     /** Evaluate on equal (s, y) cells of the test split (shared/data/split.ts balanceCells). */
     balanceTest: z.boolean(),
-    /** The membership game's challenge records, shuffled and unlabelled (shared/scenario/membership.ts). */
-    membershipChallenge: z.object({ schema: z.object({ columns: z.array(z.any()) }), rows: z.array(z.array(z.number())) }).optional(),
+    /**
+     * The membership game's challenge records, shuffled and unlabelled (shared/scenario/membership.ts); the schema
+     * passes through whole, so image records keep their shape (`schema.image`).
+     */
+    membershipChallenge: z.object({ schema: z.object({ columns: z.array(z.any()) }).passthrough(), rows: z.array(z.array(z.number())) }).optional(),
     brokerAddress: z.string().min(1),
     token: z.string().min(16),
   })

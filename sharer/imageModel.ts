@@ -6,6 +6,10 @@
  *
  * Trained models are cached like the tabular ones (sharer/tabularGenerator.ts): a folder named by the hash of
  * (format version, training config, seed, the training records), written atomically with a `complete` marker.
+ *
+ * Gray-box and white-box access (docs/mia.md, served by sharer/timestepAccess.ts) work as for the tabular model,
+ * in the U-Net's coordinates x₀ = 2·pixel − 1 (model width H·W·C), conditioned on the record's label. The
+ * generation trajectory (GrayBox.Trajectory) is not implemented for images: the sharer answers FAILED_PRECONDITION.
  */
 import * as crypto from 'crypto';
 import * as fs from 'fs';
@@ -13,9 +17,13 @@ import * as path from 'path';
 import { imageShapeOf, pixelCount, pixelsOf } from '../shared/data/imageTable';
 import { columnIndex, tableFingerprint, type Table, type TableSchema, type TaskSpec } from '../shared/data/table';
 import { ImageDdpm } from '../shared/diffusion/imageDdpm';
+import { spacedTimesteps } from '../shared/diffusion/schedule';
+import { fillStandardNormal } from '../shared/diffusion/tabularDdpm';
 import type { ClassInfo } from '../shared/grpc/records';
 import type { ImageDdpmModelConfig } from '../shared/scenario/schema';
 import { classesOf, drawClasses, saveAtomically, type ProgressFn, type SampledRecords, type TabularGenerator, type TrainingReport } from './tabularGenerator';
+import type { DiffusionScheduleInfo } from './tabularModel';
+import type { TimestepModel } from './timestepAccess';
 
 /** Bump when the saved layout or the training procedure changes, so stale caches are not reused. */
 const IMAGE_MODEL_FORMAT_VERSION = 1;
@@ -26,10 +34,13 @@ const KIND = 'image-ddpm';
  */
 export const IMAGE_GENERATION_BATCH = 256;
 
-export class ImageModel implements TabularGenerator {
+/** Images per network evaluation in the gray-/white-box queries (bounds the tensors of one batch). */
+const QUERY_BATCH = 256;
+
+export class ImageModel implements TabularGenerator, TimestepModel {
   readonly kind = KIND;
-  /** Gray-box and white-box access for images are not implemented yet (the scenario loader refuses the grants). */
-  readonly supportsTimesteps = false;
+  /** Encode, PredictX0 and TimestepLoss are served; Trajectory is not (`sampleTrajectory` is absent). */
+  readonly supportsTimesteps = true;
   readonly generationBatch = IMAGE_GENERATION_BATCH;
 
   private constructor(
@@ -128,6 +139,126 @@ export class ImageModel implements TabularGenerator {
       rows[i] = row;
     }
     return { table: { schema: this.schema, rows }, classes };
+  }
+
+  // ---------------------------------------------------------------------------------------------------
+  // Gray-box and white-box access (docs/mia.md; served by sharer/timestepAccess.ts), with the tabular model's
+  // semantics (sharer/tabularModel.ts): records come in the shared schema (the label, then the pixels); the model
+  // works on x₀ = 2·pixel − 1, conditioned on the label. Pixels that came over the wire are 8-bit (byte/255).
+
+  /** The noise schedule and the width of a record in model coordinates (H·W·C). */
+  get diffusionSchedule(): DiffusionScheduleInfo {
+    const s = this.ddpm.schedule;
+    return {
+      timesteps: s.T,
+      kind: s.kind,
+      alphaBars: Array.from(s.alphaBars),
+      modelWidth: this.ddpm.imageSize,
+      // The steps `sample` visits (ImageDdpm.sample: evenly spaced over T), though Trajectory is not served.
+      samplerTimesteps: spacedTimesteps(s.T, this.config.sampler.steps),
+    };
+  }
+
+  /** The images as the U-Net sees them (2·pixel − 1, NHWC) and the class each is conditioned on (its label). */
+  encodeRecords(table: Table): { x: Float32Array; classes: Int32Array } {
+    const labelIndex = columnIndex(table.schema, this.classes.column);
+    const { pixels, shape } = pixelsOf(table, 'records');
+    const D = this.ddpm.imageSize;
+    if (pixelCount(shape) !== D) {
+      throw new Error(`records: images of ${shape.height}×${shape.width}×${shape.channels}, but the model's are ${this.ddpm.config.height}×${this.ddpm.config.width}×${this.ddpm.config.channels}`);
+    }
+    const classes = new Int32Array(table.rows.length);
+    table.rows.forEach((row, i) => {
+      const k = row[labelIndex];
+      if (!Number.isInteger(k) || k < 0 || k >= this.classes.values.length) {
+        throw new Error(`record ${i}: label code ${k} is not a class of column "${this.classes.column}" (0 … ${this.classes.values.length - 1})`);
+      }
+      classes[i] = k;
+    });
+    const x = new Float32Array(pixels.length);
+    for (let j = 0; j < pixels.length; j++) x[j] = 2 * pixels[j] - 1;
+    return { x, classes };
+  }
+
+  /** x̂₀(x_t, t, y) = x_t/√ᾱ_t − √(1/ᾱ_t − 1)·ε̂_θ(x_t, t, y) for model-space states, one t per state; not clipped. */
+  predictX0(xt: Float32Array, t: Int32Array, classes: Int32Array): Float32Array {
+    const D = this.ddpm.imageSize;
+    if (xt.length !== t.length * D) throw new Error(`records: ${xt.length} values for ${t.length} states of ${D}`);
+    const eps = this.ddpm.predictNoise(xt, t, classes, QUERY_BATCH);
+    const { sqrtRecipAlphaBars: r, sqrtRecipM1AlphaBars: rm1 } = this.ddpm.schedule;
+    const out = new Float32Array(eps.length);
+    for (let i = 0; i < t.length; i++) {
+      const a = r[t[i]];
+      const c = rm1[t[i]];
+      for (let j = i * D; j < (i + 1) * D; j++) out[j] = a * xt[j] - c * eps[j];
+    }
+    return out;
+  }
+
+  /**
+   * x̂₀ for every record at every timestep, x_t = √ᾱ_t x₀ + √(1−ᾱ_t) ε_k, with ε_k ∈ R^{H·W·C} the same for every
+   * record (common random numbers) and drawn as draw 0 of `timestepLoss` with the same seed (one draw), so that
+   * ‖ε_k − ε̂‖² = ᾱ_t/(1−ᾱ_t) · ‖x₀ − x̂₀‖². Rows record-major (record i, timestep k at row i·K + k).
+   */
+  predictX0AtTimesteps(table: Table, timesteps: number[], noiseSeed: number): Float32Array {
+    const { x, classes } = this.encodeRecords(table);
+    const D = this.ddpm.imageSize;
+    const n = table.rows.length;
+    const K = timesteps.length;
+    const noise = new Float32Array(K * D);
+    fillStandardNormal(noise, noiseSeed);
+    const xt = new Float32Array(n * K * D);
+    const t = new Int32Array(n * K);
+    const rowClasses = new Int32Array(n * K);
+    const { sqrtAlphaBars, sqrtOneMinusAlphaBars } = this.ddpm.schedule;
+    for (let i = 0; i < n; i++) {
+      for (let k = 0; k < K; k++) {
+        const r = i * K + k;
+        const a = sqrtAlphaBars[timesteps[k]];
+        const sd = sqrtOneMinusAlphaBars[timesteps[k]];
+        for (let j = 0; j < D; j++) xt[r * D + j] = a * x[i * D + j] + sd * noise[k * D + j];
+        t[r] = timesteps[k];
+        rowClasses[r] = classes[i];
+      }
+    }
+    return this.predictX0(xt, t, rowClasses);
+  }
+
+  /**
+   * ‖ε − ε̂_θ(x_t, t, y)‖² / (H·W·C) per record and timestep (n × K), averaged over `draws` common-noise draws,
+   * drawn as TabularDdpm.perTimestepLoss draws them: ε_{k,d} is row k·draws + d of one `fillStandardNormal` stream.
+   */
+  timestepLoss(table: Table, timesteps: number[], noiseSeed: number, draws: number): Float32Array {
+    if (!Number.isInteger(draws) || draws < 1) throw new Error(`noise_draws: expected a positive integer, got ${draws}`);
+    const { x, classes } = this.encodeRecords(table);
+    const D = this.ddpm.imageSize;
+    const n = table.rows.length;
+    const K = timesteps.length;
+    const noise = new Float32Array(K * draws * D);
+    fillStandardNormal(noise, noiseSeed);
+    const { sqrtAlphaBars, sqrtOneMinusAlphaBars } = this.ddpm.schedule;
+    const out = new Float32Array(n * K);
+    const xt = new Float32Array(n * D);
+    for (let k = 0; k < K; k++) {
+      const a = sqrtAlphaBars[timesteps[k]];
+      const sd = sqrtOneMinusAlphaBars[timesteps[k]];
+      const t = new Int32Array(n).fill(timesteps[k]);
+      const acc = new Float64Array(n);
+      for (let d = 0; d < draws; d++) {
+        const eps = noise.subarray((k * draws + d) * D, (k * draws + d + 1) * D);
+        for (let i = 0; i < n; i++) {
+          for (let j = 0; j < D; j++) xt[i * D + j] = a * x[i * D + j] + sd * eps[j];
+        }
+        const epsHat = this.ddpm.predictNoise(xt, t, classes, QUERY_BATCH);
+        for (let i = 0; i < n; i++) {
+          let sq = 0;
+          for (let j = 0; j < D; j++) sq += (epsHat[i * D + j] - eps[j]) ** 2;
+          acc[i] += sq / D;
+        }
+      }
+      for (let i = 0; i < n; i++) out[i * K + k] = acc[i] / draws;
+    }
+    return out;
   }
 
   dispose(): void {

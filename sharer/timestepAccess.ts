@@ -2,7 +2,9 @@
  * The sharer's half of gray-box and white-box access (docs/mia.md): ModelHost.Encode, PredictX0, Trajectory and
  * TimestepLoss, called by the broker only (by its token) and only when the scenario grants gray-box or white-box
  * (the broker registers its receiver-facing services under those grants alone). They need a model with timesteps;
- * any other model kind (a VAE, a GAN) answers FAILED_PRECONDITION naming its kind.
+ * any other model kind (a VAE, a GAN) answers FAILED_PRECONDITION naming its kind, and so does Trajectory for a
+ * model that does not keep its sampler's states (the image DDPM). Records x₀ come in the encoding of the model's
+ * shared schema (table rows, or image rows for an image model: `recordEncoding`).
  */
 import * as grpc from '@grpc/grpc-js';
 import type * as protoTypes from '../shared/grpc/generated/sharebox/ModelHost';
@@ -12,7 +14,7 @@ import type { DiffusionSchedule } from '../shared/grpc/generated/sharebox/Diffus
 import { authenticate } from '../shared/grpc/auth';
 import { isRpcError, rpcError, toRpcError } from '../shared/grpc/errors';
 import { failStream, writeWithBackpressure } from '../shared/grpc/streams';
-import { LOSSES_ENCODING, MODEL_ENCODING, TABLE_ENCODING, matrixChunk, matrixFromChunk, rowsFromChunk } from '../shared/grpc/records';
+import { LOSSES_ENCODING, MODEL_ENCODING, matrixChunk, matrixFromChunk, recordEncoding, rowsFromChunk } from '../shared/grpc/records';
 import type { Table, TableSchema } from '../shared/data/table';
 import type { TrajectoryRequest__Output } from '../shared/grpc/generated/sharebox/TrajectoryRequest';
 import type { TrajectoryChunk } from '../shared/grpc/generated/sharebox/TrajectoryChunk';
@@ -21,7 +23,7 @@ import { stepsChunk, tableChunk } from '../shared/grpc/records';
 import type { DiffusionScheduleInfo, TrajectoryRecords } from './tabularModel';
 import { forEachGenerationBatch } from './generationBatches';
 
-/** What a model must offer to be queried at timesteps (TabularModel does). */
+/** What a model must offer to be queried at timesteps (TabularModel and ImageModel do). */
 export interface TimestepModel {
   readonly schema: TableSchema;
   readonly diffusionSchedule: DiffusionScheduleInfo;
@@ -30,7 +32,8 @@ export interface TimestepModel {
   predictX0AtTimesteps(table: Table, timesteps: number[], noiseSeed: number): Float32Array;
   timestepLoss(table: Table, timesteps: number[], noiseSeed: number, draws: number): Float32Array;
   readonly classes: ClassInfo;
-  sampleTrajectory(
+  /** GrayBox.Trajectory; absent for a model that does not serve it (FAILED_PRECONDITION naming the model's kind). */
+  sampleTrajectory?(
     n: number,
     classIndex: number | null,
     seed: number,
@@ -52,10 +55,16 @@ export function scheduleOf(model: unknown): DiffusionSchedule | undefined {
 
 /** Upper bound on output rows of one call (records × timesteps): bounds the sharer's memory per request. */
 export const MAX_QUERY_ROWS = 250_000;
+/**
+ * Upper bound on the values of one call's states (rows × model width, float32): 128 MiB. Binds only for wide
+ * records: an MNIST image is 784 values, so at most 42,799 rows; a tabular record of < 134 values never reaches it.
+ */
+export const MAX_QUERY_VALUES = 1 << 25;
 /** Noise draws per (record, t) of one TimestepLoss call. */
 export const MAX_NOISE_DRAWS = 64;
-/** Rows per streamed chunk back to the broker. */
+/** Rows per streamed chunk back to the broker, at most (and at most REPLY_BYTES: messages are bounded at 16 MiB). */
 const REPLY_ROWS = 4096;
+const REPLY_BYTES = 4 << 20;
 /** Bytes of trajectory states per streamed chunk (a record carries K states; messages are bounded at 16 MiB). */
 const TRAJECTORY_CHUNK_BYTES = 4 << 20;
 
@@ -98,8 +107,9 @@ export function timestepAccessHandlers(
         }
       });
       const rows = out.values.length / out.width;
-      for (let start = 0; start < rows && !call.cancelled; start += REPLY_ROWS) {
-        const end = Math.min(rows, start + REPLY_ROWS);
+      const perChunk = Math.max(1, Math.min(REPLY_ROWS, Math.floor(REPLY_BYTES / (4 * out.width))));
+      for (let start = 0; start < rows && !call.cancelled; start += perChunk) {
+        const end = Math.min(rows, start + perChunk);
         const classes = out.classes ? Array.from(out.classes).slice(start, end) : [];
         await writeWithBackpressure(call as grpc.ServerWritableStream<Req, unknown>, matrixChunk(out.encoding, out.values.subarray(start * out.width, end * out.width), out.width, classes));
       }
@@ -122,9 +132,9 @@ export function timestepAccessHandlers(
       serve('ModelHost.PredictX0', call, (model, req) => {
         const { timesteps, records } = checkQuery(model, req);
         const width = model.diffusionSchedule.modelWidth;
-        if (records.encoding === TABLE_ENCODING) {
+        if (records.encoding === recordEncoding(model.schema)) {
           const table = recordsOf(records, model.schema);
-          checkRows(table.rows.length * timesteps.length);
+          checkRows(table.rows.length * timesteps.length, width);
           const x0 = model.predictX0AtTimesteps(table, timesteps, req.noiseSeed);
           const { classes } = model.encodeRecords(table);
           const rowClasses = Array.from(classes).flatMap((c) => timesteps.map(() => c));
@@ -132,7 +142,7 @@ export function timestepAccessHandlers(
         }
         const { values, classes } = matrixFromChunk(records, MODEL_ENCODING, width);
         const n = values.length / width;
-        checkRows(n);
+        checkRows(n, width);
         if (classes.length !== n) throw new Error(`records: ${classes.length} classes for ${n} model-space states`);
         if (timesteps.length !== 1 && timesteps.length !== n) {
           throw new Error(`timesteps: expected one t for all ${n} states or one per state (got ${timesteps.length})`);
@@ -147,6 +157,10 @@ export function timestepAccessHandlers(
       const run = async () => {
         authenticate(call.metadata, known, rpc);
         const model = timestepModel(rpc);
+        const sampleTrajectory = model.sampleTrajectory?.bind(model);
+        if (!sampleTrajectory) {
+          throw rpcError(grpc.status.FAILED_PRECONDITION, `${rpc}: Trajectory is not implemented for ${state.modelKind} (Encode, PredictX0 and TimestepLoss are)`);
+        }
         const { count, seed, classIndex, timesteps, predictedX0 } = checkTrajectory(model, call.request);
         const width = model.diffusionSchedule.modelWidth;
         const K = timesteps.length;
@@ -154,7 +168,7 @@ export function timestepAccessHandlers(
         await forEachGenerationBatch(count, seed, () => call.cancelled, async (n, batchSeed, rngForClasses) => {
           const out = await serialise(async () => {
             try {
-              return await model.sampleTrajectory(n, classIndex, batchSeed, rngForClasses, { timesteps, predictedX0 });
+              return await sampleTrajectory(n, classIndex, batchSeed, rngForClasses, { timesteps, predictedX0 });
             } catch (err) {
               throw isRpcError(err) ? err : rpcError(grpc.status.INVALID_ARGUMENT, `${rpc}: ${(err as Error).message}`);
             }
@@ -179,11 +193,12 @@ export function timestepAccessHandlers(
     TimestepLoss(call) {
       serve('ModelHost.TimestepLoss', call, (model, req) => {
         const { timesteps, records } = checkQuery(model, req);
-        if (records.encoding !== TABLE_ENCODING) throw new Error(`records: TimestepLoss takes records x0 as "${TABLE_ENCODING}" (got "${records.encoding}")`);
+        const expected = recordEncoding(model.schema);
+        if (records.encoding !== expected) throw new Error(`records: TimestepLoss takes records x0 as "${expected}" (got "${records.encoding}")`);
         const draws = req.noiseDraws || 1;
         if (!Number.isInteger(draws) || draws < 1 || draws > MAX_NOISE_DRAWS) throw new Error(`noise_draws: expected 1 … ${MAX_NOISE_DRAWS} (got ${req.noiseDraws})`);
         const table = recordsOf(records, model.schema);
-        checkRows(table.rows.length * timesteps.length);
+        checkRows(table.rows.length * timesteps.length, model.diffusionSchedule.modelWidth);
         return { values: model.timestepLoss(table, timesteps, req.noiseSeed, draws), width: timesteps.length, encoding: LOSSES_ENCODING };
       });
     },
@@ -204,8 +219,10 @@ function checkQuery(model: TimestepModel, req: TimestepQuery__Output): { timeste
   return { timesteps: [...req.timesteps], records: req.records };
 }
 
-function checkRows(rows: number): void {
-  if (rows > MAX_QUERY_ROWS) throw new Error(`${rows} rows (records × timesteps) in one call; at most ${MAX_QUERY_ROWS}: split the query`);
+/** Bounds one call's model-space rows (records × timesteps, or states) of `width` values each. */
+function checkRows(rows: number, width: number): void {
+  const most = Math.min(MAX_QUERY_ROWS, Math.floor(MAX_QUERY_VALUES / Math.max(1, width)));
+  if (rows > most) throw new Error(`${rows} rows (records × timesteps) in one call; at most ${most} of width ${width}: split the query`);
 }
 
 /** A trajectory request checked against the model: the field at fault is named in the message. */

@@ -114,7 +114,8 @@ describe('scenario rules for images', () => {
     expect(issue(TINY.replace('kind: image-ddpm, baseChannels: 8, channelMults: [1, 2], timesteps: 100,', 'kind: tabular-ddpm, timesteps: 100,').replace(', sampler: { steps: 5 }', ''))).toMatch(
       /sharer\.model\.kind: expected an image model \(image-ddpm\): sharer\.data "pool" holds images/,
     );
-    expect(issue(TINY.replace('access: [black-box]', 'access: [black-box, gray-box]'))).toMatch(/broker\.access\.1: gray-box access is not implemented for image-ddpm yet/);
+    // Gray- and white-box access work for image-ddpm (issue 6; test/mia.images.test.ts).
+    expect(issue(TINY.replace('access: [black-box]', 'access: [black-box, gray-box, white-box]'))).toBe('no error');
     expect(issue(TINY.replace('steps: 5 }', 'steps: 500 }'))).toMatch(/sharer\.model\.sampler\.steps: expected at most sharer\.model\.timesteps \(100\)/);
     expect(issue(TINY.replace('digits: [0, 1], part: pool', 'digits: [1, 1], part: pool'))).toMatch(/datasets\.pool\.digits.*two different digits/);
     expect(issue(TINY.replace('digits: [0, 1], part: pool', 'parity: true, digits: [0, 1], part: pool'))).toMatch(/datasets\.pool\.digits: expected exactly one task/);

@@ -20,7 +20,7 @@ import type { TrajectoryChunk, TrajectoryChunk__Output } from '../../shared/grpc
 import { deriveSeed } from '../../shared/random';
 import { rpcError } from '../../shared/grpc/errors';
 import { failStream, writeWithBackpressure } from '../../shared/grpc/streams';
-import { TABLE_ENCODING } from '../../shared/grpc/records';
+import { MODEL_ENCODING } from '../../shared/grpc/records';
 import { runChain, type ChainDeps, type Delivery } from '../chain';
 import type { AccessLevel } from '../grants';
 import type { SharerLink } from '../sharerLink';
@@ -61,8 +61,10 @@ export function predictX0Metering(q: TimestepQuery__Output): Metering {
   const n = recordCount(q.records);
   const K = q.timesteps.length;
   if (n === 0 || K === 0) return { cost: 0, unitsPerRow: 1, invalid: 'expected at least one record and one timestep' };
-  // Records x0 are queried at every timestep; model-space states carry their own t.
-  return { cost: q.records!.encoding === TABLE_ENCODING ? n * K : n, unitsPerRow: 1 };
+  // Model-space states ("f32le-model") carry their own t; anything else is records x0 (table or image rows, in
+  // the encoding of the model's schema, which the sharer checks), queried at every timestep. A malformed
+  // encoding is refused by the sharer and refunded.
+  return { cost: q.records!.encoding === MODEL_ENCODING ? n : n * K, unitsPerRow: 1 };
 }
 
 export function timestepLossMetering(q: TimestepQuery__Output): Metering {

@@ -7,6 +7,7 @@
  * and every raw score with the truth to membership-scores.json.
  */
 import { TableEncoder } from '../../shared/data/encoder';
+import { imageShapeOf, pixelsOf } from '../../shared/data/imageTable';
 import { dropColumns, type Table } from '../../shared/data/table';
 import { Rng, deriveSeed } from '../../shared/random';
 import { membershipMetrics, type FprLevel, type RocPoint } from '../../shared/metrics/roc';
@@ -52,7 +53,8 @@ export interface MembershipSection {
   byAccess: Record<string, { best: string; auc: Interval; tprAt: Record<FprLevel, number> }>;
   /** The trimmed statistic beside the plain mean, for each attack that computed both. */
   trimmedVsMean: Record<string, { trimmed: number; mean: number; difference: number }>;
-  extraction?: Record<string, { training: ExtractionResult; nonMemberBaseline: ExtractionResult }>;
+  /** `distance`: ℓ2 on pixel intensities (image records) or in the encoding fitted on the members (table records). */
+  extraction?: Record<string, { training: ExtractionResult; nonMemberBaseline: ExtractionResult; distance: 'l2-pixels' | 'l2-encoded' }>;
 }
 
 const LADDER = ['black-box', 'gray-box', 'white-box'];
@@ -139,20 +141,35 @@ function pointForJson(p: RocPoint): { fpr: number; tpr: number; threshold: numbe
   return { fpr: p.fpr, tpr: p.tpr, threshold: Number.isFinite(p.threshold) ? p.threshold : null };
 }
 
-/** Carlini's criterion in an encoding fitted on the training set (standardised numerics, one-hot categories). */
+/**
+ * Carlini's criterion in an encoding fitted on the training set (standardised numerics, one-hot categories), or,
+ * for image records, on the pixel intensities themselves (ℓ2 in pixel space, as Carlini et al. do on CIFAR-10;
+ * the label is left out, and standardising each pixel would let near-constant border pixels decide the distance).
+ */
 function extractionAgainstGame(
   game: MembershipGame,
   generations: Table,
   hideColumns: readonly string[],
   opts: { neighbours: number; thresholds: number[] },
-): { training: ExtractionResult; nonMemberBaseline: ExtractionResult } {
+): { training: ExtractionResult; nonMemberBaseline: ExtractionResult; distance: 'l2-pixels' | 'l2-encoded' } {
   const members = dropColumns(game.members, hideColumns);
   // The baseline reference set has as many records as the training set, so the two counts compare like for like.
   const nonMembers = dropColumns({ schema: game.nonMembers.schema, rows: game.nonMembers.rows.slice(0, members.rows.length) }, hideColumns);
+  if (imageShapeOf(members.schema) && imageShapeOf(generations.schema)) {
+    const g = pixelsOf(generations, 'generations').pixels;
+    const train = pixelsOf(members, 'members').pixels;
+    const D = train.length / Math.max(1, members.rows.length);
+    return {
+      training: carliniExtraction(g, train, D, opts),
+      nonMemberBaseline: carliniExtraction(g, pixelsOf(nonMembers, 'non-members').pixels, D, opts),
+      distance: 'l2-pixels',
+    };
+  }
   const encoder = TableEncoder.fit(members, { numeric: 'standard', categorical: 'onehot' });
   const g = encoder.encode(generations); // columns by name
   return {
     training: carliniExtraction(g, encoder.encode(members), encoder.width, opts),
     nonMemberBaseline: carliniExtraction(g, encoder.encode(nonMembers), encoder.width, opts),
+    distance: 'l2-encoded',
   };
 }

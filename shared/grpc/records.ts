@@ -102,10 +102,15 @@ export function tableChunk(table: Table, classes: ArrayLike<number>, start: numb
   };
 }
 
+/** The encoding records of this schema travel in (`tableChunk` writes, `rowsFromChunk` reads): images or table rows. */
+export function recordEncoding(schema: TableSchema): string {
+  return imageShapeOf(schema) ? IMAGE_ENCODING : TABLE_ENCODING;
+}
+
 /** Decodes one chunk into rows, checking that it matches the schema it claims to follow. */
 export function rowsFromChunk(chunk: RecordChunk__Output, schema: TableSchema): number[][] {
   const image = imageShapeOf(schema);
-  const expected = image ? IMAGE_ENCODING : TABLE_ENCODING;
+  const expected = recordEncoding(schema);
   if (chunk.encoding !== expected) {
     throw new Error(`RecordChunk: encoding "${chunk.encoding}" (expected "${expected}" for ${image ? 'image' : 'table'} records)`);
   }

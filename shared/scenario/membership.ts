@@ -11,6 +11,7 @@ import { loadDataset } from '../data/loadDataset';
 import { dropColumns, selectRows, type Table } from '../data/table';
 import { Rng, deriveSeed } from '../random';
 import type { Scenario } from './schema';
+import { sharedHiddenColumns } from './slices';
 
 export interface MembershipGame {
   /** The pool's dataset name (`sharer.data`). */
@@ -19,7 +20,10 @@ export interface MembershipGame {
   /** The sharer's training set: every column of the pool (the sharer hides its hideColumns itself). */
   members: Table;
   nonMembers: Table;
-  /** Members and non-members shuffled together, without the sharer's hidden columns: what the receiver gets. */
+  /**
+   * Members and non-members shuffled together, in the shared columns (without the sharer's hidden columns, and
+   * for an image model without any attribute but the label): what the receiver gets.
+   */
   challenge: Table;
   /** Ground truth, by challenge position: known to the referee only. */
   isMember: boolean[];
@@ -47,7 +51,9 @@ export function membershipGame(scenario: Scenario): MembershipGame | null {
   const order = new Rng(deriveSeed(scenario.seed, 'membership/challenge')).shuffle(Array.from({ length: wanted }, (_, i) => i));
   const isMember = order.map((i) => i < game.members);
   const sourceIndex = order.map((i) => (i < game.members ? i : i - game.members));
-  const shared = (t: Table) => dropColumns(t, scenario.sharer.hideColumns);
+  // The columns the model is served in (slices.ts sharedHiddenColumns): an image model shares the label and pixels only.
+  const hidden = sharedHiddenColumns(scenario);
+  const shared = (t: Table) => dropColumns(t, hidden);
   const sharedMembers = shared(members);
   const sharedNon = shared(nonMembers);
   const challenge: Table = {

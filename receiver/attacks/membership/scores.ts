@@ -5,6 +5,7 @@
  * Everything happens in the model's coordinates ("f32le-model"), which only the gray-box Encode gives.
  */
 import { TableEncoder } from '../../../shared/data/encoder';
+import { imageShapeOf, pixelsOf } from '../../../shared/data/imageTable';
 import type { Table } from '../../../shared/data/table';
 import { deriveSeed } from '../../../shared/random';
 import {
@@ -168,10 +169,25 @@ export async function piaAttack(oracle: GrayBoxOracle, rows: number[][], config:
 
 /**
  * Black-box: minus the distance of each challenge record to its nearest synthetic record (a GAN-Leaks-style
- * test; ../shared/papers/mia-s2l.md §1.3, §4.3 item 5). Distances are Euclidean in an encoding the receiver
+ * test; ../shared/papers/mia-s2l.md §1.3, §4.3 item 5). Table records: Euclidean in an encoding the receiver
  * fits on the synthetic records themselves (standardised numerics, one-hot categories): it has no other.
+ * Image records: Euclidean on the pixel intensities as they are ([0, 1]), the label left out. Standardising each
+ * pixel, as the table encoding would, divides by its spread over the synthetic images, so a border pixel that
+ * is (nearly) always 0 there (std floored at 1e-6) would blow a faint stray mark up to thousands and decide the
+ * distance alone; the pixel distance is also what GAN-Leaks and Carlini et al. use on images.
  */
 export function nearestSyntheticScores(challenge: Table, synthetic: Table): ScoredAttack {
+  if (imageShapeOf(challenge.schema) && imageShapeOf(synthetic.schema)) {
+    const { pixels: a, shape } = pixelsOf(challenge, 'challenge records');
+    const { pixels: b } = pixelsOf(synthetic, 'synthetic records');
+    const D = a.length / Math.max(1, challenge.rows.length);
+    if (challenge.rows.length > 0 && synthetic.rows.length > 0 && b.length / synthetic.rows.length !== D) {
+      throw new Error(`nearest-synthetic: challenge images of ${D} pixels, synthetic images of ${b.length / synthetic.rows.length}`);
+    }
+    const m = synthetic.rows.length;
+    const scores = challenge.rows.map((_, i) => 0 - Math.sqrt(nearestSquaredDistance(a, i, b, m, D)));
+    return { scores: { score: scores }, details: { samples: m, distance: 'l2-pixels', shape } };
+  }
   const encoder = TableEncoder.fit(synthetic, { numeric: 'standard', categorical: 'onehot' });
   const D = encoder.width;
   const a = encoder.encode(challenge);
