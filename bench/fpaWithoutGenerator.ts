@@ -16,7 +16,9 @@ import * as path from 'path';
 import { CENSUS_TASK } from '../shared/data/census';
 import { loadDataset } from '../shared/data/loadDataset';
 import { balanceCells } from '../shared/data/split';
-import type { Table } from '../shared/data/table';
+import type { Table, TaskSpec } from '../shared/data/table';
+import { mnistDatasetSchema } from '../shared/scenario/schema';
+import type { ClassifierKind } from '../receiver/classifiers';
 import { repoRoot } from '../shared/repoRoot';
 import { Rng } from '../shared/random';
 import { describeBackend, initBackend } from '../shared/tf';
@@ -26,13 +28,44 @@ import type { SharerPoisoningConfig } from '../sharer/config';
 import { BenchRow, printEnvironment, writeResults } from './table';
 
 const SEED = 2024;
-const CLASSIFIERS = ['logistic', 'mlp'] as const;
 
 interface Case {
   name: string;
   data: Table;
   test: Table;
+  task: TaskSpec;
   n: number;
+  /** The receiver's classifiers for this modality: logistic and MLP on tables, the CNN on images. */
+  classifiers: readonly ClassifierKind[];
+  epochs: number;
+}
+
+const TABLE_CLASSIFIERS: readonly ClassifierKind[] = ['logistic', 'mlp'];
+
+/**
+ * MNIST tasks with S = thick stroke (docs/images.md): the pool and test parts of one split, N = 800 as in
+ * scenarios/fpa-mnist.yaml. 0 vs 1 is told apart by shape alone; parity and 4 vs 9 leave the classifier
+ * ambiguous digits, where a stroke shortcut can pay.
+ */
+function mnistCases(): Case[] {
+  const tasks: { name: string; digits?: [number, number]; parity?: true; label: string; positive: string }[] = [
+    { name: 'mnist-0v1', digits: [0, 1], label: 'digit', positive: '1' },
+    { name: 'mnist-4v9', digits: [4, 9], label: 'digit', positive: '9' },
+    { name: 'mnist-parity', parity: true, label: 'parity', positive: 'odd' },
+  ];
+  return tasks.map((t) => {
+    const part = (which: 'pool' | 'test') =>
+      loadDataset(mnistDatasetSchema.parse({ source: 'mnist', ...(t.parity ? { parity: true } : { digits: t.digits }), part: which }), SEED);
+    return {
+      name: t.name,
+      data: part('pool'),
+      test: part('test'),
+      task: { label: t.label, positive: t.positive, sensitive: 'stroke', privileged: 'thick' },
+      n: 800,
+      classifiers: ['cnn'],
+      epochs: 10,
+    };
+  });
 }
 
 function cases(): Case[] {
@@ -41,16 +74,19 @@ function cases(): Case[] {
       name: 'census',
       data: loadDataset({ source: 'census', rows: 16000, pSensitive: 0.5, dependence: 0 }, SEED),
       test: loadDataset({ source: 'census', rows: 6000, pSensitive: 0.5, dependence: 0 }, SEED + 1),
+      task: CENSUS_TASK,
       n: 4000,
+      classifiers: TABLE_CLASSIFIERS,
+      epochs: 30,
     },
   ];
   const adultDir = path.resolve(repoRoot(), '..', 'shared', 'datasets', 'adult');
   if (fs.existsSync(path.join(adultDir, 'adult.data')) && fs.existsSync(path.join(adultDir, 'adult.test'))) {
     const adult = (file: string) =>
       loadDataset({ source: 'adult', path: path.join(adultDir, file), missing: 'category', dropColumns: ['fnlwgt', 'education'] }, SEED);
-    out.push({ name: 'adult', data: adult('adult.data'), test: adult('adult.test'), n: 3000 });
+    out.push({ name: 'adult', data: adult('adult.data'), test: adult('adult.test'), task: CENSUS_TASK, n: 3000, classifiers: TABLE_CLASSIFIERS, epochs: 30 });
   }
-  return out;
+  return [...out, ...mnistCases()];
 }
 
 function listArg(name: string, fallback: string): number[] {
@@ -79,12 +115,12 @@ async function main(): Promise<void> {
   const rows: BenchRow[] = [];
   process.stdout.write(`selection (${seeds.length} seed${seeds.length > 1 ? 's' : ''})`.padEnd(34) + ' accuracy loss / DP gap rise against α = 0, mean ± sd over seeds\n');
   for (const c of cases().filter((c) => only === null || c.name === only)) {
-    const test = balanceCells(c.test, CENSUS_TASK, new Rng(SEED + 2));
+    const test = balanceCells(c.test, c.task, new Rng(SEED + 2));
     for (const method of ['greedy-mi', 'label-flipping'] as const) {
       // evaluations[alpha][kind] = per-seed { accuracy, dpGap }
       const results = new Map<number, Record<string, { accuracy: number; dpGap: number }[]>>();
       for (const alpha of alphas) {
-        const perKind: Record<string, { accuracy: number; dpGap: number }[]> = { logistic: [], mlp: [] };
+        const perKind: Record<string, { accuracy: number; dpGap: number }[]> = Object.fromEntries(c.classifiers.map((k) => [k, []]));
         for (const seed of seeds) {
           const config: SharerPoisoningConfig = {
             method,
@@ -95,9 +131,9 @@ async function main(): Promise<void> {
             candidatesPerCell,
             estimator: 'logistic-ce',
           };
-          const { table } = await poisonTrainingSet(c.data, CENSUS_TASK, config, seed + 3);
-          for (const kind of CLASSIFIERS) {
-            const { evaluation } = await trainAndEvaluate(table, test, CENSUS_TASK, kind, { epochs: 30, seed: SEED + 4 });
+          const { table } = await poisonTrainingSet(c.data, c.task, config, seed + 3);
+          for (const kind of c.classifiers) {
+            const { evaluation } = await trainAndEvaluate(table, test, c.task, kind, { epochs: c.epochs, seed: SEED + 4 });
             perKind[kind].push({ accuracy: evaluation.accuracy.estimate, dpGap: evaluation.dpGap.estimate });
             const runner = `${c.name} ${method} α=${alpha} seed ${seed}`;
             rows.push({ task: `${kind} accuracy on the balanced real test split`, runner, value: evaluation.accuracy.estimate, unit: '' });
@@ -106,7 +142,7 @@ async function main(): Promise<void> {
         }
         results.set(alpha, perKind);
         const honest = results.get(0)!;
-        const notes = CLASSIFIERS.map((kind) => {
+        const notes = c.classifiers.map((kind) => {
           const loss = perKind[kind].map((e, i) => honest[kind][i].accuracy - e.accuracy);
           const rise = perKind[kind].map((e, i) => e.dpGap - honest[kind][i].dpGap);
           return `${kind} ${meanAndSd(loss)} / ${meanAndSd(rise)}`;
