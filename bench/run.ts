@@ -8,7 +8,7 @@
  * (b) sampling throughput (records/s of a 200-pass chain of 256 records); (c) the PyTorch peer at 1 thread and
  * at one per core (skipped with a note when `import torch` fails); plus the kernel-level figures behind the fixes
  * (matmul GFLOP/s per transpose, conv gradient ms); (d) the image U-Net's train steps/s with and without the native
- * convolutions.
+ * convolutions, and its sampling images/s (a 50-step DDIM chain), each with the PyTorch peer beside it.
  */
 import { spawnSync } from 'child_process';
 import * as os from 'os';
@@ -228,8 +228,9 @@ async function benchKernels(plan: BenchPlan, rows: BenchRow[]): Promise<void> {
  * element-wise kernels but the wasm convolutions, and with the native convolutions too. Also in steps per
  * CPU-second, which moves less than wall time when other processes share the cores.
  */
-/** Denoising passes of the image sampling chain the images/s figures are for (the sampler's default). */
-const UNET_SAMPLING_CHAIN = 100;
+/** Steps of the image sampling chain the images/s figures are for (scenarios/mnist-honest.yaml draws with 50). */
+const UNET_SAMPLING_CHAIN = 50;
+const UNET_SAMPLING_TASK = `U-Net DDPM sampling (${UNET_SAMPLING_CHAIN}-step DDIM chain, batch 64)`;
 
 async function benchUnet(plan: BenchPlan, rows: BenchRow[]): Promise<void> {
   const task = unetBenchLabel();
@@ -261,7 +262,7 @@ async function benchUnet(plan: BenchPlan, rows: BenchRow[]): Promise<void> {
     });
     const passes = 2 * plan.unetSteps;
     rows.push({
-      task: `U-Net DDPM sampling (${UNET_SAMPLING_CHAIN}-step ancestral chain, batch 64)`,
+      task: UNET_SAMPLING_TASK,
       runner: configuration.runner,
       value: await measureUnetSamplingImagesPerSecond(passes, UNET_SAMPLING_CHAIN),
       unit: 'images/s',
@@ -278,7 +279,8 @@ function addTorchUnetRow(plan: BenchPlan, task: string, rows: BenchRow[]): void 
   const reasons: string[] = [];
   for (const python of pythonCandidates()) {
     process.stderr.write(`bench: PyTorch U-Net peer (${python}), 1 thread…\n`);
-    const child = spawnSync(python, [script, '--steps', String(plan.unetSteps), '--warmup', '1', '--threads', '1'], {
+    const samplePasses = 2 * plan.unetSteps;
+    const child = spawnSync(python, [script, '--steps', String(plan.unetSteps), '--warmup', '1', '--threads', '1', '--sample-passes', String(samplePasses)], {
       encoding: 'utf8',
       env: { ...process.env, OPENBLAS_NUM_THREADS: '1' },
       timeout: 10 * 60 * 1000,
@@ -287,7 +289,9 @@ function addTorchUnetRow(plan: BenchPlan, task: string, rows: BenchRow[]): void 
       reasons.push(`${python}: not runnable (${child.error.message})`);
       continue;
     }
-    let parsed: { error?: string; torch?: string; params?: number; train_steps_per_s?: number; train_steps_per_cpu_s?: number } | undefined;
+    let parsed:
+      | { error?: string; torch?: string; params?: number; train_steps_per_s?: number; train_steps_per_cpu_s?: number; image_passes_per_s?: number }
+      | undefined;
     try {
       parsed = JSON.parse(child.stdout.trim().split('\n').pop() ?? '');
     } catch {
@@ -308,9 +312,17 @@ function addTorchUnetRow(plan: BenchPlan, task: string, rows: BenchRow[]): void 
       unit: 'steps/s',
       note: `${plan.unetSteps} steps after 1 warm-up; ${(parsed.train_steps_per_cpu_s ?? 0).toFixed(2)} steps per CPU-second; ${parsed.params} params`,
     });
+    rows.push({
+      task: UNET_SAMPLING_TASK,
+      runner: `PyTorch ${parsed.torch} (1 thread)`,
+      value: parsed.image_passes_per_s === undefined ? null : parsed.image_passes_per_s / UNET_SAMPLING_CHAIN,
+      unit: 'images/s',
+      note: `${samplePasses} denoising passes timed (forward, no_grad)`,
+    });
     return;
   }
   rows.push({ task, runner: 'PyTorch CPU', value: null, unit: 'steps/s', note: reasons.join('; ') });
+  rows.push({ task: UNET_SAMPLING_TASK, runner: 'PyTorch CPU', value: null, unit: 'images/s', note: reasons.join('; ') });
 }
 
 /** The fixes plus the native kernels with or without the convolutions; false when the addon is unavailable. */

@@ -3,9 +3,13 @@
 channel multipliers 1/2/2, GroupNorm 4 groups, SiLU, class one-hot embedding, 176k parameters), one Adam step on
 the epsilon-MSE for a fixed random batch of 28x28x1 images, on the CPU of the same machine.
 
-Usage: python3 bench/torch_unet_ddpm.py --steps 5 --warmup 1 --batch 64 --threads 1
+Also times `--sample-passes` denoising passes (forward only, no_grad) over the same batch: a sampling chain (DDIM or
+ancestral) costs one such pass per step, so images/s for an S-step chain is image_passes_per_s / S.
+
+Usage: python3 bench/torch_unet_ddpm.py --steps 5 --warmup 1 --batch 64 --threads 1 --sample-passes 10
 Prints one JSON object: {"torch": ..., "threads": ..., "params": ..., "train_steps_per_s": ...,
-"train_steps_per_cpu_s": ...}. Exit code 3 (and {"error": ...}) when torch cannot be imported.
+"train_steps_per_cpu_s": ..., "image_passes_per_s": ...}. Exit code 3 (and {"error": ...}) when torch cannot be
+imported.
 """
 import argparse
 import json
@@ -89,6 +93,7 @@ def main():
     parser.add_argument("--warmup", type=int, default=1)
     parser.add_argument("--batch", type=int, default=64)
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--sample-passes", type=int, default=10)
     args = parser.parse_args()
     try:
         import torch
@@ -118,6 +123,15 @@ def main():
         step()
     wall = time.perf_counter() - wall
     cpu = time.process_time() - cpu
+
+    # Sampling: forward passes only, as the sampler makes them (one per chain step, gradients off).
+    model.eval()
+    with torch.no_grad():
+        model(x, time_features, onehot)
+        sample_wall = time.perf_counter()
+        for _ in range(args.sample_passes):
+            model(x, time_features, onehot)
+        sample_wall = time.perf_counter() - sample_wall
     print(json.dumps({
         "torch": torch.__version__,
         "threads": torch.get_num_threads(),
@@ -125,6 +139,7 @@ def main():
         "batch": args.batch,
         "train_steps_per_s": args.steps / wall,
         "train_steps_per_cpu_s": args.steps / cpu,
+        "image_passes_per_s": args.batch * args.sample_passes / sample_wall,
     }))
     return 0
 
