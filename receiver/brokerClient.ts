@@ -165,6 +165,10 @@ export class BrokerClient {
         );
         return joinMatrix(chunks, MODEL_ENCODING, width).values;
       },
+      trajectory: async (request) => {
+        const { states, predictedX0 } = await this.trajectory(request);
+        return { states, predictedX0 };
+      },
     };
   }
 

@@ -11,7 +11,7 @@ import { drawSynthetic, planDraw } from './draw';
 import { trainAndEvaluate, type DownstreamResult } from './downstream';
 import { propertyInferenceSamples, runPropertyInference, type PropertyInferenceRunResult } from './attacks/runPropertyInference';
 import type { PropertyInferenceConfig } from '../shared/scenario/attacks/propertyInference';
-import { gameAttacksCost, isGameAttack, runMembershipAttack, type MembershipRunResult } from './attacks/runMembership';
+import { gameAttacksCost, generationView, isGameAttack, runMembershipAttack, type MembershipRunResult } from './attacks/runMembership';
 import type { Table } from '../shared/data/table';
 import { imageSummaryTable } from '../shared/data/imageTable';
 import { imagesPerClass } from '../shared/data/sampleGrid';
@@ -50,7 +50,9 @@ class Receiver implements Party {
     if (gameAttacks.length > 0 && !challenge) {
       throw new Error(`receiver.attacks[${gameAttacks[0].index}] (${gameAttacks[0].attack.kind}): no membership challenge set was handed to the receiver (the scenario needs a \`membership\` section)`);
     }
-    const gameCost = challenge ? gameAttacksCost(config.attacks, challenge.rows.length, description.schedule?.timesteps ?? null) : 0;
+    const gameCost = challenge
+      ? gameAttacksCost(config.attacks, challenge.rows.length, description.schedule?.timesteps ?? null, generationView(description, challenge))
+      : 0;
     if (config.draw.samples + attackSamples + gameCost > description.budgetSamplesLeft) {
       throw new Error(
         `receiver: receiver.draw.samples (${config.draw.samples}) + property-inference samples (${attackSamples}) + membership attacks (${gameCost} units) ` +

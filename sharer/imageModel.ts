@@ -8,8 +8,8 @@
  * (format version, training config, seed, the training records), written atomically with a `complete` marker.
  *
  * Gray-box and white-box access (docs/mia.md, served by sharer/timestepAccess.ts) work as for the tabular model,
- * in the U-Net's coordinates x₀ = 2·pixel − 1 (model width H·W·C), conditioned on the record's label. The
- * generation trajectory (GrayBox.Trajectory) is not implemented for images: the sharer answers FAILED_PRECONDITION.
+ * in the U-Net's coordinates x₀ = 2·pixel − 1 (model width H·W·C), conditioned on the record's label, including the
+ * generation trajectory (GrayBox.Trajectory: `sampleTrajectory`, the same chain as `sample` with its states kept).
  */
 import * as crypto from 'crypto';
 import * as fs from 'fs';
@@ -17,12 +17,11 @@ import * as path from 'path';
 import { imageShapeOf, pixelCount, pixelsOf } from '../shared/data/imageTable';
 import { columnIndex, tableFingerprint, type Table, type TableSchema, type TaskSpec } from '../shared/data/table';
 import { ImageDdpm } from '../shared/diffusion/imageDdpm';
-import { spacedTimesteps } from '../shared/diffusion/schedule';
 import { fillStandardNormal } from '../shared/diffusion/tabularDdpm';
 import type { ClassInfo } from '../shared/grpc/records';
 import type { ImageDdpmModelConfig } from '../shared/scenario/schema';
 import { classesOf, drawClasses, saveAtomically, type ProgressFn, type SampledRecords, type TabularGenerator, type TrainingReport } from './tabularGenerator';
-import type { DiffusionScheduleInfo } from './tabularModel';
+import type { DiffusionScheduleInfo, TrajectoryRecords } from './tabularModel';
 import type { TimestepModel } from './timestepAccess';
 
 /** Bump when the saved layout or the training procedure changes, so stale caches are not reused. */
@@ -39,7 +38,7 @@ const QUERY_BATCH = 256;
 
 export class ImageModel implements TabularGenerator, TimestepModel {
   readonly kind = KIND;
-  /** Encode, PredictX0 and TimestepLoss are served; Trajectory is not (`sampleTrajectory` is absent). */
+  /** Encode, PredictX0, TimestepLoss and Trajectory are served. */
   readonly supportsTimesteps = true;
   readonly generationBatch = IMAGE_GENERATION_BATCH;
 
@@ -123,13 +122,34 @@ export class ImageModel implements TabularGenerator, TimestepModel {
   /** `n` images with their class: all `classIndex`, or drawn from the training shares when it is null. */
   async sample(n: number, classIndex: number | null, seed: number, rngForClasses: () => number): Promise<SampledRecords> {
     const classes = drawClasses(n, classIndex, this.classes.shares, rngForClasses);
-    const images = await this.ddpm.sample(n, classes, {
-      seed,
-      sampler: this.config.sampler.kind,
-      steps: this.config.sampler.steps,
-      eta: this.config.sampler.eta,
-      guidanceScale: this.config.guidanceScale,
-    });
+    const images = await this.ddpm.sample(n, classes, this.samplingOptions(seed));
+    return { table: this.imageRecords(images, classes), classes };
+  }
+
+  /**
+   * `sample` plus the chain's states x_t (and x̂₀) at `timesteps`, which must be on the sampler's schedule
+   * (`diffusionSchedule.samplerTimesteps`): the same classes, seed and sampler settings, so the final records equal
+   * `sample`'s for the same arguments. States are in model coordinates (2·pixel − 1 scale, H·W·C floats each).
+   */
+  async sampleTrajectory(
+    n: number,
+    classIndex: number | null,
+    seed: number,
+    rngForClasses: () => number,
+    trajectory: { timesteps: number[]; predictedX0: boolean },
+  ): Promise<TrajectoryRecords> {
+    const classes = drawClasses(n, classIndex, this.classes.shares, rngForClasses);
+    const out = await this.ddpm.sampleTrajectory(n, classes, { ...this.samplingOptions(seed), trajectory });
+    return { records: { table: this.imageRecords(out.images, classes), classes }, states: out.states, predictedX0: out.predictedX0 };
+  }
+
+  private samplingOptions(seed: number): { seed: number; sampler: 'ddpm' | 'ddim'; steps: number; eta: number; guidanceScale: number } {
+    return { seed, sampler: this.config.sampler.kind, steps: this.config.sampler.steps, eta: this.config.sampler.eta, guidanceScale: this.config.guidanceScale };
+  }
+
+  /** Rows of the shared schema: the class code, then the pixels. */
+  private imageRecords(images: Float32Array, classes: Int32Array): Table {
+    const n = classes.length;
     const size = images.length / Math.max(1, n);
     const rows: number[][] = new Array(n);
     for (let i = 0; i < n; i++) {
@@ -138,7 +158,7 @@ export class ImageModel implements TabularGenerator, TimestepModel {
       for (let k = 0; k < size; k++) row[1 + k] = images[i * size + k];
       rows[i] = row;
     }
-    return { table: { schema: this.schema, rows }, classes };
+    return { schema: this.schema, rows };
   }
 
   // ---------------------------------------------------------------------------------------------------
@@ -154,8 +174,8 @@ export class ImageModel implements TabularGenerator, TimestepModel {
       kind: s.kind,
       alphaBars: Array.from(s.alphaBars),
       modelWidth: this.ddpm.imageSize,
-      // The steps `sample` visits (ImageDdpm.sample: evenly spaced over T), though Trajectory is not served.
-      samplerTimesteps: spacedTimesteps(s.T, this.config.sampler.steps),
+      // The steps `sample` visits (evenly spaced over T); GrayBox.Trajectory returns states at these only.
+      samplerTimesteps: this.ddpm.samplerTimesteps(this.samplingOptions(0)),
     };
   }
 

@@ -2,9 +2,9 @@
  * The sharer's half of gray-box and white-box access (docs/mia.md): ModelHost.Encode, PredictX0, Trajectory and
  * TimestepLoss, called by the broker only (by its token) and only when the scenario grants gray-box or white-box
  * (the broker registers its receiver-facing services under those grants alone). They need a model with timesteps;
- * any other model kind (a VAE, a GAN) answers FAILED_PRECONDITION naming its kind, and so does Trajectory for a
- * model that does not keep its sampler's states (the image DDPM). Records x₀ come in the encoding of the model's
- * shared schema (table rows, or image rows for an image model: `recordEncoding`).
+ * any other model kind (a VAE, a GAN) answers FAILED_PRECONDITION naming its kind, and so would Trajectory for a
+ * model that does not keep its sampler's states (both diffusion models do). Records x₀ come in the encoding of the
+ * model's shared schema (table rows, or image rows for an image model: `recordEncoding`).
  */
 import * as grpc from '@grpc/grpc-js';
 import type * as protoTypes from '../shared/grpc/generated/sharebox/ModelHost';
@@ -32,6 +32,8 @@ export interface TimestepModel {
   predictX0AtTimesteps(table: Table, timesteps: number[], noiseSeed: number): Float32Array;
   timestepLoss(table: Table, timesteps: number[], noiseSeed: number, draws: number): Float32Array;
   readonly classes: ClassInfo;
+  /** Records per generation batch when not GENERATION_BATCH: Trajectory batches as Sample does, so the records agree. */
+  readonly generationBatch?: number;
   /** GrayBox.Trajectory; absent for a model that does not serve it (FAILED_PRECONDITION naming the model's kind). */
   sampleTrajectory?(
     n: number,
@@ -165,6 +167,7 @@ export function timestepAccessHandlers(
         const width = model.diffusionSchedule.modelWidth;
         const K = timesteps.length;
         const recordsPerChunk = Math.max(1, Math.floor(TRAJECTORY_CHUNK_BYTES / (K * width * 4 * (predictedX0 ? 2 : 1))));
+        // One batch's states are n × K × width floats (× 2 with x̂₀), n ≤ the model's generation batch (256 images).
         await forEachGenerationBatch(count, seed, () => call.cancelled, async (n, batchSeed, rngForClasses) => {
           const out = await serialise(async () => {
             try {
@@ -183,7 +186,7 @@ export function timestepAccessHandlers(
             };
             await writeWithBackpressure(call, chunk);
           }
-        });
+        }, model.generationBatch);
       };
       run().then(
         () => call.end(),
@@ -247,8 +250,11 @@ function checkTrajectory(
   }
   if (new Set(req.timesteps).size !== req.timesteps.length) throw invalid('timesteps: each timestep at most once');
   const rows = sample.count * req.timesteps.length * (req.includePredictedX0 ? 2 : 1);
-  if (rows > MAX_QUERY_ROWS) {
-    throw invalid(`sample.count × timesteps${req.includePredictedX0 ? ' × 2 (with x̂0)' : ''} is ${rows} states in one call; at most ${MAX_QUERY_ROWS}: ask for fewer records or timesteps`);
+  const most = Math.min(MAX_QUERY_ROWS, Math.floor(MAX_QUERY_VALUES / Math.max(1, model.diffusionSchedule.modelWidth)));
+  if (rows > most) {
+    throw invalid(
+      `sample.count × timesteps${req.includePredictedX0 ? ' × 2 (with x̂0)' : ''} is ${rows} states in one call; at most ${most} of width ${model.diffusionSchedule.modelWidth}: ask for fewer records or timesteps`,
+    );
   }
   return {
     count: sample.count,

@@ -2,8 +2,8 @@
  * The membership attacks' scores on a tiny model trained to overfit 60 census records (the members) against 60
  * held-out records of the same generator: every rung of the ladder separates them, through the one ROC module.
  * Also the pieces on their own: aggregation over t (trimmed included), the gray-/white-box identity
- * ‖ε − ε̂‖² = ᾱ_t/(1−ᾱ_t)·‖x₀ − x̂₀‖² on shared noise, the DDIM round trip SecMI measures, the nearest-synthetic
- * distance, and Carlini's extraction criterion.
+ * ‖ε − ε̂‖² = ᾱ_t/(1−ᾱ_t)·‖x₀ − x̂₀‖² on shared noise, the DDIM round trip SecMI measures, the generation-trajectory
+ * score on a hand-made trajectory, the nearest-synthetic distance, and Carlini's extraction criterion.
  */
 import * as fs from 'fs';
 import * as os from 'os';
@@ -16,9 +16,10 @@ import { carliniExtraction } from '../shared/metrics/extraction';
 import { TabularModel } from '../sharer/tabularModel';
 import type { TabularDdpmConfig } from '../sharer/config';
 import { aggregateLosses, aggregatedScores } from '../receiver/attacks/membership/aggregate';
-import { ddimStep, lossAttack, nearestSyntheticScores, piaAttack, secmiAttack, x0ErrorAttack } from '../receiver/attacks/membership/scores';
-import type { GrayBoxOracle } from '../receiver/attacks/membership/oracle';
-import { attackBudgetCost, resolveSecmi, timestepGrid } from '../shared/scenario/attacks/membership';
+import { ddimStep, lossAttack, nearestSyntheticScores, piaAttack, secmiAttack, trajectoryAttack, x0ErrorAttack } from '../receiver/attacks/membership/scores';
+import type { GrayBoxOracle, TrajectoryRequestView } from '../receiver/attacks/membership/oracle';
+import { attackBudgetCost, resolveSecmi, resolveTrajectorySteps, samplerTimestepsOf, timestepGrid, trajectoryAttackConfigSchema } from '../shared/scenario/attacks/membership';
+import { spacedTimesteps } from '../shared/diffusion/schedule';
 import { localOracles } from './helpers/localOracle';
 
 const TASK = { label: 'income', positive: '>50K', sensitive: 'sex', privileged: 'Male' };
@@ -144,12 +145,84 @@ test('a DDIM step up and back down is exact when x̂₀ does not depend on x_t (
     encode: async () => ({ x: new Float32Array(D), classes: new Int32Array(1) }),
     predictX0AtTimesteps: async () => new Float32Array(D),
     predictX0: async (xt) => Float32Array.from(xt, (_, j) => [1, -2, 0.5][j % D]),
+    trajectory: async () => {
+      throw new Error('not used');
+    },
   };
   const xs = Float32Array.from([0.3, 0.7, -1.1]);
   const up = await ddimStep(constant, xs, new Int32Array(1), 2, 5);
   const back = await ddimStep(constant, up, new Int32Array(1), 5, 2);
   back.forEach((v, j) => expect(v).toBeCloseTo(xs[j], 5));
   expect(Array.from(up)).not.toEqual(Array.from(xs));
+});
+
+/** Distinct classes of the challenge rows (the label column), as the receiver counts them for the budget. */
+const challengeClasses = (): number => new Set(rows.map((r) => r[members.schema.columns.findIndex((c) => c.name === 'income')])).size;
+
+test('the generation trajectory separates members from non-members on an overfit model, and costs M × S per class', async () => {
+  const { gray, calls } = localOracles(model);
+  const sampler = model.diffusionSchedule.samplerTimesteps;
+  expect(sampler).toHaveLength(50);
+  // The scenario loader's view of the sampler (it prices the attack before any model exists) is the model's.
+  expect(samplerTimestepsOf(MODEL)).toEqual(sampler);
+  expect(samplerTimestepsOf({ ...MODEL, sampler: { kind: 'ddim' } })).toEqual(spacedTimesteps(50, 50));
+  const config = trajectoryAttackConfigSchema.parse({ samples: 400, timesteps: { count: 5 }, aggregations: ['mean', 'min', 'trimmed'], batchTrajectories: 128 });
+  const traj = await trajectoryAttack(gray, rows, config, 1);
+  // The low-noise half by default: t ≤ ⌊49/2⌋ = 24, five of the sampler's steps evenly spaced among them.
+  expect(traj.details.timesteps).toEqual([0, 6, 12, 18, 24]);
+  expect(traj.details.classes).toEqual([0, 1]);
+  for (const how of ['mean', 'min', 'trimmed']) {
+    expect(traj.scores[how]).toHaveLength(2 * N);
+    expect(traj.scores[how].every((v) => Number.isFinite(v) && v <= 0)).toBe(true);
+  }
+  // Measured: mean 0.931, min 0.938, trimmed 0.936 (150 generations per class: 0.845, 0.879, 0.853).
+  expect(separation(traj.scores.mean)).toBeGreaterThan(0.85);
+  expect(separation(traj.scores.min)).toBeGreaterThan(0.85);
+  // Encode for every challenge record, then 400 chains of S = 50 steps for each of the two classes, in ⌈400/128⌉ calls each.
+  expect(calls.rows).toBe(attackBudgetCost({ kind: 'mia-trajectory', ...config }, rows.length, 50, { samplerTimesteps: sampler, classes: challengeClasses() }));
+  expect(calls.rows).toBe(2 * N + 2 * 400 * 50);
+  expect(calls.trajectoryCalls).toBe(2 * 4);
+});
+
+test('the trajectory score is −min over the generations of the aggregated x̂₀ error (hand-made trajectories)', async () => {
+  // D = 2, T = 10, the sampler visits 0, 3, 6, 9; two records of class 0 and one of class 1; two generations per
+  // class with x̂₀ at the kept steps 0 and 3 (max 4 → 0 and 3).
+  const D = 2;
+  const x0 = Float32Array.from([0, 0, /**/ 1, 1, /**/ 5, 5]);
+  const classes = Int32Array.from([0, 0, 1]);
+  // x̂₀ per class: generation m, step k → a point; record-major (m, k).
+  const byClass: Record<number, number[]> = {
+    0: [/* m0 */ 0, 0, 2, 2, /* m1 */ 1, 1, 1, 1],
+    1: [/* m0 */ 5, 6, 5, 5, /* m1 */ 9, 9, 9, 9],
+  };
+  const asked: TrajectoryRequestView[] = [];
+  const oracle: GrayBoxOracle = {
+    schedule: { timesteps: 10, alphaBars: new Array(10).fill(0.5), modelWidth: D, samplerTimesteps: [0, 3, 6, 9] },
+    encode: async (part) => ({ x: x0.slice(0, part.length * D), classes: classes.slice(0, part.length) }),
+    predictX0AtTimesteps: async () => new Float32Array(0),
+    predictX0: async () => new Float32Array(0),
+    trajectory: async (request) => {
+      asked.push(request);
+      const points = byClass[request.classIndex!];
+      return { states: new Float32Array(points.length), predictedX0: Float32Array.from(points).slice(0, request.count * 2 * D) };
+    },
+  };
+  const config = trajectoryAttackConfigSchema.parse({ samples: 2, timesteps: { count: 5, max: 4 }, aggregations: ['mean', 'min', 'max'], batchTrajectories: 2 });
+  const { scores, details } = await trajectoryAttack(oracle, [[0], [0], [0]], config, 7);
+  expect(details.timesteps).toEqual([0, 3]);
+  expect(asked.map((r) => [r.classIndex, r.count, r.timesteps, r.includePredictedX0])).toEqual([
+    [0, 2, [0, 3], true],
+    [1, 2, [0, 3], true],
+  ]);
+  // Per-step errors ‖x̂₀ − x₀‖²/2. Record 0 (0, 0): m0 → [0, 4], m1 → [1, 1]; record 1 (1, 1): m0 → [1, 1], m1 → [0, 0];
+  // record 2 (5, 5): m0 → [0.5, 0], m1 → [16, 16].
+  expect(scores.mean).toEqual([-1, -0, -0.25]);
+  expect(scores.min).toEqual([-0, -0, -0]);
+  expect(scores.max).toEqual([-1, -0, -0.5]);
+  expect(resolveTrajectorySteps({ count: 1, max: 0 }, 10, [0, 3, 6, 9])).toEqual([0]);
+  expect(resolveTrajectorySteps({ count: 10 }, 10, [0, 3, 6, 9])).toEqual([0, 3]);
+  expect(() => resolveTrajectorySteps({ count: 2, max: 10 }, 10, [0, 3, 6, 9])).toThrow(/^timesteps\.max: expected at most T − 1 = 9 \(got 10\)/);
+  expect(() => resolveTrajectorySteps({ count: 2, max: 2 }, 10, [3, 6, 9])).toThrow(/^timesteps\.max: the sampler visits no timestep ≤ 2/);
 });
 
 test('black-box: a challenge record equal to a synthetic record scores highest (distance 0)', () => {

@@ -7,6 +7,9 @@ import * as grpc from '@grpc/grpc-js';
 import { readAuditLog } from '../broker/audit';
 import { BrokerClient } from '../receiver/brokerClient';
 import { stepsFromChunk } from '../shared/grpc/records';
+import { trajectoryAttack } from '../receiver/attacks/membership/scores';
+import { generationView } from '../receiver/attacks/runMembership';
+import { attackBudgetCost, trajectoryAttackConfigSchema } from '../shared/scenario/attacks/membership';
 import { TINY_MODEL, startSharerAndBroker, type LivePair } from './helpers/liveParties';
 
 let gray: LivePair;
@@ -172,6 +175,33 @@ test('gray-box: Trajectory returns the states asked for, its final records are S
   expect(stepsFromChunk(chunks[0].states, 1, width).values).toHaveLength(3 * width);
   expect(chunks[0].samples).toMatchObject({ count: 3, encoding: 'f32le-rows' });
   expect(chunks[0].predictedX0).toBeNull();
+});
+
+test('the trajectory attack through the broker spends exactly what attackBudgetCost says, one Trajectory call per class and batch', async () => {
+  const client = new BrokerClient(gray.brokerAddress, gray.receiverToken);
+  const d = await client.describe();
+  const rows = someRows(d.schema.columns.length, 10);
+  const config = trajectoryAttackConfigSchema.parse({ samples: 6, timesteps: { count: 2 }, aggregations: ['mean'], batchTrajectories: 4 });
+  const generation = generationView(d, { schema: d.schema, rows })!;
+  expect(generation).toEqual({ samplerTimesteps: [0, 5, 10, 14, 19], classes: 2 });
+  const before = d.budgetSamplesLeft;
+  const auditBefore = readAuditLog(gray.auditLog).length;
+  const { scores, details } = await trajectoryAttack(client.grayBoxOracle(), rows, config, 3);
+  expect(details.timesteps).toEqual([0, 5]); // the sampler's steps ≤ ⌊19/2⌋ = 9
+  expect(scores.mean).toHaveLength(10);
+  // Encode 10, then 6 chains of S = 5 steps per class in calls of 4 + 2: 10 + 2 × 6 × 5 = 70.
+  const spent = before - (await client.describe()).budgetSamplesLeft;
+  expect(spent).toBe(attackBudgetCost({ kind: 'mia-trajectory', ...config }, 10, 20, generation));
+  expect(spent).toBe(70);
+  client.close();
+  const audit = readAuditLog(gray.auditLog).slice(auditBefore).filter((r) => r.method.startsWith('GrayBox.'));
+  expect(audit.map((r) => [r.method, (r.arguments as any).classIndex ?? null, r.samplesReturned])).toEqual([
+    ['GrayBox.Encode', null, 10],
+    ['GrayBox.Trajectory', 0, 20],
+    ['GrayBox.Trajectory', 0, 10],
+    ['GrayBox.Trajectory', 1, 20],
+    ['GrayBox.Trajectory', 1, 10],
+  ]);
 });
 
 test('white-box: TimestepLoss metered per record × timestep × draw; gray-box and black-box not registered', async () => {

@@ -2,9 +2,10 @@
  * Gray-box and white-box access for the image model (issue 6; docs/mia.md "Images"): ImageModel's timestep
  * methods on a tiny U-Net trained for a few steps on real digits (shapes, model coordinates 2·pixel − 1,
  * determinism by seed, the identity ‖ε − ε̂‖² = ᾱ_t/(1−ᾱ_t)·‖x₀ − x̂₀‖² between PredictX0 and TimestepLoss on the
- * same noise), the sharer's ModelHost serving image records over gRPC (Trajectory refused with
- * FAILED_PRECONDITION), the attacks and the image distance of the black-box attack, and a tiny membership game on
- * MNIST through the CLI. Nothing here is trained long enough to say how strong the attacks are.
+ * same noise), the sharer's ModelHost serving image records over gRPC (the generation trajectory included: its final
+ * images are Sample's, its states come in the order asked for, x̂₀ is PredictX0 at the kept state, an off-schedule
+ * timestep is INVALID_ARGUMENT), the attacks and the image distance of the black-box attack, and a tiny membership
+ * game on MNIST through the CLI. Nothing here is trained long enough to say how strong the attacks are.
  */
 import * as fs from 'fs';
 import * as os from 'os';
@@ -30,9 +31,11 @@ import type { ImageDdpmModelConfig } from '../shared/scenario/schema';
 import { ImageModel } from '../sharer/imageModel';
 import { modelHostHandlers } from '../sharer/modelHost';
 import { hasTimesteps, scheduleOf } from '../sharer/timestepAccess';
-import type { GrayBoxOracle, WhiteBoxOracle } from '../receiver/attacks/membership/oracle';
-import { lossAttack, nearestSyntheticScores, piaAttack, secmiAttack, x0ErrorAttack } from '../receiver/attacks/membership/scores';
-import { attackBudgetCost } from '../shared/scenario/attacks/membership';
+import { lossAttack, nearestSyntheticScores, piaAttack, secmiAttack, trajectoryAttack, x0ErrorAttack } from '../receiver/attacks/membership/scores';
+import { attackBudgetCost, samplerTimestepsOf, trajectoryAttackConfigSchema } from '../shared/scenario/attacks/membership';
+import type { TrajectoryChunk__Output } from '../shared/grpc/generated/sharebox/TrajectoryChunk';
+import { stepsFromChunk } from '../shared/grpc/records';
+import { localOracles } from './helpers/localOracle';
 import { readAuditLog } from '../broker/audit';
 import { runCli } from './helpers/cli';
 
@@ -85,6 +88,8 @@ test('the schedule, and records in model coordinates: 2·pixel − 1 conditioned
   expect(model.supportsTimesteps).toBe(true);
   const s = model.diffusionSchedule;
   expect(s).toMatchObject({ timesteps: 100, kind: 'linear', modelWidth: D, samplerTimesteps: spacedTimesteps(100, 10) });
+  // The scenario loader's view of the sampler (it prices the trajectory attack before any model exists) is the model's.
+  expect(samplerTimestepsOf(MODEL)).toEqual(s.samplerTimesteps);
   expect(s.alphaBars).toHaveLength(100);
   expect(scheduleOf(model)).toMatchObject({ timesteps: 100, modelWidth: D });
   expect(model.schema.columns.map((c) => c.name).slice(0, 2)).toEqual(['digit', 'px0']);
@@ -162,26 +167,17 @@ test('TimestepLoss: n × K losses ≥ 0, deterministic; with one draw, ‖ε −
 });
 
 test('the attacks run on image records in model coordinates and charge what attackBudgetCost says', async () => {
-  const s = model.diffusionSchedule;
-  const schedule = { timesteps: s.timesteps, alphaBars: s.alphaBars, modelWidth: s.modelWidth };
-  const calls = { rows: 0 };
-  const table = (rows: number[][]): Table => ({ schema: model.schema, rows });
-  const gray: GrayBoxOracle = {
-    schedule,
-    encode: async (rows) => ((calls.rows += rows.length), model.encodeRecords(table(rows))),
-    predictX0AtTimesteps: async (rows, ts, seed) => ((calls.rows += rows.length * ts.length), model.predictX0AtTimesteps(table(rows), ts, seed)),
-    predictX0: async (xt, t, classes) => ((calls.rows += classes.length), model.predictX0(xt, t, classes)),
-  };
-  const white: WhiteBoxOracle = {
-    schedule,
-    timestepLoss: async (rows, ts, seed, draws) => ((calls.rows += rows.length * ts.length * draws), model.timestepLoss(table(rows), ts, seed, draws)),
-  };
+  const { gray, white, calls } = localOracles(model);
   const rows = [...members.rows.slice(0, 6), ...others.rows.slice(0, 6)];
+  const trajectoryConfig = trajectoryAttackConfigSchema.parse({ samples: 3, timesteps: { count: 3 }, aggregations: ['mean', 'min'], batchTrajectories: 2 });
+  const generation = { samplerTimesteps: model.diffusionSchedule.samplerTimesteps, classes: new Set(rows.map((r) => r[0])).size };
+  expect(generation.classes).toBe(2);
   const cases: Array<[Record<string, unknown> & { kind: string }, () => Promise<{ scores: Record<string, number[]> }>]> = [
     [{ kind: 'mia-loss', timesteps: { count: 3 }, noiseDraws: 2 }, () => lossAttack(white, rows, { timesteps: { count: 3 }, noiseDraws: 2, aggregations: ['mean', 'trimmed'], batchRecords: 5 }, 1)],
     [{ kind: 'mia-x0-error', timesteps: { count: 3 }, noiseDraws: 1 }, () => x0ErrorAttack(gray, rows, { timesteps: { count: 3 }, noiseDraws: 1, aggregations: ['mean'], batchRecords: 5 }, 1)],
     [{ kind: 'mia-secmi' }, () => secmiAttack(gray, rows, { batchRecords: 5 })],
     [{ kind: 'mia-pia' }, () => piaAttack(gray, rows, { norm: 4, batchRecords: 5 })],
+    [{ kind: 'mia-trajectory', ...trajectoryConfig }, () => trajectoryAttack(gray, rows, trajectoryConfig, 1)],
   ];
   for (const [config, run] of cases) {
     calls.rows = 0;
@@ -190,8 +186,10 @@ test('the attacks run on image records in model coordinates and charge what atta
       expect(list).toHaveLength(12);
       expect(list.every(Number.isFinite)).toBe(true);
     }
-    expect([config.kind, calls.rows]).toEqual([config.kind, attackBudgetCost(config, rows.length, 100)]);
+    expect([config.kind, calls.rows]).toEqual([config.kind, attackBudgetCost(config, rows.length, 100, generation)]);
   }
+  // The trajectory: Encode the 12, then 3 chains of S = 10 steps for each of the 2 classes.
+  expect(attackBudgetCost({ kind: 'mia-trajectory', ...trajectoryConfig }, 12, 100, generation)).toBe(12 + 2 * 3 * 10);
 });
 
 test('black-box on images: the nearest synthetic image by ℓ2 on pixels, the label left out', () => {
@@ -224,7 +222,7 @@ describe('the sharer serves image records over gRPC', () => {
     server?.forceShutdown();
   });
 
-  test('Encode, PredictX0 and TimestepLoss take records as 8-bit image rows; Trajectory is FAILED_PRECONDITION', async () => {
+  test('Encode, PredictX0 and TimestepLoss take records as 8-bit image rows', async () => {
     const table = rowsOf(members, 3);
     const records = tableChunk(table, [0, 0, 0], 0, 3);
     expect(records.encoding).toBe(IMAGE_ENCODING);
@@ -249,9 +247,66 @@ describe('the sharer serves image records over gRPC', () => {
       code: grpc.status.INVALID_ARGUMENT,
       details: expect.stringMatching(/TimestepLoss takes records x0 as "f32le-u8-image-rows"/),
     });
+  });
+
+  test("Trajectory: the final images are Sample's for the same seed, the states come in the order asked for, x̂₀ is PredictX0 there", async () => {
+    const S = model.diffusionSchedule.samplerTimesteps;
+    expect(S).toEqual([0, 11, 22, 33, 44, 55, 66, 77, 88, 99]);
+    const request = (timesteps: number[], includePredictedX0: boolean) => ({ sample: { count: 5, seed: 31, conditional: false, classIndex: 0 }, timesteps, includePredictedX0 });
+    const asked = [99, 33, 0];
+    const chunks = await collectStream<TrajectoryChunk__Output>(client.trajectory(request(asked, true), md()));
+    const rows = chunks.flatMap((c) => rowsFromChunk(c.samples!, model.schema));
+    const classes = chunks.flatMap((c) => c.samples!.classes);
+    const join = (part: 'states' | 'predictedX0') => Float32Array.from(chunks.flatMap((c) => Array.from(stepsFromChunk(c[part]!, 3, D).values)));
+    const states = join('states');
+    const x0hat = join('predictedX0');
+    expect(states).toHaveLength(5 * 3 * D);
+    expect(x0hat).toHaveLength(5 * 3 * D);
+
+    // The final images, as 8-bit rows, are exactly Sample's for the same count and seed (and so are the classes).
+    const sampled = await collectStream<RecordChunk__Output>(client.sample({ count: 5, seed: 31, conditional: false, classIndex: 0 }, md()));
+    expect(rows).toEqual(sampled.flatMap((c) => rowsFromChunk(c, model.schema)));
+    expect(classes).toEqual(sampled.flatMap((c) => c.classes));
+
+    // The same chain asked in another order gives the same states, permuted; without x̂₀ none comes back.
+    const sorted = await collectStream<TrajectoryChunk__Output>(client.trajectory(request([0, 33, 99], false), md()));
+    expect(sorted.every((c) => c.predictedX0 === null)).toBe(true);
+    const sortedStates = Float32Array.from(sorted.flatMap((c) => Array.from(stepsFromChunk(c.states!, 3, D).values)));
+    const at = (buffer: Float32Array, i: number, k: number) => buffer.subarray((i * 3 + k) * D, (i * 3 + k + 1) * D);
+    for (let i = 0; i < 5; i++) {
+      expect(at(sortedStates, i, 2)).toEqual(at(states, i, 0));
+      expect(at(sortedStates, i, 1)).toEqual(at(states, i, 1));
+      expect(at(sortedStates, i, 0)).toEqual(at(states, i, 2));
+    }
+    // x_{T−1}, the chain's first state, is standard normal noise, not an image in [−1, 1].
+    expect(Math.max(...Array.from(at(states, 0, 0), Math.abs))).toBeGreaterThan(2);
+
+    // x̂₀ at each kept state is PredictX0 of that state (unclipped; guidance scale 1), within float32 rounding.
+    for (const [k, t] of asked.entries()) {
+      const xt = new Float32Array(5 * D);
+      for (let i = 0; i < 5; i++) xt.set(at(states, i, k), i * D);
+      const expected = model.predictX0(xt, new Int32Array(5).fill(t), Int32Array.from(classes));
+      let worst = 0;
+      for (let i = 0; i < 5; i++) {
+        const got = at(x0hat, i, k);
+        for (let j = 0; j < D; j++) worst = Math.max(worst, Math.abs(got[j] - expected[i * D + j]) / Math.max(1, Math.abs(expected[i * D + j])));
+      }
+      expect({ t, worst: worst <= 1e-4 ? 'within 1e-4' : worst }).toEqual({ t, worst: 'within 1e-4' });
+    }
+
+    // A timestep off the sampler's schedule (or asked twice) is INVALID_ARGUMENT naming `timesteps`.
+    await expect(collectStream(client.trajectory(request([33, 5], false), md()))).rejects.toMatchObject({
+      code: grpc.status.INVALID_ARGUMENT,
+      details: expect.stringMatching(/^ModelHost\.Trajectory: timesteps: 5 is not on the sampler's schedule/),
+    });
+    await expect(collectStream(client.trajectory(request([33, 33], false), md()))).rejects.toMatchObject({
+      code: grpc.status.INVALID_ARGUMENT,
+      details: expect.stringMatching(/^ModelHost\.Trajectory: timesteps: each timestep at most once/),
+    });
+    // The states of one call are bounded: count × K × width floats within MAX_QUERY_VALUES (42,799 rows of 784).
     await expect(
-      collectStream(client.trajectory({ sample: { count: 2, seed: 1, conditional: false, classIndex: 0 }, timesteps: [0], includePredictedX0: false }, md())),
-    ).rejects.toMatchObject({ code: grpc.status.FAILED_PRECONDITION, details: expect.stringMatching(/Trajectory is not implemented for image-ddpm/) });
+      collectStream(client.trajectory({ sample: { count: 4300, seed: 1, conditional: false, classIndex: 0 }, timesteps: S, includePredictedX0: false }, md())),
+    ).rejects.toMatchObject({ code: grpc.status.INVALID_ARGUMENT, details: expect.stringMatching(/43000 states in one call; at most 42799 of width 784/) });
   });
 });
 
@@ -285,7 +340,7 @@ describe('a tiny membership game on MNIST through the CLI', () => {
     expect(m.game).toMatchObject({ pool: 'pool', members: 32, nonMembers: 32, challenge: 64 });
     const aggs = ['mean', 'median', 'min', 'max', 'sum', 'trimmed'];
     expect(Object.keys(m.scores).sort()).toEqual(
-      ['nearest-synthetic', 'secmi', 'pia', ...aggs.map((a) => `loss-${a}`), ...aggs.map((a) => `x0-error-${a}`)].sort(),
+      ['nearest-synthetic', 'secmi', 'pia', 'trajectory-mean', 'trajectory-min', ...aggs.map((a) => `loss-${a}`), ...aggs.map((a) => `x0-error-${a}`)].sort(),
     );
     for (const e of Object.values<any>(m.scores)) {
       expect(e.nMembers).toBe(32);
@@ -304,7 +359,14 @@ describe('a tiny membership game on MNIST through the CLI', () => {
     expect(report.audit.consistentWithReceiver).toBe(true);
     expect(report.broker.budgetSamplesUsed).toBe(report.audit.samplesReturned);
     const audit = readAuditLog(path.join(out(), 'audit.jsonl'));
-    expect(new Set(audit.map((r) => r.method))).toEqual(new Set(['BlackBox.Sample', 'Gateway.Describe', 'GrayBox.Encode', 'GrayBox.PredictX0', 'WhiteBox.TimestepLoss']));
+    expect(new Set(audit.map((r) => r.method))).toEqual(
+      new Set(['BlackBox.Sample', 'Gateway.Describe', 'GrayBox.Encode', 'GrayBox.PredictX0', 'GrayBox.Trajectory', 'WhiteBox.TimestepLoss']),
+    );
+    // The trajectory attack: 8 chains of the sampler's 5 steps per class, in calls of 4, x̂₀ at t ∈ {0, 25} (the sampler steps ≤ 49 of T = 100).
+    expect(m.scores['trajectory-min'].details).toMatchObject({ timesteps: [0, 25], samplerSteps: 5, samplesPerClass: 8, classes: [0, 1] });
+    const trajectory = audit.filter((r) => r.method === 'GrayBox.Trajectory');
+    expect(trajectory).toHaveLength(4);
+    expect(trajectory.every((r) => r.samplesReturned === 4 * 5)).toBe(true);
     expect(audit.filter((r) => r.status !== 'OK')).toEqual([]);
     // Records x0 go as 8-bit image rows and are charged per record × timestep.
     const rowsQuery = audit.find((r) => r.method === 'GrayBox.PredictX0' && (r.arguments as any).encoding === IMAGE_ENCODING)!;

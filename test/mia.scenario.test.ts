@@ -39,7 +39,7 @@ describe('the access ladder through the CLI', () => {
     expect(m.game).toEqual({ pool: 'pool', poolRows: 400, members: 100, nonMembers: 100, challenge: 200 });
     const aggs = ['mean', 'median', 'min', 'max', 'sum', 'trimmed'];
     expect(Object.keys(m.scores).sort()).toEqual(
-      ['nearest-synthetic', 'secmi', 'pia', ...aggs.map((a) => `loss-${a}`), ...aggs.map((a) => `x0-error-${a}`)].sort(),
+      ['nearest-synthetic', 'secmi', 'pia', 'trajectory-mean', 'trajectory-min', ...aggs.map((a) => `loss-${a}`), ...aggs.map((a) => `x0-error-${a}`)].sort(),
     );
     for (const [key, e] of Object.entries<any>(m.scores)) {
       expect(e.nMembers).toBe(100);
@@ -56,6 +56,9 @@ describe('the access ladder through the CLI', () => {
     }
     expect(m.scores['loss-trimmed'].access).toEqual(['white-box']);
     expect(m.scores.secmi.access).toEqual(['gray-box']);
+    // The trajectory attack: the low-noise half of the 20 sampler steps (t ≤ 9), 4 of them; 50 chains per class.
+    expect(m.scores['trajectory-mean'].access).toEqual(['gray-box']);
+    expect(m.scores['trajectory-mean'].details).toMatchObject({ timesteps: [0, 3, 6, 9], samplerSteps: 20, samplesPerClass: 50, classes: [0, 1] });
     expect(Object.keys(m.byAccess)).toEqual(['black-box', 'gray-box', 'white-box']);
     expect(m.trimmedVsMean.loss.difference).toBeCloseTo(m.scores['loss-trimmed'].auc.estimate - m.scores['loss-mean'].auc.estimate, 12);
     const x = m.extraction['carlini-extraction'];
@@ -73,7 +76,13 @@ describe('the access ladder through the CLI', () => {
     expect(report.sharer.trainingData.rows).toBe(100);
     expect(report.audit.consistentWithReceiver).toBe(true);
     const methods = new Set(readAuditLog(path.join(out(), 'audit.jsonl')).map((r) => r.method));
-    expect([...methods].sort()).toEqual(['BlackBox.Sample', 'Gateway.Describe', 'GrayBox.Encode', 'GrayBox.PredictX0', 'WhiteBox.TimestepLoss']);
+    expect([...methods].sort()).toEqual(['BlackBox.Sample', 'Gateway.Describe', 'GrayBox.Encode', 'GrayBox.PredictX0', 'GrayBox.Trajectory', 'WhiteBox.TimestepLoss']);
+    // The trajectory attack's calls: 50 chains of S = 20 steps for each of the two classes, x̂₀ at the kept steps.
+    const trajectory = readAuditLog(path.join(out(), 'audit.jsonl')).filter((r) => r.method === 'GrayBox.Trajectory');
+    expect(trajectory.map((r) => (r.arguments as any).classIndex).sort()).toEqual([0, 1]);
+    expect(trajectory.every((r) => r.samplesReturned === 50 * 20 && (r.arguments as any).includePredictedX0 === true)).toBe(true);
+    const run = report.receiver.attacks.find((a: any) => a.kind === 'mia-trajectory');
+    expect(run.queryUnits).toBe(200 + 2 * 50 * 20);
     expect(report.broker.budgetSamplesUsed).toBe(report.audit.samplesReturned);
     const md = fs.readFileSync(path.join(out(), 'report.md'), 'utf8');
     expect(md).toContain('## Membership inference: the access ladder');
@@ -135,7 +144,10 @@ describe('scenario rules name the field at fault', () => {
     ['trimming every step', SOURCE.replace('trimLargest: 1', 'trimLargest: 5'), /receiver\.attacks\.4\.trimLargest: expected at most 4 for a grid of 5 timesteps \(got 5\)/],
     ['SecMI stepping off the schedule', SOURCE.replace('{ kind: mia-secmi }', '{ kind: mia-secmi, tSec: 18, stride: 2 }'), /receiver\.attacks\.2\.tSec: tSec \+ stride: expected at most T − 1 = 19/],
     ['a gray-box attack on a model without timesteps', SOURCE.replace('{ kind: tabular-ddpm, timesteps: 20, hidden: [32, 32], trainSteps: 60, batchSize: 64, warmupSteps: 5 }', '{ kind: tabular-vae }'), /receiver\.attacks\.1\.kind: mia-x0-error needs a diffusion model with timesteps/],
-    ['a budget that cannot pay for the ladder', SOURCE.replace('samples: 10000', 'samples: 5000'), /broker\.budget\.samples: expected at least 5300 units: receiver\.draw\.samples \(100\) \+ mia-nearest-synthetic 200 \+ mia-x0-error 1200 \+ mia-secmi 1000 \+ mia-pia 600 \+ mia-loss 2000 \+ carlini-extraction 200/],
+    ['a budget that cannot pay for the ladder', SOURCE.replace('samples: 10000', 'samples: 5000'), /broker\.budget\.samples: expected at least 7500 units: receiver\.draw\.samples \(100\) \+ mia-nearest-synthetic 200 \+ mia-x0-error 1200 \+ mia-secmi 1000 \+ mia-pia 600 \+ mia-loss 2000 \+ carlini-extraction 200 \+ mia-trajectory 2200/],
+    ['the trajectory attack under black-box access only', SOURCE.replace('access: [black-box, gray-box, white-box]', 'access: [black-box]'), /receiver\.attacks\.6\.kind: attack needs gray-box access, which broker\.access \(black-box\) does not grant/],
+    ['trajectory steps below the sampler\'s first', SOURCE.replace('{ kind: tabular-ddpm, timesteps: 20,', '{ kind: tabular-ddpm, sampler: { steps: 1 }, timesteps: 20,'), /receiver\.attacks\.6\.timesteps\.max: the sampler visits no timestep ≤ 9 \(its first is 19\)/],
+    ['trimming every trajectory step', SOURCE.replace('timesteps: { count: 4 }, aggregations: [mean, min]', 'timesteps: { count: 4 }, aggregations: [mean, min], trimLargest: 4'), /receiver\.attacks\.6\.trimLargest: expected at most 3 for a grid of 4 timesteps \(got 4\)/],
     ['an unknown aggregation', SOURCE.replace('noiseDraws: 2, trimLargest: 1', 'noiseDraws: 2, trimLargest: 1, aggregations: [mean, average]'), /receiver\.attacks\.4\.aggregations\.1/],
     ['a typo in the game', SOURCE.replace('nonMembers: 100', 'nonMembers: 100, member: 3'), /membership\.member/],
   ])('%s', (_name, text, message) => {

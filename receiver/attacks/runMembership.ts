@@ -4,7 +4,7 @@
  * broker client, or black-box sampling) and returns raw evidence: one score per challenge record per score
  * name, or, for extraction, its generations. The referee, which alone knows who is a member, scores them.
  */
-import type { Table } from '../../shared/data/table';
+import { columnIndex, type Table } from '../../shared/data/table';
 import { Rng, deriveSeed } from '../../shared/random';
 import { attackConfigEntry } from '../../shared/scenario/attackRegistry';
 import {
@@ -12,15 +12,17 @@ import {
   MEMBERSHIP_ATTACK_KINDS,
   attackBudgetCost,
   type ExtractionConfig,
+  type GenerationView,
   type LossAttackConfig,
   type NearestSyntheticAttackConfig,
   type PiaAttackConfig,
   type SecmiAttackConfig,
+  type TrajectoryAttackConfig,
   type X0ErrorAttackConfig,
 } from '../../shared/scenario/attacks/membership';
 import type { BrokerClient, BrokerDescription } from '../brokerClient';
 import { drawSynthetic, planDraw } from '../draw';
-import { lossAttack, nearestSyntheticScores, piaAttack, secmiAttack, x0ErrorAttack, type ScoredAttack } from './membership/scores';
+import { lossAttack, nearestSyntheticScores, piaAttack, secmiAttack, trajectoryAttack, x0ErrorAttack, type ScoredAttack } from './membership/scores';
 
 export interface MembershipRunResult {
   kind: string;
@@ -45,8 +47,19 @@ export function isGameAttack(kind: string): boolean {
 }
 
 /** Budget units all game attacks will spend (checked against the budget before anything is drawn). */
-export function gameAttacksCost(attacks: Array<{ kind: string } & Record<string, unknown>>, challenge: number, T: number | null): number {
-  return attacks.filter((a) => isGameAttack(a.kind)).reduce((sum, a) => sum + attackBudgetCost(a, challenge, T), 0);
+export function gameAttacksCost(attacks: Array<{ kind: string } & Record<string, unknown>>, challenge: number, T: number | null, generation: GenerationView | null = null): number {
+  return attacks.filter((a) => isGameAttack(a.kind)).reduce((sum, a) => sum + attackBudgetCost(a, challenge, T, generation), 0);
+}
+
+/**
+ * The sampler's steps and the number of distinct classes among the challenge records (their label column): what
+ * the trajectory attack's cost depends on besides T. Null without a sampler schedule (no gray-/white-box grant).
+ */
+export function generationView(description: BrokerDescription, challenge: Table): GenerationView | null {
+  const samplerTimesteps = description.schedule?.samplerTimesteps;
+  if (!samplerTimesteps || samplerTimesteps.length === 0) return null;
+  const label = columnIndex(challenge.schema, description.classes.column);
+  return { samplerTimesteps, classes: new Set(challenge.rows.map((r) => r[label])).size };
 }
 
 export interface MembershipContext {
@@ -70,6 +83,7 @@ export async function runMembershipAttack(attack: { kind: string } & Record<stri
   const rows = ctx.challenge.rows;
   const access = [...(attackConfigEntry(attack.kind)?.requiresAccess ?? [])];
   const T = ctx.description.schedule?.timesteps ?? null;
+  const generation = generationView(ctx.description, ctx.challenge);
   const base = { kind: attack.kind, index, access };
   let scored: ScoredAttack;
   switch (attack.kind) {
@@ -103,8 +117,11 @@ export async function runMembershipAttack(attack: { kind: string } & Record<stri
     case 'mia-pia':
       scored = await piaAttack(ctx.broker.grayBoxOracle(), rows, attack as unknown as PiaAttackConfig);
       break;
+    case 'mia-trajectory':
+      scored = await trajectoryAttack(ctx.broker.grayBoxOracle(), rows, attack as unknown as TrajectoryAttackConfig, seed);
+      break;
     default:
       throw new Error(`receiver.attacks[${index}]: "${attack.kind}" is not a membership attack`);
   }
-  return { ...base, samplesDrawn: 0, queryUnits: attackBudgetCost(attack, rows.length, T), seconds: (Date.now() - started) / 1000, ...scored };
+  return { ...base, samplesDrawn: 0, queryUnits: attackBudgetCost(attack, rows.length, T, generation), seconds: (Date.now() - started) / 1000, ...scored };
 }

@@ -2,7 +2,8 @@
  * A class-conditional Gaussian DDPM for small images (docs/images.md): the U-Net of imageUnet.ts predicting ε,
  * the simple loss (Ho et al. 2020, eq. 14), a linear or cosine schedule (schedule.ts), classifier-free guidance by
  * condition dropout (Ho & Salimans 2022), ancestral (DDPM) and DDIM (Song et al. 2021) sampling over an evenly
- * spaced subsequence of the T steps, and atomic save/load.
+ * spaced subsequence of the T steps (optionally keeping the chain's states and x̂₀ at some of them, the gray-box
+ * generation trajectory: `sampleTrajectory`), and atomic save/load.
  *
  * Images come in and go out as NHWC float32 with intensities in [0, 1]; the model works on x₀ = 2·image − 1 in
  * [−1, 1] and clips x̂₀ to that range at every sampling step (improved-diffusion `clip_denoised`). Unlike the
@@ -84,6 +85,23 @@ export interface ImageSampleOptions {
   batchSize?: number;
   onProgress?: (imagesDone: number, total: number) => void;
   yieldEveryMs?: number;
+}
+
+/** What `sampleTrajectory` keeps besides the final images. */
+export interface ImageTrajectoryOptions {
+  /** Timesteps whose states to keep, each on the sampler's schedule (`samplerTimesteps`), distinct; kept in this order. */
+  timesteps: number[];
+  /** Also keep x̂₀ at those timesteps. */
+  predictedX0: boolean;
+}
+
+export interface ImageTrajectory {
+  /** The final images (n × H×W×C in [0, 1]), exactly as `sample` returns them for the same arguments. */
+  images: Float32Array;
+  /** n × K × H·W·C, record-major, in model coordinates ([−1, 1] scale): x_t as the denoiser sees it at each kept t. */
+  states: Float32Array;
+  /** n × K × H·W·C: x̂₀ = (x_t − √(1−ᾱ_t) ε̃)/√ᾱ_t from the step's (guided) ε̃, before the sampler clips it; null unless asked. */
+  predictedX0: Float32Array | null;
 }
 
 const FORMAT = 'sharebox-image-ddpm';
@@ -314,13 +332,53 @@ export class ImageDdpm {
    * comes from `seed`; the same seed, n, labels and options give the same images.
    */
   async sample(n: number, labels: Int32Array | null, opts: ImageSampleOptions): Promise<Float32Array> {
+    return (await this.runSampler(n, labels, opts, null)).images;
+  }
+
+  /**
+   * The timesteps the sampler visits for these options, ascending (the chain runs them from the last down): an
+   * evenly spaced subsequence of 0 … T−1, min(T, 100) steps for ddpm and min(T, 50) for ddim unless `steps` says.
+   */
+  samplerTimesteps(opts: Pick<ImageSampleOptions, 'sampler' | 'steps'>): number[] {
+    const T = this.config.timesteps;
+    return spacedTimesteps(T, opts.steps ?? Math.min(T, (opts.sampler ?? 'ddpm') === 'ddpm' ? 100 : 50));
+  }
+
+  /**
+   * `sample` that also keeps, for each image, the chain's state x_t (and x̂₀) at the requested timesteps (the
+   * gray-box generation trajectory, docs/mia.md), which must be on the sampler's schedule (`samplerTimesteps`) and
+   * distinct. The chain is the same computation with the same random draws, so `images` equals `sample`'s result
+   * for the same arguments. Memory: n × K × H·W·C floats per kept quantity (the sharer calls this per generation
+   * batch of IMAGE_GENERATION_BATCH images).
+   */
+  async sampleTrajectory(n: number, labels: Int32Array | null, opts: ImageSampleOptions & { trajectory: ImageTrajectoryOptions }): Promise<ImageTrajectory> {
+    const onSchedule = this.samplerTimesteps(opts);
+    const known = new Set(onSchedule);
+    const seen = new Set<number>();
+    for (const t of opts.trajectory.timesteps) {
+      if (!known.has(t)) {
+        const shown = onSchedule.length > 12 ? `${onSchedule.slice(0, 6).join(', ')}, …, ${onSchedule.slice(-3).join(', ')}` : onSchedule.join(', ');
+        throw new Error(`timesteps: ${t} is not on the sampler's schedule (${onSchedule.length} of T = ${this.config.timesteps}: ${shown})`);
+      }
+      if (seen.has(t)) throw new Error(`timesteps: ${t} is asked for twice`);
+      seen.add(t);
+    }
+    const out = await this.runSampler(n, labels, opts, opts.trajectory);
+    return { images: out.images, states: out.states!, predictedX0: out.predictedX0 };
+  }
+
+  private async runSampler(
+    n: number,
+    labels: Int32Array | null,
+    opts: ImageSampleOptions,
+    trace: ImageTrajectoryOptions | null,
+  ): Promise<{ images: Float32Array; states: Float32Array | null; predictedX0: Float32Array | null }> {
     this.checkAlive();
     if (!Number.isInteger(n) || n < 0) throw new Error(`ImageDdpm.sample: n must be a non-negative integer, got ${n}`);
     if (labels !== null) this.checkLabels(labels, n, 'sample');
-    const T = this.config.timesteps;
     const sampler = opts.sampler ?? 'ddpm';
     if (sampler !== 'ddpm' && sampler !== 'ddim') throw new Error(`ImageDdpm.sample: sampler must be 'ddpm' or 'ddim', got ${String(sampler)}`);
-    const seq = spacedTimesteps(T, opts.steps ?? Math.min(T, sampler === 'ddpm' ? 100 : 50));
+    const seq = this.samplerTimesteps(opts);
     const eta = opts.eta ?? 0;
     const guidance = opts.guidanceScale ?? 1;
     const guided = labels !== null && this.config.numClasses > 0 && guidance !== 1;
@@ -330,6 +388,11 @@ export class ImageDdpm {
     const ab = this.schedule.alphaBars;
     const out = new Float32Array(n * size);
     const rng = new Rng(opts.seed);
+    // Trajectory: position k of each kept timestep, and n × K × size buffers (record-major) for x_t and x̂₀.
+    const K = trace ? trace.timesteps.length : 0;
+    const keptAt = new Map<number, number>(trace ? trace.timesteps.map((t, k) => [t, k]) : []);
+    const states = trace ? new Float32Array(n * K * size) : null;
+    const predictedX0 = trace?.predictedX0 ? new Float32Array(n * K * size) : null;
     let lastYield = performance.now();
 
     for (let start = 0; start < n; start += batchSize) {
@@ -341,6 +404,11 @@ export class ImageDdpm {
       const z = new Float32Array(b * size);
       for (let i = seq.length - 1; i >= 0; i--) {
         const t = seq[i];
+        const k = keptAt.get(t);
+        // The state the denoiser is evaluated at when the chain reaches t (x_{T−1} is the initial noise).
+        if (states && k !== undefined) {
+          for (let r = 0; r < b; r++) states.set(x.subarray(r * size, (r + 1) * size), ((start + r) * K + k) * size);
+        }
         tRow.fill(t);
         let eps: Float32Array;
         if (guided) {
@@ -362,6 +430,13 @@ export class ImageDdpm {
         const sqrtA = Math.sqrt(aBar);
         const sqrt1mA = Math.sqrt(1 - aBar);
         const last = i === 0;
+        if (predictedX0 && k !== undefined) {
+          // x̂₀ from this step's (guided) ε̃, before the clipping below: the same expression as the update's.
+          for (let r = 0; r < b; r++) {
+            const dst = ((start + r) * K + k) * size;
+            for (let j = 0; j < size; j++) predictedX0[dst + j] = (x[r * size + j] - sqrt1mA * eps[r * size + j]) / sqrtA;
+          }
+        }
         if (sampler === 'ddpm') {
           // Respaced ancestral step in the x̂₀ form (DDPM eq. 7, improved-diffusion): β = 1 − ᾱ/ᾱ', μ̃ = c1·x̂₀ + c2·x_t.
           const beta = 1 - aBar / aBarPrev;
@@ -399,7 +474,7 @@ export class ImageDdpm {
       }
       opts.onProgress?.(start + b, n);
     }
-    return out;
+    return { images: out, states, predictedX0 };
   }
 
   /** Writes model.json and weights.bin into `dir`, atomically (modelFiles.ts). Adam's moments are not saved. */

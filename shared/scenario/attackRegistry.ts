@@ -21,6 +21,7 @@ import {
   nearestSyntheticAttackConfigSchema,
   piaAttackConfigSchema,
   secmiAttackConfigSchema,
+  trajectoryAttackConfigSchema,
   x0ErrorAttackConfigSchema,
 } from './attacks/membership';
 
@@ -84,6 +85,13 @@ const BUILT_IN_ATTACKS: readonly AttackConfigEntry[] = [
     paper: 'Kong et al. 2024 (ICLR)',
     requiresAccess: ['gray-box'],
     configSchema: piaAttackConfigSchema,
+  },
+  {
+    kind: 'mia-trajectory',
+    describe: 'Membership by how close the generation trajectory comes to the record: M generations of its class, −min over them of the x̂₀ error aggregated over the kept steps',
+    paper: 'Zhu et al. 2023 (arXiv 2302.07801), SD generation-trajectory variant, for a class-conditional model (mia-s2l.md §1.3 (b), §4.3 item 2)',
+    requiresAccess: ['gray-box'],
+    configSchema: trajectoryAttackConfigSchema,
   },
   {
     kind: 'mia-loss',

@@ -3,7 +3,7 @@
  * path of the field to fix, so `load.ts` can point at it in the YAML file.
  */
 import { attackConfigEntry } from './attackRegistry';
-import { EXTRACTION_KIND, MEMBERSHIP_ATTACK_KINDS, attackBudgetCost } from './attacks/membership';
+import { EXTRACTION_KIND, MEMBERSHIP_ATTACK_KINDS, attackBudgetCost, samplerTimestepsOf, type GenerationView } from './attacks/membership';
 import type { ScenarioIssuePath } from './errors';
 import type { DatasetConfig, Scenario } from './schema';
 import { CENSUS_TASK_COLUMNS, datasetColumns, sourceColumns } from './sources';
@@ -328,13 +328,25 @@ function checkMembership(s: Scenario, issues: PathIssue[]): void {
   }
   const model = s.sharer.model;
   const T = model.kind === 'tabular-ddpm' || model.kind === 'image-ddpm' ? model.timesteps : null;
+  // The trajectory attack draws M chains per class of the challenge records: bounded here by the label's classes
+  // when the source declares them (census, adult, mnist); for a csv pool, by 1 (the receiver checks the exact cost
+  // against the budget before it queries anything).
+  const labelClasses = pool ? datasetColumns(pool).find((c) => c.name === s.task.label)?.categories?.length : undefined;
+  let generation: GenerationView | null = null;
+  if (model.kind === 'tabular-ddpm' || model.kind === 'image-ddpm') {
+    try {
+      generation = { samplerTimesteps: samplerTimestepsOf(model), classes: labelClasses ?? 1 };
+    } catch {
+      // sampler.steps > timesteps: reported by checkSharer / checkImages.
+    }
+  }
   const challenge = game.members + game.nonMembers;
   let spent = s.receiver.draw.samples;
   for (const attack of s.receiver.attacks) if (attack.kind === 'property-inference') spent += Math.max(...(attack.samples as number[]));
   const costs: string[] = [];
   for (const { attack, i } of gameAttacks) {
     try {
-      const cost = attackBudgetCost(attack, challenge, T);
+      const cost = attackBudgetCost(attack, challenge, T, generation);
       spent += cost;
       costs.push(`${attack.kind} ${cost}`);
     } catch (err) {
@@ -406,8 +418,7 @@ function checkImages(s: Scenario, issues: PathIssue[]): void {
       if (attack.classifier === 'cnn') issues.push({ path: ['receiver', 'attacks', i, 'classifier'], message: 'cnn reads images: expected logistic or mlp for table data' });
     });
   }
-  // Gray- and white-box grants work for image-ddpm (docs/mia.md, "Images"); its sharer answers GrayBox.Trajectory
-  // with FAILED_PRECONDITION (not implemented for images), and no attack of the registry calls Trajectory.
+  // Gray- and white-box grants work for image-ddpm (docs/mia.md, "Images"), GrayBox.Trajectory included.
   if (imageModel) {
     if (s.sharer.model.kind === 'image-ddpm' && s.sharer.model.sampler.steps > s.sharer.model.timesteps) {
       issues.push({ path: ['sharer', 'model', 'sampler', 'steps'], message: `expected at most sharer.model.timesteps (${s.sharer.model.timesteps})` });

@@ -22,6 +22,20 @@ export interface GrayBoxOracle {
   predictX0AtTimesteps(rows: number[][], timesteps: number[], noiseSeed: number): Promise<Float32Array>;
   /** x̂₀(x_t, t, y) for model-space states, one t per state. */
   predictX0(xt: Float32Array, t: Int32Array, classes: Int32Array): Promise<Float32Array>;
+  /**
+   * GrayBox.Trajectory: `count` generations drawn as BlackBox.Sample draws them (of class `classIndex` when given),
+   * with the chain's states x_t and, when asked, x̂₀ at `timesteps` (on `schedule.samplerTimesteps`), each
+   * count × K × modelWidth, record-major (record i, timestep k at row i·K + k). Costs count × S.
+   */
+  trajectory(request: TrajectoryRequestView): Promise<{ states: Float32Array; predictedX0: Float32Array | null }>;
+}
+
+export interface TrajectoryRequestView {
+  count: number;
+  seed: number;
+  classIndex?: number;
+  timesteps: number[];
+  includePredictedX0?: boolean;
 }
 
 export interface WhiteBoxOracle {

@@ -12,13 +12,15 @@ import {
   resolveGrid,
   resolvePiaTimesteps,
   resolveSecmi,
+  resolveTrajectorySteps,
   resolveTrim,
   type LossAttackConfig,
   type PiaAttackConfig,
   type SecmiAttackConfig,
+  type TrajectoryAttackConfig,
   type X0ErrorAttackConfig,
 } from '../../../shared/scenario/attacks/membership';
-import { aggregatedScores } from './aggregate';
+import { aggregateLosses, aggregatedScores } from './aggregate';
 import type { GrayBoxOracle, ScheduleView, WhiteBoxOracle } from './oracle';
 
 export interface ScoredAttack {
@@ -165,6 +167,75 @@ export async function piaAttack(oracle: GrayBoxOracle, rows: number[][], config:
     for (let r = 0; r < n; r++) scores.push(-distance[r]);
   }
   return { scores: { score: scores }, details: { timesteps, norm: p } };
+}
+
+/**
+ * The generation-trajectory attack (gray-box; ../shared/papers/mia-s2l.md §1.3 (b) and §4.3 item 2). Zhu et al.'s
+ * Stable Diffusion variant prompts the model with the target's caption, starts from noise and measures, after every
+ * denoising step, the distance of the decoded intermediate image to the target: a memorised pair's generation
+ * converges onto it. A class-conditional model has no caption, only the class, which many records share, so here:
+ * for each class y present in the challenge set, M generations of class y through GrayBox.Trajectory with x̂₀ kept at
+ * K steps t_1 < … < t_K of the sampler's schedule (by default the low-noise half, t ≤ ⌊(T−1)/2⌋: the SD script drops
+ * the high-noise half of the steps, §1.4); for challenge record i of class y and generation m,
+ *   e_{i,m,k} = ‖x̂₀^{(m)}(t_k) − x₀_i‖² / width            (model coordinates: Encode's x₀)
+ *   L_{i,m}   = agg_k e_{i,m,k}                             (each configured aggregation, as for the x̂₀ error)
+ *   score_i   = −min_m L_{i,m}                              (the generation that comes closest to the record).
+ * With one kept step at t = 0 this is the nearest-generation (black-box) distance in model coordinates; the
+ * intermediate steps add where along the chain a generation commits to the record. The notes expect it to be weak
+ * unless N is tiny or records are duplicated (§4.3 item 2): a generation must land on the record by chance.
+ */
+export async function trajectoryAttack(oracle: GrayBoxOracle, rows: number[][], config: TrajectoryAttackConfig, seed: number): Promise<ScoredAttack> {
+  const { timesteps: T, samplerTimesteps, modelWidth: D } = oracle.schedule;
+  if (!samplerTimesteps || samplerTimesteps.length === 0) throw new Error('mia-trajectory: the broker describes no sampler timesteps (GrayBox.Trajectory needs them)');
+  const steps = resolveTrajectorySteps(config.timesteps, T, samplerTimesteps);
+  const K = steps.length;
+  const trimLargest = resolveTrim(config.trimLargest, K);
+  const { x: x0, classes } = await encodeAll(oracle, rows, config.batchRecords);
+  const n = rows.length;
+  const best = config.aggregations.map(() => new Float64Array(n).fill(Infinity));
+  const classList = [...new Set(classes)].sort((a, b) => a - b);
+  const errorSums = new Float64Array(K);
+  let pairs = 0;
+  const errors = new Float64Array(K);
+  for (const y of classList) {
+    const records = Array.from(classes.keys()).filter((i) => classes[i] === y);
+    for (let drawn = 0, call = 0; drawn < config.samples; drawn += config.batchTrajectories, call++) {
+      const count = Math.min(config.batchTrajectories, config.samples - drawn);
+      const { predictedX0 } = await oracle.trajectory({ count, seed: deriveSeed(seed, `class/${y}/call/${call}`), classIndex: y, timesteps: steps, includePredictedX0: true });
+      if (!predictedX0 || predictedX0.length !== count * K * D) {
+        throw new Error(`mia-trajectory: GrayBox.Trajectory returned ${predictedX0?.length ?? 0} x̂₀ values for ${count} × ${K} × ${D}`);
+      }
+      for (let m = 0; m < count; m++) {
+        for (const i of records) {
+          for (let k = 0; k < K; k++) {
+            const off = (m * K + k) * D;
+            let sq = 0;
+            for (let j = 0; j < D; j++) sq += (predictedX0[off + j] - x0[i * D + j]) ** 2;
+            errors[k] = sq / D;
+            errorSums[k] += errors[k];
+          }
+          pairs++;
+          config.aggregations.forEach((how, a) => {
+            const value = aggregateLosses(errors, how, trimLargest);
+            if (value < best[a][i]) best[a][i] = value;
+          });
+        }
+      }
+    }
+  }
+  const scores: Record<string, number[]> = {};
+  config.aggregations.forEach((how, a) => (scores[how] = Array.from(best[a], (v) => -v)));
+  return {
+    scores,
+    details: {
+      timesteps: steps,
+      samplerSteps: samplerTimesteps.length,
+      samplesPerClass: config.samples,
+      classes: classList,
+      trimLargest,
+      meanErrorPerTimestep: Array.from(errorSums, (v) => v / Math.max(1, pairs)),
+    },
+  };
 }
 
 /**

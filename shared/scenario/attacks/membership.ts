@@ -7,13 +7,14 @@
  * here too, so the loader and the receiver agree on it.
  */
 import { z } from 'zod';
+import { spacedTimesteps } from '../../diffusion/schedule';
 
 /** Statistics of a record's per-timestep losses (Zhu et al. 2023; `trimmed` drops the largest k). */
 export const AGGREGATIONS = ['mean', 'median', 'min', 'max', 'sum', 'trimmed'] as const;
 export type Aggregation = (typeof AGGREGATIONS)[number];
 
 /** The kinds that score challenge records (each returns scores the referee turns into ROC metrics). */
-export const MEMBERSHIP_ATTACK_KINDS = ['mia-nearest-synthetic', 'mia-x0-error', 'mia-secmi', 'mia-pia', 'mia-loss'] as const;
+export const MEMBERSHIP_ATTACK_KINDS = ['mia-nearest-synthetic', 'mia-x0-error', 'mia-secmi', 'mia-pia', 'mia-trajectory', 'mia-loss'] as const;
 export type MembershipAttackKind = (typeof MEMBERSHIP_ATTACK_KINDS)[number];
 export const EXTRACTION_KIND = 'carlini-extraction';
 
@@ -69,6 +70,33 @@ export const piaAttackConfigSchema = z.strictObject({
   batchRecords: positiveInt().default(1000),
 });
 
+/**
+ * The generation-trajectory attack (gray-box; ../shared/papers/mia-s2l.md §1.3 (b), §1.4 "SD trajectory variants",
+ * §4.3 item 2): M generations per class through GrayBox.Trajectory, x̂₀ kept at some of the sampler's steps.
+ */
+export const trajectoryAttackConfigSchema = z.strictObject({
+  /** Trajectories M drawn per class present in the challenge set (each costs S units, S = the sampler's steps). */
+  samples: positiveInt().default(100),
+  /**
+   * The kept steps: `count` of the sampler's timesteps evenly spaced (by position) over those ≤ `max`. `max`
+   * defaults to ⌊(T−1)/2⌋: the low-noise half of the chain, as the SD trajectory script drops the high-noise half
+   * of the generation steps (§1.4 of the notes). `max: 0` with `count: 1` keeps only the last step's x̂₀.
+   */
+  timesteps: z
+    .strictObject({
+      count: positiveInt().default(10),
+      max: z.number().int().min(0).optional(),
+    })
+    .prefault({}),
+  /** Statistics over the kept steps of one trajectory's errors, each reported as its own score (then min over trajectories). */
+  aggregations: aggregationsSchema,
+  trimLargest: z.number().int().min(0).optional(),
+  /** Challenge records per Encode call. */
+  batchRecords: positiveInt().default(500),
+  /** Trajectories per Trajectory call (the receiver holds one call's count × K × width floats, twice: states and x̂₀). */
+  batchTrajectories: positiveInt().default(128),
+});
+
 export const nearestSyntheticAttackConfigSchema = z.strictObject({
   /** Synthetic records M drawn; each challenge record is scored by minus its distance to the nearest of them. */
   samples: positiveInt().default(5000),
@@ -87,6 +115,7 @@ export type LossAttackConfig = z.output<typeof lossAttackConfigSchema>;
 export type X0ErrorAttackConfig = z.output<typeof x0ErrorAttackConfigSchema>;
 export type SecmiAttackConfig = z.output<typeof secmiAttackConfigSchema>;
 export type PiaAttackConfig = z.output<typeof piaAttackConfigSchema>;
+export type TrajectoryAttackConfig = z.output<typeof trajectoryAttackConfigSchema>;
 export type NearestSyntheticAttackConfig = z.output<typeof nearestSyntheticAttackConfigSchema>;
 export type ExtractionConfig = z.output<typeof extractionConfigSchema>;
 
@@ -130,6 +159,39 @@ export function resolvePiaTimesteps(config: Pick<PiaAttackConfig, 'timesteps'>, 
   return timesteps;
 }
 
+/**
+ * The steps a trajectory attack keeps: `count` of the sampler's timesteps ≤ max (default ⌊(T−1)/2⌋), evenly spaced
+ * by position among them (the first and the last ≤ max always included), ascending. Throws naming the field.
+ */
+export function resolveTrajectorySteps(grid: { count: number; max?: number }, T: number, samplerTimesteps: readonly number[]): number[] {
+  const max = grid.max ?? Math.floor((T - 1) / 2);
+  if (max > T - 1) throw new Error(`timesteps.max: expected at most T − 1 = ${T - 1} (got ${max})`);
+  const candidates = samplerTimesteps.filter((t) => t <= max);
+  if (candidates.length === 0) {
+    throw new Error(`timesteps.max: the sampler visits no timestep ≤ ${max} (its first is ${samplerTimesteps[0]})`);
+  }
+  return timestepGrid(Math.min(grid.count, candidates.length), candidates.length - 1).map((i) => candidates[i]);
+}
+
+/**
+ * The timesteps a diffusion model's sampler visits, as the sharer's models compute them (TabularDdpm and
+ * ImageDdpm `samplerTimesteps`): `steps` evenly spaced over T; by default all T for the tabular ddpm sampler,
+ * min(T, 100) for the image ddpm sampler, min(T, 50) for ddim.
+ */
+export function samplerTimestepsOf(model: { kind: string; timesteps: number; sampler: { kind: 'ddpm' | 'ddim'; steps?: number } }): number[] {
+  const T = model.timesteps;
+  const ddpmDefault = model.kind === 'image-ddpm' ? Math.min(T, 100) : T;
+  return spacedTimesteps(T, model.sampler.steps ?? (model.sampler.kind === 'ddpm' ? ddpmDefault : Math.min(T, 50)));
+}
+
+/** What a generation-trajectory attack's cost depends on besides T: the sampler's steps and the classes it draws. */
+export interface GenerationView {
+  /** The sampler's timesteps (Describe: schedule.sampler_timesteps); S = their number. */
+  samplerTimesteps: readonly number[];
+  /** Classes the attack draws trajectories for: the distinct classes of the challenge records (an upper bound at load). */
+  classes: number;
+}
+
 /** k of the trimmed statistic for a grid of K steps. */
 export function resolveTrim(trimLargest: number | undefined, K: number): number {
   const k = trimLargest ?? Math.floor(K / 4);
@@ -142,7 +204,12 @@ export function resolveTrim(trimLargest: number | undefined, K: number): number 
  * evaluation of one record; a sampled record is one unit). Throws with the field at fault when the config does
  * not fit T.
  */
-export function attackBudgetCost(attack: { kind: string } & Record<string, unknown>, challenge: number, T: number | null): number {
+export function attackBudgetCost(
+  attack: { kind: string } & Record<string, unknown>,
+  challenge: number,
+  T: number | null,
+  generation: GenerationView | null = null,
+): number {
   const needT = (): number => {
     if (T === null) throw new Error(`kind: ${attack.kind} needs a diffusion model with timesteps`);
     return T;
@@ -172,6 +239,15 @@ export function attackBudgetCost(attack: { kind: string } & Record<string, unkno
       const ts = resolvePiaTimesteps(attack as unknown as PiaAttackConfig, needT());
       // Encode, ε₀ = ε_θ(x₀, 0), then one call per t.
       return challenge * (2 + ts.length);
+    }
+    case 'mia-trajectory': {
+      const c = attack as unknown as TrajectoryAttackConfig;
+      const modelT = needT();
+      if (!generation) throw new Error(`kind: ${attack.kind} needs the sampler's timesteps (a diffusion model's sampler)`);
+      const K = resolveTrajectorySteps(c.timesteps, modelT, generation.samplerTimesteps).length;
+      resolveTrim(c.trimLargest, K);
+      // Encode the challenge, then M whole chains of S steps per class (GrayBox.Trajectory: count × S).
+      return challenge + generation.classes * c.samples * generation.samplerTimesteps.length;
     }
     default:
       return 0;
