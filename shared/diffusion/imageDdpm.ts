@@ -17,7 +17,7 @@
 import * as path from 'path';
 import { tf } from '../tf';
 import { Rng, deriveSeed } from '../random';
-import { DiffusionSchedule, ScheduleKind, makeSchedule, spacedTimesteps } from './schedule';
+import { DiffusionSchedule, ScheduleKind, checkTrajectoryTimesteps, makeSchedule, spacedTimesteps } from './schedule';
 import { fillStandardNormal } from './tabularDdpm';
 import { DEFAULT_UNET_CONFIG, ImageUnet, ImageUnetConfig, sinusoidalTimeTable } from './imageUnet';
 import { readModelDir, writeModelDirAtomic } from './modelFiles';
@@ -352,17 +352,7 @@ export class ImageDdpm {
    * batch of IMAGE_GENERATION_BATCH images).
    */
   async sampleTrajectory(n: number, labels: Int32Array | null, opts: ImageSampleOptions & { trajectory: ImageTrajectoryOptions }): Promise<ImageTrajectory> {
-    const onSchedule = this.samplerTimesteps(opts);
-    const known = new Set(onSchedule);
-    const seen = new Set<number>();
-    for (const t of opts.trajectory.timesteps) {
-      if (!known.has(t)) {
-        const shown = onSchedule.length > 12 ? `${onSchedule.slice(0, 6).join(', ')}, …, ${onSchedule.slice(-3).join(', ')}` : onSchedule.join(', ');
-        throw new Error(`timesteps: ${t} is not on the sampler's schedule (${onSchedule.length} of T = ${this.config.timesteps}: ${shown})`);
-      }
-      if (seen.has(t)) throw new Error(`timesteps: ${t} is asked for twice`);
-      seen.add(t);
-    }
+    checkTrajectoryTimesteps(opts.trajectory.timesteps, this.samplerTimesteps(opts), this.config.timesteps);
     const out = await this.runSampler(n, labels, opts, opts.trajectory);
     return { images: out.images, states: out.states!, predictedX0: out.predictedX0 };
   }

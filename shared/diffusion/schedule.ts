@@ -115,3 +115,20 @@ export function spacedTimesteps(T: number, count: number): number[] {
   }
   return out;
 }
+
+/**
+ * Checks the timesteps a generation trajectory asks to keep (GrayBox.Trajectory): each must be on the sampler's
+ * schedule `onSchedule` (ascending) and asked once. The message starts with the request field, `timesteps:`.
+ */
+export function checkTrajectoryTimesteps(requested: number[], onSchedule: number[], T: number): void {
+  const known = new Set(onSchedule);
+  const seen = new Set<number>();
+  for (const t of requested) {
+    if (!known.has(t)) {
+      const shown = onSchedule.length > 12 ? `${onSchedule.slice(0, 6).join(', ')}, …, ${onSchedule.slice(-3).join(', ')}` : onSchedule.join(', ');
+      throw new Error(`timesteps: ${t} is not on the sampler's schedule (${onSchedule.length} of T = ${T}: ${shown})`);
+    }
+    if (seen.has(t)) throw new Error(`timesteps: ${t} is asked for twice`);
+    seen.add(t);
+  }
+}

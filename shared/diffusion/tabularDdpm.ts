@@ -17,7 +17,7 @@ import * as path from 'path';
 import { MODEL_JSON, readModelDir, writeModelDirAtomic } from './modelFiles';
 import { tf } from '../tf';
 import { Rng, deriveSeed } from '../random';
-import { DiffusionSchedule, ScheduleKind, makeSchedule, spacedTimesteps } from './schedule';
+import { DiffusionSchedule, ScheduleKind, checkTrajectoryTimesteps, makeSchedule, spacedTimesteps } from './schedule';
 
 type Tensor = ReturnType<typeof tf.tensor>;
 type Tensor1D = ReturnType<typeof tf.tensor1d>;
@@ -785,17 +785,7 @@ export class TabularDdpm {
    * same arguments; reading the states back costs one device→host copy per kept step.
    */
   async sampleTrajectory(n: number, labels: Int32Array | null, opts: SampleOptions & { trajectory: TrajectoryOptions }): Promise<SampledTrajectory> {
-    const onSchedule = new Set(this.samplerTimesteps(opts));
-    const seen = new Set<number>();
-    for (const t of opts.trajectory.timesteps) {
-      if (!onSchedule.has(t)) {
-        const list = [...onSchedule];
-        const shown = list.length > 12 ? `${list.slice(0, 6).join(', ')}, …, ${list.slice(-3).join(', ')}` : list.join(', ');
-        throw new Error(`timesteps: ${t} is not on the sampler's schedule (${list.length} of T = ${this.config.timesteps}: ${shown})`);
-      }
-      if (seen.has(t)) throw new Error(`timesteps: ${t} is asked for twice`);
-      seen.add(t);
-    }
+    checkTrajectoryTimesteps(opts.trajectory.timesteps, this.samplerTimesteps(opts), this.config.timesteps);
     const result = await this.runSampler(n, labels, opts, opts.trajectory);
     return { samples: result.samples, states: result.states!, predictedX0: result.predictedX0 };
   }
