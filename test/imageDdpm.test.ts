@@ -149,6 +149,32 @@ describe('image DDPM (tiny U-Net)', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
+  test('the weight EMA is warmed up: after a short run it holds the trained weights, not the initial ones', async () => {
+    const { images, labels } = digits(8);
+    const distance = (a: Map<string, Float32Array>, b: Map<string, Float32Array>) => {
+      let sum = 0;
+      for (const [name, w] of a) {
+        const v = b.get(name)!;
+        for (let i = 0; i < w.length; i++) sum += (w[i] - v[i]) ** 2;
+      }
+      return Math.sqrt(sum);
+    };
+    const initial = new ImageDdpm(TINY);
+    const plain = new ImageDdpm(TINY);
+    const averaged = new ImageDdpm(TINY);
+    const options = { steps: 20, batchSize: 4, learningRate: 3e-3, seed: 1 };
+    await plain.train(images, labels, options);
+    await averaged.train(images, labels, { ...options, emaDecay: 0.999 });
+    const w0 = initial.getWeights();
+    const travelled = distance(plain.getWeights(), w0);
+    const averagedTravelled = distance(averaged.getWeights(), w0);
+    // A plain 0.999 average after 20 steps would sit ~2% of the way from the initial weights (0.999^20 ≈ 0.98 of
+    // them); warmed up (min(decay, (1 + n)/(10 + n))) it sits near the recent iterates.
+    expect(averagedTravelled).toBeGreaterThan(0.5 * travelled);
+    expect(distance(averaged.getWeights(), plain.getWeights())).toBeGreaterThan(0);
+    [initial, plain, averaged].forEach((m) => m.dispose());
+  });
+
   test('sampling: shapes, [0, 1] range, both samplers, guidance, determinism by seed', async () => {
     const model = new ImageDdpm(TINY);
     const { images, labels } = digits(8);
