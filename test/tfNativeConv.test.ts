@@ -1,6 +1,6 @@
 /**
- * The native convolution kernels (Conv2D, Conv2DBackpropInput, Conv2DBackpropFilter: im2col + the native SGEMM,
- * shared/tf/nativeKernels.ts) against the pure-JS cpu backend on random inputs: strides 1 and 2 (and mixed),
+ * The native convolution kernels (Conv2D, Conv2DBackpropInput, Conv2DBackpropFilter: the forward conv read straight
+ * from x by the SGEMM's register tile, the gradients by im2col + the native SGEMM, shared/tf/nativeKernels.ts) against the pure-JS cpu backend on random inputs: strides 1 and 2 (and mixed),
  * 'same', 'valid' and explicit padding, kernels 1×1 to 4×4 (non-square too), dilation, shapes large enough to be
  * cut into several im2col chunks, the pointwise shortcut, and the addon's range checks. Skipped (title says why)
  * when the addon is not built.

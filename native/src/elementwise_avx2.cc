@@ -12,11 +12,11 @@
 #undef SB_ISA_NS
 
 namespace sharebox_native {
-const ElementwiseVariant kElementwiseAvx2 = {"AVX2", ew_avx2::binary, ew_avx2::unary, ew_avx2::sum, ew_avx2::adam};
+const ElementwiseVariant kElementwiseAvx2 = {"AVX2", ew_avx2::binary, ew_avx2::unary, ew_avx2::sum, ew_avx2::adam, ew_avx2::groupNormForward, ew_avx2::groupNormBackward};
 }
 #pragma GCC pop_options
 #else
 namespace sharebox_native {
-const ElementwiseVariant kElementwiseAvx2 = {"unavailable", nullptr, nullptr, nullptr, nullptr};
+const ElementwiseVariant kElementwiseAvx2 = {"unavailable", nullptr, nullptr, nullptr, nullptr, nullptr, nullptr};
 }
 #endif

@@ -9,5 +9,5 @@
 #undef SB_ISA_NS
 
 namespace sharebox_native {
-const ElementwiseVariant kElementwiseGeneric = {"generic", ew_generic::binary, ew_generic::unary, ew_generic::sum, ew_generic::adam};
+const ElementwiseVariant kElementwiseGeneric = {"generic", ew_generic::binary, ew_generic::unary, ew_generic::sum, ew_generic::adam, ew_generic::groupNormForward, ew_generic::groupNormBackward};
 }

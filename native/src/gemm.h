@@ -23,12 +23,38 @@ struct GemmArgs {
   bool accumulate = false;  // C += op(A)·op(B) instead of C = … (the convolution filter gradient sums chunks)
 };
 
+// One NHWC convolution y = conv(x, w) [+ bias[co]] [+ rowBias[n, co]] [+ residual], computed from x directly
+// (gemm_impl.h, conv_region). x [batch, inH, inW, inC] is read as if nearest-neighbour upsampled by `upsample`
+// (1: as it is), so the convolution sees an (inH·upsample) × (inW·upsample) image; w [kH, kW, inC, outC];
+// y and residual [batch, outH, outW, outC]; rowBias [batch, outC] (one bias row per image). Padding and strides
+// refer to the image the convolution sees.
+struct ConvArgs {
+  const float* x;
+  const float* w;
+  float* y;
+  long batch, inH, inW, inC, outH, outW, outC, kH, kW, strideH, strideW, dilH, dilW, padTop, padLeft;
+  long upsample = 1;
+  const float* bias = nullptr;
+  const float* rowBias = nullptr;
+  const float* residual = nullptr;
+  // Where output pixel (n, oh, ow) goes in y (and is read from residual), both [batch, yH, yW, outC]: row
+  // oh·yStrideH + yOffsetH, column ow·yStrideW + yOffsetW. By default y is exactly the output (yH = outH, …);
+  // addon.cc's sub-pixel convolution writes one phase of a larger y.
+  long yH = -1, yW = -1, yStrideH = 1, yStrideW = 1, yOffsetH = 0, yOffsetW = 0;
+};
+
 // A compiled variant: its name, its register-tile width (column splits between threads are multiples of it), and
 // the region function: rows [m0, m1) × columns [n0, n1) of C. Returns false when scratch memory ran out.
+// The convolution: convPackedFloats(c) floats of packed filter, written by convPack, then convRegion computes output
+// pixels [p0, p1) (p = (n·outH + oh)·outW + ow); p0 a multiple of convRowUnit when called in parallel.
 struct GemmVariant {
   const char* name;
   int nr;
   bool (*region)(const GemmArgs&, long m0, long m1, long n0, long n1);
+  int convRowUnit;
+  long (*convPackedFloats)(const ConvArgs&);
+  void (*convPack)(const ConvArgs&, float* packed);
+  bool (*convRegion)(const ConvArgs&, const float* packed, long p0, long p1);
 };
 
 extern const GemmVariant kGemmAvx512;

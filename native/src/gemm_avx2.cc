@@ -20,13 +20,13 @@
 #undef SB_NV
 
 namespace sharebox_native {
-const GemmVariant kGemmAvx2 = {"AVX2+FMA", avx2::NR, avx2::gemm_region};
+const GemmVariant kGemmAvx2 = {"AVX2+FMA", avx2::NR, avx2::gemm_region, avx2::MR, avx2::conv_packed_floats, avx2::conv_pack, avx2::conv_region};
 }
 #pragma GCC pop_options
 
 #else
 // Not an x86 CPU: these variants do not exist (the generic one runs).
 namespace sharebox_native {
-const GemmVariant kGemmAvx2 = {"unavailable", 0, nullptr};
+const GemmVariant kGemmAvx2 = {"unavailable", 0, nullptr, 0, nullptr, nullptr, nullptr};
 }
 #endif

@@ -16,12 +16,12 @@
 #include "gemm_impl.h"
 
 namespace sharebox_native {
-const GemmVariant kGemmAvx512 = {"AVX-512", avx512::NR, avx512::gemm_region};
+const GemmVariant kGemmAvx512 = {"AVX-512", avx512::NR, avx512::gemm_region, avx512::MR, avx512::conv_packed_floats, avx512::conv_pack, avx512::conv_region};
 }
 #pragma GCC pop_options
 #else
 // Not an x86 CPU: these variants do not exist (the generic one runs).
 namespace sharebox_native {
-const GemmVariant kGemmAvx512 = {"unavailable", 0, nullptr};
+const GemmVariant kGemmAvx512 = {"unavailable", 0, nullptr, 0, nullptr, nullptr, nullptr};
 }
 #endif

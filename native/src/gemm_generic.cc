@@ -14,5 +14,5 @@
 #include "gemm_impl.h"
 
 namespace sharebox_native {
-const GemmVariant kGemmGeneric = {"generic 128-bit", generic::NR, generic::gemm_region};
+const GemmVariant kGemmGeneric = {"generic 128-bit", generic::NR, generic::gemm_region, generic::MR, generic::conv_packed_floats, generic::conv_pack, generic::conv_region};
 }

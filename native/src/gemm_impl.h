@@ -263,5 +263,309 @@ static bool gemm_region(const GemmArgs& g, long m0, long m1, long n0, long n1) {
   return true;
 }
 
+
+// ---------------------------------------------------------------------------------------------------------------
+// Convolution without im2col: the "indirect GEMM" of XNNPACK (Dukhan 2019, "The Indirect Convolution Algorithm").
+// The im2col path (addon.cc) first copies each output pixel's kH·kW·Ci inputs into a row of a matrix, then the GEMM
+// copies that matrix again into MR-row panels before the register tile reads it: two copies of kH·kW·Ci floats per
+// pixel for kH·kW·Ci·Co multiply-adds, which on the U-Net's layers (Co = 16 or 32) cost about as much as the
+// products. Here the register tile reads each input row where it lies: for a block of MR output pixels and each
+// filter tap, MR pointers to the Ci input channels the tap reads (a row of zeros over the padding), and for each
+// channel ci one broadcast per pointer against NV vectors of the packed filter. The filter is packed once per call
+// into pack_b's NR-column panels (row k = (kh, kw, ci), the im2col order, so the sums run in the same order).
+// Nearest-neighbour upsampling of the input is only a different pointer (row ih / up; addon.cc turns the stride-1
+// case into sub-pixel convolutions of x first, which need 2.25× fewer products for a 3×3 after up2).
+//
+// Layers with few output channels (the U-Net's last conv, Co = 1) would waste most of the NR-wide tile; they take
+// a dot-product path instead: per pixel and output channel, Σ over taps of a vectorised dot over Ci (the filter
+// packed as [Co][kH·kW·Ci]).
+
+// Whether the dot-product path is cheaper than the tile: vector FMAs per output pixel of each.
+static bool conv_uses_dot(const ConvArgs& c) {
+  const long taps = c.kH * c.kW;
+  const long panels = (c.outC + NR - 1) / NR;
+  const double tile = static_cast<double>(taps) * c.inC * NV * panels / MR;
+  const double dot = static_cast<double>(c.outC) * (taps * ((c.inC + VL - 1) / VL) + 4);
+  return dot < tile;
+}
+
+static long conv_packed_floats(const ConvArgs& c) {
+  const long kd = c.kH * c.kW * c.inC;
+  return conv_uses_dot(c) ? kd * c.outC : kd * ((c.outC + NR - 1) / NR) * NR;
+}
+
+static void conv_pack(const ConvArgs& c, float* dst) {
+  const long kd = c.kH * c.kW * c.inC;
+  if (conv_uses_dot(c)) {
+    for (long k = 0; k < kd; k++) {
+      for (long co = 0; co < c.outC; co++) dst[co * kd + k] = c.w[k * c.outC + co];
+    }
+  } else {
+    pack_b(c.w, c.outC, 1, 0, kd, 0, c.outC, dst);
+  }
+}
+
+// Per thread: a row of zeros (the padding's inputs), grown on demand.
+static const float* conv_zeros(long floats) {
+  static thread_local float* zeros = nullptr;
+  static thread_local long size = 0;
+  if (size < floats) {
+    std::free(zeros);
+    zeros = static_cast<float*>(std::calloc(static_cast<size_t>(floats), sizeof(float)));
+    size = zeros != nullptr ? floats : 0;
+  }
+  return zeros;
+}
+
+// Per thread, grown on demand: `count` Ts (which: one buffer per use).
+template <typename T, int which>
+static T* conv_buffer(long count) {
+  static thread_local T* buffer = nullptr;
+  static thread_local long size = 0;
+  if (size < count) {
+    std::free(buffer);
+    buffer = static_cast<T*>(std::malloc(static_cast<size_t>(count) * sizeof(T)));
+    size = buffer != nullptr ? count : 0;
+  }
+  return buffer;
+}
+
+// An output pixel p = (n·outH + oh)·outW + ow, walked in order without divisions.
+struct ConvPixel {
+  long n, oh, ow;
+  ConvPixel(const ConvArgs& c, long p) : n(p / (c.outH * c.outW)), oh((p / c.outW) % c.outH), ow(p % c.outW) {}
+  void next(const ConvArgs& c) {
+    if (++ow == c.outW) {
+      ow = 0;
+      if (++oh == c.outH) {
+        oh = 0;
+        ++n;
+      }
+    }
+  }
+};
+
+// Where each tap reads, without a division per tap (the pointer setup is most of the work of layers with few
+// channels): rowOf[oh·kH + kh] = the row of x that tap row kh of output row oh reads (after the upsampling), or
+// −1 over the padding; colOf[ow·kW + kw] likewise for columns. Interior pixels of a convolution without upsampling
+// take the fast path: a base pointer plus the fixed offset of each tap.
+struct ConvIndex {
+  const long* rowOf;
+  const long* colOf;
+  const long* tapOffset;  // up = 1: (kh·dilH·inW + kw·dilW)·inC
+  long lastRowTap, lastColTap;  // (kH − 1)·dilH, (kW − 1)·dilW
+};
+
+static bool conv_index(const ConvArgs& c, ConvIndex* index, const float*** pointerTable) {
+  const long taps = c.kH * c.kW;
+  long* buffer = conv_buffer<long, 0>(c.outH * c.kH + c.outW * c.kW + taps);
+  *pointerTable = conv_buffer<const float*, 1>(taps * MR);
+  if (buffer == nullptr || *pointerTable == nullptr) return false;
+  long* rowOf = buffer;
+  long* colOf = rowOf + c.outH * c.kH;
+  long* tapOffset = colOf + c.outW * c.kW;
+  const long up = c.upsample;
+  for (long oh = 0; oh < c.outH; oh++) {
+    for (long kh = 0; kh < c.kH; kh++) {
+      const long ih = oh * c.strideH - c.padTop + kh * c.dilH;
+      rowOf[oh * c.kH + kh] = ih >= 0 && ih < c.inH * up ? ih / up : -1;
+    }
+  }
+  for (long ow = 0; ow < c.outW; ow++) {
+    for (long kw = 0; kw < c.kW; kw++) {
+      const long iw = ow * c.strideW - c.padLeft + kw * c.dilW;
+      colOf[ow * c.kW + kw] = iw >= 0 && iw < c.inW * up ? iw / up : -1;
+    }
+  }
+  for (long kh = 0; kh < c.kH; kh++) {
+    for (long kw = 0; kw < c.kW; kw++) tapOffset[kh * c.kW + kw] = (kh * c.dilH * c.inW + kw * c.dilW) * c.inC;
+  }
+  index->rowOf = rowOf;
+  index->colOf = colOf;
+  index->tapOffset = tapOffset;
+  index->lastRowTap = (c.kH - 1) * c.dilH;
+  index->lastColTap = (c.kW - 1) * c.dilW;
+  return true;
+}
+
+// out[t·stride] = the first of the Ci inputs that tap t = (kh, kw) of output pixel (n, oh, ow) reads, or `zeros`.
+static inline void conv_pointers(const ConvArgs& c, const ConvIndex& index, const ConvPixel& px, const float* zeros,
+                                 const float** out, long stride) {
+  const float* image = c.x + px.n * c.inH * c.inW * c.inC;
+  const long taps = c.kH * c.kW;
+  if (c.upsample == 1) {
+    const long ih0 = px.oh * c.strideH - c.padTop;
+    const long iw0 = px.ow * c.strideW - c.padLeft;
+    if (ih0 >= 0 && iw0 >= 0 && ih0 + index.lastRowTap < c.inH && iw0 + index.lastColTap < c.inW) {
+      const float* base = image + (ih0 * c.inW + iw0) * c.inC;
+      for (long t = 0; t < taps; t++) out[t * stride] = base + index.tapOffset[t];
+      return;
+    }
+  }
+  const long* rows = index.rowOf + px.oh * c.kH;
+  const long* cols = index.colOf + px.ow * c.kW;
+  for (long kh = 0; kh < c.kH; kh++) {
+    const long ih = rows[kh];
+    const float* row = ih >= 0 ? image + ih * c.inW * c.inC : nullptr;
+    for (long kw = 0; kw < c.kW; kw++) {
+      const long iw = cols[kw];
+      out[(kh * c.kW + kw) * stride] = ih >= 0 && iw >= 0 ? row + iw * c.inC : zeros;
+    }
+  }
+}
+
+// The pixel of y that output pixel px is written to (ConvArgs::yH etc.).
+static inline long conv_output_pixel(const ConvArgs& c, const ConvPixel& px) {
+  if (c.yH < 0) return (px.n * c.outH + px.oh) * c.outW + px.ow;
+  return (px.n * c.yH + px.oh * c.yStrideH + c.yOffsetH) * c.yW + px.ow * c.yStrideW + c.yOffsetW;
+}
+
+// Pixels handled together by the dot-product path (independent FMA chains).
+constexpr int kDotPixels = 4;
+static_assert(kDotPixels <= MR, "the pointer table holds MR pixels");
+
+// The MR × NR tile of output pixels whose tap pointers are ptrs[t·MR + r], against one packed filter panel pb
+// (kd × NR), into tile (MR × NR, row stride NR).
+static void kernel_indirect(long taps, long ci, const float* const* ptrs, const float* __restrict pb, float* __restrict tile) {
+  vf acc[MR][NV];
+#pragma GCC unroll 16
+  for (int r = 0; r < MR; r++) {
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; v++) acc[r][v] = vf{};
+  }
+  for (long t = 0; t < taps; t++) {
+    const float* p[MR];
+#pragma GCC unroll 16
+    for (int r = 0; r < MR; r++) p[r] = ptrs[t * MR + r];
+    for (long k = 0; k < ci; k++) {
+      vf b[NV];
+#pragma GCC unroll 4
+      for (int v = 0; v < NV; v++) b[v] = loadu(pb + v * VL);
+#pragma GCC unroll 16
+      for (int r = 0; r < MR; r++) {
+        const float a = p[r][k];
+#pragma GCC unroll 4
+        for (int v = 0; v < NV; v++) acc[r][v] += a * b[v];
+      }
+      pb += NR;
+    }
+  }
+#pragma GCC unroll 16
+  for (int r = 0; r < MR; r++) {
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; v++) storeu(tile + r * NR + v * VL, acc[r][v]);
+  }
+}
+
+// Output pixels [p0, p1) of the convolution, from the filter packed by conv_pack. The epilogue adds, in this
+// order, bias, rowBias and residual (the order of the separate Adds it replaces).
+static bool conv_region(const ConvArgs& c, const float* packed, long p0, long p1) {
+  if (p1 <= p0) return true;
+  const long taps = c.kH * c.kW;
+  const long ci = c.inC, co = c.outC;
+  const long kd = taps * ci;
+  const float* zeros = conv_zeros(std::max<long>(ci, 1));
+  ConvIndex index;
+  const float** ptrs = nullptr;
+  if (zeros == nullptr || !conv_index(c, &index, &ptrs)) return false;
+  if (conv_uses_dot(c)) {
+    constexpr int PB = kDotPixels;
+    ConvPixel px(c, p0);
+    for (long p = p0; p < p1; p += PB) {
+      const int pb = static_cast<int>(std::min<long>(PB, p1 - p));
+      long rowImage[PB], rowOut[PB];
+      for (int r = 0; r < pb; r++, px.next(c)) {
+        conv_pointers(c, index, px, zeros, ptrs + r, PB);
+        rowImage[r] = px.n;
+        rowOut[r] = conv_output_pixel(c, px);
+      }
+      for (int r = pb; r < PB; r++) {
+        for (long t = 0; t < taps; t++) ptrs[t * PB + r] = ptrs[t * PB + pb - 1];
+      }
+      for (long j = 0; j < co; j++) {
+        const float* wr = packed + j * kd;
+        vf acc[PB];
+        float tail[PB];
+        for (int r = 0; r < PB; r++) {
+          acc[r] = vf{};
+          tail[r] = 0.0f;
+        }
+        for (long t = 0; t < taps; t++) {
+          const float* wt = wr + t * ci;
+          const float* const* xp = ptrs + t * PB;
+          long i = 0;
+          for (; i + VL <= ci; i += VL) {
+            const vf w = loadu(wt + i);
+#pragma GCC unroll 4
+            for (int r = 0; r < PB; r++) acc[r] += loadu(xp[r] + i) * w;
+          }
+          for (; i < ci; i++) {
+#pragma GCC unroll 4
+            for (int r = 0; r < PB; r++) tail[r] += xp[r][i] * wt[i];
+          }
+        }
+        for (int r = 0; r < pb; r++) {
+          float sum = tail[r];
+          for (int l = 0; l < VL; l++) sum += acc[r][l];
+          if (c.bias != nullptr) sum += c.bias[j];
+          if (c.rowBias != nullptr) sum += c.rowBias[rowImage[r] * co + j];
+          if (c.residual != nullptr) sum += c.residual[rowOut[r] * co + j];
+          c.y[rowOut[r] * co + j] = sum;
+        }
+      }
+    }
+    return true;
+  }
+  alignas(64) float tile[MR * NR];
+  const long panels = (co + NR - 1) / NR;
+  ConvPixel px(c, p0);
+  long rowImage[MR], rowOut[MR];
+  for (long p = p0; p < p1; p += MR) {
+    const int mr = static_cast<int>(std::min<long>(MR, p1 - p));
+    for (int r = 0; r < mr; r++, px.next(c)) {
+      conv_pointers(c, index, px, zeros, ptrs + r, MR);
+      rowImage[r] = px.n;
+      rowOut[r] = conv_output_pixel(c, px);
+    }
+    // Rows past the end repeat the last pixel (computed, never stored).
+    for (int r = mr; r < MR; r++) {
+      for (long t = 0; t < taps; t++) ptrs[t * MR + r] = ptrs[t * MR + mr - 1];
+    }
+    for (long q = 0; q < panels; q++) {
+      const long col = q * NR;
+      const int nr = static_cast<int>(std::min<long>(NR, co - col));
+      kernel_indirect(taps, ci, ptrs, packed + q * kd * NR, tile);
+      for (int r = 0; r < mr; r++) {
+        const long pr = rowOut[r];
+        const long n = rowImage[r];
+        const float* tr = tile + r * NR;
+        float* yr = c.y + pr * co + col;
+        const float* bias = c.bias != nullptr ? c.bias + col : nullptr;
+        const float* rowBias = c.rowBias != nullptr ? c.rowBias + n * co + col : nullptr;
+        const float* residual = c.residual != nullptr ? c.residual + pr * co + col : nullptr;
+        if (nr == NR) {
+#pragma GCC unroll 4
+          for (int v = 0; v < NV; v++) {
+            vf x = loadu(tr + v * VL);
+            if (bias != nullptr) x += loadu(bias + v * VL);
+            if (rowBias != nullptr) x += loadu(rowBias + v * VL);
+            if (residual != nullptr) x += loadu(residual + v * VL);
+            storeu(yr + v * VL, x);
+          }
+        } else {
+          for (int j = 0; j < nr; j++) {
+            float x = tr[j];
+            if (bias != nullptr) x += bias[j];
+            if (rowBias != nullptr) x += rowBias[j];
+            if (residual != nullptr) x += residual[j];
+            yr[j] = x;
+          }
+        }
+      }
+    }
+  }
+  return true;
+}
+
 }  // namespace SB_ISA_NS
 }  // namespace sharebox_native

@@ -23,11 +23,11 @@
 #undef SB_NV
 
 namespace sharebox_native {
-const GemmVariant kGemmWide16OnAvx2 = {"AVX-512 tile on AVX2 (test)", wide16_on_avx2::NR, wide16_on_avx2::gemm_region};
+const GemmVariant kGemmWide16OnAvx2 = {"AVX-512 tile on AVX2 (test)", wide16_on_avx2::NR, wide16_on_avx2::gemm_region, wide16_on_avx2::MR, wide16_on_avx2::conv_packed_floats, wide16_on_avx2::conv_pack, wide16_on_avx2::conv_region};
 }
 #pragma GCC pop_options
 #else
 namespace sharebox_native {
-const GemmVariant kGemmWide16OnAvx2 = {"unavailable", 0, nullptr};
+const GemmVariant kGemmWide16OnAvx2 = {"unavailable", 0, nullptr, 0, nullptr, nullptr, nullptr};
 }
 #endif

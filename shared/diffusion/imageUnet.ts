@@ -18,6 +18,9 @@
  * - the class embedding is a one-hot matmul (tf.layers.embedding's gradient needs UnsortedSegmentSum, which wasm
  *   lacks); the null class C gives the unconditional ε̂ for classifier-free guidance (Ho & Salimans 2022).
  * Normalisation: GroupNorm (`groups`, 0 for none) as in DDPM. Activation: SiLU (DDPM) or ReLU (cheaper on wasm).
+ * Sampling speed: when no gradient is recorded and the native kernels serve wasm, `apply` runs the same function
+ * through forward-only fused kernels (shared/tf/fusedForward.ts: act(norm(x)) as one kernel; each conv with its
+ * bias, time embedding, residual and upsampling in one kernel) instead of ~150 separate ops.
  * Initialisation: He normal for convs and dense layers, zero biases, zero output conv; drawn in JS from seeds
  * derived per weight, so the same config gives the same weights on every backend.
  */
@@ -25,6 +28,7 @@ import { tf } from '../tf';
 import { deriveSeed } from '../random';
 import { fillStandardNormal } from './tabularDdpm';
 import { groupNorm } from '../tf/groupNorm';
+import { conv2dFused, fusedForwardAvailable, groupNormAct } from '../tf/fusedForward';
 
 type Tensor = tf.Tensor;
 type Tensor4D = tf.Tensor4D;
@@ -219,34 +223,47 @@ export class ImageUnet {
     return this.config.activation === 'relu' ? tf.relu(x) : tf.mul(x, tf.sigmoid(x));
   }
 
-  private conv(name: string, x: Tensor4D, stride = 1): Tensor4D {
-    const y = tf.conv2d(x, this.w<tf.Tensor4D>(`${name}/W`), stride, 'same');
-    return tf.add(y, this.w<tf.Tensor1D>(`${name}/b`));
+  /**
+   * conv3×3 (or the 1×1 skip) + bias, of x upsampled ×2 first when `upsample`, then + rowBias[n] (the time
+   * embedding) and + residual when given. `fused`: one forward-only kernel (fusedForward.ts) for all of it.
+   */
+  private conv(name: string, x: Tensor4D, fused: boolean, opts: { stride?: number; upsample?: boolean; rowBias?: Tensor2D; residual?: Tensor4D } = {}): Tensor4D {
+    const W = this.w<tf.Tensor4D>(`${name}/W`);
+    const b = this.w<tf.Tensor1D>(`${name}/b`);
+    const stride = opts.stride ?? 1;
+    if (fused) return conv2dFused(x, W, b, { strides: stride, pad: 'same', upsample: opts.upsample ? 2 : 1, rowBias: opts.rowBias, residual: opts.residual });
+    let y: Tensor = tf.add(tf.conv2d(opts.upsample ? upsampleNearest2x(x) : x, W, stride, 'same'), b);
+    if (opts.rowBias !== undefined) y = tf.add(y, tf.reshape(opts.rowBias, [opts.rowBias.shape[0], 1, 1, opts.rowBias.shape[1]]));
+    if (opts.residual !== undefined) y = tf.add(opts.residual, y);
+    return y as Tensor4D;
   }
 
-  /** GroupNorm (shared/tf/groupNorm.ts: native kernels on wasm when installed, tf ops elsewhere). */
-  private norm(name: string, x: Tensor4D): Tensor4D {
+  /** act(GroupNorm(x)) (shared/tf/groupNorm.ts: native kernels on wasm when installed, tf ops elsewhere). */
+  private normAct(name: string, x: Tensor4D, fused: boolean): Tensor4D {
     const G = this.config.groups;
-    if (G === 0) return x;
-    return groupNorm(x, this.w<tf.Tensor1D>(`${name}/gamma`), this.w<tf.Tensor1D>(`${name}/beta`), G);
+    if (G === 0) return this.act(x) as Tensor4D;
+    const gamma = this.w<tf.Tensor1D>(`${name}/gamma`);
+    const beta = this.w<tf.Tensor1D>(`${name}/beta`);
+    if (fused) return groupNormAct(x, gamma, beta, G, this.config.activation);
+    return this.act(groupNorm(x, gamma, beta, G)) as Tensor4D;
   }
 
-  private res(name: string, x: Tensor4D, emb: Tensor2D, cout: number): Tensor4D {
+  private res(name: string, x: Tensor4D, emb: Tensor2D, cout: number, fused: boolean): Tensor4D {
     const cin = x.shape[3];
-    let h = this.conv(`${name}/conv1`, this.act(this.norm(`${name}/norm1`, x)) as Tensor4D);
-    const t = tf.add(tf.matMul(emb, this.w<Tensor2D>(`${name}/time/W`)), this.w<tf.Tensor1D>(`${name}/time/b`));
-    h = tf.add(h, tf.reshape(t, [t.shape[0], 1, 1, cout]));
-    h = this.conv(`${name}/conv2`, this.act(this.norm(`${name}/norm2`, h)) as Tensor4D);
-    const skip = cin === cout ? x : this.conv(`${name}/skip`, x);
-    return tf.add(skip, h);
+    const t = tf.add(tf.matMul(emb, this.w<Tensor2D>(`${name}/time/W`)), this.w<tf.Tensor1D>(`${name}/time/b`)) as Tensor2D;
+    const h = this.conv(`${name}/conv1`, this.normAct(`${name}/norm1`, x, fused), fused, { rowBias: t });
+    const skip = cin === cout ? x : this.conv(`${name}/skip`, x, fused);
+    return this.conv(`${name}/conv2`, this.normAct(`${name}/norm2`, h, fused), fused, { residual: skip });
   }
 
   /**
    * ε̂ for x_t [B,H,W,C], the time features [B, timeFeatures] (rows of `sinusoidalTimeTable`) and the class
-   * one-hots [B, numClasses + 1] (null for an unconditional model). Call inside a tidy.
+   * one-hots [B, numClasses + 1] (null for an unconditional model). Call inside a tidy. Outside a gradient tape on
+   * wasm with the native kernels it runs the fused forward kernels (same values up to float rounding).
    */
   apply(xt: Tensor4D, timeFeatures: Tensor2D, classOneHot: Tensor2D | null): Tensor4D {
     const c = this.config;
+    const fused = fusedForwardAvailable() && xt.dtype === 'float32';
     let e = tf.add(tf.matMul(timeFeatures, this.w<Tensor2D>('time/dense1/W')), this.w<tf.Tensor1D>('time/dense1/b'));
     if (c.numClasses > 0) {
       if (classOneHot === null) throw new Error('ImageUnet.apply: a conditional model needs class one-hots');
@@ -256,18 +273,18 @@ export class ImageUnet {
     const emb = this.act(e) as Tensor2D;
 
     const chans = c.channelMults.map((m) => m * c.baseChannels);
-    let h = this.conv('in', xt);
+    let h = this.conv('in', xt, fused);
     const skips: Tensor4D[] = [];
     chans.forEach((ch, l) => {
-      h = this.res(`down${l}`, h, emb, ch);
+      h = this.res(`down${l}`, h, emb, ch, fused);
       skips.push(h);
-      if (l < chans.length - 1) h = this.conv(`down${l}/downsample`, h, 2);
+      if (l < chans.length - 1) h = this.conv(`down${l}/downsample`, h, fused, { stride: 2 });
     });
-    h = this.res('mid', h, emb, h.shape[3]);
+    h = this.res('mid', h, emb, h.shape[3], fused);
     for (let l = chans.length - 1; l >= 0; l--) {
-      h = this.res(`up${l}`, tf.concat([h, skips[l]], 3), emb, chans[l]);
-      if (l > 0) h = this.conv(`up${l}/upsample`, upsampleNearest2x(h));
+      h = this.res(`up${l}`, tf.concat([h, skips[l]], 3), emb, chans[l], fused);
+      if (l > 0) h = this.conv(`up${l}/upsample`, h, fused, { upsample: true });
     }
-    return this.conv('out', this.act(this.norm('out/norm', h)) as Tensor4D);
+    return this.conv('out', this.normAct('out/norm', h, fused), fused);
   }
 }

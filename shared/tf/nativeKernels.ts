@@ -5,14 +5,18 @@
  *     at run time). Transposes and batch broadcasting are handled in the packing, bias and activation in the tile's
  *     epilogue. ~80 GFLOP/s on one core here, against ~25 for XNNPACK in wasm (128-bit SIMD).
  *   - element-wise `Add`, `Sub`, `Multiply`, `RealDiv`, `SquaredDifference` (same shape, scalar, or a trailing row
- *     repeated), `Sqrt`, `Square`, `Relu`, `Step`, `Neg`, `Abs`; `Sum` over leading or trailing axes. The stock wasm
- *     kernels call a function pointer per element (~2 ns/element) and Sum over axis 0 transposes first.
+ *     repeated), `Sqrt`, `Square`, `Relu`, `Step`, `Neg`, `Abs`, `Sigmoid`; `Sum` over leading or trailing axes;
+ *     `Concat` and `SplitV` of float32 tensors. The stock wasm kernels call a function pointer per element
+ *     (~2 ns/element), Sum over axis 0 transposes first, and Concat/SplitV copy row by row in JavaScript.
  *   - `Identity` and same-dtype `Cast` share their input's buffer (as the cpu backend does) instead of copying it.
  *   - Adam: `AdamOptimizer.prototype.applyGradients` does its update with one fused kernel per variable instead of
  *     ~16 element-wise ops (see "Fused Adam" below).
- *   - `Conv2D`, `Conv2DBackpropInput`, `Conv2DBackpropFilter` (NHWC, float32): im2col in row chunks + the same
- *     SGEMM (see "Convolutions" below); the wasm ones (XNNPACK forward, our rewrites for the gradients) ran the
- *     image U-Net's step at ~0.3 steps/s.
+ *   - `Conv2D`, `Conv2DBackpropInput`, `Conv2DBackpropFilter` (NHWC, float32): the forward conv (and the stride-1
+ *     input gradient, a forward conv of dy) read straight from x by the SGEMM's register tile, the other gradients
+ *     im2col in row chunks + the same SGEMM (see "Convolutions" below); the wasm ones (XNNPACK forward, our
+ *     rewrites for the gradients) ran the image U-Net's step at ~0.3 steps/s.
+ *   - forward-only kernels for inference (fusedForward.ts): `ShareboxConv2DFused` (conv of an optionally upsampled
+ *     x + bias + a bias row per image + a residual) and the GroupNorm kernel's activation attr.
  *
  * How: the wasm backend keeps every tensor in the module's linear memory. A kernel here allocates its output with
  * `backend.makeOutput` (as the wasm kernels do), then hands the addon the memory's ArrayBuffer — re-read on every
@@ -32,9 +36,10 @@ import * as tf from '@tensorflow/tfjs';
 import { backend_util, broadcast_util, util } from '@tensorflow/tfjs-core';
 import type { KernelConfig, KernelFunc, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs-core';
 import { repoRoot } from '../repoRoot';
-import { callKernel, callNamedKernel, disposeIntermediates, replaceKernel, restoreKernel } from './kernelCalls';
+import { callNamedKernel, disposeIntermediates, replaceKernel, restoreKernel } from './kernelCalls';
 import { broadcastBatchIndex } from './wasmMatmulFix';
 import { GROUP_NORM_GRAD_KERNEL, GROUP_NORM_KERNEL } from './groupNorm';
+import { CONV_FUSED_KERNEL, GROUP_NORM_ACTIVATIONS } from './fusedForward';
 
 const BACKEND = 'wasm';
 
@@ -45,7 +50,7 @@ export const NATIVE_THREADS_ENV_VAR = 'SHAREBOX_TF_NATIVE_THREADS';
 export const NATIVE_ADDON_RELATIVE_PATH = path.join('native', 'build', 'Release', 'sharebox_native.node');
 
 /** The addon interface this file speaks (native/src/addon.cc kInterfaceVersion). */
-export const NATIVE_INTERFACE_VERSION = 2;
+export const NATIVE_INTERFACE_VERSION = 3;
 
 /** The addon's interface (native/src/addon.cc). */
 export interface NativeAddon {
@@ -91,10 +96,21 @@ export interface NativeAddon {
    */
   conv2d(heap: ArrayBuffer, mode: number, in0Offset: number, in1Offset: number, outOffset: number, geometry: Float64Array): void;
   /**
-   * GroupNorm over x viewed as [B, S, C] in G groups. forward: offsets [x, gamma, beta, y, mean, rstd, 0, 0];
-   * backward: [dy, x, gamma, mean, rstd, dx, dgamma, dbeta].
+   * GroupNorm over x viewed as [B, S, C] in G groups. forward: offsets [x, gamma, beta, y, mean, rstd, 0, 0], and
+   * optionally an activation applied to y (0 none, 1 relu, 2 SiLU); backward: [dy, x, gamma, mean, rstd, dx,
+   * dgamma, dbeta].
    */
-  groupNorm(heap: ArrayBuffer, backward: boolean, offsets: Float64Array, batch: number, spatial: number, channels: number, groups: number, epsilon: number): void;
+  groupNorm(heap: ArrayBuffer, backward: boolean, offsets: Float64Array, batch: number, spatial: number, channels: number, groups: number, epsilon: number, activation?: number): void;
+  /**
+   * Forward convolution y = conv(up(x), filter) + bias + rowBias[n] + residual, read straight from x.
+   * offsets: x, filter, y, bias, rowBias, residual (−1: absent); geometry: conv2d's 15 values with x's own inH, inW,
+   * then the upsampling factor.
+   */
+  conv2dFused(heap: ArrayBuffer, offsets: Float64Array, geometry: Float64Array): void;
+  /** out [outer, Σ inner_i] = the inputs [outer, inner_i] side by side. */
+  concat(heap: ArrayBuffer, offsets: Float64Array, inners: Float64Array, outer: number, outOffset: number): void;
+  /** The inverse of concat: x [outer, Σ inner_i] into the outputs [outer, inner_i]. */
+  split(heap: ArrayBuffer, xOffset: number, outer: number, offsets: Float64Array, inners: Float64Array): void;
 }
 
 /** Activation codes of the addon (gemm.h); `prelu` has none and goes to the fallback kernel. */
@@ -262,7 +278,7 @@ function operands(inputs: NamedTensorInfoMap, kernelName: string): { a: TensorIn
 /**
  * A native kernel: computes the output, or returns null to hand the call to the kernel registered before it.
  */
-type NativeKernel = (addon: NativeAddon, backend: WasmBackendInternals, inputs: NamedTensorInfoMap, attrs: Record<string, unknown>) => TensorInfo | null;
+type NativeKernel = (addon: NativeAddon, backend: WasmBackendInternals, inputs: NamedTensorInfoMap, attrs: Record<string, unknown>) => TensorInfo | TensorInfo[] | null;
 
 const batchMatMulKernel: NativeKernel = (addon, backend, inputs, attrs) => {
   const { a, b } = operands(inputs, 'BatchMatMul');
@@ -326,7 +342,7 @@ const fusedMatMulKernel: NativeKernel = (addon, backend, inputs, attrs) => {
 /** Binary op codes of the addon (elementwise.h). */
 const BINARY_OPS: Record<string, number> = { Add: 0, Sub: 1, Multiply: 2, RealDiv: 3, SquaredDifference: 4 };
 /** Unary op codes of the addon (elementwise.h). */
-const UNARY_OPS: Record<string, number> = { Sqrt: 0, Square: 1, Relu: 2, Step: 3, Neg: 4, Abs: 5 };
+const UNARY_OPS: Record<string, number> = { Sqrt: 0, Square: 1, Relu: 2, Step: 3, Neg: 4, Abs: 5, Sigmoid: 6 };
 
 /**
  * Whether an operand of shape `shape` broadcasts into `outShape` as a block the addon can repeat: all of it, a
@@ -431,10 +447,66 @@ const identityKernel: NativeKernel = (_addon, backend, inputs) => {
   return x === undefined ? null : shareBuffer(backend, x);
 };
 
+/**
+ * Concat of float32 tensors along any axis: one copy per row and input in the addon. The wasm kernel does it in
+ * JavaScript (a typed-array copy per row and input: ~9 ms for the U-Net's [64, 28, 28, 32 + 16] at batch 64).
+ * Other dtypes go to the wasm kernel.
+ */
+/**
+ * SplitV of a float32 tensor (the gradient of Concat): one addon call. The wasm kernel slices each output out
+ * (~13 ms per split of the U-Net's [64, 28, 28, 48] at batch 64). Other dtypes go to the wasm kernel.
+ */
+const splitVKernel: NativeKernel = (addon, backend, inputs, attrs) => {
+  const { x } = inputs;
+  if (x === undefined || x.dtype !== 'float32') return null;
+  const axis = util.parseAxisParam(attrs.axis as number, x.shape)[0];
+  const sizes = backend_util.prepareSplitSize(x, attrs.numOrSizeSplits as number[] | number, axis);
+  const outs = sizes.map((size) => {
+    const shape = x.shape.slice();
+    shape[axis] = size;
+    return backend.makeOutput(shape, 'float32');
+  });
+  const parts = outs.filter((t) => util.sizeFromShape(t.shape) > 0);
+  if (parts.length === 0) return outs;
+  const outer = util.sizeFromShape(x.shape.slice(0, axis));
+  addon.split(
+    backend.wasm.HEAPU8.buffer as ArrayBuffer,
+    memoryOffset(backend, x),
+    outer,
+    Float64Array.from(parts.map((t) => memoryOffset(backend, t))),
+    Float64Array.from(parts.map((t) => util.sizeFromShape(t.shape.slice(axis)))),
+  );
+  return outs;
+};
+
+const concatKernel: NativeKernel = (addon, backend, inputs, attrs) => {
+  const tensors = Object.values(inputs).filter((t): t is TensorInfo => t != null);
+  if (tensors.length === 0 || tensors.some((t) => t.dtype !== 'float32')) return null;
+  const axis = util.parseAxisParam(attrs.axis as number, tensors[0].shape)[0];
+  const shapes = tensors.map((t) => t.shape);
+  backend_util.assertParamsConsistent(shapes, axis);
+  const outShape = backend_util.computeOutShape(shapes, axis);
+  const out = backend.makeOutput(outShape, 'float32');
+  const outSize = util.sizeFromShape(outShape);
+  if (outSize === 0) return out;
+  const parts = tensors.filter((t) => util.sizeFromShape(t.shape) > 0);
+  const outer = util.sizeFromShape(outShape.slice(0, axis));
+  addon.concat(
+    backend.wasm.HEAPU8.buffer as ArrayBuffer,
+    Float64Array.from(parts.map((t) => memoryOffset(backend, t))),
+    Float64Array.from(parts.map((t) => util.sizeFromShape(t.shape.slice(axis)))),
+    outer,
+    memoryOffset(backend, out),
+  );
+  return out;
+};
+
 // ---------------------------------------------------------------------------------------------------------------
 // Convolutions. The U-Net of the image DDPM spends ~2/3 of a wasm step in Conv2DBackpropFilter (our rewrite as a
-// dilated Conv2D), Conv2DBackpropInput (stock for stride 2) and Conv2D. The addon computes all three as im2col
-// (in chunks of rows, ~1 MiB) + the native SGEMM: y = col·W, dcol = dy·Wᵀ then col2im, dW = Σ colᵀ·dy.
+// dilated Conv2D), Conv2DBackpropInput (stock for stride 2) and Conv2D. The addon computes the forward conv (and
+// the stride-1 input gradient, a forward conv of dy with the rotated filter) straight from x with the SGEMM's
+// register tile (no im2col copy, ~1.9× faster on the U-Net's layers), the other gradients as im2col (in chunks of
+// rows, ~1 MiB) + the native SGEMM: dcol = dy·Wᵀ then col2im, dW = Σ colᵀ·dy.
 // NHWC float32 only; the gradients need dilation 1 (tfjs' own gradients require it too). Anything else goes to
 // the kernel registered before (the wasm one, or our rewrites of the gradients).
 
@@ -573,13 +645,16 @@ function groupNormKernel(addon: NativeAddon): KernelFunc {
     requireFloat32(GROUP_NORM_KERNEL, { x, gamma, beta });
     const groups = (attrs as { groups: number }).groups;
     const epsilon = (attrs as { epsilon?: number }).epsilon ?? 1e-5;
+    const activationName = (attrs as { activation?: string }).activation ?? 'linear';
+    const activation = GROUP_NORM_ACTIVATIONS[activationName];
+    if (activation === undefined) throw new Error(`${GROUP_NORM_KERNEL}: unknown activation '${activationName}'`);
     const { batch, spatial, channels } = groupNormSizes(x as TensorInfo, groups);
     const y = wasm.makeOutput((x as TensorInfo).shape, 'float32');
     const mean = wasm.makeOutput([batch, groups], 'float32');
     const rstd = wasm.makeOutput([batch, groups], 'float32');
     if (batch * spatial * channels > 0) {
       const offsets = Float64Array.from([x, gamma, beta, y, mean, rstd].map((t) => memoryOffset(wasm, t as TensorInfo)).concat([0, 0]));
-      addon.groupNorm(wasm.wasm.HEAPU8.buffer as ArrayBuffer, false, offsets, batch, spatial, channels, groups, epsilon);
+      addon.groupNorm(wasm.wasm.HEAPU8.buffer as ArrayBuffer, false, offsets, batch, spatial, channels, groups, epsilon, activation);
     }
     return [y, mean, rstd];
   };
@@ -605,17 +680,70 @@ function groupNormGradKernel(addon: NativeAddon): KernelFunc {
   };
 }
 
+/**
+ * The forward-only convolution of shared/tf/fusedForward.ts: y = conv2d(up(x), filter) + bias + rowBias[n] +
+ * residual in one kernel, read straight from x (no im2col, no upsampled copy of x).
+ */
+function convFusedKernel(addon: NativeAddon): KernelFunc {
+  return ({ inputs, backend, attrs }) => {
+    const wasm = backend as WasmBackendInternals;
+    const { x, filter, bias, rowBias, residual } = inputs as Record<string, TensorInfo | undefined>;
+    requireFloat32(CONV_FUSED_KERNEL, { x, filter });
+    const optional = { bias, rowBias, residual };
+    for (const [name, t] of Object.entries(optional)) {
+      if (t !== undefined && t.dtype !== 'float32') throw new Error(`${CONV_FUSED_KERNEL}: input '${name}' must be a float32 tensor`);
+    }
+    const xInfo = x as TensorInfo;
+    const filterInfo = filter as TensorInfo;
+    const upsample = (attrs as { upsample?: number }).upsample ?? 1;
+    if (!Number.isInteger(upsample) || upsample < 1) throw new Error(`${CONV_FUSED_KERNEL}: upsample must be a positive integer, got ${upsample}`);
+    if (xInfo.shape.length !== 4 || filterInfo.shape.length !== 4 || filterInfo.shape[2] !== xInfo.shape[3]) {
+      throw new Error(`${CONV_FUSED_KERNEL}: x [${xInfo.shape}] and filter [${filterInfo.shape}] must be NHWC and [kH, kW, ${xInfo.shape[3]}, outC]`);
+    }
+    const [batch, height, width, channels] = xInfo.shape;
+    const conv = backend_util.computeConv2DInfo(
+      [batch, height * upsample, width * upsample, channels],
+      filterInfo.shape as [number, number, number, number],
+      (attrs as { strides: [number, number] | number }).strides,
+      (attrs as { dilations?: [number, number] | number }).dilations ?? 1,
+      (attrs as { pad: 'same' | 'valid' | number }).pad,
+      undefined,
+      false,
+      'channelsLast',
+    );
+    if (conv.padInfo.top < 0 || conv.padInfo.left < 0) throw new Error(`${CONV_FUSED_KERNEL}: negative padding is not supported`);
+    const outC = conv.outChannels;
+    const expected: Record<string, number[]> = { bias: [outC], rowBias: [batch, outC], residual: conv.outShape };
+    for (const [name, t] of Object.entries(optional)) {
+      if (t !== undefined && !util.arraysEqual(t.shape, expected[name])) {
+        throw new Error(`${CONV_FUSED_KERNEL}: ${name} has shape [${t.shape}], expected [${expected[name]}]`);
+      }
+    }
+    const out = wasm.makeOutput(conv.outShape, 'float32');
+    if (util.sizeFromShape(conv.outShape) === 0) return out;
+    // Offsets are read after makeOutput (allocating may grow the heap); an empty tensor has no memory of its own.
+    const offset = (t: TensorInfo | undefined): number => (t === undefined ? -1 : util.sizeFromShape(t.shape) === 0 ? 0 : memoryOffset(wasm, t));
+    const geometry = convGeometry(conv);
+    geometry[1] = height;
+    geometry[2] = width;
+    const offsets = Float64Array.from([offset(xInfo), offset(filterInfo), memoryOffset(wasm, out), offset(bias), offset(rowBias), offset(residual)]);
+    addon.conv2dFused(wasm.wasm.HEAPU8.buffer as ArrayBuffer, offsets, Float64Array.from([...geometry, upsample]));
+    return out;
+  };
+}
+
 function installGroupNorm(addon: NativeAddon): void {
   for (const [name, kernelFunc] of [
     [GROUP_NORM_KERNEL, groupNormKernel(addon)],
     [GROUP_NORM_GRAD_KERNEL, groupNormGradKernel(addon)],
+    [CONV_FUSED_KERNEL, convFusedKernel(addon)],
   ] as const) {
     if (tf.getKernel(name, BACKEND) === undefined) tf.registerKernel({ kernelName: name, backendName: BACKEND, kernelFunc });
   }
 }
 
 function uninstallGroupNorm(): void {
-  for (const name of [GROUP_NORM_KERNEL, GROUP_NORM_GRAD_KERNEL]) {
+  for (const name of [GROUP_NORM_KERNEL, GROUP_NORM_GRAD_KERNEL, CONV_FUSED_KERNEL]) {
     if (tf.getKernel(name, BACKEND) !== undefined) tf.unregisterKernel(name, BACKEND);
   }
 }
@@ -627,6 +755,8 @@ const ELEMENTWISE_KERNELS: Record<string, NativeKernel> = {
   Sum: sumKernel,
   Cast: castKernel,
   Identity: identityKernel,
+  Concat: concatKernel,
+  SplitV: splitVKernel,
 };
 
 /**
@@ -638,7 +768,7 @@ function installKernel(addon: NativeAddon, kernelName: string, native: NativeKer
   if (current === undefined) return;
   const kernelFunc: KernelFunc = ({ inputs, backend, attrs }) =>
     native(addon, backend as WasmBackendInternals, inputs, (attrs ?? {}) as Record<string, unknown>) ??
-    callKernel(current, backend, inputs, attrs);
+    current.kernelFunc({ inputs, backend, attrs: attrs ?? {} });
   // The replaced kernel's setup function is kept: a stock fallback needs it to bind its wasm entry point when the
   // backend initialises.
   replaceKernel({ kernelName, backendName: BACKEND, setupFunc: current.setupFunc, kernelFunc });
@@ -761,13 +891,13 @@ function uninstallFusedAdam(): void {
 export interface NativeKernelsOptions {
   /**
    * Also the element-wise kernels (Add, Sub, Multiply, RealDiv, SquaredDifference, Sqrt, Square, Relu, Step, Neg,
-   * Abs), Sum, a same-dtype Cast that shares its input's buffer, and the fused Adam update. Default true unless SHAREBOX_TF_NATIVE_ELEMENTWISE=0 (the matmuls alone,
+   * Abs, Sigmoid), Sum, Concat, SplitV, a same-dtype Cast that shares its input's buffer, and the fused Adam update. Default true unless SHAREBOX_TF_NATIVE_ELEMENTWISE=0 (the matmuls alone,
    * to compare).
    */
   elementwise?: boolean;
   /**
-   * Also Conv2D, Conv2DBackpropInput, Conv2DBackpropFilter and the GroupNorm kernels of shared/tf/groupNorm.ts
-   * (the image U-Net's kernels). Default true unless SHAREBOX_TF_NATIVE_CONV=0 (the bench measures the U-Net with
+   * Also Conv2D, Conv2DBackpropInput, Conv2DBackpropFilter, the GroupNorm kernels of shared/tf/groupNorm.ts and
+   * the forward-only ShareboxConv2DFused of shared/tf/fusedForward.ts (the image U-Net's kernels). Default true unless SHAREBOX_TF_NATIVE_CONV=0 (the bench measures the U-Net with
    * and without them).
    */
   conv?: boolean;
