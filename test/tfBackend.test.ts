@@ -6,6 +6,7 @@
 import { BACKEND_NAMES, backendOrder, describeBackend, initBackend, installedWasmFixes, tf } from '../shared/tf';
 import { installConv2DBackpropFilter, uninstallConv2DBackpropFilter } from '../shared/tf/conv2dBackpropFilter';
 import { randomValues } from './helpers/randomValues';
+import { relativeMaxDiff } from './helpers/relativeMaxDiff';
 
 type Tensor = tf.Tensor;
 
@@ -35,16 +36,6 @@ async function runOn(
   return { values, shapes };
 }
 
-/** max |x − y| relative to max(1, max |y|), per output. */
-function relativeMaxDiff(x: Float32Array, y: Float32Array): number {
-  let diff = 0;
-  let scale = 1;
-  for (let i = 0; i < y.length; i++) {
-    diff = Math.max(diff, Math.abs(x[i] - y[i]));
-    scale = Math.max(scale, Math.abs(y[i]));
-  }
-  return Number.isNaN(diff) || x.length !== y.length ? Infinity : diff / scale;
-}
 
 const TOLERANCE = 1e-4;
 

@@ -12,6 +12,7 @@ import { groupNormOps } from '../shared/tf/groupNorm';
 import { installNativeKernels, loadNativeAddon, nativeAddonUnavailableReason, NativeAddon } from '../shared/tf/nativeKernels';
 import { ImageUnet, ImageUnetConfig } from '../shared/diffusion/imageUnet';
 import { randomValues } from './helpers/randomValues';
+import { relativeMaxDiff } from './helpers/relativeMaxDiff';
 
 const addon = loadNativeAddon();
 const describeNative = addon !== null ? describe : describe.skip;
@@ -27,16 +28,6 @@ const VARIANTS: Array<'avx512' | 'avx2' | 'wide16' | 'generic' | 'best'> = (['av
   return ok;
 });
 
-function relativeMaxDiff(x: Float32Array, y: Float32Array): number {
-  if (x.length !== y.length) return Infinity;
-  let diff = 0;
-  let scale = 1;
-  for (let i = 0; i < y.length; i++) {
-    diff = Math.max(diff, Math.abs(x[i] - y[i]));
-    scale = Math.max(scale, Math.abs(y[i]));
-  }
-  return Number.isNaN(diff) ? Infinity : diff / scale;
-}
 
 interface FusedCase {
   x: [number, number, number, number];

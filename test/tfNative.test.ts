@@ -15,6 +15,7 @@ import {
   NativeAddon,
 } from '../shared/tf/nativeKernels';
 import { randomValues } from './helpers/randomValues';
+import { relativeMaxDiff } from './helpers/relativeMaxDiff';
 
 type Tensor = tf.Tensor;
 
@@ -44,17 +45,6 @@ async function runOn(backendName: string, specs: InputSpec[], compute: (...xs: T
   return values;
 }
 
-/** max |x − y| relative to max(1, max |y|). */
-function relativeMaxDiff(x: Float32Array, y: Float32Array): number {
-  if (x.length !== y.length) return Infinity;
-  let diff = 0;
-  let scale = 1;
-  for (let i = 0; i < y.length; i++) {
-    diff = Math.max(diff, Math.abs(x[i] - y[i]));
-    scale = Math.max(scale, Math.abs(y[i]));
-  }
-  return Number.isNaN(diff) ? Infinity : diff / scale;
-}
 
 const TOLERANCE = 1e-4;
 

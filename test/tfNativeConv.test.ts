@@ -9,6 +9,7 @@ import { initBackend, tf } from '../shared/tf';
 import { installConv2DBackpropFilter } from '../shared/tf/conv2dBackpropFilter';
 import { installNativeKernels, loadNativeAddon, nativeAddonUnavailableReason, NativeAddon } from '../shared/tf/nativeKernels';
 import { randomValues } from './helpers/randomValues';
+import { relativeMaxDiff } from './helpers/relativeMaxDiff';
 
 const addon = loadNativeAddon();
 const describeNative = addon !== null ? describe : describe.skip;
@@ -47,16 +48,6 @@ function outSize(c: ConvCase): number {
   return tf.tidy(() => tf.conv2d(tf.zeros(c.x) as tf.Tensor4D, tf.zeros(c.filter) as tf.Tensor4D, c.strides, c.pad, 'NHWC', c.dilations ?? 1).size);
 }
 
-function relativeMaxDiff(x: Float32Array, y: Float32Array): number {
-  if (x.length !== y.length) return Infinity;
-  let diff = 0;
-  let scale = 1;
-  for (let i = 0; i < y.length; i++) {
-    diff = Math.max(diff, Math.abs(x[i] - y[i]));
-    scale = Math.max(scale, Math.abs(y[i]));
-  }
-  return Number.isNaN(diff) ? Infinity : diff / scale;
-}
 
 /** Runs the case on wasm (native kernels) and cpu; every output must agree and each native mode must run. */
 async function expectMatchesCpu(c: ConvCase, withGrads = true): Promise<void> {
