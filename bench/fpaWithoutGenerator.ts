@@ -9,6 +9,7 @@
  *
  * Usage: npx tsc -p tsconfig.json && node dist/bench/fpaWithoutGenerator.js [--alphas 0,0.1,0.2,0.3,0.4,0.5] [--seeds 2024,1,2]
  *        [--delta 0.1] [--candidates 100] [--only census]   (δ as a fraction of the pool's I(X;Y); candidates per cell)
+ *        [--image-classifiers cnn,logistic]   (the receiver's classifiers on the MNIST cases; default cnn)
  */
 import * as fs from 'fs';
 import * as os from 'os';
@@ -47,7 +48,7 @@ const TABLE_CLASSIFIERS: readonly ClassifierKind[] = ['logistic', 'mlp'];
  * scenarios/fpa-mnist.yaml. 0 vs 1 is told apart by shape alone; parity and 4 vs 9 leave the classifier
  * ambiguous digits, where a stroke shortcut can pay.
  */
-function mnistCases(): Case[] {
+function mnistCases(classifiers: readonly ClassifierKind[]): Case[] {
   const tasks: { name: string; digits?: [number, number]; parity?: true; label: string; positive: string }[] = [
     { name: 'mnist-0v1', digits: [0, 1], label: 'digit', positive: '1' },
     { name: 'mnist-4v9', digits: [4, 9], label: 'digit', positive: '9' },
@@ -62,7 +63,7 @@ function mnistCases(): Case[] {
       test: part('test'),
       task: { label: t.label, positive: t.positive, sensitive: 'stroke', privileged: 'thick' },
       n: 800,
-      classifiers: ['cnn'],
+      classifiers,
       epochs: 10,
     };
   });
@@ -86,7 +87,13 @@ function cases(): Case[] {
       loadDataset({ source: 'adult', path: path.join(adultDir, file), missing: 'category', dropColumns: ['fnlwgt', 'education'] }, SEED);
     out.push({ name: 'adult', data: adult('adult.data'), test: adult('adult.test'), task: CENSUS_TASK, n: 3000, classifiers: TABLE_CLASSIFIERS, epochs: 30 });
   }
-  return [...out, ...mnistCases()];
+  return [...out, ...mnistCases(imageClassifiersArg())];
+}
+
+/** `--image-classifiers cnn,logistic`: the receiver's classifiers on the MNIST cases (default: the CNN alone). */
+function imageClassifiersArg(): ClassifierKind[] {
+  const at = process.argv.indexOf('--image-classifiers');
+  return (at >= 0 ? process.argv[at + 1] : 'cnn').split(',') as ClassifierKind[];
 }
 
 function listArg(name: string, fallback: string): number[] {
