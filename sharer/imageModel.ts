@@ -22,6 +22,8 @@ import type { ClassInfo } from '../shared/grpc/records';
 import type { ImageDdpmModelConfig } from '../shared/scenario/schema';
 import { classesOf, drawClasses, saveAtomically, type ProgressFn, type SampledRecords, type TabularGenerator, type TrainingReport } from './tabularGenerator';
 import type { DiffusionScheduleInfo, TrajectoryRecords } from './tabularModel';
+import { commonNoiseStates } from './commonNoiseStates';
+import { predictX0FromNoise } from '../shared/diffusion/schedule';
 import type { TimestepModel } from './timestepAccess';
 
 /** Bump when the saved layout or the training procedure changes, so stale caches are not reused. */
@@ -204,15 +206,7 @@ export class ImageModel implements TabularGenerator, TimestepModel {
   predictX0(xt: Float32Array, t: Int32Array, classes: Int32Array): Float32Array {
     const D = this.ddpm.imageSize;
     if (xt.length !== t.length * D) throw new Error(`records: ${xt.length} values for ${t.length} states of ${D}`);
-    const eps = this.ddpm.predictNoise(xt, t, classes, QUERY_BATCH);
-    const { sqrtRecipAlphaBars: r, sqrtRecipM1AlphaBars: rm1 } = this.ddpm.schedule;
-    const out = new Float32Array(eps.length);
-    for (let i = 0; i < t.length; i++) {
-      const a = r[t[i]];
-      const c = rm1[t[i]];
-      for (let j = i * D; j < (i + 1) * D; j++) out[j] = a * xt[j] - c * eps[j];
-    }
-    return out;
+    return predictX0FromNoise(this.ddpm.schedule, xt, t, this.ddpm.predictNoise(xt, t, classes, QUERY_BATCH), D);
   }
 
   /**
@@ -222,26 +216,8 @@ export class ImageModel implements TabularGenerator, TimestepModel {
    */
   predictX0AtTimesteps(table: Table, timesteps: number[], noiseSeed: number): Float32Array {
     const { x, classes } = this.encodeRecords(table);
-    const D = this.ddpm.imageSize;
-    const n = table.rows.length;
-    const K = timesteps.length;
-    const noise = new Float32Array(K * D);
-    fillStandardNormal(noise, noiseSeed);
-    const xt = new Float32Array(n * K * D);
-    const t = new Int32Array(n * K);
-    const rowClasses = new Int32Array(n * K);
-    const { sqrtAlphaBars, sqrtOneMinusAlphaBars } = this.ddpm.schedule;
-    for (let i = 0; i < n; i++) {
-      for (let k = 0; k < K; k++) {
-        const r = i * K + k;
-        const a = sqrtAlphaBars[timesteps[k]];
-        const sd = sqrtOneMinusAlphaBars[timesteps[k]];
-        for (let j = 0; j < D; j++) xt[r * D + j] = a * x[i * D + j] + sd * noise[k * D + j];
-        t[r] = timesteps[k];
-        rowClasses[r] = classes[i];
-      }
-    }
-    return this.predictX0(xt, t, rowClasses);
+    const states = commonNoiseStates(this.ddpm.schedule, x, classes, timesteps, noiseSeed, this.ddpm.imageSize);
+    return this.predictX0(states.xt, states.t, states.classes);
   }
 
   /**

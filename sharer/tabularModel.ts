@@ -6,7 +6,8 @@
  */
 import type { TableEncoder } from '../shared/data/encoder';
 import { columnIndex, type Table, type TableSchema, type TaskSpec } from '../shared/data/table';
-import { TabularDdpm, fillStandardNormal } from '../shared/diffusion/tabularDdpm';
+import { TabularDdpm } from '../shared/diffusion/tabularDdpm';
+import { commonNoiseStates } from './commonNoiseStates';
 import type { ClassInfo } from '../shared/grpc/records';
 import type { TabularDdpmConfig } from './config';
 import { drawClasses, recordsFromEncoded, trainOrLoadCached, type ProgressFn, type SampledRecords, type TabularGenerator, type TrainingReport } from './tabularGenerator';
@@ -178,26 +179,8 @@ export class TabularModel implements TabularGenerator {
    */
   predictX0AtTimesteps(table: Table, timesteps: number[], noiseSeed: number): Float32Array {
     const { x, classes } = this.encodeRecords(table);
-    const D = this.encoder.width;
-    const n = table.rows.length;
-    const K = timesteps.length;
-    const noise = new Float32Array(K * D);
-    fillStandardNormal(noise, noiseSeed);
-    const xt = new Float32Array(n * K * D);
-    const t = new Int32Array(n * K);
-    const rowClasses = new Int32Array(n * K);
-    const { sqrtAlphaBars, sqrtOneMinusAlphaBars } = this.ddpm.schedule;
-    for (let i = 0; i < n; i++) {
-      for (let k = 0; k < K; k++) {
-        const r = i * K + k;
-        const a = sqrtAlphaBars[timesteps[k]];
-        const sd = sqrtOneMinusAlphaBars[timesteps[k]];
-        for (let j = 0; j < D; j++) xt[r * D + j] = a * x[i * D + j] + sd * noise[k * D + j];
-        t[r] = timesteps[k];
-        rowClasses[r] = classes[i];
-      }
-    }
-    return this.ddpm.predictX0(xt, t, rowClasses);
+    const states = commonNoiseStates(this.ddpm.schedule, x, classes, timesteps, noiseSeed, this.encoder.width);
+    return this.ddpm.predictX0(states.xt, states.t, states.classes);
   }
 
   /** ‖ε − ε̂_θ(x_t, t, y)‖² / width per record and timestep (n × K), averaged over `draws` common-noise draws. */

@@ -132,3 +132,17 @@ export function checkTrajectoryTimesteps(requested: number[], onSchedule: number
     seen.add(t);
   }
 }
+
+/**
+ * x̂₀ = x_t/√ᾱ_t − √(1/ᾱ_t − 1)·ε̂ (DDPM eq. 15) for n states of `width` values, one timestep each (not clipped).
+ */
+export function predictX0FromNoise(schedule: DiffusionSchedule, xt: Float32Array, t: Int32Array, eps: Float32Array, width: number): Float32Array {
+  const { sqrtRecipAlphaBars: r, sqrtRecipM1AlphaBars: rm1 } = schedule;
+  const out = new Float32Array(eps.length);
+  for (let i = 0; i < t.length; i++) {
+    const a = r[t[i]];
+    const c = rm1[t[i]];
+    for (let j = i * width; j < (i + 1) * width; j++) out[j] = a * xt[j] - c * eps[j];
+  }
+  return out;
+}

@@ -17,7 +17,7 @@ import * as path from 'path';
 import { MODEL_JSON, readModelDir, writeModelDirAtomic } from './modelFiles';
 import { tf } from '../tf';
 import { Rng, deriveSeed } from '../random';
-import { DiffusionSchedule, ScheduleKind, checkTrajectoryTimesteps, makeSchedule, spacedTimesteps } from './schedule';
+import { DiffusionSchedule, ScheduleKind, checkTrajectoryTimesteps, makeSchedule, predictX0FromNoise, spacedTimesteps } from './schedule';
 
 type Tensor = ReturnType<typeof tf.tensor>;
 type Tensor1D = ReturnType<typeof tf.tensor1d>;
@@ -952,16 +952,7 @@ export class TabularDdpm {
 
   /** x̂₀ = (x_t − √(1−ᾱ_t)·ε̂_θ(x_t, t, y)) / √ᾱ_t (DDPM eq. 15), per record. */
   predictX0(xt: Float32Array, t: Int32Array, labels: Int32Array | null): Float32Array {
-    const eps = this.predictNoise(xt, t, labels);
-    const D = this.config.dataWidth;
-    const { sqrtRecipAlphaBars: r, sqrtRecipM1AlphaBars: rm1 } = this.schedule;
-    const out = new Float32Array(eps.length);
-    for (let i = 0; i < t.length; i++) {
-      const a = r[t[i]];
-      const c = rm1[t[i]];
-      for (let j = i * D; j < (i + 1) * D; j++) out[j] = a * xt[j] - c * eps[j];
-    }
-    return out;
+    return predictX0FromNoise(this.schedule, xt, t, this.predictNoise(xt, t, labels), this.config.dataWidth);
   }
 
   /** Forward process sample x_t = √ᾱ_t x₀ + √(1−ᾱ_t) ε (DDPM eq. 4) for given noise, per record. */
