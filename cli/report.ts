@@ -183,7 +183,7 @@ function renderPiaGroups(groups: Record<string, Record<string, any>> | undefined
 function renderMembership(report: Report, lines: string[]): void {
   type Entry = { attack: string; access: string[]; score: string; auc: unknown; tprAt: Record<string, number>; tprAtInterval: Record<string, unknown>; rocFile: string; nMembers: number; nNonMembers: number };
   const m = report.membership as
-    | { game: Record<string, unknown>; scores: Record<string, Entry>; byAccess: Record<string, { best: string; auc: unknown; tprAt: Record<string, number> }>; trimmedVsMean: Record<string, { trimmed: number; mean: number; difference: number }>; extraction?: Record<string, { training: ExtractionView; nonMemberBaseline: ExtractionView }> }
+    | { game: Record<string, unknown>; scores: Record<string, Entry>; byAccess: Record<string, { best: string; auc: unknown; tprAt: Record<string, number> }>; trimmedVsMean: Record<string, { trimmed: number; mean: number; difference: number; differenceInterval: { low: number; high: number } }>; extraction?: Record<string, { training: ExtractionView; nonMemberBaseline: ExtractionView }> }
     | undefined;
   if (!m) return;
   type ExtractionView = { generations: number; neighbours: number; referenceRecords: number; counts: Array<{ threshold: number; extractedRecords: number; generations: number }> };
@@ -205,7 +205,8 @@ function renderMembership(report: Report, lines: string[]): void {
   for (const [grant, b] of Object.entries(m.byAccess)) lines.push(`| ${grant} | ${b.best} | ${interval(b.auc)} | ${fmt(b.tprAt['0.01'])} |`);
   lines.push('');
   for (const [attack, t] of Object.entries(m.trimmedVsMean)) {
-    lines.push(`- ${attack}: trimmed statistic AUC ${fmt(t.trimmed)} vs plain mean ${fmt(t.mean)} (difference ${fmt(t.difference)})`);
+    const paired = ` [${fmt(t.differenceInterval.low)}, ${fmt(t.differenceInterval.high)}], paired bootstrap`;
+    lines.push(`- ${attack}: trimmed statistic AUC ${fmt(t.trimmed)} vs plain mean ${fmt(t.mean)} (difference ${fmt(t.difference)}${paired})`);
   }
   if (Object.keys(m.trimmedVsMean).length > 0) lines.push('');
   for (const [name, x] of Object.entries(m.extraction ?? {})) {

@@ -10,7 +10,7 @@ import { TableEncoder } from '../../shared/data/encoder';
 import { imageShapeOf, pixelsOf } from '../../shared/data/imageTable';
 import { dropColumns, type Table } from '../../shared/data/table';
 import { Rng, deriveSeed } from '../../shared/random';
-import { membershipMetrics, type FprLevel, type RocPoint } from '../../shared/metrics/roc';
+import { membershipMetrics, pairedAucDifference, type FprLevel, type RocPoint } from '../../shared/metrics/roc';
 import type { Interval } from '../../shared/metrics/bootstrap';
 import { carliniExtraction, type ExtractionResult } from '../../shared/metrics/extraction';
 import type { MembershipGame } from '../../shared/scenario/membership';
@@ -52,9 +52,22 @@ export interface MembershipSection {
   /** Per grant, the score with the highest AUC among attacks needing it (chosen on these scores: optimistic). */
   byAccess: Record<string, { best: string; auc: Interval; tprAt: Record<FprLevel, number> }>;
   /** The trimmed statistic beside the plain mean, for each attack that computed both. */
-  trimmedVsMean: Record<string, { trimmed: number; mean: number; difference: number }>;
+  /**
+   * Zhu et al.'s trimmed aggregation against the plain mean, per attack that reports both: their AUCs, the
+   * difference, and its paired bootstrap interval (both statistics scored on the same resampled records).
+   */
+  trimmedVsMean: Record<string, TrimmedVsMean>;
   /** `distance`: ℓ2 on pixel intensities (image records) or in the encoding fitted on the members (table records). */
   extraction?: Record<string, { training: ExtractionResult; nonMemberBaseline: ExtractionResult; distance: 'l2-pixels' | 'l2-encoded' }>;
+}
+
+export interface TrimmedVsMean {
+  trimmed: number;
+  mean: number;
+  /** AUC(trimmed) − AUC(mean). */
+  difference: number;
+  /** 95% paired stratified bootstrap interval of the difference. */
+  differenceInterval: { low: number; high: number };
 }
 
 const LADDER = ['black-box', 'gray-box', 'white-box'];
@@ -110,9 +123,19 @@ export function scoreMembership(
         };
       }
       if (attack.scores.trimmed && attack.scores.mean) {
-        const trimmed = section.scores[`${prefix}-trimmed`].auc.estimate;
-        const mean = section.scores[`${prefix}-mean`].auc.estimate;
-        section.trimmedVsMean[prefix] = { trimmed, mean, difference: trimmed - mean };
+        const bySide = (scores: number[]) => ({
+          members: scores.filter((_, i) => game.isMember[i]),
+          nonMembers: scores.filter((_, i) => !game.isMember[i]),
+        });
+        const compared = pairedAucDifference(bySide(attack.scores.trimmed), bySide(attack.scores.mean), new Rng(deriveSeed(opts.seed, `membership/${prefix}/trimmed-vs-mean`)), {
+          resamples: opts.resamples,
+        });
+        section.trimmedVsMean[prefix] = {
+          trimmed: compared.aucA,
+          mean: compared.aucB,
+          difference: compared.difference.estimate,
+          differenceInterval: { low: compared.difference.low, high: compared.difference.high },
+        };
       }
     }
     if (attack.generations) {

@@ -313,3 +313,52 @@ export function membershipMetrics(
     bootstrap: { resamples, confidence, stratified: true },
   };
 }
+
+/** AUC(A) − AUC(B) of two scorings of the same records, with a paired bootstrap interval. */
+export interface AucDifference {
+  /** AUC of score A and of score B on all records. */
+  aucA: number;
+  aucB: number;
+  difference: Interval;
+  bootstrap: { resamples: number; confidence: number; stratified: true; paired: true };
+}
+
+/**
+ * Compares two scorings of ONE challenge set (e.g. the trimmed and the mean aggregation of one attack). Member r and
+ * non-member j must be the same record in A and in B. Each replicate resamples the members and the non-members
+ * (stratified, as in `membershipMetrics`) once and scores both on those same records, so the interval of the
+ * difference is far narrower than two separate AUC intervals would suggest: most of the resampling noise is
+ * shared by the two AUCs and cancels. (Two independent intervals that overlap say nothing about the sign.)
+ */
+export function pairedAucDifference(
+  a: { members: ArrayLike<number>; nonMembers: ArrayLike<number> },
+  b: { members: ArrayLike<number>; nonMembers: ArrayLike<number> },
+  rng: Rng,
+  opts: { resamples?: number; confidence?: number } = {},
+): AucDifference {
+  if (a.members.length !== b.members.length || a.nonMembers.length !== b.nonMembers.length) {
+    throw new Error(
+      `pairedAucDifference: the two scorings must cover the same records, got ${a.members.length}/${a.nonMembers.length} ` +
+        `and ${b.members.length}/${b.nonMembers.length} members/non-members`,
+    );
+  }
+  const rankedA = rankScores(a.members, a.nonMembers);
+  const rankedB = rankScores(b.members, b.nonMembers);
+  const resamples = opts.resamples ?? DEFAULT_RESAMPLES;
+  const confidence = opts.confidence ?? DEFAULT_CONFIDENCE;
+  const n = rankedA.nMembers + rankedA.nNonMembers;
+  const strata = new Uint8Array(n);
+  strata.fill(1, rankedA.nMembers);
+  const intervals = bootstrapIntervals(
+    n,
+    (indices) => ({ difference: sweep(countGroups(rankedA, indices), []).auc - sweep(countGroups(rankedB, indices), []).auc }),
+    { rng, resamples, confidence, strata },
+  );
+  const { estimate, low, high } = intervals.difference;
+  return {
+    aucA: sweep(countGroups(rankedA), []).auc,
+    aucB: sweep(countGroups(rankedB), []).auc,
+    difference: { estimate, low, high },
+    bootstrap: { resamples, confidence, stratified: true, paired: true },
+  };
+}
