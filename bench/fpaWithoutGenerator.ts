@@ -10,6 +10,7 @@
  * Usage: npx tsc -p tsconfig.json && node dist/bench/fpaWithoutGenerator.js [--alphas 0,0.1,0.2,0.3,0.4,0.5] [--seeds 2024,1,2]
  *        [--delta 0.1] [--candidates 100] [--only census]   (δ as a fraction of the pool's I(X;Y); candidates per cell)
  *        [--image-classifiers cnn,logistic]   (the receiver's classifiers on the MNIST cases; default cnn)
+ *        [--estimator logistic-ce|mine-expected|mine-permutation]   (the I(X;Y) estimator of the greedy selection)
  */
 import * as fs from 'fs';
 import * as os from 'os';
@@ -18,7 +19,7 @@ import { CENSUS_TASK } from '../shared/data/census';
 import { loadDataset } from '../shared/data/loadDataset';
 import { balanceCells } from '../shared/data/split';
 import type { Table, TaskSpec } from '../shared/data/table';
-import { mnistDatasetSchema } from '../shared/scenario/schema';
+import { mnistDatasetSchema, POISONING_ESTIMATORS } from '../shared/scenario/schema';
 import type { ClassifierKind } from '../receiver/classifiers';
 import { repoRoot } from '../shared/repoRoot';
 import { Rng } from '../shared/random';
@@ -118,6 +119,11 @@ async function main(): Promise<void> {
   const [candidatesPerCell] = listArg('--candidates', '100');
   const onlyAt = process.argv.indexOf('--only');
   const only = onlyAt >= 0 ? process.argv[onlyAt + 1] : null;
+  const estimatorAt = process.argv.indexOf('--estimator');
+  const estimator = (estimatorAt >= 0 ? process.argv[estimatorAt + 1] : 'logistic-ce') as SharerPoisoningConfig['estimator'];
+  if (!POISONING_ESTIMATORS.includes(estimator)) {
+    throw new Error(`--estimator: expected one of ${POISONING_ESTIMATORS.join(', ')}, got "${estimator}"`);
+  }
   if (!alphas.includes(0)) alphas.unshift(0);
   const rows: BenchRow[] = [];
   process.stdout.write(`selection (${seeds.length} seed${seeds.length > 1 ? 's' : ''})`.padEnd(34) + ' accuracy loss / DP gap rise against α = 0, mean ± sd over seeds\n');
@@ -136,7 +142,7 @@ async function main(): Promise<void> {
             balancePool: true,
             deltaFraction,
             candidatesPerCell,
-            estimator: 'logistic-ce',
+            estimator,
           };
           const { table } = await poisonTrainingSet(c.data, c.task, config, seed + 3);
           for (const kind of c.classifiers) {
@@ -166,6 +172,7 @@ async function main(): Promise<void> {
     alphas: alphas.join(','),
     deltaFraction: String(deltaFraction),
     candidatesPerCell: String(candidatesPerCell),
+    estimator: String(estimator),
   };
   process.stdout.write('\n');
   printEnvironment(environment);
