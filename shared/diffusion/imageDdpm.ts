@@ -20,6 +20,7 @@ import { Rng, deriveSeed } from '../random';
 import { DiffusionSchedule, ScheduleKind, checkTrajectoryTimesteps, makeSchedule, spacedTimesteps } from './schedule';
 import { fillStandardNormal } from './tabularDdpm';
 import { DEFAULT_UNET_CONFIG, ImageUnet, ImageUnetConfig, sinusoidalTimeTable } from './imageUnet';
+import { learningRateAt, type LearningRateSchedule } from './learningRate';
 import { readModelDir, writeModelDirAtomic } from './modelFiles';
 
 export interface ImageDdpmConfig extends ImageUnetConfig {
@@ -39,16 +40,9 @@ export const DEFAULT_IMAGE_DDPM_CONFIG = {
   condDropProb: 0.1,
 };
 
-export interface ImageTrainOptions {
-  steps: number;
+/** Steps, peak Adam learning rate, warm-up and decay: `LearningRateSchedule` (learningRate.ts). */
+export interface ImageTrainOptions extends LearningRateSchedule {
   batchSize: number;
-  /** Peak Adam learning rate. */
-  learningRate: number;
-  /** Linear warm-up over this many steps (default 0). */
-  warmupSteps?: number;
-  /** 'cosine': decay to lrMinFactor·peak after warm-up; 'constant' (default). */
-  lrDecay?: 'constant' | 'cosine';
-  lrMinFactor?: number;
   /** EMA of the weights with this decay (warmed up: min(decay, (1 + n)/(10 + n)) after n updates); the EMA weights
    *  replace the weights at the end of train(). */
   emaDecay?: number;
@@ -200,14 +194,6 @@ export class ImageDdpm {
     return { time, onehot: tf.tensor2d(onehot, [rows, width]) };
   }
 
-  private learningRateAt(step: number, opts: ImageTrainOptions): number {
-    const warm = opts.warmupSteps ?? 0;
-    if (step < warm) return (opts.learningRate * (step + 1)) / warm;
-    if ((opts.lrDecay ?? 'constant') === 'constant') return opts.learningRate;
-    const minF = opts.lrMinFactor ?? 0.1;
-    const progress = Math.min(1, (step - warm) / Math.max(1, opts.steps - warm));
-    return opts.learningRate * (minF + (1 - minF) * 0.5 * (1 + Math.cos(Math.PI * progress)));
-  }
 
   /**
    * Trains on `images` (n × H×W×C in [0, 1]) with the simple loss L = E‖ε − ε̂_θ(√ᾱ_t x₀ + √(1−ᾱ_t) ε, t, y)‖²
@@ -265,7 +251,7 @@ export class ImageDdpm {
           // x₀ = 2·image − 1; x_t = √ᾱ_t x₀ + √(1−ᾱ_t) ε (DDPM eq. 4)
           for (let j = 0; j < size; j++) xt[dst + j] = a * (2 * images[src + j] - 1) + sd * noise[dst + j];
         }
-        optimizerWithLr.learningRate = this.learningRateAt(step, opts);
+        optimizerWithLr.learningRate = learningRateAt(step, opts);
         tf.tidy(() => {
           const xtT = tf.tensor4d(xt, [B, H, W, C]);
           const noiseT = tf.tensor4d(noise, [B, H, W, C]);

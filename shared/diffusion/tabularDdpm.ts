@@ -14,6 +14,7 @@
  * as a matmul, activation derivative in one chain), checked against autodiff in test/diffusion.test.ts.
  */
 import * as path from 'path';
+import { learningRateAt, type LearningRateSchedule } from './learningRate';
 import { MODEL_JSON, readModelDir, writeModelDirAtomic } from './modelFiles';
 import { tf } from '../tf';
 import { Rng, deriveSeed } from '../random';
@@ -63,17 +64,9 @@ export const DEFAULT_DDPM_CONFIG = {
   activation: 'silu' as Activation,
 };
 
-export interface TrainOptions {
-  steps: number;
+/** Steps, peak Adam learning rate, warm-up and decay: `LearningRateSchedule` (learningRate.ts). */
+export interface TrainOptions extends LearningRateSchedule {
   batchSize: number;
-  /** Peak Adam learning rate. */
-  learningRate: number;
-  /** Linear warm-up from 0 over this many steps (default 0). */
-  warmupSteps?: number;
-  /** 'cosine': decay from the peak to lrMinFactor·peak over the steps after warm-up; 'constant' (default). */
-  lrDecay?: 'constant' | 'cosine';
-  /** Final learning rate of the cosine decay as a fraction of the peak (default 0.1). */
-  lrMinFactor?: number;
   /** Clip gradients to this global L2 norm (default: no clipping). Costs a few ops per variable per step. */
   gradClipNorm?: number;
   /** Exponential moving average of the weights with this decay (e.g. 0.999); 0 or absent = off. When on,
@@ -533,14 +526,6 @@ export class TabularDdpm {
     }
   }
 
-  private learningRateAt(step: number, opts: TrainOptions): number {
-    const warm = opts.warmupSteps ?? 0;
-    if (step < warm) return (opts.learningRate * (step + 1)) / warm;
-    if ((opts.lrDecay ?? 'constant') === 'constant') return opts.learningRate;
-    const minF = opts.lrMinFactor ?? 0.1;
-    const progress = Math.min(1, (step - warm) / Math.max(1, opts.steps - warm));
-    return opts.learningRate * (minF + (1 - minF) * 0.5 * (1 + Math.cos(Math.PI * progress)));
-  }
 
   /**
    * Trains with the DDPM simple loss L = E_{x₀,t,ε} ‖ε − ε̂_θ(√ᾱ_t x₀ + √(1−ᾱ_t) ε, t, y)‖² (Ho et al. 2020,
@@ -621,7 +606,7 @@ export class TabularDdpm {
           for (let j = 0; j < D; j++) xt[dst + j] = a * x[src + j] + sd * noise[dst + j];
         }
         const batch = this.buildInputs(xt, tIdx, yIdx, B);
-        optimizerWithLr.learningRate = this.learningRateAt(step, opts);
+        optimizerWithLr.learningRate = learningRateAt(step, opts);
 
         tf.tidy(() => {
           const xtT = tf.tensor2d(batch.xt, [B, D]);
