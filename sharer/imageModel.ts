@@ -20,7 +20,7 @@ import { ImageDdpm } from '../shared/diffusion/imageDdpm';
 import { fillStandardNormal } from '../shared/diffusion/tabularDdpm';
 import type { ClassInfo } from '../shared/grpc/records';
 import type { ImageDdpmModelConfig } from '../shared/scenario/schema';
-import { classesOf, drawClasses, saveAtomically, type ProgressFn, type SampledRecords, type TabularGenerator, type TrainingReport } from './tabularGenerator';
+import { classesOf, drawClasses, recordClasses, saveAtomically, type ProgressFn, type SampledRecords, type TabularGenerator, type TrainingReport } from './tabularGenerator';
 import type { DiffusionScheduleInfo, TrajectoryRecords } from './tabularModel';
 import { commonNoiseStates } from './commonNoiseStates';
 import { predictX0FromNoise } from '../shared/diffusion/schedule';
@@ -189,14 +189,7 @@ export class ImageModel implements TabularGenerator, TimestepModel {
     if (pixelCount(shape) !== D) {
       throw new Error(`records: images of ${shape.height}×${shape.width}×${shape.channels}, but the model's are ${this.ddpm.config.height}×${this.ddpm.config.width}×${this.ddpm.config.channels}`);
     }
-    const classes = new Int32Array(table.rows.length);
-    table.rows.forEach((row, i) => {
-      const k = row[labelIndex];
-      if (!Number.isInteger(k) || k < 0 || k >= this.classes.values.length) {
-        throw new Error(`record ${i}: label code ${k} is not a class of column "${this.classes.column}" (0 … ${this.classes.values.length - 1})`);
-      }
-      classes[i] = k;
-    });
+    const classes = recordClasses(table, labelIndex, this.classes);
     const x = new Float32Array(pixels.length);
     for (let j = 0; j < pixels.length; j++) x[j] = 2 * pixels[j] - 1;
     return { x, classes };

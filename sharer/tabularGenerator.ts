@@ -59,6 +59,22 @@ export function classesOf(table: Table, task: TaskSpec): { classInfo: ClassInfo;
   return { classInfo: { column: task.label, values, shares: counts.map((c) => c / Math.max(1, labels.length)) }, labels };
 }
 
+/**
+ * The class code of each record a receiver sent for gray-/white-box access (the label column, at `labelIndex`),
+ * checked against the model's classes: a code outside them names the record and the column.
+ */
+export function recordClasses(table: Table, labelIndex: number, classes: ClassInfo): Int32Array {
+  const out = new Int32Array(table.rows.length);
+  table.rows.forEach((row, i) => {
+    const k = row[labelIndex];
+    if (!Number.isInteger(k) || k < 0 || k >= classes.values.length) {
+      throw new Error(`record ${i}: label code ${k} is not a class of column "${classes.column}" (0 … ${classes.values.length - 1})`);
+    }
+    out[i] = k;
+  });
+  return out;
+}
+
 /** The class of each of n records: `classIndex` for all, or drawn from the shares when it is null. */
 export function drawClasses(n: number, classIndex: number | null, shares: number[], rngForClasses: () => number): Int32Array {
   const classes = new Int32Array(n);

@@ -10,7 +10,7 @@ import { TabularDdpm } from '../shared/diffusion/tabularDdpm';
 import { commonNoiseStates } from './commonNoiseStates';
 import type { ClassInfo } from '../shared/grpc/records';
 import type { TabularDdpmConfig } from './config';
-import { drawClasses, recordsFromEncoded, trainOrLoadCached, type ProgressFn, type SampledRecords, type TabularGenerator, type TrainingReport } from './tabularGenerator';
+import { drawClasses, recordClasses, recordsFromEncoded, trainOrLoadCached, type ProgressFn, type SampledRecords, type TabularGenerator, type TrainingReport } from './tabularGenerator';
 
 export type { SampledRecords, TrainingReport } from './tabularGenerator';
 
@@ -156,14 +156,7 @@ export class TabularModel implements TabularGenerator {
   /** The records as the denoiser sees them (encoded) and the class each is conditioned on (its label). */
   encodeRecords(table: Table): { x: Float32Array; classes: Int32Array } {
     const labelIndex = columnIndex(this.schema, this.classes.column);
-    const classes = new Int32Array(table.rows.length);
-    table.rows.forEach((row, i) => {
-      const k = row[labelIndex];
-      if (!Number.isInteger(k) || k < 0 || k >= this.classes.values.length) {
-        throw new Error(`record ${i}: label code ${k} is not a class of column "${this.classes.column}" (0 … ${this.classes.values.length - 1})`);
-      }
-      classes[i] = k;
-    });
+    const classes = recordClasses(table, labelIndex, this.classes);
     return { x: this.encoder.encode(table), classes };
   }
 

@@ -104,6 +104,15 @@ test('white-box loss and gray-box x̂₀ error are the same quantity up to the S
   }
 });
 
+test('a record whose label code is not one of the model\'s classes is refused, naming the record and the column', () => {
+  const labelIndex = model.schema.columns.findIndex((c) => c.name === model.classes.column);
+  const bad = rows[0].slice();
+  bad[labelIndex] = model.classes.values.length;
+  expect(() => model.encodeRecords({ schema: model.schema, rows: [rows[1], bad] })).toThrow(
+    new RegExp(`record 1: label code ${model.classes.values.length} is not a class of column "${model.classes.column}"`),
+  );
+});
+
 test('every rung separates members from non-members on an overfit model', async () => {
   const { gray, white } = localOracles(model);
   const loss = await lossAttack(white, rows, { timesteps: { count: 10 }, noiseDraws: 8, aggregations: ['mean', 'median', 'trimmed', 'max'], batchRecords: 50 }, 1);
