@@ -1,4 +1,5 @@
 import { CLASSIFIER_KINDS, createClassifier, FeatureMatrix, TrainOptions } from '../receiver/classifiers';
+import { probabilitiesInChunks, thresholdProbabilities } from '../receiver/classifiers/minibatchTraining';
 import { Rng } from '../shared/random';
 import { initBackend, tf } from '../shared/tf';
 
@@ -203,5 +204,22 @@ describe('downstream classifiers', () => {
     c.dispose();
     // A couple of seconds in plain node; generous here because jest's vm context and parallel jobs slow it.
     expect(elapsedMs).toBeLessThan(15000);
+  });
+});
+
+describe('probabilitiesInChunks / thresholdProbabilities (shared by every classifier\'s predict)', () => {
+  test('visits every row once, in chunks of at most chunkRows, the last one the remainder', () => {
+    const calls: [number, number][] = [];
+    const p = probabilitiesInChunks(10, 4, (start, end) => {
+      calls.push([start, end]);
+      return Array.from({ length: end - start }, (_, i) => (start + i) / 10);
+    });
+    expect(calls).toEqual([[0, 4], [4, 8], [8, 10]]);
+    expect(Array.from(p)).toEqual(Array.from({ length: 10 }, (_, i) => Math.fround(i / 10)));
+  });
+
+  test('thresholds with ≥', () => {
+    expect(Array.from(thresholdProbabilities(Float32Array.from([0.2, 0.5, 0.7]), 0.5))).toEqual([0, 1, 1]);
+    expect(Array.from(thresholdProbabilities(Float32Array.from([0.2, 0.5, 0.7]), 0.75))).toEqual([0, 0, 0]);
   });
 });

@@ -22,7 +22,7 @@
 import { deriveSeed, Rng } from '../../shared/random';
 import { tf } from '../../shared/tf';
 import type { BinaryClassifier, FeatureMatrix, TrainOptions } from './index';
-import { checkLabels, checkMatrix, checkTrainOptions, fitMinibatches, uniformInit, weightedCrossEntropy } from './minibatchTraining';
+import { checkLabels, checkMatrix, checkTrainOptions, fitMinibatches, probabilitiesInChunks, thresholdProbabilities, uniformInit, weightedCrossEntropy } from './minibatchTraining';
 
 export interface CnnOptions {
   height: number;
@@ -140,24 +140,17 @@ export class CnnClassifier implements BinaryClassifier {
     const size = x.cols;
     const perRow = this.height * this.width * Math.max(this.channels, this.filters[0]);
     const chunkRows = Math.max(1, Math.floor(PREDICT_CHUNK_VALUES / perRow));
-    const out = new Float32Array(x.rows);
-    for (let start = 0; start < x.rows; start += chunkRows) {
-      const end = Math.min(start + chunkRows, x.rows);
-      const probabilities = tf.tidy(() => {
+    return probabilitiesInChunks(x.rows, chunkRows, (start, end) =>
+      tf.tidy(() => {
         const chunk = scalePixels(x.data.subarray(start * size, end * size));
         const images = tf.tensor4d(chunk, [end - start, this.height, this.width, this.channels]);
         return tf.sigmoid(this.logits(images)).dataSync();
-      });
-      out.set(probabilities, start);
-    }
-    return out;
+      }),
+    );
   }
 
   predict(x: FeatureMatrix, threshold = 0.5): Uint8Array {
-    const probabilities = this.predictProbability(x);
-    const out = new Uint8Array(probabilities.length);
-    for (let i = 0; i < probabilities.length; i++) out[i] = probabilities[i] >= threshold ? 1 : 0;
-    return out;
+    return thresholdProbabilities(this.predictProbability(x), threshold);
   }
 
   dispose(): void {

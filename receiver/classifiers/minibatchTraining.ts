@@ -144,3 +144,23 @@ export async function fitMinibatches(problem: MinibatchProblem, opts: TrainOptio
     optimizer.dispose();
   }
 }
+
+/**
+ * P(y = 1 | x) for `rows` rows, computed `chunkRows` rows at a time (`probabilities(start, end)` for rows
+ * [start, end)), so the tensors of one call stay bounded however large the test set.
+ */
+export function probabilitiesInChunks(rows: number, chunkRows: number, probabilities: (start: number, end: number) => ArrayLike<number>): Float32Array {
+  const out = new Float32Array(rows);
+  for (let start = 0; start < rows; start += chunkRows) {
+    const end = Math.min(start + chunkRows, rows);
+    out.set(probabilities(start, end), start);
+  }
+  return out;
+}
+
+/** 1 where the probability is ≥ threshold. */
+export function thresholdProbabilities(probabilities: Float32Array, threshold: number): Uint8Array {
+  const out = new Uint8Array(probabilities.length);
+  for (let i = 0; i < probabilities.length; i++) out[i] = probabilities[i] >= threshold ? 1 : 0;
+  return out;
+}

@@ -13,7 +13,7 @@
 import { deriveSeed, Rng } from '../../shared/random';
 import { tf } from '../../shared/tf';
 import type { BinaryClassifier, FeatureMatrix, TrainOptions } from './index';
-import { checkLabels, checkMatrix, checkTrainOptions, fitMinibatches, uniformInit, weightedCrossEntropy } from './minibatchTraining';
+import { checkLabels, checkMatrix, checkTrainOptions, fitMinibatches, probabilitiesInChunks, thresholdProbabilities, uniformInit, weightedCrossEntropy } from './minibatchTraining';
 
 export interface FeedForwardConfig {
   id: string;
@@ -102,23 +102,16 @@ export class FeedForwardClassifier implements BinaryClassifier {
     if (!this.mean) throw new Error(`${this.id}: predictProbability called before fit (or after dispose)`);
     checkMatrix(`${this.id}.predictProbability`, x);
     if (x.cols !== this.cols) throw new Error(`${this.id}: trained on ${this.cols} features, got ${x.cols}`);
-    const out = new Float32Array(x.rows);
-    for (let start = 0; start < x.rows; start += PREDICT_CHUNK_ROWS) {
-      const end = Math.min(start + PREDICT_CHUNK_ROWS, x.rows);
-      const probabilities = tf.tidy(() => {
+    return probabilitiesInChunks(x.rows, PREDICT_CHUNK_ROWS, (start, end) =>
+      tf.tidy(() => {
         const chunk = this.standardise(x.data.subarray(start * x.cols, end * x.cols));
         return tf.sigmoid(this.logits(tf.tensor2d(chunk, [end - start, x.cols]))).dataSync();
-      });
-      out.set(probabilities, start);
-    }
-    return out;
+      }),
+    );
   }
 
   predict(x: FeatureMatrix, threshold = 0.5): Uint8Array {
-    const probabilities = this.predictProbability(x);
-    const out = new Uint8Array(probabilities.length);
-    for (let i = 0; i < probabilities.length; i++) out[i] = probabilities[i] >= threshold ? 1 : 0;
-    return out;
+    return thresholdProbabilities(this.predictProbability(x), threshold);
   }
 
   dispose(): void {
