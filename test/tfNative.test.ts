@@ -481,6 +481,26 @@ describeNative(suiteTitle, () => {
     expect(() => nativeAddon.matmul(heap, 2, 64, 128, null, null, 1, 4, 4, 4, false, false, -1, 0, 0)).toThrow(/multiples of 4/);
     expect(() => nativeAddon.matmul(heap, 0, 64, 128, null, null, 1, 4, 4, 4, false, false, -1, 9, 0)).toThrow(/activation/);
   });
+
+  it('refuses typed-array arguments of the wrong element type or length, naming the kernel and the argument', () => {
+    const heap = new ArrayBuffer(1024);
+    const asAny = nativeAddon as unknown as Record<string, (...args: unknown[]) => void>;
+    // matmul's batch index: an Int32Array of `batch` entries.
+    expect(() => asAny.matmul(heap, 0, 64, 128, new Float32Array([0, 0]), null, 2, 2, 2, 2, false, false, -1, 0, 0)).toThrow(/batch index must be an Int32Array/);
+    expect(() => asAny.matmul(heap, 0, 64, 128, new Int32Array([0]), null, 2, 2, 2, 2, false, false, -1, 0, 0)).toThrow(/batch index length 1 != batch 2/);
+    // adam's constants: a Float32Array of 8.
+    expect(() => asAny.adam(heap, 0, 16, 32, 48, 64, 80, 96, 4, new Float64Array(8))).toThrow(/adam: constants must be a Float32Array of 8/);
+    expect(() => asAny.adam(heap, 0, 16, 32, 48, 64, 80, 96, 4, new Float32Array(7))).toThrow(/adam: constants must be a Float32Array of 8/);
+    // groupNorm's offsets: a Float64Array of 8.
+    expect(() => asAny.groupNorm(heap, false, new Float32Array(8), 1, 4, 4, 2, 1e-5)).toThrow(/groupNorm: offsets must be a Float64Array of 8/);
+    // concat / split: 1 to 4096 offsets, and inners as long as them.
+    expect(() => asAny.concat(heap, new Float64Array(0), new Float64Array(0), 1, 0)).toThrow(/concat: offsets must be a Float64Array of 1 to 4096/);
+    expect(() => asAny.concat(heap, new Float64Array([0, 16]), new Float64Array([4]), 1, 64)).toThrow(/concat: inners must be a Float64Array as long as offsets/);
+    expect(() => asAny.split(heap, 0, 1, new Int32Array([0]), new Float64Array([4]))).toThrow(/split: offsets must be a Float64Array of 1 to 4096/);
+    // The well-formed calls go through.
+    expect(() => asAny.concat(heap, new Float64Array([0, 16]), new Float64Array([4, 4]), 1, 64)).not.toThrow();
+    expect(() => asAny.split(heap, 64, 1, new Float64Array([0, 16]), new Float64Array([4, 4]))).not.toThrow();
+  });
 });
 
 describe('native kernels switch', () => {

@@ -242,24 +242,30 @@ bool isNullish(napi_env env, napi_value v) {
   return t == napi_null || t == napi_undefined;
 }
 
+// The data of a typed array of element type `wanted` and its length in elements, or nullptr when `value` is not
+// one (every typed-array argument of the kernels below is read through here).
+void* typedArrayData(napi_env env, napi_value value, napi_typedarray_type wanted, size_t* length) {
+  bool isTyped = false;
+  napi_is_typedarray(env, value, &isTyped);
+  if (!isTyped) return nullptr;
+  napi_typedarray_type type;
+  void* data = nullptr;
+  napi_value arraybuffer;
+  size_t byteOffset;
+  if (napi_get_typedarray_info(env, value, &type, length, &data, &arraybuffer, &byteOffset) != napi_ok || type != wanted) {
+    return nullptr;
+  }
+  return data;
+}
+
 // An Int32Array of batch indices (or null: all zero). Returns false with a message on a wrong type or length.
 bool getIndexArray(napi_env env, napi_value v, long batch, const int32_t** out, std::string* err) {
   *out = nullptr;
   if (isNullish(env, v)) return true;
-  bool isTyped = false;
-  napi_is_typedarray(env, v, &isTyped);
-  if (!isTyped) {
+  size_t length = 0;
+  const void* data = typedArrayData(env, v, napi_int32_array, &length);
+  if (data == nullptr) {
     *err = "batch index must be an Int32Array or null";
-    return false;
-  }
-  napi_typedarray_type type;
-  size_t length;
-  void* data;
-  napi_value arraybuffer;
-  size_t byteOffset;
-  if (napi_get_typedarray_info(env, v, &type, &length, &data, &arraybuffer, &byteOffset) != napi_ok ||
-      type != napi_int32_array) {
-    *err = "batch index must be an Int32Array";
     return false;
   }
   if (static_cast<long>(length) != batch) {
@@ -492,17 +498,9 @@ napi_value Adam(napi_env env, napi_callback_info info) {
   for (int i = 0; i < 7; i++) {
     if (!inHeap(v[i], size, heapBytes)) return throwError(env, "adam: an operand lies outside the heap");
   }
-  bool isTyped = false;
-  napi_is_typedarray(env, argv[9], &isTyped);
-  napi_typedarray_type type;
   size_t length = 0;
-  void* data = nullptr;
-  napi_value arraybuffer;
-  size_t byteOffset;
-  if (!isTyped || napi_get_typedarray_info(env, argv[9], &type, &length, &data, &arraybuffer, &byteOffset) != napi_ok ||
-      type != napi_float32_array || length != ADAM_CONSTANTS) {
-    return throwError(env, "adam: constants must be a Float32Array of 8");
-  }
+  const void* data = typedArrayData(env, argv[9], napi_float32_array, &length);
+  if (data == nullptr || length != ADAM_CONSTANTS) return throwError(env, "adam: constants must be a Float32Array of 8");
   if (size == 0) return nullptr;
   const auto at = [&](int i) { return reinterpret_cast<float*>(heap + static_cast<size_t>(v[i])); };
   gElementwise->adam(at(0), at(1), at(2), at(3), at(4), at(5), at(6), static_cast<long>(size), static_cast<const float*>(data));
@@ -840,18 +838,15 @@ bool readConvGeometry(const double* gd, ConvGeometry* c, std::string* err) {
 
 // A Float64Array of exactly `length` values, or nullptr.
 const double* getFloat64s(napi_env env, napi_value value, size_t length) {
-  bool isTyped = false;
-  napi_is_typedarray(env, value, &isTyped);
-  napi_typedarray_type type;
   size_t actual = 0;
-  void* data = nullptr;
-  napi_value arraybuffer;
-  size_t byteOffset;
-  if (!isTyped || napi_get_typedarray_info(env, value, &type, &actual, &data, &arraybuffer, &byteOffset) != napi_ok ||
-      type != napi_float64_array || actual != length) {
-    return nullptr;
-  }
-  return static_cast<const double*>(data);
+  const void* data = typedArrayData(env, value, napi_float64_array, &actual);
+  return data != nullptr && actual == length ? static_cast<const double*>(data) : nullptr;
+}
+
+// A Float64Array of 1 to `maxLength` values (its length in *length), or nullptr.
+const double* getFloat64List(napi_env env, napi_value value, size_t maxLength, size_t* length) {
+  const void* data = typedArrayData(env, value, napi_float64_array, length);
+  return data != nullptr && *length > 0 && *length <= maxLength ? static_cast<const double*>(data) : nullptr;
 }
 
 // conv2dFused(heap, offsets: Float64Array(6), geometry: Float64Array(16))
@@ -974,18 +969,8 @@ napi_value GroupNorm(napi_env env, napi_callback_info info) {
   if (heap == nullptr) return nullptr;
   bool backward = false;
   if (napi_get_value_bool(env, argv[1], &backward) != napi_ok) return throwError(env, "groupNorm: backward must be a boolean");
-  bool isTyped = false;
-  napi_is_typedarray(env, argv[2], &isTyped);
-  napi_typedarray_type type;
-  size_t length = 0;
-  void* data = nullptr;
-  napi_value arraybuffer;
-  size_t byteOffset;
-  if (!isTyped || napi_get_typedarray_info(env, argv[2], &type, &length, &data, &arraybuffer, &byteOffset) != napi_ok ||
-      type != napi_float64_array || length != 8) {
-    return throwError(env, "groupNorm: offsets must be a Float64Array of 8");
-  }
-  const double* off = static_cast<const double*>(data);
+  const double* off = getFloat64s(env, argv[2], 8);
+  if (off == nullptr) return throwError(env, "groupNorm: offsets must be a Float64Array of 8");
   double v[4];
   if (!getDoubles(env, argv, 3, 4, v)) return throwError(env, "groupNorm: sizes must be numbers");
   double eps = 0;
@@ -1029,20 +1014,10 @@ napi_value Concat(napi_env env, napi_callback_info info) {
   size_t heapBytes = 0;
   char* heap = getHeap(env, argv[0], &heapBytes, "concat");
   if (heap == nullptr) return nullptr;
-  uint32_t count = 0;
-  bool isArray = false;
-  napi_is_typedarray(env, argv[1], &isArray);
-  napi_typedarray_type type;
   size_t length = 0;
-  void* data = nullptr;
-  napi_value arraybuffer;
-  size_t byteOffset;
-  if (!isArray || napi_get_typedarray_info(env, argv[1], &type, &length, &data, &arraybuffer, &byteOffset) != napi_ok ||
-      type != napi_float64_array || length == 0 || length > 4096) {
-    return throwError(env, "concat: offsets must be a Float64Array of 1 to 4096 values");
-  }
-  count = static_cast<uint32_t>(length);
-  const double* offsets = static_cast<const double*>(data);
+  const double* offsets = getFloat64List(env, argv[1], 4096, &length);
+  if (offsets == nullptr) return throwError(env, "concat: offsets must be a Float64Array of 1 to 4096 values");
+  const uint32_t count = static_cast<uint32_t>(length);
   const double* inners = getFloat64s(env, argv[2], count);
   if (inners == nullptr) return throwError(env, "concat: inners must be a Float64Array as long as offsets");
   double outer = 0, outOff = 0;
@@ -1082,18 +1057,9 @@ napi_value Split(napi_env env, napi_callback_info info) {
   if (!getDouble(env, argv[1], &xOff) || !getDouble(env, argv[2], &outer) || !isCount(outer)) {
     return throwError(env, "split: xOff and outer must be numbers");
   }
-  bool isArray = false;
-  napi_is_typedarray(env, argv[3], &isArray);
-  napi_typedarray_type type;
   size_t length = 0;
-  void* data = nullptr;
-  napi_value arraybuffer;
-  size_t byteOffset;
-  if (!isArray || napi_get_typedarray_info(env, argv[3], &type, &length, &data, &arraybuffer, &byteOffset) != napi_ok ||
-      type != napi_float64_array || length == 0 || length > 4096) {
-    return throwError(env, "split: offsets must be a Float64Array of 1 to 4096 values");
-  }
-  const double* offsets = static_cast<const double*>(data);
+  const double* offsets = getFloat64List(env, argv[3], 4096, &length);
+  if (offsets == nullptr) return throwError(env, "split: offsets must be a Float64Array of 1 to 4096 values");
   const double* inners = getFloat64s(env, argv[4], length);
   if (inners == nullptr) return throwError(env, "split: inners must be a Float64Array as long as offsets");
   double width = 0;
