@@ -482,7 +482,7 @@ describeNative(suiteTitle, () => {
     expect(() => nativeAddon.matmul(heap, 0, 64, 128, null, null, 1, 4, 4, 4, false, false, -1, 9, 0)).toThrow(/activation/);
   });
 
-  it('refuses typed-array arguments of the wrong element type or length, naming the kernel and the argument', () => {
+  it('refuses malformed arguments (typed arrays, counts, the heap), naming the kernel and the argument', () => {
     const heap = new ArrayBuffer(1024);
     const asAny = nativeAddon as unknown as Record<string, (...args: unknown[]) => void>;
     // matmul's batch index: an Int32Array of `batch` entries.
@@ -497,6 +497,10 @@ describeNative(suiteTitle, () => {
     expect(() => asAny.concat(heap, new Float64Array(0), new Float64Array(0), 1, 0)).toThrow(/concat: offsets must be a Float64Array of 1 to 4096/);
     expect(() => asAny.concat(heap, new Float64Array([0, 16]), new Float64Array([4]), 1, 64)).toThrow(/concat: inners must be a Float64Array as long as offsets/);
     expect(() => asAny.split(heap, 0, 1, new Int32Array([0]), new Float64Array([4]))).toThrow(/split: offsets must be a Float64Array of 1 to 4096/);
+    // Argument counts and the heap, read the same way by every kernel.
+    expect(() => asAny.binary(heap, 0, 0, 4)).toThrow(/binary: expected 8 arguments/);
+    expect(() => asAny.groupNorm(heap, false, new Float64Array(8), 1, 4, 4, 2)).toThrow(/groupNorm: expected 8 or 9 arguments/);
+    expect(() => asAny.concat(new Float32Array(256), new Float64Array([0]), new Float64Array([4]), 1, 64)).toThrow(/concat: heap must be an ArrayBuffer/);
     // The well-formed calls go through.
     expect(() => asAny.concat(heap, new Float64Array([0, 16]), new Float64Array([4, 4]), 1, 64)).not.toThrow();
     expect(() => asAny.split(heap, 64, 1, new Float64Array([0, 16]), new Float64Array([4, 4]))).not.toThrow();

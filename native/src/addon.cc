@@ -408,19 +408,35 @@ char* getHeap(napi_env env, napi_value value, size_t* bytes, const char* fn) {
   return static_cast<char*>(data);
 }
 
+// A kernel call's arguments: the heap (argument 0, an ArrayBuffer: the wasm module's memory) and the rest.
+struct KernelArgs {
+  size_t argc = 16;
+  napi_value argv[16];
+  char* heap = nullptr;
+  size_t heapBytes = 0;
+};
+
+// Reads `minArgs` to `maxArgs` arguments (at most 16) and the heap; false after throwing a JS error that names `fn`.
+bool readKernelArgs(napi_env env, napi_callback_info info, size_t minArgs, size_t maxArgs, const char* fn, KernelArgs* args) {
+  napi_get_cb_info(env, info, &args->argc, args->argv, nullptr, nullptr);
+  if (args->argc < minArgs || args->argc > maxArgs) {
+    const std::string expected = minArgs == maxArgs ? std::to_string(minArgs) : std::to_string(minArgs) + " or " + std::to_string(maxArgs);
+    throwError(env, std::string(fn) + ": expected " + expected + " arguments");
+    return false;
+  }
+  args->heap = getHeap(env, args->argv[0], &args->heapBytes, fn);
+  return args->heap != nullptr;
+}
+
 // Whether [offset, offset + 4·count) lies in the heap and offset is a multiple of 4.
 bool inHeap(double offset, double count, size_t heapBytes) {
   return isCount(offset) && isCount(count) && std::fmod(offset, 4) == 0 && offset + 4.0 * count <= static_cast<double>(heapBytes);
 }
 
 napi_value Binary(napi_env env, napi_callback_info info) {
-  size_t argc = 8;
-  napi_value argv[8];
-  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
-  if (argc != 8) return throwError(env, "binary: expected 8 arguments");
-  size_t heapBytes = 0;
-  char* heap = getHeap(env, argv[0], &heapBytes, "binary");
-  if (heap == nullptr) return nullptr;
+  KernelArgs args;
+  if (!readKernelArgs(env, info, 8, 8, "binary", &args)) return nullptr;
+  auto& [argc, argv, heap, heapBytes] = args;
   double v[7];
   if (!getDoubles(env, argv, 1, 7, v)) return throwError(env, "binary: arguments must be numbers");
   const int op = static_cast<int>(v[0]);
@@ -441,13 +457,9 @@ napi_value Binary(napi_env env, napi_callback_info info) {
 }
 
 napi_value Unary(napi_env env, napi_callback_info info) {
-  size_t argc = 6;
-  napi_value argv[6];
-  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
-  if (argc != 6) return throwError(env, "unary: expected 6 arguments");
-  size_t heapBytes = 0;
-  char* heap = getHeap(env, argv[0], &heapBytes, "unary");
-  if (heap == nullptr) return nullptr;
+  KernelArgs args;
+  if (!readKernelArgs(env, info, 6, 6, "unary", &args)) return nullptr;
+  auto& [argc, argv, heap, heapBytes] = args;
   double v[5];
   if (!getDoubles(env, argv, 1, 5, v)) return throwError(env, "unary: arguments must be numbers");
   const int op = static_cast<int>(v[0]);
@@ -462,13 +474,9 @@ napi_value Unary(napi_env env, napi_callback_info info) {
 }
 
 napi_value Sum(napi_env env, napi_callback_info info) {
-  size_t argc = 6;
-  napi_value argv[6];
-  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
-  if (argc != 6) return throwError(env, "sum: expected 6 arguments");
-  size_t heapBytes = 0;
-  char* heap = getHeap(env, argv[0], &heapBytes, "sum");
-  if (heap == nullptr) return nullptr;
+  KernelArgs args;
+  if (!readKernelArgs(env, info, 6, 6, "sum", &args)) return nullptr;
+  auto& [argc, argv, heap, heapBytes] = args;
   double v[3], outOff;
   bool columns = false;
   if (!getDoubles(env, argv, 1, 3, v) || !getDouble(env, argv[5], &outOff) || napi_get_value_bool(env, argv[4], &columns) != napi_ok) {
@@ -485,13 +493,9 @@ napi_value Sum(napi_env env, napi_callback_info info) {
 }
 
 napi_value Adam(napi_env env, napi_callback_info info) {
-  size_t argc = 10;
-  napi_value argv[10];
-  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
-  if (argc != 10) return throwError(env, "adam: expected 10 arguments");
-  size_t heapBytes = 0;
-  char* heap = getHeap(env, argv[0], &heapBytes, "adam");
-  if (heap == nullptr) return nullptr;
+  KernelArgs args;
+  if (!readKernelArgs(env, info, 10, 10, "adam", &args)) return nullptr;
+  auto& [argc, argv, heap, heapBytes] = args;
   double v[8];
   if (!getDoubles(env, argv, 1, 8, v)) return throwError(env, "adam: offsets and size must be numbers");
   const double size = v[7];
@@ -854,13 +858,9 @@ const double* getFloat64List(napi_env env, napi_value value, size_t maxLength, s
 //   offsets: x, filter, y, bias [outC], rowBias [batch, outC], residual [batch, outH, outW, outC]; −1 for an absent
 //   term. geometry: conv2d's 15 values, then the upsampling factor of x (≥ 1; inH, inW are x's own size).
 napi_value Conv2dFused(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
-  napi_value argv[3];
-  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
-  if (argc != 3) return throwError(env, "conv2dFused: expected 3 arguments");
-  size_t heapBytes = 0;
-  char* heap = getHeap(env, argv[0], &heapBytes, "conv2dFused");
-  if (heap == nullptr) return nullptr;
+  KernelArgs args;
+  if (!readKernelArgs(env, info, 3, 3, "conv2dFused", &args)) return nullptr;
+  auto& [argc, argv, heap, heapBytes] = args;
   const double* off = getFloat64s(env, argv[1], 6);
   if (off == nullptr) return throwError(env, "conv2dFused: offsets must be a Float64Array of 6");
   const double* gd = getFloat64s(env, argv[2], 16);
@@ -907,13 +907,9 @@ napi_value Conv2dFused(napi_env env, napi_callback_info info) {
 //   mode 0: in0 = x, in1 = filter, out = y;  1: in0 = dy, in1 = filter, out = dx;  2: in0 = x, in1 = dy, out = dW.
 //   geometry: batch, inH, inW, inC, outH, outW, outC, kH, kW, strideH, strideW, dilH, dilW, padTop, padLeft.
 napi_value Conv2d(napi_env env, napi_callback_info info) {
-  size_t argc = 6;
-  napi_value argv[6];
-  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
-  if (argc != 6) return throwError(env, "conv2d: expected 6 arguments");
-  size_t heapBytes = 0;
-  char* heap = getHeap(env, argv[0], &heapBytes, "conv2d");
-  if (heap == nullptr) return nullptr;
+  KernelArgs args;
+  if (!readKernelArgs(env, info, 6, 6, "conv2d", &args)) return nullptr;
+  auto& [argc, argv, heap, heapBytes] = args;
   double v[4];
   if (!getDoubles(env, argv, 1, 4, v)) return throwError(env, "conv2d: mode and offsets must be numbers");
   const int mode = static_cast<int>(v[0]);
@@ -960,13 +956,9 @@ napi_value Conv2d(napi_env env, napi_callback_info info) {
 //   1 relu, 2 silu, applied to y (the U-Net's act(norm(x)) in one kernel when no gradient is needed)
 //   backward: offsets = [dy, x, gamma, mean, rstd, dx, dgamma, dbeta]
 napi_value GroupNorm(napi_env env, napi_callback_info info) {
-  size_t argc = 9;
-  napi_value argv[9];
-  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
-  if (argc != 8 && argc != 9) return throwError(env, "groupNorm: expected 8 or 9 arguments");
-  size_t heapBytes = 0;
-  char* heap = getHeap(env, argv[0], &heapBytes, "groupNorm");
-  if (heap == nullptr) return nullptr;
+  KernelArgs args;
+  if (!readKernelArgs(env, info, 8, 9, "groupNorm", &args)) return nullptr;
+  auto& [argc, argv, heap, heapBytes] = args;
   bool backward = false;
   if (napi_get_value_bool(env, argv[1], &backward) != napi_ok) return throwError(env, "groupNorm: backward must be a boolean");
   const double* off = getFloat64s(env, argv[2], 8);
@@ -1007,13 +999,9 @@ napi_value GroupNorm(napi_env env, napi_callback_info info) {
 //   out [outer, Σ inner_i] = the inputs [outer, inner_i] side by side (tfjs' Concat along an axis, with outer the
 //   product of the dims before it). The wasm kernel does it in JavaScript, a typed-array copy per row and input.
 napi_value Concat(napi_env env, napi_callback_info info) {
-  size_t argc = 5;
-  napi_value argv[5];
-  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
-  if (argc != 5) return throwError(env, "concat: expected 5 arguments");
-  size_t heapBytes = 0;
-  char* heap = getHeap(env, argv[0], &heapBytes, "concat");
-  if (heap == nullptr) return nullptr;
+  KernelArgs args;
+  if (!readKernelArgs(env, info, 5, 5, "concat", &args)) return nullptr;
+  auto& [argc, argv, heap, heapBytes] = args;
   size_t length = 0;
   const double* offsets = getFloat64List(env, argv[1], 4096, &length);
   if (offsets == nullptr) return throwError(env, "concat: offsets must be a Float64Array of 1 to 4096 values");
@@ -1046,13 +1034,9 @@ napi_value Concat(napi_env env, napi_callback_info info) {
 //   the inverse of concat: x [outer, Σ inner_i] into the outputs [outer, inner_i] (tfjs' SplitV, the gradient of
 //   Concat; the wasm kernel slices each output out with a strided copy).
 napi_value Split(napi_env env, napi_callback_info info) {
-  size_t argc = 5;
-  napi_value argv[5];
-  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
-  if (argc != 5) return throwError(env, "split: expected 5 arguments");
-  size_t heapBytes = 0;
-  char* heap = getHeap(env, argv[0], &heapBytes, "split");
-  if (heap == nullptr) return nullptr;
+  KernelArgs args;
+  if (!readKernelArgs(env, info, 5, 5, "split", &args)) return nullptr;
+  auto& [argc, argv, heap, heapBytes] = args;
   double xOff = 0, outer = 0;
   if (!getDouble(env, argv[1], &xOff) || !getDouble(env, argv[2], &outer) || !isCount(outer)) {
     return throwError(env, "split: xOff and outer must be numbers");
