@@ -21,6 +21,7 @@ import { DiffusionSchedule, ScheduleKind, checkTrajectoryTimesteps, makeSchedule
 import { fillStandardNormal } from './tabularDdpm';
 import { DEFAULT_UNET_CONFIG, ImageUnet, ImageUnetConfig, sinusoidalTimeTable } from './imageUnet';
 import { learningRateAt, type LearningRateSchedule } from './learningRate';
+import { LossWindow, PeriodicYield, WeightAverage } from '../tf/trainingBookkeeping';
 import { readModelDir, writeModelDirAtomic } from './modelFiles';
 
 export interface ImageDdpmConfig extends ImageUnetConfig {
@@ -109,10 +110,6 @@ interface SavedImageModel {
   stepsTrained: number;
   weights: Array<{ name: string; shape: number[]; offset: number }>;
   metadata: Record<string, unknown>;
-}
-
-function yieldToEventLoop(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
 }
 
 export class ImageDdpm {
@@ -223,16 +220,13 @@ export class ImageDdpm {
     const optimizerWithLr = optimizer as unknown as { learningRate: number };
     const vars = this.net.variables;
 
-    const lossSum = tf.tidy(() => tf.variable(tf.scalar(0), false));
-    const ema = emaDecay > 0 ? vars.map((w) => tf.tidy(() => tf.variable(tf.clone(w), false))) : null;
-    const emaStart = this.stepsTrained;
+    const lossWindow = new LossWindow(progressEvery, opts.steps);
+    // Warmed up: a plain 0.999 average over a 1,500-step run still held 22% of the random initial weights (garbage).
+    const ema = emaDecay > 0 ? new WeightAverage(vars, emaDecay, true) : null;
+    const pause = new PeriodicYield(yieldEveryMs);
     const tIdx = new Int32Array(B);
     const yIdx = new Int32Array(B);
-    const losses: number[] = [];
-    const lossSteps: number[] = [];
-    let windowCount = 0;
     const started = performance.now();
-    let lastYield = started;
     try {
       for (let step = 0; step < opts.steps; step++) {
         this.checkAlive();
@@ -258,37 +252,23 @@ export class ImageDdpm {
           const { time, onehot } = this.conditioning(tIdx, labels === null ? null : yIdx, B);
           const { value, grads } = tf.variableGrads(() => tf.mean(tf.squaredDifference(this.net.apply(xtT, time, onehot), noiseT)) as tf.Scalar, vars);
           optimizer.applyGradients(vars.map((w) => ({ name: w.name, tensor: grads[w.name] })));
-          lossSum.assign(tf.add(lossSum, value));
-          if (ema) {
-            // EMA warm-up (min(decay, (1 + n)/(10 + n)), n = updates so far, as diffusers' EMAModel does): a plain
-            // 0.999 average over a 1,500-step run still holds 0.999^1500 ≈ 22% of the random initial weights, which
-            // measured as garbage samples (mean ink 228 against 79); the warm-up forgets the start within ~10 steps.
-            const n = this.stepsTrained - emaStart;
-            const decay = Math.min(emaDecay, (1 + n) / (10 + n));
-            ema.forEach((e, k) => e.assign(tf.add(tf.mul(e, decay), tf.mul(vars[k], 1 - decay))));
-          }
+          lossWindow.add(value);
+          ema?.update();
         });
         this.stepsTrained++;
-        windowCount++;
-        if ((step + 1) % progressEvery === 0 || step + 1 === opts.steps) {
-          const mean = lossSum.dataSync()[0] / windowCount;
-          losses.push(mean);
-          lossSteps.push(step + 1);
-          tf.tidy(() => lossSum.assign(tf.zerosLike(lossSum)));
-          windowCount = 0;
+        const mean = lossWindow.endStep(step + 1);
+        if (mean !== null) {
           if (!Number.isFinite(mean)) throw new Error(`ImageDdpm.train: loss became ${mean} at step ${step + 1}; lower learningRate (${opts.learningRate})`);
           opts.onProgress?.(step + 1, mean);
         }
-        if (performance.now() - lastYield >= yieldEveryMs) {
-          await yieldToEventLoop();
-          lastYield = performance.now();
-        }
+        await pause.maybeYield();
       }
-      ema?.forEach((e, k) => vars[k].assign(e));
+      ema?.commit();
     } finally {
-      lossSum.dispose();
-      ema?.forEach((e) => e.dispose());
+      lossWindow.dispose();
+      ema?.dispose();
     }
+    const { losses, lossSteps } = lossWindow;
     return { losses, lossSteps, stepsPerSecond: opts.steps / ((performance.now() - started) / 1000) };
   }
 
@@ -385,7 +365,7 @@ export class ImageDdpm {
     const keptAt = new Map<number, number>(trace ? trace.timesteps.map((t, k) => [t, k]) : []);
     const states = trace ? new Float32Array(n * K * size) : null;
     const predictedX0 = trace?.predictedX0 ? new Float32Array(n * K * size) : null;
-    let lastYield = performance.now();
+    const pause = new PeriodicYield(yieldEveryMs);
 
     for (let start = 0; start < n; start += batchSize) {
       const b = Math.min(batchSize, n - start);
@@ -454,11 +434,7 @@ export class ImageDdpm {
             x[j] = sqrtAPrev * x0 + dirScale * e + (sigma > 0 ? sigma * z[j] : 0);
           }
         }
-        if (performance.now() - lastYield >= yieldEveryMs) {
-          await yieldToEventLoop();
-          lastYield = performance.now();
-          this.checkAlive();
-        }
+        if (await pause.maybeYield()) this.checkAlive();
       }
       for (let j = 0; j < b * size; j++) {
         const v = (x[j] + 1) / 2;

@@ -15,6 +15,7 @@
  */
 import * as path from 'path';
 import { learningRateAt, type LearningRateSchedule } from './learningRate';
+import { LossWindow, PeriodicYield, WeightAverage } from '../tf/trainingBookkeeping';
 import { MODEL_JSON, readModelDir, writeModelDirAtomic } from './modelFiles';
 import { tf } from '../tf';
 import { Rng, deriveSeed } from '../random';
@@ -222,10 +223,6 @@ function sinusoidalTable(T: number, dim: number): Float32Array {
     }
   }
   return out;
-}
-
-function yieldToEventLoop(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
 }
 
 /**
@@ -576,15 +573,15 @@ export class TabularDdpm {
     // tfjs' Adam reads this.learningRate on every applyGradients, so a schedule can set it per step.
     const optimizerWithLr = optimizer as unknown as { learningRate: number };
 
-    const lossSum = tf.tidy(() => tf.variable(tf.scalar(0), false));
-    const ema = emaDecay > 0 ? this.vars.map((w) => tf.tidy(() => tf.variable(tf.clone(w), false))) : null;
+    const lossWindow = new LossWindow(progressEvery, opts.steps);
+    // No warm-up (unlike the image model): measured on fpa-census (3,000 steps, the 0.999^3000 ≈ 5% of the initial
+    // weights it keeps), a warmed-up average moved accuracy and DP gap by no more than their noise, and the cached
+    // tabular models and every measured number stay as they are.
+    const ema = emaDecay > 0 ? new WeightAverage(this.vars, emaDecay, false) : null;
+    const pause = new PeriodicYield(yieldEveryMs);
     const tIdx = new Int32Array(B);
     const yIdx = new Int32Array(B);
-    const losses: number[] = [];
-    const lossSteps: number[] = [];
-    let windowCount = 0;
     const started = performance.now();
-    let lastYield = started;
 
     try {
       for (let step = 0; step < opts.steps; step++) {
@@ -625,18 +622,13 @@ export class TabularDdpm {
             named = named.map((g) => ({ name: g.name, tensor: tf.mul(g.tensor, factor) }));
           }
           optimizer.applyGradients(named);
-          lossSum.assign(tf.add(lossSum, value));
-          ema?.forEach((e, k) => e.assign(tf.add(tf.mul(e, emaDecay), tf.mul(this.vars[k], 1 - emaDecay))));
+          lossWindow.add(value);
+          ema?.update();
         });
         this.stepsTrained++;
-        windowCount++;
 
-        if ((step + 1) % progressEvery === 0 || step + 1 === opts.steps) {
-          const mean = lossSum.dataSync()[0] / windowCount;
-          losses.push(mean);
-          lossSteps.push(step + 1);
-          tf.tidy(() => lossSum.assign(tf.zerosLike(lossSum)));
-          windowCount = 0;
+        const mean = lossWindow.endStep(step + 1);
+        if (mean !== null) {
           if (!Number.isFinite(mean)) {
             throw new Error(
               `TabularDdpm.train: loss became ${mean} at step ${step + 1}; lower learningRate (${opts.learningRate}) or set gradClipNorm`,
@@ -644,19 +636,16 @@ export class TabularDdpm {
           }
           opts.onProgress?.(step + 1, mean);
         }
-        const now = performance.now();
-        if (now - lastYield >= yieldEveryMs) {
-          await yieldToEventLoop();
-          lastYield = performance.now();
-        }
+        await pause.maybeYield();
       }
       // Polyak averaging: the EMA weights become the model's weights (see TrainOptions.emaDecay).
-      ema?.forEach((e, k) => this.vars[k].assign(e));
+      ema?.commit();
     } finally {
-      lossSum.dispose();
-      ema?.forEach((e) => e.dispose());
+      lossWindow.dispose();
+      ema?.dispose();
     }
     const seconds = (performance.now() - started) / 1000;
+    const { losses, lossSteps } = lossWindow;
     return { losses, lossSteps, stepsPerSecond: opts.steps / seconds };
   }
 
@@ -810,7 +799,7 @@ export class TabularDdpm {
     const keep = (buffer: Float32Array, values: Float32Array, start: number, b: number, k: number) => {
       for (let r = 0; r < b; r++) buffer.set(values.subarray(r * D, (r + 1) * D), ((start + r) * K + k) * D);
     };
-    let lastYield = performance.now();
+    const pause = new PeriodicYield(yieldEveryMs);
     const lo = clip ? tf.tensor2d(clip.lo, [1, D]) : null;
     const hi = clip ? tf.tensor2d(clip.hi, [1, D]) : null;
     try {
@@ -875,11 +864,7 @@ export class TabularDdpm {
             }
             x.dispose();
             x = next;
-            const now = performance.now();
-            if (now - lastYield >= yieldEveryMs) {
-              await yieldToEventLoop();
-              lastYield = performance.now();
-            }
+            await pause.maybeYield();
           }
           out.set(x.dataSync() as Float32Array, start * D);
         } finally {

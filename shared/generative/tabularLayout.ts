@@ -8,6 +8,7 @@
  * Slice kernels per step). The permutation is applied in JS on the way in and out.
  */
 import { tf } from '../tf';
+import { LossWindow, PeriodicYield } from '../tf/trainingBookkeeping';
 import { Rng } from '../random';
 import type { Tensor, Tensor2D } from './parameters';
 
@@ -115,10 +116,6 @@ export function gumbelNoise(count: number, rng: Rng): Float32Array {
   return out;
 }
 
-function yieldToEventLoop(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
-}
-
 export interface LoopOptions {
   steps: number;
   /** Read the loss back every this many steps (default: steps / 100). */
@@ -135,36 +132,24 @@ export interface LoopOptions {
  */
 export async function runTrainingLoop(opts: LoopOptions, step: (k: number) => Tensor): Promise<number[]> {
   const every = Math.max(1, opts.progressEvery ?? Math.floor(opts.steps / 100));
-  const losses: number[] = [];
-  let window: Tensor | null = null;
-  let count = 0;
-  let lastYield = performance.now();
+  const lossWindow = new LossWindow(every, opts.steps);
+  const pause = new PeriodicYield(50);
   try {
     for (let k = 0; k < opts.steps; k++) {
       const loss = step(k);
-      const sum: Tensor = window ? tf.add(window, loss) : tf.clone(loss);
+      tf.tidy(() => lossWindow.add(loss as tf.Scalar));
       loss.dispose();
-      window?.dispose();
-      window = sum;
-      count++;
-      if ((k + 1) % every === 0 || k + 1 === opts.steps) {
-        const mean = (window.dataSync()[0] as number) / count;
-        window.dispose();
-        window = null;
-        count = 0;
+      const mean = lossWindow.endStep(k + 1);
+      if (mean !== null) {
         if (!Number.isFinite(mean)) throw new Error(`${opts.what}: loss became ${mean} at step ${k + 1}; lower learningRate`);
-        losses.push(mean);
         opts.onProgress?.(k + 1, mean);
       }
-      if (performance.now() - lastYield >= 50) {
-        await yieldToEventLoop();
-        lastYield = performance.now();
-      }
+      await pause.maybeYield();
     }
   } finally {
-    (window as Tensor | null)?.dispose();
+    lossWindow.dispose();
   }
-  return losses;
+  return lossWindow.losses;
 }
 
 /** Minibatch rows drawn with replacement: the grouped records and their labels. */
