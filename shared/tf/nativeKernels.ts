@@ -542,20 +542,25 @@ function validConvInfo(conv: backend_util.Conv2DInfo): boolean {
   return conv.padInfo.top >= 0 && conv.padInfo.left >= 0 && conv.inChannels > 0;
 }
 
-const conv2dKernel: NativeKernel = (addon, backend, inputs, attrs) => {
-  const { x, filter } = inputs;
-  if (x === undefined || filter === undefined || x.dtype !== 'float32' || filter.dtype !== 'float32') return null;
-  if (!isChannelsLast(attrs.dataFormat) || x.shape.length !== 4 || filter.shape.length !== 4) return null;
-  const conv = backend_util.computeConv2DInfo(
-    x.shape as [number, number, number, number],
-    filter.shape as [number, number, number, number],
+/** tfjs' geometry of an NHWC conv of an input of `inShape` with a [kH, kW, inC, outC] filter, from the kernel's attrs. */
+function convInfo(inShape: readonly number[], filterShape: readonly number[], attrs: Record<string, unknown>, dilations: unknown): backend_util.Conv2DInfo {
+  return backend_util.computeConv2DInfo(
+    inShape as [number, number, number, number],
+    filterShape as [number, number, number, number],
     attrs.strides as [number, number] | number,
-    (attrs.dilations as [number, number] | number | undefined) ?? 1,
+    (dilations as [number, number] | number | undefined) ?? 1,
     attrs.pad as 'same' | 'valid' | number,
     attrs.dimRoundingMode as 'floor' | 'round' | 'ceil' | undefined,
     false,
     'channelsLast',
   );
+}
+
+const conv2dKernel: NativeKernel = (addon, backend, inputs, attrs) => {
+  const { x, filter } = inputs;
+  if (x === undefined || filter === undefined || x.dtype !== 'float32' || filter.dtype !== 'float32') return null;
+  if (!isChannelsLast(attrs.dataFormat) || x.shape.length !== 4 || filter.shape.length !== 4) return null;
+  const conv = convInfo(x.shape, filter.shape, attrs, attrs.dilations);
   if (!validConvInfo(conv)) return null;
   const out = backend.makeOutput(conv.outShape, 'float32');
   if (util.sizeFromShape(conv.outShape) === 0) return out;
@@ -568,16 +573,7 @@ const conv2dBackpropInputKernel: NativeKernel = (addon, backend, inputs, attrs) 
   if (dy === undefined || filter === undefined || dy.dtype !== 'float32' || filter.dtype !== 'float32') return null;
   if (!isChannelsLast(attrs.dataFormat) || dy.shape.length !== 4 || filter.shape.length !== 4) return null;
   const inputShape = attrs.inputShape as [number, number, number, number];
-  const conv = backend_util.computeConv2DInfo(
-    inputShape,
-    filter.shape as [number, number, number, number],
-    attrs.strides as [number, number] | number,
-    1,
-    attrs.pad as 'same' | 'valid' | number,
-    attrs.dimRoundingMode as 'floor' | 'round' | 'ceil' | undefined,
-    false,
-    'channelsLast',
-  );
+  const conv = convInfo(inputShape, filter.shape, attrs, 1);
   if (!validConvInfo(conv) || !util.arraysEqual(conv.outShape, dy.shape)) return null;
   const out = backend.makeOutput(inputShape, 'float32');
   if (util.sizeFromShape(inputShape) === 0) return out;
@@ -590,16 +586,7 @@ const conv2dBackpropFilterKernel: NativeKernel = (addon, backend, inputs, attrs)
   if (x === undefined || dy === undefined || x.dtype !== 'float32' || dy.dtype !== 'float32') return null;
   if (!isChannelsLast(attrs.dataFormat) || x.shape.length !== 4 || dy.shape.length !== 4) return null;
   const filterShape = attrs.filterShape as [number, number, number, number];
-  const conv = backend_util.computeConv2DInfo(
-    x.shape as [number, number, number, number],
-    filterShape,
-    attrs.strides as [number, number] | number,
-    1,
-    attrs.pad as 'same' | 'valid' | number,
-    attrs.dimRoundingMode as 'floor' | 'round' | 'ceil' | undefined,
-    false,
-    'channelsLast',
-  );
+  const conv = convInfo(x.shape, filterShape, attrs, 1);
   if (!validConvInfo(conv) || !util.arraysEqual(conv.outShape, dy.shape)) return null;
   const out = backend.makeOutput(filterShape, 'float32');
   if (util.sizeFromShape(filterShape) === 0) return out;
