@@ -422,6 +422,22 @@ static inline long conv_output_pixel(const ConvArgs& c, const ConvPixel& px) {
 
 // Pixels handled together by the dot-product path (independent FMA chains).
 constexpr int kDotPixels = 4;
+
+// The next `count` output pixels (advancing px) into columns 0…count−1 of a pointer table of `stride` columns per
+// tap, with each pixel's image (rowImage) and output pixel (rowOut); columns count…stride−1 repeat the last pixel
+// (computed, never stored), so the kernels always run full blocks.
+static inline void conv_gather_block(const ConvArgs& c, const ConvIndex& index, ConvPixel& px, const float* zeros,
+                                     const float** ptrs, int stride, int count, long* rowImage, long* rowOut) {
+  const long taps = c.kH * c.kW;
+  for (int r = 0; r < count; r++, px.next(c)) {
+    conv_pointers(c, index, px, zeros, ptrs + r, stride);
+    rowImage[r] = px.n;
+    rowOut[r] = conv_output_pixel(c, px);
+  }
+  for (int r = count; r < stride; r++) {
+    for (long t = 0; t < taps; t++) ptrs[t * stride + r] = ptrs[t * stride + count - 1];
+  }
+}
 static_assert(kDotPixels <= MR, "the pointer table holds MR pixels");
 
 // The MR × NR tile of output pixels whose tap pointers are ptrs[t·MR + r], against one packed filter panel pb
@@ -474,14 +490,7 @@ static bool conv_region(const ConvArgs& c, const float* packed, long p0, long p1
     for (long p = p0; p < p1; p += PB) {
       const int pb = static_cast<int>(std::min<long>(PB, p1 - p));
       long rowImage[PB], rowOut[PB];
-      for (int r = 0; r < pb; r++, px.next(c)) {
-        conv_pointers(c, index, px, zeros, ptrs + r, PB);
-        rowImage[r] = px.n;
-        rowOut[r] = conv_output_pixel(c, px);
-      }
-      for (int r = pb; r < PB; r++) {
-        for (long t = 0; t < taps; t++) ptrs[t * PB + r] = ptrs[t * PB + pb - 1];
-      }
+      conv_gather_block(c, index, px, zeros, ptrs, PB, pb, rowImage, rowOut);
       for (long j = 0; j < co; j++) {
         const float* wr = packed + j * kd;
         vf acc[PB];
@@ -522,15 +531,7 @@ static bool conv_region(const ConvArgs& c, const float* packed, long p0, long p1
   long rowImage[MR], rowOut[MR];
   for (long p = p0; p < p1; p += MR) {
     const int mr = static_cast<int>(std::min<long>(MR, p1 - p));
-    for (int r = 0; r < mr; r++, px.next(c)) {
-      conv_pointers(c, index, px, zeros, ptrs + r, MR);
-      rowImage[r] = px.n;
-      rowOut[r] = conv_output_pixel(c, px);
-    }
-    // Rows past the end repeat the last pixel (computed, never stored).
-    for (int r = mr; r < MR; r++) {
-      for (long t = 0; t < taps; t++) ptrs[t * MR + r] = ptrs[t * MR + mr - 1];
-    }
+    conv_gather_block(c, index, px, zeros, ptrs, MR, mr, rowImage, rowOut);
     for (long q = 0; q < panels; q++) {
       const long col = q * NR;
       const int nr = static_cast<int>(std::min<long>(NR, co - col));
