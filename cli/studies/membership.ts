@@ -95,12 +95,15 @@ export function scoreMembership(
   for (const attack of attacks) {
     const prefix = shortName(attack.kind) + ((kindCount.get(attack.kind) ?? 0) > 1 ? `-a${attack.index}` : '');
     if (attack.scores) {
+      // Each score split into members and non-members once, for its metrics and for the trimmed-vs-mean comparison.
+      const split: Record<string, { members: number[]; nonMembers: number[] }> = {};
       for (const [scoreName, scores] of Object.entries(attack.scores)) {
         if (scores.length !== game.isMember.length) {
           throw new Error(`receiver.attacks[${attack.index}] (${attack.kind}): ${scores.length} scores "${scoreName}" for ${game.isMember.length} challenge records`);
         }
         const memberScores = scores.filter((_, i) => game.isMember[i]);
         const nonMemberScores = scores.filter((_, i) => !game.isMember[i]);
+        split[scoreName] = { members: memberScores, nonMembers: nonMemberScores };
         const key = scoreName === 'score' ? prefix : `${prefix}-${scoreName}`;
         const metrics = membershipMetrics(memberScores, nonMemberScores, new Rng(deriveSeed(opts.seed, `membership/${key}`)), { resamples: opts.resamples });
         const rocFile = `roc-${key}.json`;
@@ -123,11 +126,7 @@ export function scoreMembership(
         };
       }
       if (attack.scores.trimmed && attack.scores.mean) {
-        const bySide = (scores: number[]) => ({
-          members: scores.filter((_, i) => game.isMember[i]),
-          nonMembers: scores.filter((_, i) => !game.isMember[i]),
-        });
-        const compared = pairedAucDifference(bySide(attack.scores.trimmed), bySide(attack.scores.mean), new Rng(deriveSeed(opts.seed, `membership/${prefix}/trimmed-vs-mean`)), {
+        const compared = pairedAucDifference(split.trimmed, split.mean, new Rng(deriveSeed(opts.seed, `membership/${prefix}/trimmed-vs-mean`)), {
           resamples: opts.resamples,
         });
         section.trimmedVsMean[prefix] = {

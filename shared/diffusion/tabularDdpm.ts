@@ -523,7 +523,6 @@ export class TabularDdpm {
     }
   }
 
-
   /**
    * Trains with the DDPM simple loss L = E_{x₀,t,ε} ‖ε − ε̂_θ(√ᾱ_t x₀ + √(1−ᾱ_t) ε, t, y)‖² (Ho et al. 2020,
    * eq. 14; mean over coordinates), t uniform, y replaced by the null class with probability condDropProb
