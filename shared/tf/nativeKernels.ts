@@ -688,16 +688,8 @@ function convFusedKernel(addon: NativeAddon): KernelFunc {
       throw new Error(`${CONV_FUSED_KERNEL}: x [${xInfo.shape}] and filter [${filterInfo.shape}] must be NHWC and [kH, kW, ${xInfo.shape[3]}, outC]`);
     }
     const [batch, height, width, channels] = xInfo.shape;
-    const conv = backend_util.computeConv2DInfo(
-      [batch, height * upsample, width * upsample, channels],
-      filterInfo.shape as [number, number, number, number],
-      (attrs as { strides: [number, number] | number }).strides,
-      (attrs as { dilations?: [number, number] | number }).dilations ?? 1,
-      (attrs as { pad: 'same' | 'valid' | number }).pad,
-      undefined,
-      false,
-      'channelsLast',
-    );
+    // conv2dFused sets no dimRoundingMode, so convInfo passes undefined as before.
+    const conv = convInfo([batch, height * upsample, width * upsample, channels], filterInfo.shape, attrs as Record<string, unknown>, (attrs as { dilations?: unknown }).dilations);
     if (conv.padInfo.top < 0 || conv.padInfo.left < 0) throw new Error(`${CONV_FUSED_KERNEL}: negative padding is not supported`);
     const outC = conv.outChannels;
     const expected: Record<string, number[]> = { bias: [outC], rowBias: [batch, outC], residual: conv.outShape };
