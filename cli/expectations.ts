@@ -1,15 +1,33 @@
-/** The scenario's `expect:` assertions, checked against the report by dotted path. */
+/**
+ * The scenario's `expect:` assertions, checked against the report by dotted path.
+ *
+ * A metric with an interval (`{ estimate, low, high }`) is read at its estimate; a path ending in `.low` or `.high`
+ * bounds an end of the interval instead, which is how a claim is asserted with its uncertainty ("the DP gap rises by
+ * at least 0.1" is `….dpGapRiseVsHonest.low` ≥ 0.1, not the point estimate). `baseline` names a second metric that
+ * is subtracted first, so a bound can be put on a margin over a baseline (an attack over its trivial twin).
+ */
+import type { Expectation } from '../shared/scenario/schema';
 
-export interface Expectation {
-  metric: string;
-  min?: number;
-  max?: number;
-}
+export type { Expectation };
 
 export interface ExpectationOutcome extends Expectation {
   value: number | null;
   passed: boolean;
   message: string;
+}
+
+/** What a run's expectations say as a whole: every one held, one failed, or there was none to check. */
+export type Verdict = 'passed' | 'failed' | 'report-only';
+
+export function verdictOf(outcomes: readonly ExpectationOutcome[]): Verdict {
+  if (outcomes.length === 0) return 'report-only';
+  return outcomes.every((e) => e.passed) ? 'passed' : 'failed';
+}
+
+/** The line a verdict prints (the CLI, report.md). */
+export function describeVerdict(verdict: Verdict): string {
+  if (verdict === 'report-only') return 'report only: nothing asserted';
+  return verdict === 'passed' ? 'all expectations hold' : 'some expectations FAILED';
 }
 
 /**
@@ -30,7 +48,7 @@ export function valueAtPath(root: unknown, dotted: string): unknown {
 }
 
 /** Reads a number, or the `estimate` of an interval object, at a path. */
-function numericValue(root: unknown, dotted: string): number | undefined {
+export function numericValue(root: unknown, dotted: string): number | undefined {
   const v = valueAtPath(root, dotted);
   if (typeof v === 'number') return v;
   if (v && typeof v === 'object' && typeof (v as { estimate?: unknown }).estimate === 'number') {
@@ -39,15 +57,26 @@ function numericValue(root: unknown, dotted: string): number | undefined {
   return undefined;
 }
 
-export function checkExpectations(report: unknown, expectations: Expectation[]): ExpectationOutcome[] {
+export function checkExpectations(report: unknown, expectations: readonly Expectation[]): ExpectationOutcome[] {
   return expectations.map((e) => {
-    const value = numericValue(report, e.metric);
     const bounds = [e.min !== undefined ? `≥ ${e.min}` : null, e.max !== undefined ? `≤ ${e.max}` : null].filter(Boolean).join(' and ');
-    if (value === undefined || Number.isNaN(value)) {
-      return { ...e, value: null, passed: false, message: `${e.metric}: no numeric value in the report (expected ${bounds})` };
+    const measured = numericValue(report, e.metric);
+    const name = e.baseline ? `${e.metric} − ${e.baseline}` : e.metric;
+    if (measured === undefined || Number.isNaN(measured)) {
+      return { ...e, value: null, passed: false, message: `${e.metric}: no numeric value in the report (expected ${name} ${bounds})` };
+    }
+    let value = measured;
+    let detail = '';
+    if (e.baseline) {
+      const baseline = numericValue(report, e.baseline);
+      if (baseline === undefined || Number.isNaN(baseline)) {
+        return { ...e, value: null, passed: false, message: `${e.baseline}: no numeric value in the report for the baseline of ${e.metric}` };
+      }
+      value = measured - baseline;
+      detail = ` (${round(measured)} − ${round(baseline)})`;
     }
     const passed = (e.min === undefined || value >= e.min) && (e.max === undefined || value <= e.max);
-    return { ...e, value, passed, message: `${e.metric} = ${round(value)} (expected ${bounds})` };
+    return { ...e, value, passed, message: `${name} = ${round(value)}${detail} (expected ${bounds})` };
   });
 }
 

@@ -8,6 +8,7 @@
 import { parseArgs } from 'util';
 import { loadScenario } from '../shared/scenario';
 import { runScenario } from './run';
+import { describeVerdict } from './expectations';
 
 const USAGE = `usage:
   sharebox run <scenario.yaml> [--out DIR] [--cache DIR] [--quiet]
@@ -17,7 +18,7 @@ const USAGE = `usage:
             (default runs/<scenario>-<timestamp>/). Trained models are cached in --cache (default .cache/,
             or $SHAREBOX_CACHE_DIR).
   validate  check a scenario without running it.
-exit codes: 0 all expectations hold, 1 an expectation failed, 2 bad scenario or a party failed.`;
+exit codes: 0 all expectations hold (or none: report only), 1 an expectation failed, 2 bad scenario or a party failed.`;
 
 async function main(argv: string[]): Promise<number> {
   let parsed;
@@ -63,6 +64,7 @@ async function main(argv: string[]): Promise<number> {
       }
       const report = outcome.report!;
       for (const e of report.expectations) process.stdout.write(`${e.passed ? 'PASS' : 'FAIL'}  ${e.message}\n`);
+      if (report.verdict === 'report-only') process.stdout.write(`${describeVerdict(report.verdict)}\n`);
       process.stdout.write(`report: ${outcome.runDir}/report.html (and report.json, report.md)\n`);
       return outcome.exitCode;
     }

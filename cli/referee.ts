@@ -20,6 +20,10 @@ import { initBackend } from '../shared/tf';
 import { scorePropertyInference, type PiaSection } from './studies/pia';
 import { scoreMembership, type MembershipAttackEvidence, type MembershipSection } from './studies/membership';
 import { membershipGame } from '../shared/scenario/membership';
+import { sharerTrainingSet } from '../sharer/trainingSet';
+import { resolveProperty, type PropertySpec } from '../receiver/attacks/propertyInference';
+import { sharesOf } from './studies/pia';
+import type { ReceiverConfig } from '../shared/scenario/slices';
 
 export interface ClassifierFidelity {
   /** Accuracy on the receiver's real test split of the classifier trained on synthetic records. */
@@ -28,8 +32,8 @@ export interface ClassifierFidelity {
   realAccuracy: number;
   /** |realAccuracy − syntheticAccuracy|. */
   accuracyGap: number;
-  /** realAccuracy − syntheticAccuracy: positive when synthetic data costs accuracy. */
-  accuracyLoss: number;
+  /** realAccuracy − syntheticAccuracy: positive when synthetic data costs accuracy (not FPA's loss against honest). */
+  accuracyBelowReal: number;
   syntheticDpGap: number;
   realDpGap: number;
   real: unknown;
@@ -70,11 +74,15 @@ export async function referee(
   const sharerView = sharerSlice(scenario);
   const receiverView = receiverSlice(scenario);
   const seed = refereeSlice(scenario).seed;
-  // The sharer's records with every column (propertyShare applied by loadDataset): the attacks' ground truth.
-  // In a membership game the sharer trained on the members only (the same split the runner drew).
+  // The records the sharer's model was trained on, with every column (propertyShare applied by loadDataset): the
+  // attacks' ground truth and the train-on-real baseline. In a membership game the sharer trained on the members
+  // only (the same split the runner drew); a poisoning sharer on its selection, recomputed here by the sharer's own
+  // function (sharer/trainingSet.ts), so an FPA variant is scored against the N records it trained on.
   const game = membershipGame(scenario);
-  const sharerRecords = game ? game.members : loadDataset(sharerView.data, sharerView.data.seed);
-  const realData = dropColumns(sharerRecords, sharerView.hideColumns);
+  const trainingRecords = game
+    ? game.members
+    : (await sharerTrainingSet(loadDataset(sharerView.data, sharerView.data.seed), scenario.task, sharerView.poisoning, sharerView.seed)).table;
+  const realData = dropColumns(trainingRecords, sharerView.hideColumns);
   // The receiver's exact test records (balanced the same way when receiver.balanceTest is set).
   const test = receiverTestSplit(receiverView);
 
@@ -91,7 +99,7 @@ export async function referee(
       syntheticAccuracy,
       realAccuracy,
       accuracyGap: Math.abs(realAccuracy - syntheticAccuracy),
-      accuracyLoss: realAccuracy - syntheticAccuracy,
+      accuracyBelowReal: realAccuracy - syntheticAccuracy,
       syntheticDpGap: summary.evaluation.dpGap.estimate,
       realDpGap: real.evaluation.dpGap.estimate,
       real: real.evaluation,
@@ -118,7 +126,7 @@ export async function referee(
       samplesReturned ===
       results.receiver.draw.received + (results.receiver.attacks ?? []).reduce((a, r) => a + r.samplesDrawn + ((r.queryUnits as number | undefined) ?? 0), 0),
   };
-  const pia = scorePropertyInference(results.receiver.attacks ?? [], sharerRecords, sharerView.poisoning);
+  const pia = scorePropertyInference(results.receiver.attacks ?? [], trainingRecords, (index, spec) => auxPropertyShares(receiverView, index, spec));
   let membership: { section: MembershipSection; rocFiles: Record<string, unknown> } | null = null;
   if (game) {
     onProgress('referee: scoring the membership game');
@@ -135,4 +143,17 @@ export async function referee(
     ...(membership ? { membership: membership.section, rocFiles: membership.rocFiles } : {}),
     ...(sampleGrid ? { sampleGrid } : {}),
   };
+}
+
+/**
+ * The property's per-outcome shares in the receiver's own aux data for attack `index`: the constant guess a receiver
+ * can make without querying anything (the PIA baseline). Null when the attack names no aux data.
+ */
+function auxPropertyShares(receiverView: ReceiverConfig, index: number, spec: PropertySpec): number[] | null {
+  const config = receiverView.attacks[index] as { auxData?: string } | undefined;
+  const aux = config?.auxData ? receiverView.attackData[config.auxData] : undefined;
+  if (!aux) return null;
+  const table = loadDataset(aux, aux.seed);
+  const resolved = resolveProperty(spec, table.schema, `the receiver's aux data "${aux.name}"`);
+  return sharesOf(resolved.label(table), resolved.outcomes.length);
 }

@@ -4,11 +4,14 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import type { ExpectationOutcome } from './expectations';
+import { describeVerdict, type ExpectationOutcome, type Verdict } from './expectations';
 
 export interface Report {
   scenario: { name: string; description?: string; file: string; seed: number };
   createdAt: string;
+  /** passed / failed / report-only (no expectation to check: exit 0, and the report says nothing was asserted). */
+  verdict: Verdict;
+  /** verdict ≠ failed (kept for readers of older reports). */
   passed: boolean;
   expectations: ExpectationOutcome[];
   [section: string]: unknown;
@@ -49,14 +52,17 @@ export function renderMarkdown(report: Report): string {
   lines.push(`# sharebox report: ${report.scenario.name}`, '');
   if (report.scenario.description) lines.push(report.scenario.description, '');
   lines.push(`- scenario file: \`${report.scenario.file}\``, `- seed: ${report.scenario.seed}`, `- created: ${report.createdAt}`);
-  lines.push(`- verdict: **${report.passed ? 'all expectations hold' : 'some expectations FAILED'}**`, '');
+  lines.push(`- verdict: **${describeVerdict(report.verdict)}**`, '');
 
-  lines.push('## Expectations', '', '| metric | bound | measured | result |', '|---|---|---|---|');
-  for (const e of report.expectations) {
-    const bound = [e.min !== undefined ? `≥ ${e.min}` : '', e.max !== undefined ? `≤ ${e.max}` : ''].filter(Boolean).join(', ');
-    lines.push(`| ${e.metric} | ${bound} | ${e.value === null ? 'missing' : fmt(e.value)} | ${e.passed ? 'pass' : '**FAIL**'} |`);
+  if (report.expectations.length > 0) {
+    lines.push('## Expectations', '', '| metric | bound | measured | result |', '|---|---|---|---|');
+    for (const e of report.expectations) {
+      const bound = [e.min !== undefined ? `≥ ${e.min}` : '', e.max !== undefined ? `≤ ${e.max}` : ''].filter(Boolean).join(', ');
+      const metric = e.baseline ? `${e.metric} − ${e.baseline}` : e.metric;
+      lines.push(`| ${metric} | ${bound} | ${e.value === null ? 'missing' : fmt(e.value)} | ${e.passed ? 'pass' : '**FAIL**'} |`);
+    }
+    lines.push('');
   }
-  lines.push('');
 
   const images = report.images as { grid: string; rows: string[] } | undefined;
   if (images) {
@@ -67,13 +73,13 @@ export function renderMarkdown(report: Report): string {
   if (fpa) {
     lines.push('## Fairness poisoning (FPA): every variant beside the honest one', '');
     lines.push(`Honest baseline: \`${fpa.honestLabel}\`. Losses: accuracy honest − this; DP and EO gap this − honest. 95% bootstrap intervals in brackets.`, '');
-    lines.push('| variant | method | α | training I(S;Y) | classifier | accuracy | DP gap | EO gap | acc. loss | DP gap loss | EO gap loss |', '|---|---|---|---|---|---|---|---|---|---|---|');
+    lines.push('| variant | method | α | training I(S;Y) | classifier | accuracy | DP gap | EO gap | acc. loss vs honest | DP gap rise vs honest | EO gap rise vs honest |', '|---|---|---|---|---|---|---|---|---|---|---|');
     for (const [label, row] of Object.entries(fpa.rows)) {
       for (const [kind, c] of Object.entries(row)) {
         if (!c || typeof c !== 'object' || Array.isArray(c)) continue;
         const k = c as Record<string, unknown>;
         lines.push(
-          `| ${label} | ${row.method} | ${row.alpha} | ${fmt(row.trainingISY)} | ${kind} | ${interval(k.accuracy)} | ${interval(k.dpGap)} | ${interval(k.eoGap)} | ${fmt(k.accuracyLoss)} | ${fmt(k.fairnessLoss)} | ${fmt(k.eoLoss)} |`,
+          `| ${label} | ${row.method} | ${row.alpha} | ${fmt(row.trainingISY)} | ${kind} | ${interval(k.accuracy)} | ${interval(k.dpGap)} | ${interval(k.eoGap)} | ${fmt(k.accuracyLossVsHonest)} | ${fmt(k.dpGapRiseVsHonest)} | ${fmt(k.eoGapRiseVsHonest)} |`,
         );
       }
     }
@@ -138,10 +144,17 @@ export function renderMarkdown(report: Report): string {
 /** Property inference: this run's estimates against the truth (`pia`), and the sweep summary (`piaStudy`). */
 function renderPia(report: Report, lines: string[]): void {
   const list = (v: unknown) => (Array.isArray(v) ? `[${v.map(fmt).join(', ')}]` : fmt(v));
-  const pia = report.pia as { attacks: Array<{ property: string; discriminator: string; truth: unknown; byN: Record<string, Record<string, unknown>> }> } | undefined;
+  type Guess = { guess: unknown; error: number };
+  const pia = report.pia as
+    | { attacks: Array<{ property: string; discriminator: string; truth: unknown; byN: Record<string, Record<string, unknown>>; baselines?: { midpoint: Guess; auxPrior: Guess | null } }> }
+    | undefined;
   for (const a of pia?.attacks ?? []) {
     lines.push(`## Property inference: ${a.property}`, '');
-    lines.push(`Truth (the sharer's records): ${list(a.truth)}; discriminator: ${a.discriminator}. Bound = Hoeffding radius + discriminator error.`, '');
+    lines.push(`Truth (the sharer's training records): ${list(a.truth)}; discriminator: ${a.discriminator}. Bound = Hoeffding radius + discriminator error.`, '');
+    if (a.baselines) {
+      const aux = a.baselines.auxPrior ? `; the share in the receiver's aux data ${list(a.baselines.auxPrior.guess)} (error ${fmt(a.baselines.auxPrior.error)})` : '';
+      lines.push(`Trivial attacks (no sample looked at): the midpoint ${list(a.baselines.midpoint.guess)} (error ${fmt(a.baselines.midpoint.error)})${aux}.`, '');
+    }
     lines.push('| n | p̂ | corrected | error p̂ | error corrected | radius | bound | held |', '|---|---|---|---|---|---|---|---|');
     for (const e of Object.values(a.byN)) {
       lines.push(`| ${e.n} | ${list(e.pHat)} | ${list(e.corrected)} | ${fmt(e.error)} | ${fmt(e.correctedError)} | ${fmt(e.hoeffdingRadius)} | ${fmt(e.bound)} | ${e.held} |`);
@@ -153,13 +166,19 @@ function renderPia(report: Report, lines: string[]): void {
     | undefined;
   if (study) {
     lines.push(`## Property inference across the variants: ${study.property} (${study.discriminator} discriminator)`, '');
-    lines.push('| n | variants | mean error p̂ | mean error corrected | radius | mean disc. error | bound | raw held share | mean within bound |', '|---|---|---|---|---|---|---|---|---|');
+    lines.push('The attack beside the trivial one: a constant answer that looks at no sample (the midpoint, or the share in the receiver\'s aux data, whichever errs less). Ratio = attack error / constant error; coverage = share of variants whose truth lies in the interval the attack reported.', '');
+    lines.push('| n | variants | mean error p̂ | mean error corrected | constant guess error | ratio to constant | coverage | mean interval width | radius r | mean disc. error e | r + e | raw held share |', '|---|---|---|---|---|---|---|---|---|---|---|---|');
     for (const [n, b] of Object.entries(study.byN)) {
-      lines.push(`| ${n} | ${b.variants} | ${fmt(b.meanAbsError)} | ${fmt(b.meanAbsErrorCorrected)} | ${fmt(b.hoeffdingRadius)} | ${fmt(b.meanDiscriminatorError)} | ${fmt(b.bound)} | ${fmt(b.boundHeldShare)} | ${b.meanWithinBound} |`);
+      lines.push(
+        `| ${n} | ${b.variants} | ${fmt(b.meanAbsError)} | ${fmt(b.meanAbsErrorCorrected)} | ${fmt(b.constantGuessError)} | ${fmt(b.errorRatioToConstant)} | ${fmt(b.coverage)} | ${fmt(b.meanIntervalWidth)} | ${fmt(b.hoeffdingRadius)} | ${fmt(b.meanDiscriminatorError)} | ${fmt(b.bound)} | ${fmt(b.boundHeldShare)} |`,
+      );
     }
     renderPiaGroups(study.byGroup, lines);
-    lines.push('', '| variant | truth p | n | p̂ | corrected | bound | held |', '|---|---|---|---|---|---|---|');
-    for (const r of study.rows) lines.push(`| ${r.variant} | ${list(r.truth)} | ${r.n} | ${list(r.pHat)} | ${list(r.corrected)} | ${fmt(r.bound)} | ${r.held} |`);
+    lines.push('', '| variant | truth p | n | p̂ | corrected | reported interval | covered | r | e | r + e | p̂ within r + e |', '|---|---|---|---|---|---|---|---|---|---|---|');
+    for (const r of study.rows) {
+      const shown = r.interval ? JSON.stringify(r.interval, (_, v) => (typeof v === 'number' ? Number(v.toFixed(3)) : v)) : '—';
+      lines.push(`| ${r.variant} | ${list(r.truth)} | ${r.n} | ${list(r.pHat)} | ${list(r.corrected)} | ${shown} | ${r.covered ?? '—'} | ${fmt(r.hoeffdingRadius)} | ${fmt(r.discriminatorError)} | ${fmt(r.bound)} | ${r.held} |`);
+    }
     lines.push('');
   }
 }
@@ -183,14 +202,14 @@ function renderPiaGroups(groups: Record<string, Record<string, any>> | undefined
 function renderMembership(report: Report, lines: string[]): void {
   type Entry = { attack: string; access: string[]; score: string; auc: unknown; tprAt: Record<string, number>; tprAtInterval: Record<string, unknown>; rocFile: string; nMembers: number; nNonMembers: number };
   const m = report.membership as
-    | { game: Record<string, unknown>; scores: Record<string, Entry>; byAccess: Record<string, { best: string; auc: unknown; tprAt: Record<string, number> }>; trimmedVsMean: Record<string, { trimmed: number; mean: number; difference: number; differenceInterval: { low: number; high: number } }>; extraction?: Record<string, { training: ExtractionView; nonMemberBaseline: ExtractionView }> }
+    | { game: Record<string, unknown>; scores: Record<string, Entry>; byAccess: Record<string, { best: string; auc: unknown; tprAt: Record<string, number> }>; trimmedVsMean: Record<string, { trimmed: number; mean: number; difference: { estimate: number; low: number; high: number }; verdict: string }>; extraction?: Record<string, { training: ExtractionView; nonMemberBaseline: ExtractionView; excess?: Array<{ excessOverNonMembers: number }> }> }
     | undefined;
   if (!m) return;
   type ExtractionView = { generations: number; neighbours: number; referenceRecords: number; counts: Array<{ threshold: number; extractedRecords: number; generations: number }> };
   const g = m.game;
   lines.push('## Membership inference: the access ladder', '');
   lines.push(
-    `Game: ${g.members} members and ${g.nonMembers} non-members drawn i.i.d. from pool \`${g.pool}\` (${g.poolRows} records); the receiver scored all ${g.challenge} unlabelled. ` +
+    `Game: ${g.members} members and ${g.nonMembers} non-members drawn i.i.d. from pool \`${g.pool}\` (${g.poolRows} records), no non-member an exact copy of a member (${g.nonMemberCopiesReplaced} such copies in the plain draw were replaced); the receiver scored all ${g.challenge} unlabelled. ` +
       'Chance is AUC 0.5 and TPR = FPR. TPR at FPR ≤ x is the conservative operating point (no interpolation); 95% stratified bootstrap intervals in brackets.',
     '',
   );
@@ -205,14 +224,13 @@ function renderMembership(report: Report, lines: string[]): void {
   for (const [grant, b] of Object.entries(m.byAccess)) lines.push(`| ${grant} | ${b.best} | ${interval(b.auc)} | ${fmt(b.tprAt['0.01'])} |`);
   lines.push('');
   for (const [attack, t] of Object.entries(m.trimmedVsMean)) {
-    const paired = ` [${fmt(t.differenceInterval.low)}, ${fmt(t.differenceInterval.high)}], paired bootstrap`;
-    lines.push(`- ${attack}: trimmed statistic AUC ${fmt(t.trimmed)} vs plain mean ${fmt(t.mean)} (difference ${fmt(t.difference)}${paired})`);
+    lines.push(`- ${attack}: trimmed statistic AUC ${fmt(t.trimmed)} vs plain mean ${fmt(t.mean)}: difference ${interval(t.difference)} (paired bootstrap): ${t.verdict}`);
   }
   if (Object.keys(m.trimmedVsMean).length > 0) lines.push('');
   for (const [name, x] of Object.entries(m.extraction ?? {})) {
     lines.push(`### Extraction (${name}): Carlini's relative distance, ${x.training.generations} generations, n = ${x.training.neighbours} neighbours`, '');
-    lines.push('| ratio below | training records extracted (of ' + x.training.referenceRecords + ') | generations | non-member baseline records (of ' + x.nonMemberBaseline.referenceRecords + ') |', '|---|---|---|---|');
-    x.training.counts.forEach((c, i) => lines.push(`| ${c.threshold} | ${c.extractedRecords} | ${c.generations} | ${x.nonMemberBaseline.counts[i]?.extractedRecords} |`));
+    lines.push('| ratio below | training records extracted (of ' + x.training.referenceRecords + ') | generations | non-member baseline records (of ' + x.nonMemberBaseline.referenceRecords + ') | members − non-members |', '|---|---|---|---|---|');
+    x.training.counts.forEach((c, i) => lines.push(`| ${c.threshold} | ${c.extractedRecords} | ${c.generations} | ${x.nonMemberBaseline.counts[i]?.extractedRecords} | ${x.excess?.[i]?.excessOverNonMembers ?? '—'} |`));
     lines.push('');
   }
 }

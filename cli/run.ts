@@ -13,7 +13,8 @@ import type { BrokerResult, ReceiverResult, SharerResult } from '../shared/party
 import { PartyFailure, PartyProcess } from './partyProcess';
 import { createProgress, type ProgressSink } from './progress';
 import { referee } from './referee';
-import { checkExpectations } from './expectations';
+import { checkExpectations, verdictOf } from './expectations';
+import { acrossSeeds } from './studies/acrossSeeds';
 import { writeReport, type Report } from './report';
 import { fpaSummary, type FpaVariantInput } from './studies/fpa';
 import { piaStudy as piaStudySummary, type PiaSection } from './studies/pia';
@@ -51,7 +52,7 @@ export async function runScenario(file: string, opts: RunOptions = {}): Promise<
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const runDir = path.resolve(opts.outDir ?? path.join('runs', `${scenario.name}-${stamp}`));
   // The audit log is append-only: a new run must not extend (or be confused with) an earlier run's log.
-  for (const earlier of ['audit.jsonl', 'report.json', 'variants']) {
+  for (const earlier of ['audit.jsonl', 'report.json', 'variants', 'replicates']) {
     if (fs.existsSync(path.join(runDir, earlier))) {
       return { exitCode: 2, error: `--out ${runDir} already holds a run (${earlier}); choose a new directory` };
     }
@@ -77,34 +78,30 @@ export async function runScenario(file: string, opts: RunOptions = {}): Promise<
       scenario: { name: scenario.name, description: scenario.description, file: path.resolve(file), seed: scenario.seed },
       createdAt: new Date().toISOString(),
     };
-    const variants = scenarioVariants(scenario);
     let body: Record<string, unknown>;
-    if (variants.length === 0) {
-      body = { ...header, ...(await runOnce(scenario, runDir, opts, progress, parties)) };
-    } else {
-      const results: Record<string, unknown> = {};
-      for (const [i, variant] of variants.entries()) {
-        progress.info(`sharebox: variant ${i + 1}/${variants.length}: ${variant.label}`);
-        const dir = path.join(runDir, 'variants', folderFor(variant.label));
-        const result = await runOnce(variant.scenario, dir, opts, progress, parties);
-        // Each variant's own report, for reading one on its own; the scenario's expectations are checked on the whole.
-        writeReport(dir, { ...header, ...result, overrides: variant.overrides, passed: true, expectations: [] });
-        results[variant.label] = { overrides: variant.overrides, ...result };
+    if (scenario.replicates) {
+      // One whole run (every variant) per seed; the claims are asserted on the means over seeds (acrossSeeds).
+      const bySeed: Record<string, Record<string, unknown>> = {};
+      for (const [i, seed] of scenario.replicates.seeds.entries()) {
+        progress.info(`sharebox: replicate ${i + 1}/${scenario.replicates.seeds.length}: seed ${seed}`);
+        const label = `seed=${seed}`;
+        const dir = path.join(runDir, 'replicates', label);
+        const replicate = withSeed(scenario, seed);
+        const result = await runSweepOrOnce(replicate, { ...header, scenario: { ...header.scenario, seed } }, dir, opts, progress, parties);
+        writeReport(dir, { ...header, scenario: { ...header.scenario, seed }, ...result, ...partOfWhole() });
+        bySeed[label] = result;
       }
-      body = { ...header, sweep: scenario.sweep, variants: results };
-      // Poisoned variants beside the honest one (null when no variant poisons).
-      const fpa = fpaSummary(variants.map((v) => ({ label: v.label, scenario: v.scenario, result: results[v.label] as FpaVariantInput['result'] })));
-      if (fpa) body.fpa = fpa;
-      // Property inference across the variants, e.g. a sweep of the property's share (null when none ran it).
-      const pia = piaStudySummary(variants.map((v) => ({ label: v.label, result: results[v.label] as { pia?: PiaSection } })));
-      if (pia) body.piaStudy = pia;
+      body = { ...header, replicates: { seeds: scenario.replicates.seeds, runs: bySeed }, acrossSeeds: acrossSeeds(Object.values(bySeed)) };
+    } else {
+      body = { ...header, ...(await runSweepOrOnce(scenario, header, runDir, opts, progress, parties)) };
     }
     const expectations = checkExpectations(body, refereeSlice(scenario).expect);
     // `header` (already inside `body`) is spread for its type: it makes the object a Report.
-    const report: Report = { ...header, ...body, passed: expectations.every((e) => e.passed), expectations };
+    const verdict = verdictOf(expectations);
+    const report: Report = { ...header, ...body, verdict, passed: verdict !== 'failed', expectations };
     writeReport(runDir, report);
     progress.stop();
-    return { exitCode: report.passed ? 0 : 1, runDir, report };
+    return { exitCode: verdict === 'failed' ? 1 : 0, runDir, report };
   } catch (err) {
     progress.stop();
     killAll();
@@ -116,6 +113,50 @@ export async function runScenario(file: string, opts: RunOptions = {}): Promise<
     process.removeListener('SIGTERM', onSignal);
     process.removeListener('exit', killAll);
   }
+}
+
+/** A replicate's scenario: the same scenario with its root seed replaced (every party and dataset seed follows). */
+function withSeed(scenario: Scenario, seed: number): Scenario {
+  const { replicates: _replicates, ...rest } = scenario;
+  return { ...rest, seed };
+}
+
+/** The verdict fields of a report that is one part of a run (a variant, a replicate): the run as a whole is checked. */
+function partOfWhole(): { verdict: 'report-only'; passed: true; expectations: [] } {
+  return { verdict: 'report-only', passed: true, expectations: [] };
+}
+
+/**
+ * The scenario's sections: one run, or each sweep variant in turn (fresh processes, same seed) with the
+ * cross-variant studies (FPA against the honest variant, property inference across the shares).
+ */
+async function runSweepOrOnce(
+  scenario: Scenario,
+  header: Pick<Report, 'scenario' | 'createdAt'>,
+  runDir: string,
+  opts: RunOptions,
+  progress: ProgressSink,
+  parties: PartyProcess[],
+): Promise<Record<string, unknown>> {
+  const variants = scenarioVariants(scenario);
+  if (variants.length === 0) return runOnce(scenario, runDir, opts, progress, parties);
+  const results: Record<string, unknown> = {};
+  for (const [i, variant] of variants.entries()) {
+    progress.info(`sharebox: variant ${i + 1}/${variants.length}: ${variant.label}`);
+    const dir = path.join(runDir, 'variants', folderFor(variant.label));
+    const result = await runOnce(variant.scenario, dir, opts, progress, parties);
+    // Each variant's own report, for reading one on its own; the scenario's expectations are checked on the whole.
+    writeReport(dir, { ...header, ...result, overrides: variant.overrides, ...partOfWhole() });
+    results[variant.label] = { overrides: variant.overrides, ...result };
+  }
+  const body: Record<string, unknown> = { sweep: scenario.sweep, variants: results };
+  // Poisoned variants beside the honest one (null when no variant poisons).
+  const fpa = fpaSummary(variants.map((v) => ({ label: v.label, scenario: v.scenario, result: results[v.label] as FpaVariantInput['result'] })));
+  if (fpa) body.fpa = fpa;
+  // Property inference across the variants, e.g. a sweep of the property's share (null when none ran it).
+  const pia = piaStudySummary(variants.map((v) => ({ label: v.label, result: results[v.label] as { pia?: PiaSection } })));
+  if (pia) body.piaStudy = pia;
+  return body;
 }
 
 /** One run of the three parties on one (variant of a) scenario, refereed. Returns the report's sections. */

@@ -14,7 +14,7 @@ import { parseSharerRuntimeConfig, type SharerRuntimeConfig } from './config';
 import { modelHostHandlers, type ModelHostState } from './modelHost';
 import { trainOrLoadGenerator } from './generators';
 import { trainingDataFacts } from './groundTruth';
-import { poisonTrainingSet, type PoisoningMoveRecord } from './poisoningMove';
+import { sharerTrainingSet } from './trainingSet';
 
 class Sharer implements Party {
   readonly name = 'sharer' as const;
@@ -42,13 +42,8 @@ class Sharer implements Party {
       : loadDataset(config.data as unknown as DatasetSpec, config.data.seed);
     emit({ stage: 'data', current: privateData.rows.length, total: privateData.rows.length, message: `${privateData.rows.length} private records`, level: 'info' });
     // Fairness poisoning (docs/fpa.md) chooses the training set before training; method none keeps all of it.
-    let data = privateData;
-    const moves: PoisoningMoveRecord[] = [];
-    if (config.poisoning && config.poisoning.method !== 'none') {
-      const poisoned = await poisonTrainingSet(privateData, config.task, config.poisoning, deriveSeed(config.seed, 'poisoning'));
-      data = poisoned.table;
-      moves.push(poisoned.move);
-      const { method, alpha, trainRows, poolRows } = poisoned.move;
+    const { table: data, moves } = await sharerTrainingSet(privateData, config.task, config.poisoning, config.seed);
+    for (const { method, alpha, trainRows, poolRows } of moves) {
       emit({ stage: 'poisoning', current: trainRows, total: poolRows, message: `${method} α = ${alpha}: ${trainRows} of ${poolRows} pool records`, level: 'info' });
     }
     const facts = trainingDataFacts(data, config.task, config.hideColumns);

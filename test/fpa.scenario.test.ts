@@ -47,9 +47,9 @@ describe('fairness poisoning through the CLI', () => {
     expect(greedy).toMatchObject({ method: 'greedy-mi', alpha: 0.5 });
     const honestLogistic = report.variants[HONEST].receiver.downstream.logistic.evaluation;
     const greedyLogistic = report.variants[GREEDY].receiver.downstream.logistic.evaluation;
-    expect(greedy.logistic.fairnessLoss).toBeCloseTo(greedyLogistic.dpGap.estimate - honestLogistic.dpGap.estimate, 12);
-    expect(greedy.logistic.accuracyLoss).toBeCloseTo(honestLogistic.accuracy.estimate - greedyLogistic.accuracy.estimate, 12);
-    expect(report.fpa.rows[HONEST].logistic.fairnessLoss).toBe(0);
+    expect(greedy.logistic.dpGapRiseVsHonest).toBeCloseTo(greedyLogistic.dpGap.estimate - honestLogistic.dpGap.estimate, 12);
+    expect(greedy.logistic.accuracyLossVsHonest).toBeCloseTo(honestLogistic.accuracy.estimate - greedyLogistic.accuracy.estimate, 12);
+    expect(report.fpa.rows[HONEST].logistic.dpGapRiseVsHonest).toBe(0);
     expect(report.expectations).toEqual([expect.objectContaining({ metric: `fpa.rows[${GREEDY}].trainingISY`, passed: true })]);
     expect(fs.readFileSync(path.join(tmp, 'run', 'report.md'), 'utf8')).toContain('## Fairness poisoning (FPA)');
   });

@@ -164,7 +164,8 @@ describe('piaStudy per group of variants', () => {
         truth,
         outcomes: ['not', 'Male'],
         truthOf: '',
-        byN: { '1000': { n: 1000, pHat, corrected: pHat, hoeffdingRadius: 0.043, discriminatorError: 0, bound: 0.043, error: Math.abs(pHat - truth), correctedError: Math.abs(pHat - truth), held: Math.abs(pHat - truth) <= 0.043, correctedHeld: true } },
+        byN: { '1000': { n: 1000, pHat, corrected: pHat, hoeffdingRadius: 0.043, discriminatorError: 0, bound: 0.043, error: Math.abs(pHat - truth), correctedError: Math.abs(pHat - truth), held: Math.abs(pHat - truth) <= 0.043, correctedHeld: true, interval: [pHat - 0.043, pHat + 0.043], intervalKind: 'hoeffding', covered: Math.abs(pHat - truth) <= 0.043 } },
+        baselines: { midpoint: { guess: 0.5, error: Math.abs(0.5 - truth) }, auxPrior: null },
       },
     ],
   });
@@ -173,7 +174,7 @@ describe('piaStudy per group of variants', () => {
     result: {
       overrides: { 'sharer.model': { kind }, 'datasets.private.propertyShare.share': share },
       pia: attack(share, pHat),
-      fidelity: { marginals: { maxTotalVariation: tv, meanTotalVariation: tv / 2 }, logistic: { accuracyGap: gap, accuracyLoss: -gap } },
+      fidelity: { marginals: { maxTotalVariation: tv, meanTotalVariation: tv / 2 }, logistic: { accuracyGap: gap, accuracyBelowReal: -gap } },
       sharer: { model: { kind } },
     },
   });
@@ -194,7 +195,7 @@ describe('piaStudy per group of variants', () => {
     expect(gan.maxTotalVariation).toBeCloseTo(0.25, 12);
     expect(gan.meanTotalVariation).toBeCloseTo(0.125, 12);
     expect(gan.accuracyGap.logistic).toBeCloseTo(0.06, 12);
-    expect(gan.accuracyLoss.logistic).toBeCloseTo(-0.06, 12);
+    expect(gan.accuracyBelowReal.logistic).toBeCloseTo(-0.06, 12);
     expect(study.byGroup!['model=ddpm'].byN['1000'].meanAbsError).toBeCloseTo(0.03, 12);
   });
 

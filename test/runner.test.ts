@@ -131,6 +131,38 @@ test('an expectation that fails makes the run exit 1 and says which, with the me
   expect(r.stdout).toMatch(/FAIL\s+receiver\.draw\.received = 1000.*expected ≥ 1001/);
 });
 
+test('replicates run the scenario once per seed; a scenario without expectations says it is report-only', async () => {
+  // tiny.yaml without its expectation, at two seeds (the first is tiny.yaml's own, cached by the first test).
+  const text = fs.readFileSync(TINY, 'utf8').replace(/expect:[\s\S]*$/, '') + ['replicates:', '  seeds: [7, 8]', ''].join('\n');
+  const file = path.join(tmp, 'tiny-replicates.yaml');
+  fs.writeFileSync(file, text);
+  const r = await runCli(['run', file, '--out', path.join(tmp, 'replicates'), '--cache', path.join(tmp, 'cache-a')]);
+  expect(r.stderr).not.toMatch(/sharebox run:/);
+  expect(r.code).toBe(0);
+  expect(r.stdout).toMatch(/^report only: nothing asserted$/m);
+  const report = JSON.parse(fs.readFileSync(path.join(tmp, 'replicates', 'report.json'), 'utf8'));
+  expect(report.verdict).toBe('report-only');
+  expect(report.expectations).toEqual([]);
+  expect(fs.readFileSync(path.join(tmp, 'replicates', 'report.md'), 'utf8')).toContain('report only: nothing asserted');
+  expect(Object.keys(report.replicates.runs)).toEqual(['seed=7', 'seed=8']);
+  // Seed 7 is tiny.yaml's own run: the same numbers as the first test's, from the same cache.
+  const seed7 = report.replicates.runs['seed=7'];
+  expect(seed7.sharer.model.cached).toBe(true);
+  expect(seed7.fidelity).toEqual(JSON.parse(fs.readFileSync(path.join(tmp, 'a', 'report.json'), 'utf8')).fidelity);
+  const seed8 = report.replicates.runs['seed=8'];
+  expect(seed8.sharer.model.cacheKey).not.toBe(seed7.sharer.model.cacheKey);
+  // acrossSeeds: the mean over the two seeds, with the per-seed values behind it.
+  expect(report.acrossSeeds.receiver).toBeUndefined();
+  const accuracy = report.acrossSeeds.fidelity.logistic.syntheticAccuracy;
+  expect(accuracy.values).toEqual([seed7.fidelity.logistic.syntheticAccuracy, seed8.fidelity.logistic.syntheticAccuracy]);
+  expect(accuracy.estimate).toBeCloseTo((accuracy.values[0] + accuracy.values[1]) / 2, 12);
+  expect(accuracy.low).toBeLessThanOrEqual(accuracy.estimate);
+  for (const label of ['seed=7', 'seed=8']) {
+    expect(fs.existsSync(path.join(tmp, 'replicates', 'replicates', label, 'audit.jsonl'))).toBe(true);
+    expect(JSON.parse(fs.readFileSync(path.join(tmp, 'replicates', 'replicates', label, 'report.json'), 'utf8')).scenario.seed).toBe(Number(label.slice(5)));
+  }
+}, 120_000);
+
 test('a bad scenario exits 2 with file:line:col and the field', async () => {
   const file = path.join(tmp, 'bad.yaml');
   fs.writeFileSync(file, fs.readFileSync(TINY, 'utf8').replace('classifierEpochs: 5', 'classifierEpochs: 5\n  colour: blue'));

@@ -2,8 +2,8 @@
  * The cross-variant FPA summary (docs/fpa.md; Luo et al. 2024, Table "fairness poisoning"): for a sweep in which
  * some variant poisons its training set, every variant's downstream classifiers beside the honest baseline's.
  * The baseline is the first variant with α = 0 or method none (an honest sharer, trained on a fair selection).
- * Losses are signed: accuracyLoss = honest − this (positive: poisoning cost accuracy), fairnessLoss = this −
- * honest demographic-parity gap (positive: poisoning made the classifier less fair), eoLoss likewise.
+ * Losses are signed: accuracyLossVsHonest = honest − this (positive: poisoning cost accuracy), dpGapRiseVsHonest = this −
+ * honest demographic-parity gap (positive: poisoning made the classifier less fair), eoGapRiseVsHonest likewise.
  */
 import type { Scenario } from '../../shared/scenario';
 import { sharerIsHonest } from '../../shared/scenario/sweep';
@@ -13,9 +13,9 @@ export interface FpaClassifierRow {
   accuracy: Interval;
   dpGap: Interval;
   eoGap: Interval;
-  accuracyLoss: number;
-  fairnessLoss: number;
-  eoLoss: number;
+  accuracyLossVsHonest: number;
+  dpGapRiseVsHonest: number;
+  eoGapRiseVsHonest: number;
 }
 
 export interface FpaRow {
@@ -103,9 +103,9 @@ export function fpaSummary(variants: readonly FpaVariantInput[]): FpaSummary | n
         accuracy: e.accuracy,
         dpGap: e.dpGap,
         eoGap: e.eoGap,
-        accuracyLoss: base.accuracy.estimate - e.accuracy.estimate,
-        fairnessLoss: e.dpGap.estimate - base.dpGap.estimate,
-        eoLoss: e.eoGap.estimate - base.eoGap.estimate,
+        accuracyLossVsHonest: base.accuracy.estimate - e.accuracy.estimate,
+        dpGapRiseVsHonest: e.dpGap.estimate - base.dpGap.estimate,
+        eoGapRiseVsHonest: e.eoGap.estimate - base.eoGap.estimate,
       };
     }
     rows[v.label] = row;

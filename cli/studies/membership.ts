@@ -46,7 +46,7 @@ export interface MembershipScoreEntry {
 }
 
 export interface MembershipSection {
-  game: { pool: string; poolRows: number; members: number; nonMembers: number; challenge: number };
+  game: { pool: string; poolRows: number; members: number; nonMembers: number; challenge: number; nonMemberCopiesReplaced: number };
   /** Keyed by score name, e.g. loss-trimmed, x0-error-mean, secmi, pia, nearest-synthetic. */
   scores: Record<string, MembershipScoreEntry>;
   /** Per grant, the score with the highest AUC among attacks needing it (chosen on these scores: optimistic). */
@@ -58,16 +58,33 @@ export interface MembershipSection {
    */
   trimmedVsMean: Record<string, TrimmedVsMean>;
   /** `distance`: ℓ2 on pixel intensities (image records) or in the encoding fitted on the members (table records). */
-  extraction?: Record<string, { training: ExtractionResult; nonMemberBaseline: ExtractionResult; distance: 'l2-pixels' | 'l2-encoded' }>;
+  extraction?: Record<string, ExtractionSection>;
+}
+
+export interface ExtractionSection {
+  training: ExtractionResult;
+  nonMemberBaseline: ExtractionResult;
+  /** Per threshold: members extracted, non-members "extracted" by the same test, and the difference (the headline). */
+  excess: ExtractionExcess[];
+  distance: 'l2-pixels' | 'l2-encoded';
 }
 
 export interface TrimmedVsMean {
   trimmed: number;
   mean: number;
-  /** AUC(trimmed) − AUC(mean). */
-  difference: number;
-  /** 95% paired stratified bootstrap interval of the difference. */
-  differenceInterval: { low: number; high: number };
+  /** AUC(trimmed) − AUC(mean), with its 95% paired stratified bootstrap interval (assert on `.low`). */
+  difference: Interval;
+  /** The interval decides: trimmed-better (low > 0), mean-better (high < 0), or a tie (it holds 0). */
+  verdict: 'trimmed-better' | 'mean-better' | 'tie';
+}
+
+/** Carlini extraction at one ratio threshold: members extracted beside the same test on as many non-members. */
+export interface ExtractionExcess {
+  threshold: number;
+  members: number;
+  nonMembers: number;
+  /** members − nonMembers: the records the criterion finds because they were trained on, not because they are typical. */
+  excessOverNonMembers: number;
 }
 
 const LADDER = ['black-box', 'gray-box', 'white-box'];
@@ -83,7 +100,14 @@ export function scoreMembership(
   opts: { seed: number; hideColumns: readonly string[]; resamples?: number },
 ): { section: MembershipSection; rocFiles: Record<string, unknown> } {
   const section: MembershipSection = {
-    game: { pool: game.pool, poolRows: game.poolRows, members: game.members.rows.length, nonMembers: game.nonMembers.rows.length, challenge: game.challenge.rows.length },
+    game: {
+      pool: game.pool,
+      poolRows: game.poolRows,
+      members: game.members.rows.length,
+      nonMembers: game.nonMembers.rows.length,
+      challenge: game.challenge.rows.length,
+      nonMemberCopiesReplaced: game.nonMemberCopiesReplaced,
+    },
     scores: {},
     byAccess: {},
     trimmedVsMean: {},
@@ -129,18 +153,20 @@ export function scoreMembership(
         const compared = pairedAucDifference(split.trimmed, split.mean, new Rng(deriveSeed(opts.seed, `membership/${prefix}/trimmed-vs-mean`)), {
           resamples: opts.resamples,
         });
+        const { estimate, low, high } = compared.difference;
         section.trimmedVsMean[prefix] = {
           trimmed: compared.aucA,
           mean: compared.aucB,
-          difference: compared.difference.estimate,
-          differenceInterval: { low: compared.difference.low, high: compared.difference.high },
+          difference: { estimate, low, high },
+          verdict: low > 0 ? 'trimmed-better' : high < 0 ? 'mean-better' : 'tie',
         };
       }
     }
     if (attack.generations) {
       const details = attack.details as { neighbours: number; thresholds: number[] };
       section.extraction ??= {};
-      section.extraction[prefix] = extractionAgainstGame(game, attack.generations, opts.hideColumns, details);
+      const measured = extractionAgainstGame(game, attack.generations, opts.hideColumns, details);
+      section.extraction[prefix] = { ...measured, excess: extractionExcess(measured.training, measured.nonMemberBaseline) };
     }
   }
   // Every raw score beside the truth, by challenge position, for re-analysis (the ROC files are downsampled).
@@ -157,6 +183,13 @@ export function scoreMembership(
     section.byAccess[grant] = { best, auc: entry.auc, tprAt: entry.tprAt };
   }
   return { section, rocFiles };
+}
+
+function extractionExcess(training: ExtractionResult, baseline: ExtractionResult): ExtractionExcess[] {
+  return training.counts.map((c, i) => {
+    const nonMembers = baseline.counts[i]?.extractedRecords ?? 0;
+    return { threshold: c.threshold, members: c.extractedRecords, nonMembers, excessOverNonMembers: c.extractedRecords - nonMembers };
+  });
 }
 
 function pointForJson(p: RocPoint): { fpr: number; tpr: number; threshold: number | null } {

@@ -6,10 +6,20 @@
  *
  * The bound per estimate is r + e (r = sqrt(ln(2/η)/(2n)), or the K-way union-bound radius; e the
  * discriminator's held-out error, 0 for the identity discriminator). It assumes p_G = p (the generator
- * reproduces the share), which is exactly what these runs measure: `held` is false when it does not.
+ * reproduces the share), which is exactly what these runs measure: `held` is false when it does not. Theorem 1 is
+ * about the raw p̂, and r + e loosens as the discriminator gets worse, so it is no test of an attack on its own:
+ *
+ * Every estimate stands beside the trivial attacks that look at no sample (baselines): the constant guess of the
+ * midpoint (1/K per outcome), and the constant guess of the property's share in the receiver's own aux data (the
+ * prior it holds before querying anything). The study's headline is the attack's mean error against the better of
+ * the two (`errorRatioToConstant`, `marginOverConstant`), and how often the truth lies in the interval the attack
+ * itself reports (`coverage`: the calibrated corrected interval when it offers one, its Hoeffding interval otherwise).
  */
 import type { Table } from '../../shared/data/table';
 import { resolveProperty, type PropertySpec, type ProportionEstimate } from '../../receiver/attacks/propertyInference';
+
+/** [low, high] the attack reported for its estimate (per outcome for a K-way property). */
+type ReportedInterval = [number, number] | Array<[number, number]>;
 
 export interface PiaEstimateScore {
   n: number;
@@ -27,6 +37,17 @@ export interface PiaEstimateScore {
   /** error ≤ bound. */
   held: boolean;
   correctedHeld: boolean | null;
+  /** The interval the attack reports for this estimate: calibrated corrected when offered, else Hoeffding on p̂. */
+  interval: ReportedInterval | null;
+  intervalKind: 'corrected-with-calibration' | 'corrected' | 'hoeffding' | null;
+  /** The truth lies in `interval` (every outcome's, for a K-way property). */
+  covered: boolean | null;
+}
+
+/** A trivial attack that looks at no sample: its constant answer and its error against the truth. */
+export interface ConstantGuess {
+  guess: number | number[];
+  error: number;
 }
 
 export interface PiaAttackScore {
@@ -39,6 +60,8 @@ export interface PiaAttackScore {
   /** What the truth is the share of. */
   truthOf: string;
   byN: Record<string, PiaEstimateScore>;
+  /** The trivial attacks: the midpoint (1/K per outcome) and the share in the receiver's aux data (null without aux). */
+  baselines: { midpoint: ConstantGuess; auxPrior: ConstantGuess | null };
 }
 
 export interface PiaSection {
@@ -53,36 +76,35 @@ interface PiaRunResult {
   estimates?: unknown;
 }
 
-/** The report's `pia` section for one run, or null when the receiver ran no property inference. */
+/**
+ * The report's `pia` section for one run, or null when the receiver ran no property inference. `trainingRecords`
+ * are the records the sharer's model was trained on (every column); `auxShares` gives, for an attack, the property's
+ * per-outcome shares in the receiver's aux data (null when it has none).
+ */
 export function scorePropertyInference(
   attacks: readonly PiaRunResult[],
-  sharerRecords: Table,
-  poisoning: { method: string } | undefined,
+  trainingRecords: Table,
+  auxShares: (attackIndex: number, spec: PropertySpec) => number[] | null,
 ): PiaSection | null {
   const runs = attacks.filter((a) => a.kind === 'property-inference');
   if (runs.length === 0) return null;
-  const truthOf =
-    poisoning && poisoning.method !== 'none'
-      ? "the sharer's dataset (it poisons: its training set is a selection of it, so this is not the exact training share)"
-      : "the sharer's training records";
   return {
     attacks: runs.map((run) => {
       const spec = run.propertySpec as PropertySpec;
-      const resolved = resolveProperty(spec, sharerRecords.schema, "the sharer's data");
-      const labels = resolved.label(sharerRecords);
-      const counts = new Array<number>(resolved.outcomes.length).fill(0);
-      for (const k of labels) counts[k]++;
-      const shares = counts.map((c) => c / Math.max(1, labels.length));
+      const resolved = resolveProperty(spec, trainingRecords.schema, "the sharer's data");
+      const shares = sharesOf(resolved.label(trainingRecords), resolved.outcomes.length);
       const binary = resolved.outcomes.length === 2 && !('values' in spec);
+      const errorOf = (v: number | number[]) =>
+        typeof v === 'number' ? Math.abs(v - shares[1]) : Math.max(...v.map((x, k) => Math.abs(x - shares[k])));
+      const asReported = (perOutcome: number[]) => (binary ? perOutcome[1] : perOutcome);
       const byN: Record<string, PiaEstimateScore> = {};
       let discriminator = '';
       for (const e of run.estimates as ProportionEstimate[]) {
         discriminator = e.discriminator;
-        const errorOf = (v: number | number[]) =>
-          typeof v === 'number' ? Math.abs(v - shares[1]) : Math.max(...v.map((x, k) => Math.abs(x - shares[k])));
         const bound = e.hoeffdingRadius + (e.discriminator === 'identity' ? 0 : e.discriminatorError ?? 0);
         const error = errorOf(e.pHat);
         const correctedError = e.corrected === null ? null : errorOf(e.corrected);
+        const reported = reportedInterval(e);
         byN[String(e.n)] = {
           n: e.n,
           pHat: e.pHat,
@@ -94,19 +116,54 @@ export function scorePropertyInference(
           correctedError,
           held: error <= bound,
           correctedHeld: correctedError === null ? null : correctedError <= bound,
+          interval: reported.interval,
+          intervalKind: reported.kind,
+          covered: reported.interval === null ? null : covers(reported.interval, binary ? [shares[1]] : shares),
         };
       }
+      const midpoint = shares.map(() => 1 / shares.length);
+      const aux = auxShares(run.index, spec);
       return {
         index: run.index,
         property: String(run.property),
         discriminator,
-        truth: binary ? shares[1] : shares,
+        truth: asReported(shares),
         outcomes: resolved.outcomes,
-        truthOf,
+        truthOf: "the sharer's training records",
         byN,
+        baselines: {
+          midpoint: { guess: asReported(midpoint), error: errorOf(asReported(midpoint)) },
+          auxPrior: aux ? { guess: asReported(aux), error: errorOf(asReported(aux)) } : null,
+        },
       };
     }),
   };
+}
+
+/** Per-outcome shares of outcome codes 0 … k − 1. */
+export function sharesOf(labels: ArrayLike<number>, k: number): number[] {
+  const counts = new Array<number>(k).fill(0);
+  for (let i = 0; i < labels.length; i++) counts[labels[i]]++;
+  return counts.map((c) => c / Math.max(1, labels.length));
+}
+
+function reportedInterval(e: ProportionEstimate): { interval: ReportedInterval | null; kind: PiaEstimateScore['intervalKind'] } {
+  if (e.kind === 'binary') {
+    if (e.correctedIntervalWithCalibration) return { interval: e.correctedIntervalWithCalibration, kind: 'corrected-with-calibration' };
+    return { interval: e.interval, kind: 'hoeffding' };
+  }
+  if (e.perValue.every((v) => v.correctedInterval)) return { interval: e.perValue.map((v) => v.correctedInterval!), kind: 'corrected' };
+  return { interval: e.perValue.map((v) => v.interval), kind: 'hoeffding' };
+}
+
+function intervalWidth(interval: ReportedInterval): number {
+  const list = (typeof interval[0] === 'number' ? [interval] : interval) as Array<[number, number]>;
+  return Math.max(...list.map(([lo, hi]) => hi - lo));
+}
+
+function covers(interval: ReportedInterval, truths: number[]): boolean {
+  const list = (typeof interval[0] === 'number' ? [interval] : interval) as Array<[number, number]>;
+  return list.every(([lo, hi], k) => truths[k] >= lo - 1e-12 && truths[k] <= hi + 1e-12);
 }
 
 export interface PiaStudyByN {
@@ -122,8 +179,23 @@ export interface PiaStudyByN {
   boundHeldShare: number;
   /** Share of variants whose corrected estimate is within its own bound (null without corrections). */
   correctedBoundHeldShare: number | null;
-  /** 1 when the mean corrected error (the raw one without corrections) is ≤ bound, else 0 (for `expect`). */
+  /** 1 when the mean raw error is ≤ bound (Theorem 1, which is about p̂), else 0. */
   meanWithinBound: number;
+  /** The attack's headline error: mean corrected error when every variant has one, else mean raw error. */
+  meanAttackError: number;
+  /** Mean error of always answering the midpoint (1/K), and the share in the receiver's aux data (null without). */
+  midpointGuessError: number;
+  auxPriorGuessError: number | null;
+  /** The better of the two constant guesses' mean errors: the trivial attack to beat. */
+  constantGuessError: number;
+  /** meanAttackError / constantGuessError: 1 is no better than a constant answer, 0 is exact. */
+  errorRatioToConstant: number;
+  /** constantGuessError − meanAttackError. */
+  marginOverConstant: number;
+  /** Share of variants whose truth lies in the interval the attack reported (its `intervalKind`). */
+  coverage: number;
+  /** Mean width of those intervals (the widest outcome's, K-way): coverage means little when the width is near 1. */
+  meanIntervalWidth: number | null;
 }
 
 export interface PiaStudyRow {
@@ -134,8 +206,13 @@ export interface PiaStudyRow {
   corrected: number | number[] | null;
   error: number;
   correctedError: number | null;
+  /** r (Hoeffding radius) and e (discriminator error; null when unknown) of this variant's estimate. */
+  hoeffdingRadius: number;
+  discriminatorError: number | null;
   bound: number;
   held: boolean;
+  interval: ReportedInterval | null;
+  covered: boolean | null;
 }
 
 /**
@@ -152,7 +229,7 @@ export interface PiaStudyGroup {
   meanTotalVariation: number | null;
   /** Per receiver classifier: mean |real − synthetic accuracy| and mean (real − synthetic) accuracy. */
   accuracyGap: Record<string, number>;
-  accuracyLoss: Record<string, number>;
+  accuracyBelowReal: Record<string, number>;
 }
 
 export interface PiaStudy {
@@ -187,7 +264,21 @@ export function piaStudy(variants: ReadonlyArray<PiaStudyVariant>): PiaStudy | n
   const rows: PiaStudyRow[] = [];
   for (const { label, score } of scored) {
     for (const e of Object.values(score.byN)) {
-      rows.push({ variant: label, truth: score.truth, n: e.n, pHat: e.pHat, corrected: e.corrected, error: e.error, correctedError: e.correctedError, bound: e.bound, held: e.held });
+      rows.push({
+        variant: label,
+        truth: score.truth,
+        n: e.n,
+        pHat: e.pHat,
+        corrected: e.corrected,
+        error: e.error,
+        correctedError: e.correctedError,
+        hoeffdingRadius: e.hoeffdingRadius,
+        discriminatorError: e.discriminatorError,
+        bound: e.bound,
+        held: e.held,
+        interval: e.interval,
+        covered: e.covered,
+      });
     }
   }
   const byGroup = groupSummaries(variants);
@@ -228,11 +319,11 @@ function groupSummaries(variants: ReadonlyArray<PiaStudyVariant>): Record<string
     const classifiers = new Map<string, { gap: number[]; loss: number[] }>();
     for (const v of members) {
       for (const [kind, f] of Object.entries(v.result.fidelity ?? {})) {
-        const c = f as { accuracyGap?: number; accuracyLoss?: number };
-        if (kind === 'marginals' || typeof c?.accuracyGap !== 'number' || typeof c.accuracyLoss !== 'number') continue;
+        const c = f as { accuracyGap?: number; accuracyBelowReal?: number };
+        if (kind === 'marginals' || typeof c?.accuracyGap !== 'number' || typeof c.accuracyBelowReal !== 'number') continue;
         const entry = classifiers.get(kind) ?? { gap: [], loss: [] };
         entry.gap.push(c.accuracyGap);
-        entry.loss.push(c.accuracyLoss);
+        entry.loss.push(c.accuracyBelowReal);
         classifiers.set(kind, entry);
       }
     }
@@ -243,18 +334,22 @@ function groupSummaries(variants: ReadonlyArray<PiaStudyVariant>): Record<string
       maxTotalVariation: marginals.length ? mean(marginals.map((m) => m.maxTotalVariation)) : null,
       meanTotalVariation: marginals.length ? mean(marginals.map((m) => m.meanTotalVariation)) : null,
       accuracyGap: Object.fromEntries([...classifiers].map(([k, c]) => [k, mean(c.gap)])),
-      accuracyLoss: Object.fromEntries([...classifiers].map(([k, c]) => [k, mean(c.loss)])),
+      accuracyBelowReal: Object.fromEntries([...classifiers].map(([k, c]) => [k, mean(c.loss)])),
     };
   }
   return out;
 }
 
-/** Per n: mean errors over the attacks, the Hoeffding radius, and how often each bound held. */
+/** Per n: mean errors over the attacks beside the constant guesses', the Hoeffding radius, how often each bound held. */
 function summariseByN(scores: PiaAttackScore[]): Record<string, PiaStudyByN> {
   const ns = new Map<string, PiaEstimateScore[]>();
   for (const score of scores) {
     for (const [n, e] of Object.entries(score.byN)) ns.set(n, [...(ns.get(n) ?? []), e]);
   }
+  const midpointGuessError = mean(scores.map((s) => s.baselines.midpoint.error));
+  const auxErrors = scores.map((s) => s.baselines.auxPrior?.error ?? null);
+  const auxPriorGuessError = auxErrors.every((x): x is number => x !== null) ? mean(auxErrors) : null;
+  const constantGuessError = Math.min(midpointGuessError, auxPriorGuessError ?? Infinity);
   const byN: Record<string, PiaStudyByN> = {};
   for (const [n, es] of [...ns.entries()].sort((a, b) => Number(a[0]) - Number(b[0]))) {
     const corrected = es.map((e) => e.correctedError).filter((x): x is number => x !== null);
@@ -263,6 +358,7 @@ function summariseByN(scores: PiaAttackScore[]): Record<string, PiaStudyByN> {
     const meanAbsErrorCorrected = corrected.length === es.length ? mean(corrected) : null;
     const meanDiscriminatorError = mean(es.map((e) => e.bound - e.hoeffdingRadius));
     const bound = es[0].hoeffdingRadius + meanDiscriminatorError;
+    const meanAttackError = meanAbsErrorCorrected ?? meanAbsError;
     byN[n] = {
       variants: es.length,
       meanAbsError,
@@ -272,7 +368,15 @@ function summariseByN(scores: PiaAttackScore[]): Record<string, PiaStudyByN> {
       bound,
       boundHeldShare: es.filter((e) => e.held).length / es.length,
       correctedBoundHeldShare: correctedHeld.length === es.length ? correctedHeld.filter(Boolean).length / es.length : null,
-      meanWithinBound: (meanAbsErrorCorrected ?? meanAbsError) <= bound ? 1 : 0,
+      meanWithinBound: meanAbsError <= bound ? 1 : 0,
+      meanAttackError,
+      midpointGuessError,
+      auxPriorGuessError,
+      constantGuessError,
+      errorRatioToConstant: constantGuessError > 0 ? meanAttackError / constantGuessError : meanAttackError === 0 ? 0 : Infinity,
+      marginOverConstant: constantGuessError - meanAttackError,
+      coverage: es.filter((e) => e.covered === true).length / es.length,
+      meanIntervalWidth: es.every((e) => e.interval !== null) ? mean(es.map((e) => intervalWidth(e.interval!))) : null,
     };
   }
   return byN;

@@ -5,3 +5,4 @@ export * from './fairnessReport';
 export * from './roc';
 export * from './hoeffding';
 export * from './mutualInformation';
+export * from './overSeeds';

@@ -6,6 +6,12 @@
  * Deterministic: the runner and the referee each call `membershipGame` and get the same split.
  * Non-members from another distribution would measure distribution shift, not membership
  * (../shared/papers/mia-s2l.md §3.4), hence one pool.
+ *
+ * A pool with repeated records (UCI Adult repeats rows, more so once columns are dropped) would put exact copies of
+ * members among the non-members: no attack can tell them apart, so they cap every rung's TPR at low FPR and make a
+ * non-member "extracted" when its twin was. Non-members are therefore drawn among the pool records that have no
+ * exact copy among the members in the shared columns (what the receiver sees); the game reports how many of the
+ * plain i.i.d. draw it replaced (`nonMemberCopiesReplaced`).
  */
 import { loadDataset } from '../data/loadDataset';
 import { dropColumns, selectRows, type Table } from '../data/table';
@@ -29,6 +35,8 @@ export interface MembershipGame {
   isMember: boolean[];
   /** Index into `members` (or `nonMembers`) of each challenge record. */
   sourceIndex: number[];
+  /** Non-members of the plain i.i.d. draw that were exact copies of a member in the shared columns, replaced. */
+  nonMemberCopiesReplaced: number;
 }
 
 export function membershipGame(scenario: Scenario): MembershipGame | null {
@@ -44,21 +52,40 @@ export function membershipGame(scenario: Scenario): MembershipGame | null {
         `(sharer.data "${scenario.sharer.data}") has ${pool.rows.length}`,
     );
   }
-  const rng = new Rng(deriveSeed(scenario.seed, 'membership/split'));
-  const drawn = rng.sampleIndices(pool.rows.length, wanted);
-  const members = selectRows(pool, drawn.slice(0, game.members));
-  const nonMembers = selectRows(pool, drawn.slice(game.members));
+  // One seeded permutation of the pool (a partial Fisher–Yates: its first N + M indices are the plain i.i.d. draw,
+  // so the members, and the model trained on them, do not depend on the copy rule below).
+  const permutation = new Rng(deriveSeed(scenario.seed, 'membership/split')).sampleIndices(pool.rows.length, pool.rows.length);
+  const hidden = sharedHiddenColumns(scenario);
+  const shared = (t: Table) => dropColumns(t, hidden);
+  const members = selectRows(pool, permutation.slice(0, game.members));
+  const sharedPool = shared(pool);
+  const memberKeys = new Set(permutation.slice(0, game.members).map((i) => recordKey(sharedPool.rows[i])));
+  const nonMemberIndices: number[] = [];
+  let nonMemberCopiesReplaced = 0;
+  for (let k = game.members; k < permutation.length && nonMemberIndices.length < game.nonMembers; k++) {
+    if (!memberKeys.has(recordKey(sharedPool.rows[permutation[k]]))) nonMemberIndices.push(permutation[k]);
+    else if (k < wanted) nonMemberCopiesReplaced++;
+  }
+  if (nonMemberIndices.length < game.nonMembers) {
+    throw new Error(
+      `membership.nonMembers: ${game.nonMembers} non-members asked, but only ${nonMemberIndices.length} records of the pool ` +
+        `(sharer.data "${scenario.sharer.data}") are not copies of a member in the shared columns`,
+    );
+  }
+  const nonMembers = selectRows(pool, nonMemberIndices);
   const order = new Rng(deriveSeed(scenario.seed, 'membership/challenge')).shuffle(Array.from({ length: wanted }, (_, i) => i));
   const isMember = order.map((i) => i < game.members);
   const sourceIndex = order.map((i) => (i < game.members ? i : i - game.members));
-  // The columns the model is served in (slices.ts sharedHiddenColumns): an image model shares the label and pixels only.
-  const hidden = sharedHiddenColumns(scenario);
-  const shared = (t: Table) => dropColumns(t, hidden);
   const sharedMembers = shared(members);
   const sharedNon = shared(nonMembers);
   const challenge: Table = {
     schema: sharedMembers.schema,
     rows: order.map((i) => (i < game.members ? sharedMembers.rows[i] : sharedNon.rows[i - game.members])),
   };
-  return { pool: scenario.sharer.data, poolRows: pool.rows.length, members, nonMembers, challenge, isMember, sourceIndex };
+  return { pool: scenario.sharer.data, poolRows: pool.rows.length, members, nonMembers, challenge, isMember, sourceIndex, nonMemberCopiesReplaced };
+}
+
+/** A record's values as a key: equal keys are exact copies. */
+function recordKey(row: readonly number[]): string {
+  return row.join(',');
 }

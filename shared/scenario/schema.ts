@@ -410,16 +410,38 @@ export const receiverSchema = z.strictObject({
 // ---------------------------------------------------------------------------------------------------------------
 // expect
 
-/** An assertion the referee checks on report.json: `min ≤ value ≤ max` (at least one bound). */
+const metricPath = () =>
+  z.string().regex(METRIC_PATH_PATTERN, {
+    error: 'expected a dotted path of identifiers and array indices, like fidelity.logistic.accuracyGap',
+  });
+
+/**
+ * An assertion the referee checks on report.json: `min ≤ value ≤ max` (at least one bound). A metric with an
+ * interval is read at its estimate; end the path in `.low` or `.high` to bound an end of the interval instead
+ * (cli/expectations.ts). With `baseline`, the value is metric − baseline: a margin over a trivial baseline.
+ */
 export const expectationSchema = z.strictObject({
   /** Dotted path into report.json (validated against the report when it exists). */
-  metric: z.string().regex(METRIC_PATH_PATTERN, {
-    error: 'expected a dotted path of identifiers and array indices, like fidelity.logistic.accuracyGap',
-  }),
+  metric: metricPath(),
+  /** Dotted path of a baseline subtracted from the metric (its estimate when it is an interval). */
+  baseline: metricPath().optional(),
   /** Inclusive lower bound. */
   min: z.number().optional(),
   /** Inclusive upper bound. */
   max: z.number().optional(),
+});
+
+/**
+ * `replicates`: run the whole scenario (every sweep variant) once per seed, each replicate with `seed` replaced.
+ * The report gives each replicate's sections, and `acrossSeeds`: every number's mean over the seeds with a 95%
+ * t-interval, which is what a claim about the method (not about one lucky seed) is asserted on.
+ */
+export const replicatesSchema = z.strictObject({
+  /** Scenario seeds, each a replicate; at least two, no repeats. */
+  seeds: z
+    .array(z.number().int().min(0).max(MAX_SEED))
+    .min(2)
+    .refine((seeds) => new Set(seeds).size === seeds.length, { error: 'expected distinct seeds' }),
 });
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -456,8 +478,10 @@ export const scenarioSchema = z.strictObject({
   receiver: receiverSchema,
   /** The membership game: members and non-members drawn from one pool (sharer.data). */
   membership: membershipSchema.optional(),
-  /** Assertions checked by the referee. */
+  /** Assertions checked by the referee; none makes the run report-only. */
   expect: z.array(expectationSchema).default(() => []),
+  /** Run the scenario once per seed and report means over the seeds (`acrossSeeds`). */
+  replicates: replicatesSchema.optional(),
   /** Variants to run: the cartesian product of (path, values) pairs (shared/scenario/sweep.ts). */
   sweep: z.array(z.lazy(() => sweepEntrySchema)).optional(),
 });
@@ -486,6 +510,7 @@ export type DrawConfig = z.output<typeof drawSchema>;
 export type PoisoningConfig = z.output<typeof poisoningSchema>;
 export type Expectation = z.output<typeof expectationSchema>;
 export type MembershipConfig = z.output<typeof membershipSchema>;
+export type ReplicatesConfig = z.output<typeof replicatesSchema>;
 export type { AttackConfig } from './attackRegistry';
 
 // The task block is the shared data contract's TaskSpec, field for field.
