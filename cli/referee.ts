@@ -28,8 +28,10 @@ import type { ReceiverConfig } from '../shared/scenario/slices';
 export interface ClassifierFidelity {
   /** Accuracy on the receiver's real test split of the classifier trained on synthetic records. */
   syntheticAccuracy: number;
-  /** The same classifier trained on the sharer's real records (the train-on-real baseline). */
+  /** The same classifier trained on the records the sharer's model was trained on (the train-on-real baseline). */
   realAccuracy: number;
+  /** How many real records that baseline was trained on: the sharer's training set (an FPA variant's N, not its file). */
+  realTrainRows: number;
   /** |realAccuracy − syntheticAccuracy|. */
   accuracyGap: number;
   /** realAccuracy − syntheticAccuracy: positive when synthetic data costs accuracy (not FPA's loss against honest). */
@@ -98,6 +100,7 @@ export async function referee(
     fidelity[kind] = {
       syntheticAccuracy,
       realAccuracy,
+      realTrainRows: realData.rows.length,
       accuracyGap: Math.abs(realAccuracy - syntheticAccuracy),
       accuracyBelowReal: realAccuracy - syntheticAccuracy,
       syntheticDpGap: summary.evaluation.dpGap.estimate,

@@ -78,6 +78,8 @@ describe('fairness poisoning through the CLI', () => {
     for (const label of [HONEST, GREEDY, FLIPPING]) {
       const v = report.variants[label];
       expect(v.sharer.trainingData.rows).toBe(TRAIN_ROWS);
+      // The referee's train-on-real baseline is trained on the N records the sharer selected, not on its whole file.
+      expect(v.fidelity.logistic.realTrainRows).toBe(TRAIN_ROWS);
       expect(v.sharer.moves[0].trainRows).toBe(TRAIN_ROWS);
       // Balanced pool: four equal (s, y) cells.
       expect(v.sharer.moves[0].poolRows % 4).toBe(0);

@@ -12,6 +12,8 @@ import { membershipGame, parseScenario, receiverGameSlice, sharerGameSlice } fro
 import { readAuditLog } from '../broker/audit';
 import { scoreMembership } from '../cli/studies/membership';
 import { runCli } from './helpers/cli';
+import { loadDataset } from '../shared/data/loadDataset';
+import { Rng, deriveSeed } from '../shared/random';
 
 const TINY_MIA = path.join(repoRoot(), 'test', 'fixtures', 'tiny-mia.yaml');
 const SOURCE = fs.readFileSync(TINY_MIA, 'utf8');
@@ -36,7 +38,7 @@ describe('the access ladder through the CLI', () => {
 
   test('every score of every rung is reported with AUC, conservative TPRs and intervals, and its ROC file', () => {
     const m = report.membership;
-    expect(m.game).toEqual({ pool: 'pool', poolRows: 400, members: 100, nonMembers: 100, challenge: 200 });
+    expect(m.game).toEqual({ pool: 'pool', poolRows: 400, members: 100, nonMembers: 100, challenge: 200, nonMemberCopiesReplaced: 0 });
     const aggs = ['mean', 'median', 'min', 'max', 'sum', 'trimmed'];
     expect(Object.keys(m.scores).sort()).toEqual(
       ['nearest-synthetic', 'secmi', 'pia', 'trajectory-mean', 'trajectory-min', ...aggs.map((a) => `loss-${a}`), ...aggs.map((a) => `x0-error-${a}`)].sort(),
@@ -113,6 +115,30 @@ describe('the game', () => {
     expect(game.isMember.slice(0, 100).every(Boolean)).toBe(false);
     expect(membershipGame(parse(SOURCE))!.challenge).toEqual(game.challenge);
     expect(membershipGame(parse(SOURCE.replace('seed: 21', 'seed: 22')))!.challenge).not.toEqual(game.challenge);
+  });
+
+  test('no non-member is an exact copy of a member in the shared columns; the members are the plain draw', () => {
+    // Hiding the numeric columns leaves five categorical ones: many records of the pool are exact copies of others.
+    const copies = parse(SOURCE.replace('  data: pool\n', '  data: pool\n  hideColumns: [age, hours_per_week, capital_gain, education_years]\n'));
+    const g = membershipGame(copies)!;
+    const key = (r: number[]) => r.join(',');
+    const shared = (t: { schema: { columns: Array<{ name: string }> }; rows: number[][] }) => {
+      const keep = t.schema.columns.map((c, j) => (copies.sharer.hideColumns.includes(c.name) ? -1 : j)).filter((j) => j >= 0);
+      return t.rows.map((r) => key(keep.map((j) => r[j])));
+    };
+    const memberKeys = new Set(shared(g.members));
+    expect(shared(g.nonMembers).filter((k) => memberKeys.has(k))).toEqual([]);
+    // The plain i.i.d. draw of the same seed: the members are its first N, and the replaced copies are its non-members
+    // whose shared columns equal a member's.
+    const pool = loadDataset(copies.datasets.pool, deriveSeed(copies.seed, 'dataset/pool'));
+    const plain = new Rng(deriveSeed(copies.seed, 'membership/split')).sampleIndices(pool.rows.length, 200);
+    expect(g.members.rows).toEqual(plain.slice(0, 100).map((i) => pool.rows[i]));
+    const plainNonMembers = shared({ schema: pool.schema, rows: plain.slice(100).map((i) => pool.rows[i]) });
+    expect(g.nonMemberCopiesReplaced).toBe(plainNonMembers.filter((k) => memberKeys.has(k)).length);
+    expect(g.nonMemberCopiesReplaced).toBeGreaterThan(10);
+    // Without copies in the pool nothing is replaced, and the game is the plain draw.
+    expect(game.nonMemberCopiesReplaced).toBe(0);
+    expect(game.nonMembers.rows).toEqual(plain.slice(100).map((i) => pool.rows[i]));
   });
 
   test('the sharer is handed exactly the members, never the pool; the receiver the challenge, never the labels', () => {
