@@ -208,8 +208,10 @@ function renderMembership(report: Report, lines: string[]): void {
   type ExtractionView = { generations: number; neighbours: number; referenceRecords: number; counts: Array<{ threshold: number; extractedRecords: number; generations: number }> };
   const g = m.game;
   lines.push('## Membership inference: the access ladder', '');
+  const near = g.nonMembersByColumnsFromNearestMember as Record<string, number> | null | undefined;
+  const nearText = near ? ` Near copies: ${Object.entries(near).map(([k, n]) => `${n} non-members ${k} column${k === '1' ? '' : 's'} from their nearest member`).join(', ')}.` : '';
   lines.push(
-    `Game: ${g.members} members and ${g.nonMembers} non-members drawn i.i.d. from pool \`${g.pool}\` (${g.poolRows} records), no non-member an exact copy of a member (${g.nonMemberCopiesReplaced} such copies in the plain draw were replaced); the receiver scored all ${g.challenge} unlabelled. ` +
+    `Game: ${g.members} members and ${g.nonMembers} non-members drawn i.i.d. from pool \`${g.pool}\` (${g.poolRows} records), no non-member an exact copy of a member (${g.nonMemberCopiesReplaced} such copies in the plain draw were replaced).${nearText} The receiver scored all ${g.challenge} unlabelled. ` +
       'Chance is AUC 0.5 and TPR = FPR. TPR at FPR ≤ x is the conservative operating point (no interpolation); 95% stratified bootstrap intervals in brackets.',
     '',
   );

@@ -38,7 +38,11 @@ describe('the access ladder through the CLI', () => {
 
   test('every score of every rung is reported with AUC, conservative TPRs and intervals, and its ROC file', () => {
     const m = report.membership;
-    expect(m.game).toEqual({ pool: 'pool', poolRows: 400, members: 100, nonMembers: 100, challenge: 200, nonMemberCopiesReplaced: 0 });
+    expect(m.game).toMatchObject({ pool: 'pool', poolRows: 400, members: 100, nonMembers: 100, challenge: 200, nonMemberCopiesReplaced: 0 });
+    // Every non-member is counted once by how many columns separate it from its nearest member, never 0 (no copies).
+    const near = m.game.nonMembersByColumnsFromNearestMember;
+    expect(Object.values(near).reduce((a: number, b: any) => a + b, 0)).toBe(100);
+    expect(near['0']).toBeUndefined();
     const aggs = ['mean', 'median', 'min', 'max', 'sum', 'trimmed'];
     expect(Object.keys(m.scores).sort()).toEqual(
       ['nearest-synthetic', 'secmi', 'pia', 'trajectory-mean', 'trajectory-min', ...aggs.map((a) => `loss-${a}`), ...aggs.map((a) => `x0-error-${a}`)].sort(),

@@ -46,7 +46,20 @@ export interface MembershipScoreEntry {
 }
 
 export interface MembershipSection {
-  game: { pool: string; poolRows: number; members: number; nonMembers: number; challenge: number; nonMemberCopiesReplaced: number };
+  game: {
+    pool: string;
+    poolRows: number;
+    members: number;
+    nonMembers: number;
+    challenge: number;
+    /** Non-members of the plain draw that were exact copies of a member (shared columns), replaced (membership.ts). */
+    nonMemberCopiesReplaced: number;
+    /**
+     * Near copies: how many non-members sit k shared columns away from their nearest member, by k (k = 1: a member's
+     * twin but for one value). Null for image records, whose pixels always differ.
+     */
+    nonMembersByColumnsFromNearestMember: Record<string, number> | null;
+  };
   /** Keyed by score name, e.g. loss-trimmed, x0-error-mean, secmi, pia, nearest-synthetic. */
   scores: Record<string, MembershipScoreEntry>;
   /** Per grant, the score with the highest AUC among attacks needing it (chosen on these scores: optimistic). */
@@ -107,6 +120,7 @@ export function scoreMembership(
       nonMembers: game.nonMembers.rows.length,
       challenge: game.challenge.rows.length,
       nonMemberCopiesReplaced: game.nonMemberCopiesReplaced,
+      nonMembersByColumnsFromNearestMember: imageShapeOf(game.challenge.schema) ? null : columnsFromNearestMember(game),
     },
     scores: {},
     byAccess: {},
@@ -183,6 +197,25 @@ export function scoreMembership(
     section.byAccess[grant] = { best, auc: entry.auc, tprAt: entry.tprAt };
   }
   return { section, rocFiles };
+}
+
+/** Per non-member, the fewest shared columns in which it differs from a member; counted by that number. */
+function columnsFromNearestMember(game: MembershipGame): Record<string, number> {
+  const rows = game.challenge.rows;
+  const members = rows.filter((_, i) => game.isMember[i]);
+  const counts: Record<string, number> = {};
+  rows.forEach((row, i) => {
+    if (game.isMember[i]) return;
+    let fewest = row.length;
+    for (const m of members) {
+      let differing = 0;
+      for (let j = 0; j < row.length && differing < fewest; j++) if (row[j] !== m[j]) differing++;
+      fewest = Math.min(fewest, differing);
+      if (fewest === 0) break;
+    }
+    counts[fewest] = (counts[fewest] ?? 0) + 1;
+  });
+  return counts;
 }
 
 function extractionExcess(training: ExtractionResult, baseline: ExtractionResult): ExtractionExcess[] {
