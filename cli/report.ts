@@ -51,7 +51,8 @@ export function renderMarkdown(report: Report): string {
   const lines: string[] = [];
   lines.push(`# sharebox report: ${report.scenario.name}`, '');
   if (report.scenario.description) lines.push(report.scenario.description, '');
-  lines.push(`- scenario file: \`${report.scenario.file}\``, `- seed: ${report.scenario.seed}`, `- created: ${report.createdAt}`);
+  const seeds = (report.replicates as { seeds?: number[] } | undefined)?.seeds;
+  lines.push(`- scenario file: \`${report.scenario.file}\``, seeds ? `- seeds (replicates): ${seeds.join(', ')}` : `- seed: ${report.scenario.seed}`, `- created: ${report.createdAt}`);
   lines.push(`- verdict: **${describeVerdict(report.verdict)}**`, '');
 
   if (report.expectations.length > 0) {
@@ -93,6 +94,7 @@ export function renderMarkdown(report: Report): string {
     lines.push('');
   }
 
+  renderAcrossSeeds(report, lines);
   renderPia(report, lines);
   renderMembership(report, lines);
 
@@ -139,6 +141,25 @@ export function renderMarkdown(report: Report): string {
     lines.push('');
   }
   return lines.join('\n') + '\n';
+}
+
+/** Replicates: the FPA rows as means over seeds with their t-intervals (each replicate has its own report). */
+function renderAcrossSeeds(report: Report, lines: string[]): void {
+  const replicates = report.replicates as { seeds: number[] } | undefined;
+  if (!replicates) return;
+  lines.push(`## Over seeds`, '', `The scenario ran once per seed (${replicates.seeds.join(', ')}); each replicate's own report is in \`replicates/seed=<s>/\`. Every number below is the mean over the seeds with its 95% t-interval.`, '');
+  const fpa = (report.acrossSeeds as { fpa?: { rows: Record<string, Record<string, unknown>> } } | undefined)?.fpa;
+  if (!fpa) return;
+  lines.push('### Fairness poisoning: every variant against the honest sharer of its own seed', '');
+  lines.push('| variant | classifier | accuracy | accuracy loss vs honest | DP gap | DP gap rise vs honest |', '|---|---|---|---|---|---|');
+  for (const [label, row] of Object.entries(fpa.rows)) {
+    for (const [kind, c] of Object.entries(row)) {
+      const k = c as Record<string, unknown>;
+      if (!k || typeof k !== 'object' || !('accuracyLossVsHonest' in k)) continue;
+      lines.push(`| ${label} | ${kind} | ${interval(k.accuracy)} | ${interval(k.accuracyLossVsHonest)} | ${interval(k.dpGap)} | ${interval(k.dpGapRiseVsHonest)} |`);
+    }
+  }
+  lines.push('');
 }
 
 /** Property inference: this run's estimates against the truth (`pia`), and the sweep summary (`piaStudy`). */

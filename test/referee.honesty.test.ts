@@ -22,6 +22,16 @@ describe('shipped scenarios', () => {
     expect(loadScenario(path.join(SCENARIOS, file)).expect.length).toBeGreaterThan(0);
   });
 
+  test.each(['fpa-census.yaml', 'fpa-adult.yaml'])('%s asserts its FPA claims on means over at least three seeds', (file) => {
+    const scenario = loadScenario(path.join(SCENARIOS, file));
+    expect(scenario.replicates?.seeds.length).toBeGreaterThanOrEqual(3);
+    const fpaClaims = scenario.expect.filter((e) => e.metric.includes('fpa.rows'));
+    expect(fpaClaims.length).toBeGreaterThan(0);
+    for (const e of [...fpaClaims.map((c) => c.metric), ...fpaClaims.flatMap((c) => (c.baseline ? [c.baseline] : []))]) {
+      expect(e).toMatch(/^acrossSeeds\.fpa\.rows\[/);
+    }
+  });
+
   test('there are PIA scenarios to check', () => {
     expect(piaScenarios.length).toBeGreaterThanOrEqual(5);
   });
