@@ -230,7 +230,7 @@ function renderMembership(report: Report, lines: string[]): void {
   const g = m.game;
   lines.push('## Membership inference: the access ladder', '');
   const near = g.nonMembersByColumnsFromNearestMember as Record<string, number> | null | undefined;
-  const nearText = near ? ` Near copies: ${Object.entries(near).map(([k, n]) => `${n} non-members ${k} column${k === '1' ? '' : 's'} from their nearest member`).join(', ')}.` : '';
+  const nearText = near ? ` Near copies, as columns from the nearest member: non-members ${Object.entries(near).map(([k, n]) => `${n} at ${k}`).join(', ')}.` : '';
   lines.push(
     `Game: ${g.members} members and ${g.nonMembers} non-members drawn i.i.d. from pool \`${g.pool}\` (${g.poolRows} records), no non-member an exact copy of a member (${g.nonMemberCopiesReplaced} such copies in the plain draw were replaced).${nearText} The receiver scored all ${g.challenge} unlabelled. ` +
       'Chance is AUC 0.5 and TPR = FPR. TPR at FPR ≤ x is the conservative operating point (no interpolation); 95% stratified bootstrap intervals in brackets.',

@@ -185,6 +185,14 @@ describe('structural errors point at the YAML', () => {
     expect(issues.map((i) => [i.line, i.col, i.path.join('.')])).toEqual([[31, 1, 'defences']]);
   });
 
+  it('replicates need at least two distinct seeds', () => {
+    expect(issuesOf(text([...BASE_LINES, 'replicates:', '  seeds: [1]'])).map((i) => [i.line, i.path.join('.'), i.message])).toEqual([
+      [32, 'replicates.seeds', 'expected at least 2 items (got a list of 1)'],
+    ]);
+    expect(issuesOf(text([...BASE_LINES, 'replicates:', '  seeds: [1, 1]']))[0].message).toBe('expected distinct seeds (got a list of 2)');
+    expect(parseScenario(text([...BASE_LINES, 'replicates:', '  seeds: [1, 2]']), '/virtual/unit.yaml').replicates).toEqual({ seeds: [1, 2] });
+  });
+
   it('a wrong type is reported at the value, with what was found', () => {
     const err = errorOf(text(withLine(6, '    rows: many')), 'scenarios/unit.yaml');
     expect(err.issues).toHaveLength(1);
