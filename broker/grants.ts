@@ -4,8 +4,11 @@
  *   black-box → BlackBox (Sample); gray-box → GrayBox (Encode, PredictX0); white-box → WhiteBox (TimestepLoss).
  * The grants are independent sets of RPCs: white-box does not register GrayBox (docs/mia.md).
  */
-export const ACCESS_LEVELS = ['black-box', 'gray-box', 'white-box', 'fine-tune'] as const;
-export type AccessLevel = (typeof ACCESS_LEVELS)[number];
+import { ACCESS_GRANTS, type AccessGrant } from '../shared/scenario/lists';
+
+/** The scenario's grants (one list, in the scenario schema). */
+export const ACCESS_LEVELS = ACCESS_GRANTS;
+export type AccessLevel = AccessGrant;
 
 /** The grants this broker implements. Others are refused at configuration, never silently ignored. */
 export const IMPLEMENTED_GRANTS: ReadonlySet<AccessLevel> = new Set<AccessLevel>(['black-box', 'gray-box', 'white-box']);

@@ -5,6 +5,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { describeVerdict, type ExpectationOutcome, type Verdict } from './expectations';
+import { ACCESS_LADDER, type AccessGrant } from '../shared/scenario/lists';
 
 export interface Report {
   scenario: { name: string; description?: string; file: string; seed: number };
@@ -236,7 +237,7 @@ function renderMembership(report: Report, lines: string[]): void {
       'Chance is AUC 0.5 and TPR = FPR. TPR at FPR ≤ x is the conservative operating point (no interpolation); 95% stratified bootstrap intervals in brackets.',
     '',
   );
-  const rank = (e: Entry) => Math.max(...e.access.map((a) => ['black-box', 'gray-box', 'white-box'].indexOf(a)));
+  const rank = (e: Entry) => Math.max(...e.access.map((a) => ACCESS_LADDER.indexOf(a as AccessGrant)));
   lines.push('| access | score | AUC | TPR @ 0.1% FPR | TPR @ 1% FPR | TPR @ 10% FPR | ROC data |', '|---|---|---|---|---|---|---|');
   for (const [key, e] of Object.entries(m.scores).sort((a, b) => rank(a[1]) - rank(b[1]))) {
     lines.push(

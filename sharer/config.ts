@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { formatZodIssues } from '../shared/party/configErrors';
 import { DATASET_SOURCES, imageDdpmSchema, tabularGanSchema, tabularVaeSchema } from '../shared/scenario/schema';
+import { POISONING_ESTIMATORS, POISONING_METHODS } from '../shared/scenario/lists';
 
 /**
  * What the runner hands the sharer: its slice of the scenario (its own dataset, the task, its model and
@@ -28,13 +29,13 @@ const tabularDdpmSchema = z
 
 /** `sharer.poisoning` (shared/scenario/schema.ts poisoningSchema), defaults already applied by the runner. */
 const poisoningSchema = z.object({
-  method: z.enum(['none', 'greedy-mi', 'label-flipping']),
+  method: z.enum(POISONING_METHODS),
   alpha: z.number().min(0).lt(1),
   trainRows: z.number().int().positive().optional(),
   balancePool: z.boolean(),
   deltaFraction: z.number().positive(),
   candidatesPerCell: z.number().int().positive(),
-  estimator: z.enum(['logistic-ce', 'mine-expected', 'mine-permutation']),
+  estimator: z.enum(POISONING_ESTIMATORS),
 });
 
 export const sharerRuntimeConfigSchema = z

@@ -14,6 +14,7 @@ import { membershipMetrics, pairedAucDifference, type FprLevel, type RocPoint } 
 import type { Interval } from '../../shared/metrics/bootstrap';
 import { carliniExtraction, type ExtractionResult } from '../../shared/metrics/extraction';
 import type { MembershipGame } from '../../shared/scenario/membership';
+import { ACCESS_LADDER } from '../../shared/scenario/lists';
 
 export interface MembershipAttackEvidence {
   kind: string;
@@ -100,7 +101,6 @@ export interface ExtractionExcess {
   excessOverNonMembers: number;
 }
 
-const LADDER = ['black-box', 'gray-box', 'white-box'];
 
 function shortName(kind: string): string {
   return kind.replace(/^mia-/, '');
@@ -190,7 +190,7 @@ export function scoreMembership(
     for (const [scoreName, scores] of Object.entries(attack.scores ?? {})) rawScores[scoreName === 'score' ? prefix : `${prefix}-${scoreName}`] = scores;
   }
   if (Object.keys(rawScores).length > 0) rocFiles['membership-scores.json'] = { isMember: game.isMember, scores: rawScores };
-  for (const grant of LADDER) {
+  for (const grant of ACCESS_LADDER) {
     const entries = Object.entries(section.scores).filter(([, e]) => e.access.includes(grant));
     if (entries.length === 0) continue;
     const [best, entry] = entries.reduce((a, b) => (b[1].auc.estimate > a[1].auc.estimate ? b : a));

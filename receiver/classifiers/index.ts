@@ -7,6 +7,7 @@
 import { CnnClassifier } from './cnn';
 import { LogisticClassifier } from './logistic';
 import { MlpClassifier } from './mlp';
+import { CLASSIFIER_KINDS, type ClassifierKind } from '../../shared/scenario/lists';
 
 /** Row-major feature matrix: feature j of record i is data[i * cols + j]. */
 export interface FeatureMatrix {
@@ -43,8 +44,7 @@ export interface BinaryClassifier {
   dispose(): void;
 }
 
-export const CLASSIFIER_KINDS = ['logistic', 'mlp', 'cnn'] as const;
-export type ClassifierKind = (typeof CLASSIFIER_KINDS)[number];
+export { CLASSIFIER_KINDS, type ClassifierKind };
 
 export interface ClassifierOptions {
   /** Hidden layer widths of the MLP (default [32, 32]); ignored by 'logistic'. */

@@ -19,6 +19,7 @@ import { z } from 'zod';
 import { sweepEntrySchema } from './sweep';
 import type { TaskSpec } from '../data/table';
 import { attackConfigSchema } from './attackRegistry';
+import { ACCESS_GRANTS, CLASSIFIER_KINDS, POISONING_ESTIMATORS, POISONING_METHODS, type ClassifierKind } from './lists';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Shared pieces
@@ -40,21 +41,8 @@ export const MAX_SEED = 0xffffffff;
 const positiveInt = () => z.number().int().min(1);
 const nonEmptyString = () => z.string().min(1);
 
-/** What the broker may grant the receiver (the "knowledge of the generator" axis of the threat model). */
-export const ACCESS_GRANTS = [
-  /** Sample records (Describe + Sample RPCs). */
-  'black-box',
-  /** Intermediate outputs: the model's x̂₀ for given x₀, t, noise seed or x_t, t (GrayBox RPCs; docs/mia.md). */
-  'gray-box',
-  /** Per-timestep losses ‖ε_θ(x_t, t) − ε‖² (WhiteBox RPC; docs/mia.md). Does not imply gray-box. */
-  'white-box',
-  /** Fine-tune a copy of the model on the receiver's data. Implemented by a later issue. */
-  'fine-tune',
-] as const;
-export type AccessGrant = (typeof ACCESS_GRANTS)[number];
-
-export const CLASSIFIER_KINDS = ['logistic', 'mlp', 'cnn'] as const;
-export type ClassifierKind = (typeof CLASSIFIER_KINDS)[number];
+export { ACCESS_GRANTS, ACCESS_LADDER, CLASSIFIER_KINDS, POISONING_METHODS, POISONING_ESTIMATORS } from './lists';
+export type { AccessGrant, ClassifierKind } from './lists';
 
 /** A reference to a key of `datasets:` (checked in the second pass). */
 const datasetRef = () => nonEmptyString();
@@ -332,8 +320,6 @@ export const MODEL_KINDS = ['tabular-ddpm', 'tabular-vae', 'tabular-gan', 'image
 /** Model kinds that generate image records (their data must be an image dataset, e.g. `source: mnist`). */
 export const IMAGE_MODEL_KINDS: readonly string[] = ['image-ddpm'];
 
-export const POISONING_METHODS = ['none', 'greedy-mi', 'label-flipping'] as const;
-export const POISONING_ESTIMATORS = ['logistic-ce', 'mine-expected', 'mine-permutation'] as const;
 
 /**
  * `sharer.poisoning`: the fairness poisoning attack (FPA, Luo et al. 2024 Algorithm 1; docs/fpa.md). The sharer

@@ -4,6 +4,7 @@
  * `PropertySpec` in receiver/attacks/propertyInference/property.ts (shared/ never imports a party).
  */
 import { z } from 'zod';
+import { CLASSIFIER_KINDS } from '../lists';
 
 const name = () => z.string().min(1);
 
@@ -44,7 +45,7 @@ export const propertyInferenceConfigSchema = z.strictObject({
   /** Failure probability η of the Hoeffding bound, in (0, 1). */
   eta: z.number().gt(0).lt(1).default(0.05),
   /** Discriminator trained on aux data when the column is hidden. */
-  classifier: z.enum(['logistic', 'mlp', 'cnn']).default('logistic'),
+  classifier: z.enum(CLASSIFIER_KINDS).default('logistic'),
   /** Report the confusion-matrix correction (docs/pia.md, "The correction"). */
   correction: z.boolean().default(true),
 }).refine((c) => !(c.auxData !== undefined && c.pretrained !== undefined), {

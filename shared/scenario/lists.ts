@@ -1,0 +1,29 @@
+/**
+ * The scenario's closed lists, each spelled once: the schema, the parties and the referee import them from here.
+ * A module of its own (no imports) so that the attack schemas, the receiver and the sharer can use them without the
+ * import loop that going through schema.ts would make.
+ */
+
+/** What the broker may grant the receiver (the "knowledge of the generator" axis of the threat model). */
+export const ACCESS_GRANTS = [
+  /** Sample records (Describe + Sample RPCs). */
+  'black-box',
+  /** Intermediate outputs: the model's x̂₀ for given x₀, t, noise seed or x_t, t (GrayBox RPCs; docs/mia.md). */
+  'gray-box',
+  /** Per-timestep losses ‖ε_θ(x_t, t) − ε‖² (WhiteBox RPC; docs/mia.md). Does not imply gray-box. */
+  'white-box',
+  /** Fine-tune a copy of the model on the receiver's data. Implemented by a later issue. */
+  'fine-tune',
+] as const;
+export type AccessGrant = (typeof ACCESS_GRANTS)[number];
+/** The query grants in order of how much of the model they show: the rungs of the membership ladder. */
+export const ACCESS_LADDER: readonly AccessGrant[] = ['black-box', 'gray-box', 'white-box'];
+
+/** The receiver's classifiers (receiver/classifiers), for its downstream task and as PIA discriminators. */
+export const CLASSIFIER_KINDS = ['logistic', 'mlp', 'cnn'] as const;
+export type ClassifierKind = (typeof CLASSIFIER_KINDS)[number];
+
+/** The sharer's fairness-poisoning moves (`sharer.poisoning.method`; docs/fpa.md). */
+export const POISONING_METHODS = ['none', 'greedy-mi', 'label-flipping'] as const;
+/** The I(X;Y) estimators of the greedy selection (`sharer.poisoning.estimator`). */
+export const POISONING_ESTIMATORS = ['logistic-ce', 'mine-expected', 'mine-permutation'] as const;
