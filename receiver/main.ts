@@ -53,17 +53,16 @@ class Receiver implements Party {
     const gameCost = challenge
       ? gameAttacksCost(config.attacks, challenge.rows.length, description.schedule?.timesteps ?? null, generationView(description, challenge))
       : 0;
+    // One check of the whole spend, naming each part (the load-time check in consistency.ts is the same sum).
     if (config.draw.samples + attackSamples + gameCost > description.budgetSamplesLeft) {
+      const parts = [
+        `receiver.draw.samples (${config.draw.samples})`,
+        ...piaAttacks.map(({ attack, index }) => `receiver.attacks[${index}] (property-inference) ${propertyInferenceSamples(attack)}`),
+        ...(gameCost > 0 ? [`membership attacks (${gameCost} units)`] : []),
+      ];
       throw new Error(
-        `receiver: receiver.draw.samples (${config.draw.samples}) + property-inference samples (${attackSamples}) + membership attacks (${gameCost} units) ` +
-          `need ${config.draw.samples + attackSamples + gameCost}, but broker.budget.samples leaves ${description.budgetSamplesLeft} of ${description.budgetSamplesTotal}`,
-      );
-    }
-    if (config.draw.samples + attackSamples > description.budgetSamplesLeft) {
-      const which = piaAttacks.map(({ attack, index }) => `receiver.attacks[${index}] (property-inference) ${propertyInferenceSamples(attack)}`).join(', ');
-      throw new Error(
-        `receiver: receiver.draw.samples (${config.draw.samples}) + ${which} need ${config.draw.samples + attackSamples} samples, ` +
-          `but broker.budget.samples leaves ${description.budgetSamplesLeft} of ${description.budgetSamplesTotal}: raise broker.budget.samples or lower the attack's samples`,
+        `receiver: ${parts.join(' + ')} need ${config.draw.samples + attackSamples + gameCost}, but broker.budget.samples leaves ` +
+          `${description.budgetSamplesLeft} of ${description.budgetSamplesTotal}: raise broker.budget.samples or lower the attacks' spend`,
       );
     }
 

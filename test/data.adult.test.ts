@@ -4,8 +4,10 @@ import * as path from 'path';
 import { ADULT_COLUMNS, ADULT_TASK, adultSchemaFor, loadAdult } from '../shared/data/adult';
 import { DataError } from '../shared/data/errors';
 import { binaryColumn, columnIndex, Table } from '../shared/data/table';
+import { repoRoot } from '../shared/repoRoot';
 
-const REAL_DIR = '/work/shared/datasets/adult';
+// The team's data folder beside the checkout (../shared), found from the repository root wherever it is cloned.
+const REAL_DIR = path.resolve(repoRoot(), '..', 'shared', 'datasets', 'adult');
 const realFilesPresent = fs.existsSync(path.join(REAL_DIR, 'adult.data')) && fs.existsSync(path.join(REAL_DIR, 'adult.test'));
 
 const TRAIN_LINES = [
