@@ -113,7 +113,8 @@ function estimatorFor(kind: SharerPoisoningConfig['estimator'], seed: number): M
   if (kind === 'logistic-ce') return createMiEstimator({ kind: 'logistic-ce' });
   return createMiEstimator({
     kind: 'mine',
-    options: { fit: { seed }, marginal: kind === 'mine-expected' ? 'expected' : 'permutation', permutationSeed: 47 },
+    // The permutation of the noisy marginal comes from the move's seed too, so no number in a run is fixed by hand.
+    options: { fit: { seed }, marginal: kind === 'mine-expected' ? 'expected' : 'permutation', permutationSeed: deriveSeed(seed, 'permutation') },
   });
 }
 
