@@ -4,8 +4,6 @@
  * classifier trained on synthetic records beside the same classifier trained on the sharer's real records.
  */
 import { loadDataset } from '../shared/data/loadDataset';
-import { deriveSeed } from '../shared/random';
-import { dropColumns } from '../shared/data/table';
 import { imageSummaryTable } from '../shared/data/imageTable';
 import { imagesPerClass, realVsSyntheticGrid } from '../shared/data/sampleGrid';
 import { readAuditLog } from '../broker/audit';
@@ -23,6 +21,9 @@ import { membershipGame } from '../shared/scenario/membership';
 import { sharerTrainingSet } from '../sharer/trainingSet';
 import { resolveProperty, type PropertySpec } from '../receiver/attacks/propertyInference';
 import { sharesOf } from './studies/pia';
+import { binaryColumn, dropColumns } from '../shared/data/table';
+import { Rng, deriveSeed } from '../shared/random';
+import { compareClassifiers, type Interval, type TestPredictions } from '../shared/metrics/fairnessReport';
 import type { ReceiverConfig } from '../shared/scenario/slices';
 
 export interface ClassifierFidelity {
@@ -34,8 +35,11 @@ export interface ClassifierFidelity {
   realTrainRows: number;
   /** |realAccuracy − syntheticAccuracy|. */
   accuracyGap: number;
-  /** realAccuracy − syntheticAccuracy: positive when synthetic data costs accuracy (not FPA's loss against honest). */
-  accuracyBelowReal: number;
+  /**
+   * realAccuracy − syntheticAccuracy with its paired bootstrap interval (both classifiers scored on the same resampled
+   * test records): positive when synthetic data costs accuracy (not FPA's loss against honest).
+   */
+  accuracyBelowReal: Interval;
   syntheticDpGap: number;
   realDpGap: number;
   real: unknown;
@@ -71,6 +75,8 @@ export async function referee(
   membership?: MembershipSection;
   rocFiles?: Record<string, unknown>;
   sampleGrid?: { png: Buffer; rows: string[] };
+  /** The test split's truth and every classifier's predictions, for paired comparisons across variants (not reported). */
+  testPredictions: TestPredictions;
 }> {
   await initBackend();
   const sharerView = sharerSlice(scenario);
@@ -88,8 +94,15 @@ export async function referee(
   // The receiver's exact test records (balanced the same way when receiver.balanceTest is set).
   const test = receiverTestSplit(receiverView);
 
+  const yTrue = Array.from(binaryColumn(test, scenario.task.label, scenario.task.positive));
+  const s = Array.from(binaryColumn(test, scenario.task.sensitive, scenario.task.privileged));
+  const testPredictions: TestPredictions = { yTrue, s, predictions: {} };
   const fidelity = {} as FidelitySection;
   for (const [kind, summary] of Object.entries(results.receiver.downstream)) {
+    if (summary.testPredictions.length !== yTrue.length) {
+      throw new Error(`referee: the receiver's ${kind} classifier sent ${summary.testPredictions.length} test predictions for ${yTrue.length} test records`);
+    }
+    testPredictions.predictions[kind] = summary.testPredictions;
     onProgress(`referee: training the ${kind} train-on-real baseline`);
     const real = await trainAndEvaluate(realData, test, scenario.task, kind as ClassifierKind, {
       epochs: receiverView.classifierEpochs,
@@ -97,12 +110,14 @@ export async function referee(
     });
     const syntheticAccuracy = summary.evaluation.accuracy.estimate;
     const realAccuracy = real.evaluation.accuracy.estimate;
+    // Both classifiers predict the same test records: the difference gets a paired interval.
+    const realMinusSynthetic = compareClassifiers(yTrue, s, real.testPredictions, summary.testPredictions, new Rng(deriveSeed(seed, `fidelity/${kind}`)));
     fidelity[kind] = {
       syntheticAccuracy,
       realAccuracy,
       realTrainRows: realData.rows.length,
       accuracyGap: Math.abs(realAccuracy - syntheticAccuracy),
-      accuracyBelowReal: realAccuracy - syntheticAccuracy,
+      accuracyBelowReal: realMinusSynthetic.accuracy,
       syntheticDpGap: summary.evaluation.dpGap.estimate,
       realDpGap: real.evaluation.dpGap.estimate,
       real: real.evaluation,
@@ -145,6 +160,7 @@ export async function referee(
     ...(pia ? { pia } : {}),
     ...(membership ? { membership: membership.section, rocFiles: membership.rocFiles } : {}),
     ...(sampleGrid ? { sampleGrid } : {}),
+    testPredictions,
   };
 }
 

@@ -19,6 +19,7 @@ import { writeReport, type Report } from './report';
 import { fpaSummary, type FpaVariantInput } from './studies/fpa';
 import { piaStudy as piaStudySummary, type PiaSection } from './studies/pia';
 import { repoRoot } from '../shared/repoRoot';
+import type { TestPredictions } from '../shared/metrics/fairnessReport';
 
 export interface RunOptions {
   outDir?: string;
@@ -139,19 +140,23 @@ async function runSweepOrOnce(
   parties: PartyProcess[],
 ): Promise<Record<string, unknown>> {
   const variants = scenarioVariants(scenario);
-  if (variants.length === 0) return runOnce(scenario, runDir, opts, progress, parties);
+  if (variants.length === 0) return (await runOnce(scenario, runDir, opts, progress, parties)).sections;
   const results: Record<string, unknown> = {};
+  const predictions: Record<string, TestPredictions> = {};
   for (const [i, variant] of variants.entries()) {
     progress.info(`sharebox: variant ${i + 1}/${variants.length}: ${variant.label}`);
     const dir = path.join(runDir, 'variants', folderFor(variant.label));
-    const result = await runOnce(variant.scenario, dir, opts, progress, parties);
+    const { sections: result, testPredictions } = await runOnce(variant.scenario, dir, opts, progress, parties);
+    predictions[variant.label] = testPredictions;
     // Each variant's own report, for reading one on its own; the scenario's expectations are checked on the whole.
     writeReport(dir, { ...header, ...result, overrides: variant.overrides, ...partOfWhole() });
     results[variant.label] = { overrides: variant.overrides, ...result };
   }
   const body: Record<string, unknown> = { sweep: scenario.sweep, variants: results };
   // Poisoned variants beside the honest one (null when no variant poisons).
-  const fpa = fpaSummary(variants.map((v) => ({ label: v.label, scenario: v.scenario, result: results[v.label] as FpaVariantInput['result'] })));
+  const fpa = fpaSummary(
+    variants.map((v) => ({ label: v.label, scenario: v.scenario, result: results[v.label] as FpaVariantInput['result'], testPredictions: predictions[v.label] })),
+  );
   if (fpa) body.fpa = fpa;
   // Property inference across the variants, e.g. a sweep of the property's share (null when none ran it).
   const pia = piaStudySummary(variants.map((v) => ({ label: v.label, result: results[v.label] as { pia?: PiaSection } })));
@@ -159,14 +164,17 @@ async function runSweepOrOnce(
   return body;
 }
 
-/** One run of the three parties on one (variant of a) scenario, refereed. Returns the report's sections. */
+/**
+ * One run of the three parties on one (variant of a) scenario, refereed. Returns the report's sections, and beside
+ * them the test split's truth and the receiver's predictions, which the cross-variant studies compare pairwise.
+ */
 async function runOnce(
   scenario: Scenario,
   runDir: string,
   opts: RunOptions,
   progress: ProgressSink,
   parties: PartyProcess[],
-): Promise<Record<string, unknown>> {
+): Promise<{ sections: Record<string, unknown>; testPredictions: TestPredictions }> {
   fs.mkdirSync(runDir, { recursive: true });
   const logDir = path.join(runDir, 'logs');
   const [sharer, broker, receiver] = await Promise.all(
@@ -218,20 +226,25 @@ async function runOnce(
   for (const [file, content] of Object.entries(refereed.rocFiles ?? {})) {
     fs.writeFileSync(path.join(runDir, file), JSON.stringify(content, null, 2) + '\n');
   }
+  // Test predictions serve the referee's paired comparisons (returned beside the report, not in it).
+  const downstream = Object.fromEntries(
+    Object.entries(receiverSummary.downstream).map(([kind, { testPredictions: _predictions, ...rest }]) => [kind, rest]),
+  );
   // Raw scores live in membership-scores.json and generations are only counted: the report keeps summaries.
   receiverSummary.attacks = receiverSummary.attacks?.map((a) => {
     const { scores: _scores, generations, ...rest } = a as Record<string, unknown>;
     return { ...rest, ...(generations ? { generations: (generations as { rows: unknown[] }).rows.length } : {}) } as typeof a;
   });
-  return {
+  const sections = {
     backend: sharerResult.backend,
     sharer: sharerResult,
     broker: brokerResult,
-    receiver: { ...receiverSummary, syntheticRecords: synthetic.rows.length },
+    receiver: { ...receiverSummary, downstream, syntheticRecords: synthetic.rows.length },
     fidelity: refereed.fidelity,
     audit: refereed.audit,
     ...(refereed.pia ? { pia: refereed.pia } : {}),
     ...(refereed.membership ? { membership: refereed.membership } : {}),
     ...(refereed.sampleGrid ? { images: { grid: SAMPLE_GRID_FILE, rows: refereed.sampleGrid.rows } } : {}),
   };
+  return { sections, testPredictions: refereed.testPredictions };
 }

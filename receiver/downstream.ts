@@ -24,6 +24,8 @@ export interface DownstreamResult {
   trainRows: number;
   features: number;
   evaluation: ClassifierEvaluation;
+  /** The prediction (0/1) for each test record, in the test split's order: for the referee's paired comparisons. */
+  testPredictions: number[];
 }
 
 export async function trainAndEvaluate(
@@ -54,7 +56,7 @@ export async function trainAndEvaluate(
     });
     const yPred = classifier.predict(xTest);
     const evaluation = evaluateClassifier(yTest, yPred, sTest, new Rng(deriveSeed(opts.seed, `bootstrap/${kind}`)));
-    return { kind, trainRows: train.rows.length, features: features.width, evaluation };
+    return { kind, trainRows: train.rows.length, features: features.width, evaluation, testPredictions: Array.from(yPred) };
   } finally {
     classifier.dispose();
   }

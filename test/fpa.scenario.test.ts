@@ -47,9 +47,15 @@ describe('fairness poisoning through the CLI', () => {
     expect(greedy).toMatchObject({ method: 'greedy-mi', alpha: 0.5 });
     const honestLogistic = report.variants[HONEST].receiver.downstream.logistic.evaluation;
     const greedyLogistic = report.variants[GREEDY].receiver.downstream.logistic.evaluation;
-    expect(greedy.logistic.dpGapRiseVsHonest).toBeCloseTo(greedyLogistic.dpGap.estimate - honestLogistic.dpGap.estimate, 12);
-    expect(greedy.logistic.accuracyLossVsHonest).toBeCloseTo(honestLogistic.accuracy.estimate - greedyLogistic.accuracy.estimate, 12);
-    expect(report.fpa.rows[HONEST].logistic.dpGapRiseVsHonest).toBe(0);
+    expect(greedy.logistic.dpGapRiseVsHonest.estimate).toBeCloseTo(greedyLogistic.dpGap.estimate - honestLogistic.dpGap.estimate, 12);
+    // Paired intervals: both variants' classifiers scored on the same resampled test records.
+    expect(greedy.logistic.dpGapRiseVsHonest.low).toBeLessThanOrEqual(greedy.logistic.dpGapRiseVsHonest.estimate);
+    expect(greedy.logistic.dpGapRiseVsHonest.high).toBeGreaterThanOrEqual(greedy.logistic.dpGapRiseVsHonest.estimate);
+    expect(greedy.logistic.accuracyLossVsHonest.estimate).toBeCloseTo(honestLogistic.accuracy.estimate - greedyLogistic.accuracy.estimate, 12);
+    expect(greedy.logistic.accuracyLossVsHonest.low).toBeLessThanOrEqual(greedy.logistic.accuracyLossVsHonest.high);
+    expect(report.fpa.rows[HONEST].logistic.dpGapRiseVsHonest).toEqual({ estimate: 0, low: 0, high: 0 });
+    // The test predictions serve the paired intervals and stay out of report.json.
+    expect(report.variants[HONEST].receiver.downstream.logistic.testPredictions).toBeUndefined();
     expect(report.expectations).toEqual([expect.objectContaining({ metric: `fpa.rows[${GREEDY}].trainingISY`, passed: true })]);
     expect(fs.readFileSync(path.join(tmp, 'run', 'report.md'), 'utf8')).toContain('## Fairness poisoning (FPA)');
   });

@@ -174,7 +174,7 @@ describe('piaStudy per group of variants', () => {
     result: {
       overrides: { 'sharer.model': { kind }, 'datasets.private.propertyShare.share': share },
       pia: attack(share, pHat),
-      fidelity: { marginals: { maxTotalVariation: tv, meanTotalVariation: tv / 2 }, logistic: { accuracyGap: gap, accuracyBelowReal: -gap } },
+      fidelity: { marginals: { maxTotalVariation: tv, meanTotalVariation: tv / 2 }, logistic: { accuracyGap: gap, accuracyBelowReal: { estimate: -gap, low: -gap - 0.01, high: -gap + 0.01 } } },
       sharer: { model: { kind } },
     },
   });

@@ -1,5 +1,6 @@
 import {
   accuracy,
+  compareClassifiers,
   demographicParityGap,
   equalizedOddsGap,
   evaluateClassifier,
@@ -147,5 +148,33 @@ describe('evaluateClassifier', () => {
 
   test('rejects an empty test set', () => {
     expect(() => evaluateClassifier([], [], [], new Rng(1))).toThrow(/empty/);
+  });
+});
+
+describe('compareClassifiers: paired differences on the same test records', () => {
+  // 400 records; B agrees with A except on 48 records where A is right and B wrong.
+  const n = 400;
+  const yTrue = Uint8Array.from({ length: n }, (_, i) => (i * 7) % 3 === 0 ? 1 : 0);
+  const s = Uint8Array.from({ length: n }, (_, i) => i % 2);
+  const predA = Uint8Array.from(yTrue, (y, i) => (i % 5 === 0 ? 1 - y : y));
+  const predB = Uint8Array.from(predA, (p, i) => (i % 5 !== 0 && i < 60 ? 1 - p : p));
+
+  test('the estimate is the difference of the two metrics on the full set', () => {
+    const d = compareClassifiers(yTrue, s, predA, predB, new Rng(1));
+    const a = evaluateClassifier(yTrue, predA, s, new Rng(2));
+    const b = evaluateClassifier(yTrue, predB, s, new Rng(3));
+    expect(d.accuracy.estimate).toBeCloseTo(a.accuracy.estimate - b.accuracy.estimate, 12);
+    expect(d.dpGap.estimate).toBeCloseTo(a.dpGap.estimate - b.dpGap.estimate, 12);
+    expect(d.accuracy.estimate).toBeCloseTo(48 / n, 12);
+  });
+
+  test('pairing cancels the shared noise: the interval is narrower than the two separate ones, and excludes 0', () => {
+    const d = compareClassifiers(yTrue, s, predA, predB, new Rng(1));
+    const a = evaluateClassifier(yTrue, predA, s, new Rng(2));
+    expect(d.accuracy.low).toBeGreaterThan(0);
+    expect(d.accuracy.high - d.accuracy.low).toBeLessThan(a.accuracy.high - a.accuracy.low);
+    // A classifier against itself differs by exactly 0 on every resample.
+    expect(compareClassifiers(yTrue, s, predA, predA, new Rng(1)).accuracy).toEqual({ estimate: 0, low: 0, high: 0 });
+    expect(() => compareClassifiers(yTrue, s, predA, predB.slice(1), new Rng(1))).toThrow();
   });
 });

@@ -2,20 +2,26 @@
  * The cross-variant FPA summary (docs/fpa.md; Luo et al. 2024, Table "fairness poisoning"): for a sweep in which
  * some variant poisons its training set, every variant's downstream classifiers beside the honest baseline's.
  * The baseline is the first variant with α = 0 or method none (an honest sharer, trained on a fair selection).
+ * Both are tested on the same test records (same seed, same receiver split), so each loss carries a paired bootstrap
+ * interval: both classifiers scored on the same resampled records (compareClassifiers).
  * Losses are signed: accuracyLossVsHonest = honest − this (positive: poisoning cost accuracy), dpGapRiseVsHonest = this −
  * honest demographic-parity gap (positive: poisoning made the classifier less fair), eoGapRiseVsHonest likewise.
  */
 import type { Scenario } from '../../shared/scenario';
 import { sharerIsHonest } from '../../shared/scenario/sweep';
-import type { Interval } from '../../shared/metrics/fairnessReport';
+import { compareClassifiers, type Interval, type TestPredictions } from '../../shared/metrics/fairnessReport';
+import { Rng, deriveSeed } from '../../shared/random';
 
 export interface FpaClassifierRow {
   accuracy: Interval;
   dpGap: Interval;
   eoGap: Interval;
-  accuracyLossVsHonest: number;
-  dpGapRiseVsHonest: number;
-  eoGapRiseVsHonest: number;
+  /** honest − this accuracy, with its paired bootstrap interval over the shared test records. */
+  accuracyLossVsHonest: Interval;
+  /** this − honest DP gap, likewise. */
+  dpGapRiseVsHonest: Interval;
+  /** this − honest EO gap, likewise. */
+  eoGapRiseVsHonest: Interval;
 }
 
 export interface FpaRow {
@@ -55,6 +61,8 @@ interface MoveReport {
 export interface FpaVariantInput {
   label: string;
   scenario: Scenario;
+  /** The receiver's test split and each classifier's predictions on it (the same split in every variant). */
+  testPredictions: TestPredictions;
   result: {
     sharer: { moves: unknown[] };
     receiver: { downstream: Record<string, { evaluation: { accuracy: Interval; dpGap: Interval; eoGap: Interval } }> };
@@ -96,16 +104,24 @@ export function fpaSummary(variants: readonly FpaVariantInput[]): FpaSummary | n
       cells: report?.cellCounts ?? null,
     };
     for (const [kind, d] of Object.entries(v.result.receiver.downstream)) {
-      const base = honest.result.receiver.downstream[kind]?.evaluation;
-      if (!base) continue;
+      const honestPredictions = honest.testPredictions.predictions[kind];
+      const predictions = v.testPredictions.predictions[kind];
+      if (!honestPredictions || !predictions) continue;
+      const { yTrue, s } = v.testPredictions;
+      if (yTrue.length !== honest.testPredictions.yTrue.length || yTrue.some((y, i) => y !== honest.testPredictions.yTrue[i] || s[i] !== honest.testPredictions.s[i])) {
+        throw new Error(`FPA summary: variant ${v.label} was tested on other records than the honest variant ${honest.label}; the paired comparison needs one test split`);
+      }
+      // this − honest on the same resampled records; the accuracy loss is its negative.
+      const rng = new Rng(deriveSeed(v.scenario.seed, `fpa/${v.label}/${kind}`));
+      const diff = compareClassifiers(yTrue, s, predictions, honestPredictions, rng);
       const e = d.evaluation;
       row[kind] = {
         accuracy: e.accuracy,
         dpGap: e.dpGap,
         eoGap: e.eoGap,
-        accuracyLossVsHonest: base.accuracy.estimate - e.accuracy.estimate,
-        dpGapRiseVsHonest: e.dpGap.estimate - base.dpGap.estimate,
-        eoGapRiseVsHonest: e.eoGap.estimate - base.eoGap.estimate,
+        accuracyLossVsHonest: { estimate: 0 - diff.accuracy.estimate, low: 0 - diff.accuracy.high, high: 0 - diff.accuracy.low },
+        dpGapRiseVsHonest: diff.dpGap,
+        eoGapRiseVsHonest: diff.eoGap,
       };
     }
     rows[v.label] = row;

@@ -319,11 +319,11 @@ function groupSummaries(variants: ReadonlyArray<PiaStudyVariant>): Record<string
     const classifiers = new Map<string, { gap: number[]; loss: number[] }>();
     for (const v of members) {
       for (const [kind, f] of Object.entries(v.result.fidelity ?? {})) {
-        const c = f as { accuracyGap?: number; accuracyBelowReal?: number };
-        if (kind === 'marginals' || typeof c?.accuracyGap !== 'number' || typeof c.accuracyBelowReal !== 'number') continue;
+        const c = f as { accuracyGap?: number; accuracyBelowReal?: { estimate: number } };
+        if (kind === 'marginals' || typeof c?.accuracyGap !== 'number' || typeof c.accuracyBelowReal?.estimate !== 'number') continue;
         const entry = classifiers.get(kind) ?? { gap: [], loss: [] };
         entry.gap.push(c.accuracyGap);
-        entry.loss.push(c.accuracyBelowReal);
+        entry.loss.push(c.accuracyBelowReal.estimate);
         classifiers.set(kind, entry);
       }
     }

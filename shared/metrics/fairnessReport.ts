@@ -111,3 +111,47 @@ export function evaluateClassifier(
     },
   };
 }
+
+/** Two classifiers' metrics on the same test records, differenced: A − B, each with its paired bootstrap interval. */
+export interface ClassifierDifference {
+  accuracy: Interval;
+  dpGap: Interval;
+  eoGap: Interval;
+}
+
+/**
+ * Compares classifier A with classifier B on the same test set (their predictions `predA`, `predB` of the same
+ * records): accuracy, DP gap and EO gap of A minus those of B, with percentile-bootstrap intervals in which both are
+ * scored on the same resampled records. The noise the two share (which test records were drawn) cancels, so the
+ * interval is the one a claim "A is less accurate than B" needs; two separate intervals that overlap say nothing.
+ */
+export function compareClassifiers(
+  yTrue: BinaryVector,
+  s: BinaryVector,
+  predA: BinaryVector,
+  predB: BinaryVector,
+  rng: Rng,
+  opts: EvaluateOptions = {},
+): ClassifierDifference {
+  const n = checkBinaryInputs({ yTrue, s, predA, predB });
+  if (n === 0) throw new Error('compareClassifiers: the test set is empty (0 records)');
+  const intervals = bootstrapIntervals<'accuracy' | 'dpGap' | 'eoGap'>(
+    n,
+    (indices) => {
+      const a = fairnessFromConfusion(confusionByGroup(yTrue, predA, s, indices));
+      const b = fairnessFromConfusion(confusionByGroup(yTrue, predB, s, indices));
+      return { accuracy: a.accuracy - b.accuracy, dpGap: a.dpGap - b.dpGap, eoGap: a.eoGap - b.eoGap };
+    },
+    { rng, resamples: opts.resamples ?? DEFAULT_RESAMPLES, confidence: opts.confidence ?? DEFAULT_CONFIDENCE },
+  );
+  const strip = ({ estimate, low, high }: Interval): Interval => ({ estimate, low, high });
+  return { accuracy: strip(intervals.accuracy), dpGap: strip(intervals.dpGap), eoGap: strip(intervals.eoGap) };
+}
+
+/** What the referee needs to compare classifiers pairwise: the test split's truth and each classifier's predictions. */
+export interface TestPredictions {
+  yTrue: number[];
+  s: number[];
+  /** By classifier kind: its prediction (0/1) for each test record, in the test split's order. */
+  predictions: Record<string, number[]>;
+}

@@ -35,6 +35,11 @@ export interface DownstreamSummary {
   trainRows: number;
   features: number;
   evaluation: ClassifierEvaluation;
+  /**
+   * The prediction (0/1) for each record of the receiver's test split, in its order: the referee compares
+   * classifiers on the same records with them (paired intervals). Kept out of report.json.
+   */
+  testPredictions: number[];
 }
 
 export interface ReceiverResult {
