@@ -138,7 +138,7 @@ describe('valid scenarios', () => {
     expect(s.broker.budget.samples).toBe(20000);
     expect(s.receiver.draw.samples).toBe(8000);
     expect(s.expect).toEqual([
-      { metric: 'fidelity.logistic.accuracyGap', max: 0.03 },
+      { metric: 'fidelity.logistic.accuracyBelowReal.high', max: 0.03 },
       { metric: 'fidelity.marginals.maxTotalVariation', max: 0.05 },
     ]);
   });
