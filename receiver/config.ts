@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { formatZodIssues } from '../shared/party/configErrors';
-import { CLASSIFIER_KINDS } from './classifiers';
+import { CLASSIFIER_KINDS } from '../shared/evaluation/classifiers';
 import { DATASET_SOURCES } from '../shared/scenario/schema';
 
 /**

@@ -4,11 +4,11 @@
  */
 import { runParty, type Party, type Emit } from '../shared/party/runtime';
 import { initBackend } from '../shared/tf';
-import { receiverTestSplit } from './testSplit';
+import { receiverTestSplit } from '../shared/evaluation/testSplit';
 import { parseReceiverRuntimeConfig, type ReceiverRuntimeConfig } from './config';
 import { BrokerClient } from './brokerClient';
 import { drawSynthetic, planDraw } from './draw';
-import { trainAndEvaluate, type DownstreamResult } from './downstream';
+import { trainAndEvaluate, type DownstreamResult } from '../shared/evaluation/downstream';
 import { propertyInferenceSamples, runPropertyInference, type PropertyInferenceRunResult } from './attacks/runPropertyInference';
 import type { PropertyInferenceConfig } from '../shared/scenario/attacks/propertyInference';
 import { gameAttacksCost, generationView, isGameAttack, runMembershipAttack, type MembershipRunResult } from './attacks/runMembership';

@@ -1,9 +1,9 @@
 /**
- * The convolutional classifier (receiver/classifiers/cnn.ts) on the real MNIST digits (shared/data/mnist.ts) and
+ * The convolutional classifier (shared/evaluation/classifiers/cnn.ts) on the real MNIST digits (shared/data/mnist.ts) and
  * on small synthetic multi-channel images: held-out accuracy, determinism by seed, shapes of any size, clear
  * errors, and no tensors left behind.
  */
-import { CLASSIFIER_KINDS, CnnClassifier, createClassifier, FeatureMatrix, TrainOptions } from '../receiver/classifiers';
+import { CLASSIFIER_KINDS, CnnClassifier, createClassifier, FeatureMatrix, TrainOptions } from '../shared/evaluation/classifiers';
 import { ImageSet, loadMnist, MnistTask, selectImages } from '../shared/data/mnist';
 import { Rng } from '../shared/random';
 import { initBackend, tf } from '../shared/tf';

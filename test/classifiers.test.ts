@@ -1,5 +1,5 @@
-import { CLASSIFIER_KINDS, createClassifier, FeatureMatrix, TrainOptions } from '../receiver/classifiers';
-import { probabilitiesInChunks, thresholdProbabilities } from '../receiver/classifiers/minibatchTraining';
+import { CLASSIFIER_KINDS, createClassifier, FeatureMatrix, TrainOptions } from '../shared/evaluation/classifiers';
+import { probabilitiesInChunks, thresholdProbabilities } from '../shared/evaluation/classifiers/minibatchTraining';
 import { Rng } from '../shared/random';
 import { initBackend, tf } from '../shared/tf';
 

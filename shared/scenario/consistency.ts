@@ -179,7 +179,7 @@ function checkSharer(s: Scenario, issues: PathIssue[]): void {
     const path = ['sharer', 'hideColumns', i];
     if (col === s.task.label) {
       // The model is conditioned on the label. The sensitive column may be hidden: the receiver reads s from
-      // its own test split (receiver/downstream.ts), and hiding it is the property inference threat model.
+      // its own test split (shared/evaluation/downstream.ts), and hiding it is the property inference threat model.
       issues.push({ path, message: `must not hide the task label (task.label = ${s.task.label})` });
     } else if (columns && !columns.includes(col)) {
       issues.push({ path, message: `expected a column of dataset "${s.sharer.data}" (${list(columns)})` });

@@ -19,7 +19,7 @@ export type AccessGrant = (typeof ACCESS_GRANTS)[number];
 /** The query grants in order of how much of the model they show: the rungs of the membership ladder. */
 export const ACCESS_LADDER: readonly AccessGrant[] = ['black-box', 'gray-box', 'white-box'];
 
-/** The receiver's classifiers (receiver/classifiers), for its downstream task and as PIA discriminators. */
+/** The receiver's classifiers (shared/evaluation/classifiers), for its downstream task and as PIA discriminators. */
 export const CLASSIFIER_KINDS = ['logistic', 'mlp', 'cnn'] as const;
 export type ClassifierKind = (typeof CLASSIFIER_KINDS)[number];
 

@@ -12,11 +12,11 @@
  */
 import { alignToSchema } from '../../../shared/data/align';
 import { schemaWithColumns } from '../../../shared/data/imageTable';
-import { fitFeatures } from '../../classifiers/features';
+import { fitFeatures } from '../../../shared/evaluation/classifiers/features';
 import { splitTable } from '../../../shared/data/split';
 import type { Table, TableSchema } from '../../../shared/data/table';
 import { deriveSeed, Rng } from '../../../shared/random';
-import { createClassifier, type BinaryClassifier, type ClassifierKind, type FeatureMatrix } from '../../classifiers';
+import { createClassifier, type BinaryClassifier, type ClassifierKind, type FeatureMatrix } from '../../../shared/evaluation/classifiers';
 import { PropertyInferenceError } from './errors';
 import { describeProperty, propertyColumn, resolveProperty, type PropertySpec } from './property';
 

@@ -3,10 +3,10 @@
  * is set (the FPA paper evaluates on a balanced test set, so a DP gap measures the classifier, not the test
  * data's own S–Y dependence). The referee calls this too, so its train-on-real baseline sees the same records.
  */
-import { loadDataset, type DatasetSpec } from '../shared/data/loadDataset';
-import { balanceCells } from '../shared/data/split';
-import type { Table, TaskSpec } from '../shared/data/table';
-import { Rng, deriveSeed } from '../shared/random';
+import { loadDataset, type DatasetSpec } from '../data/loadDataset';
+import { balanceCells } from '../data/split';
+import type { Table, TaskSpec } from '../data/table';
+import { Rng, deriveSeed } from '../random';
 
 export interface TestSplitConfig {
   /** The receiver's seed (its slice's `seed`). */

@@ -3,8 +3,8 @@
  * L2-penalised stable cross-entropy, and the seeded minibatch Adam loop. One loop, so a fix to how classifiers
  * train (batching, class weights, the epoch loss, yielding to the event loop) reaches every kind.
  */
-import { Rng, deriveSeed } from '../../shared/random';
-import { tf } from '../../shared/tf';
+import { Rng, deriveSeed } from '../../random';
+import { tf } from '../../tf';
 import type { FeatureMatrix, TrainOptions } from './index';
 
 // Bound once at module level: jest runs modules in a vm sandbox where every global lookup in a hot loop is slow

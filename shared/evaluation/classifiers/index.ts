@@ -7,7 +7,7 @@
 import { CnnClassifier } from './cnn';
 import { LogisticClassifier } from './logistic';
 import { MlpClassifier } from './mlp';
-import { CLASSIFIER_KINDS, type ClassifierKind } from '../../shared/scenario/lists';
+import { CLASSIFIER_KINDS, type ClassifierKind } from '../../scenario/lists';
 
 /** Row-major feature matrix: feature j of record i is data[i * cols + j]. */
 export interface FeatureMatrix {

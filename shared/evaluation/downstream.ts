@@ -4,10 +4,10 @@
  * but the label; the sensitive attribute is read from the test split, so fairness is measured even when the
  * sharer hid that column from the shared records.
  */
-import { schemaWithColumns } from '../shared/data/imageTable';
-import { binaryColumn, columnIndex, type Table, type TaskSpec } from '../shared/data/table';
-import { evaluateClassifier, type ClassifierEvaluation } from '../shared/metrics/fairnessReport';
-import { Rng, deriveSeed } from '../shared/random';
+import { schemaWithColumns } from '../data/imageTable';
+import { binaryColumn, columnIndex, type Table, type TaskSpec } from '../data/table';
+import { evaluateClassifier, type ClassifierEvaluation } from '../metrics/fairnessReport';
+import { Rng, deriveSeed } from '../random';
 import { createClassifier, type ClassifierKind } from './classifiers';
 import { fitFeatures } from './classifiers/features';
 

@@ -3,10 +3,10 @@
  * categories) for the feed-forward kinds, and the raw pixels in [0, 1] for the CNN, which needs the image's
  * layout intact (per-pixel standardising would make a stroke's value depend on where it is).
  */
-import { alignToSchema } from '../../shared/data/align';
-import { TableEncoder } from '../../shared/data/encoder';
-import { imageShapeOf, pixelsOf, type ImageShape } from '../../shared/data/imageTable';
-import type { Table, TableSchema } from '../../shared/data/table';
+import { alignToSchema } from '../../data/align';
+import { TableEncoder } from '../../data/encoder';
+import { imageShapeOf, pixelsOf, type ImageShape } from '../../data/imageTable';
+import type { Table, TableSchema } from '../../data/table';
 import type { ClassifierKind, FeatureMatrix } from './index';
 
 export interface FeatureEncoding {

@@ -19,8 +19,8 @@
  * optional 'balanced' class weights and an L2 penalty λ Σ‖W‖² on the conv and dense weights (not the biases). So
  * the same seed gives bit-identical training on one backend.
  */
-import { deriveSeed, Rng } from '../../shared/random';
-import { tf } from '../../shared/tf';
+import { deriveSeed, Rng } from '../../random';
+import { tf } from '../../tf';
 import type { BinaryClassifier, FeatureMatrix, TrainOptions } from './index';
 import { checkLabels, checkMatrix, checkTrainOptions, fitMinibatches, probabilitiesInChunks, thresholdProbabilities, uniformInit, weightedCrossEntropy } from './minibatchTraining';
 

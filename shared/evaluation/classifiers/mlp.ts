@@ -10,8 +10,8 @@
  * (initial weights drawn in JS, minibatch order shuffled in JS), which makes training bit-identical across
  * runs on one backend, and avoids the layers kernels that are broken on wasm.
  */
-import { deriveSeed, Rng } from '../../shared/random';
-import { tf } from '../../shared/tf';
+import { deriveSeed, Rng } from '../../random';
+import { tf } from '../../tf';
 import type { BinaryClassifier, FeatureMatrix, TrainOptions } from './index';
 import { checkLabels, checkMatrix, checkTrainOptions, fitMinibatches, probabilitiesInChunks, thresholdProbabilities, uniformInit, weightedCrossEntropy } from './minibatchTraining';
 
