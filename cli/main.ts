@@ -50,7 +50,9 @@ async function main(argv: string[]): Promise<number> {
     case 'validate':
       try {
         const s = loadScenario(file);
-        process.stdout.write(`${file}: valid scenario "${s.name}" (seed ${s.seed})\n`);
+        const seeds = s.replicates ? `replicates at seeds ${s.replicates.seeds.join(', ')}` : `seed ${s.seed}`;
+        const checks = s.expect.length > 0 ? `${s.expect.length} expectation${s.expect.length === 1 ? '' : 's'}` : 'report only: nothing asserted';
+        process.stdout.write(`${file}: valid scenario "${s.name}" (${seeds}; ${checks})\n`);
         return 0;
       } catch (err) {
         process.stderr.write(`${(err as Error).message}\n`);

@@ -171,7 +171,10 @@ test('a bad scenario exits 2 with file:line:col and the field', async () => {
   expect(r.stderr).toMatch(new RegExp(`${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:\\d+:\\d+: receiver\\.colour`));
   const v = await runCli(['validate', file]);
   expect(v.code).toBe(2);
-  expect((await runCli(['validate', TINY])).code).toBe(0);
+  const ok = await runCli(['validate', TINY]);
+  expect(ok.code).toBe(0);
+  // It says what a run would check: the seed(s) and how many expectations, or that it is report-only.
+  expect(ok.stdout).toMatch(/valid scenario "tiny" \(seed 7; 1 expectation\)/);
 });
 
 test('a party killed mid-training fails the run loudly, and no process is left behind', async () => {
