@@ -1,6 +1,6 @@
 /**
  * Data extraction by Carlini et al.'s relative-distance criterion (USENIX Security 2023, the CIFAR-10 criterion;
- * ../shared/papers/mia-s2l.md §3.3, §4.3 item 6). For a generation x̂ with its n nearest reference records
+ * paper notes mia-s2l.md §3.3, §4.3 item 6). For a generation x̂ with its n nearest reference records
  * S_x̂ (ℓ2 in an encoding), the ratio
  *     ℓ(x̂) = ℓ2(x̂, x₁) / (α · mean_{y ∈ S_x̂} ℓ2(x̂, y)),   α = 0.5, x₁ the nearest reference record,
  * is below 1 when x̂ is much closer to x₁ than to its typical neighbours; x₁ then counts as extracted. A record

@@ -5,7 +5,7 @@
  * unlabelled, in the shared columns); the referee scores the receiver's scores against `isMember`.
  * Deterministic: the runner and the referee each call `membershipGame` and get the same split.
  * Non-members from another distribution would measure distribution shift, not membership
- * (../shared/papers/mia-s2l.md §3.4), hence one pool.
+ * (paper notes mia-s2l.md §3.4), hence one pool.
  *
  * A pool with repeated records (UCI Adult repeats rows, more so once columns are dropped) would put exact copies of
  * members among the non-members: no attack can tell them apart, so they cap every rung's TPR at low FPR and make a

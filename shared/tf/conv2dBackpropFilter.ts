@@ -1,5 +1,6 @@
 /**
- * Fix 2 of /work/shared/stack.md §3: a `Conv2DBackpropFilter` kernel built from `Conv2D` + `Transpose`.
+ * Fix 2 of the team's stack notes (stack.md §3, in the team folder beside the checkout): a `Conv2DBackpropFilter`
+ * kernel built from `Conv2D` + `Transpose`.
  *
  * Why: tfjs-backend-wasm 4.22.0 has no `Conv2DBackpropFilter` at all, so no conv net can train on wasm; the cpu
  * backend has one but it is ~100× slower than its own `Conv2D` (496 of 529 s of one U-Net step, stack.md §2).

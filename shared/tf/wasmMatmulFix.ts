@@ -1,5 +1,6 @@
 /**
- * Fix 1 of /work/shared/stack.md §3: route every wasm matmul through XNNPACK.
+ * Fix 1 of the team's stack notes (stack.md §3, in the team folder beside the checkout): route every wasm matmul
+ * through XNNPACK.
  *
  * Why: in tfjs-backend-wasm 4.22.0 the C++ `batchMatMul` (src/cc/batch_mat_mul_impl.cc) calls XNNPACK's fully
  * connected operator only when `!transpose_a && !transpose_b && a_batch == 1 && b_batch == 1`. Every other case

@@ -1,6 +1,6 @@
 /**
  * Turning a record's per-timestep losses into one membership score (Zhu et al. 2023, `save_false_postive_rate.py`;
- * ../shared/papers/mia-s2l.md §1.4). A higher score means "more likely a member", so each statistic of the
+ * paper notes mia-s2l.md §1.4). A higher score means "more likely a member", so each statistic of the
  * losses is negated. `trimmed` is paper A's truncation: sort the losses by value, drop the k largest, average
  * the rest (which steps go is chosen per record, by value, not a fixed t-window).
  */

@@ -1,7 +1,7 @@
 /**
  * The membership-inference attacks' scores (higher = more likely a member). Each attack returns raw scores per
  * challenge record; the referee turns them into ROC metrics with shared/metrics/roc.ts (scores are separate
- * from metrics). Equations: ../shared/papers/mia-s2l.md §1.3–1.4 (Zhu et al.), §3.1 (SecMI), §3.2 (PIA), §4.3.
+ * from metrics). Equations: paper notes mia-s2l.md §1.3–1.4 (Zhu et al.), §3.1 (SecMI), §3.2 (PIA), §4.3.
  * Everything happens in the model's coordinates ("f32le-model"), which only the gray-box Encode gives.
  */
 import { TableEncoder } from '../../../shared/data/encoder';
@@ -170,7 +170,7 @@ export async function piaAttack(oracle: GrayBoxOracle, rows: number[][], config:
 }
 
 /**
- * The generation-trajectory attack (gray-box; ../shared/papers/mia-s2l.md §1.3 (b) and §4.3 item 2). Zhu et al.'s
+ * The generation-trajectory attack (gray-box; paper notes mia-s2l.md §1.3 (b) and §4.3 item 2). Zhu et al.'s
  * Stable Diffusion variant prompts the model with the target's caption, starts from noise and measures, after every
  * denoising step, the distance of the decoded intermediate image to the target: a memorised pair's generation
  * converges onto it. A class-conditional model has no caption, only the class, which many records share, so here:
@@ -240,7 +240,7 @@ export async function trajectoryAttack(oracle: GrayBoxOracle, rows: number[][], 
 
 /**
  * Black-box: minus the distance of each challenge record to its nearest synthetic record (a GAN-Leaks-style
- * test; ../shared/papers/mia-s2l.md §1.3, §4.3 item 5). Table records: Euclidean in an encoding the receiver
+ * test; paper notes mia-s2l.md §1.3, §4.3 item 5). Table records: Euclidean in an encoding the receiver
  * fits on the synthetic records themselves (standardised numerics, one-hot categories): it has no other.
  * Image records: Euclidean on the pixel intensities as they are ([0, 1]), the label left out. Standardising each
  * pixel, as the table encoding would, divides by its spread over the synthetic images, so a border pixel that

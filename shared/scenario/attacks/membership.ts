@@ -1,6 +1,6 @@
 /**
  * Scenario configs of the membership-inference attacks and of Carlini extraction (docs/mia.md;
- * ../shared/papers/mia-s2l.md §1, §3, §4). The runnable half is receiver/attacks/membership/. Each kind needs the
+ * paper notes mia-s2l.md §1, §3, §4). The runnable half is receiver/attacks/membership/. Each kind needs the
  * scenario's top-level `membership` game (the challenge set); the registry (attackRegistry.ts) says which grant
  * each needs. Timestep defaults depend on the model's T, so they are resolved here from T (the receiver reads T
  * from Describe; the scenario loader from sharer.model.timesteps), and the budget each attack spends is computed
@@ -71,7 +71,7 @@ export const piaAttackConfigSchema = z.strictObject({
 });
 
 /**
- * The generation-trajectory attack (gray-box; ../shared/papers/mia-s2l.md §1.3 (b), §1.4 "SD trajectory variants",
+ * The generation-trajectory attack (gray-box; paper notes mia-s2l.md §1.3 (b), §1.4 "SD trajectory variants",
  * §4.3 item 2): M generations per class through GrayBox.Trajectory, x̂₀ kept at some of the sampler's steps.
  */
 export const trajectoryAttackConfigSchema = z.strictObject({
