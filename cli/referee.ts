@@ -19,7 +19,7 @@ import { scorePropertyInference, type PiaSection } from './studies/pia';
 import { scoreMembership, type MembershipAttackEvidence, type MembershipSection } from './studies/membership';
 import { membershipGame } from '../shared/scenario/membership';
 import { sharerTrainingSet } from '../sharer/trainingSet';
-import { resolveProperty, type PropertySpec } from '../receiver/attacks/propertyInference';
+import { resolveProperty, type PropertySpec } from '../shared/propertyInference/property';
 import { sharesOf } from './studies/pia';
 import { binaryColumn, dropColumns } from '../shared/data/table';
 import { Rng, deriveSeed } from '../shared/random';

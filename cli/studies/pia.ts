@@ -16,7 +16,9 @@
  * itself reports (`coverage`: the calibrated corrected interval when it offers one, its Hoeffding interval otherwise).
  */
 import type { Table } from '../../shared/data/table';
-import { resolveProperty, type PropertySpec, type ProportionEstimate } from '../../receiver/attacks/propertyInference';
+import { resolveProperty, type PropertySpec } from '../../shared/propertyInference/property';
+// The receiver's evidence format (a type only: nothing of the receiver runs in the referee).
+import type { ProportionEstimate } from '../../receiver/attacks/propertyInference';
 
 /** [low, high] the attack reported for its estimate (per outcome for a K-way property). */
 type ReportedInterval = [number, number] | Array<[number, number]>;

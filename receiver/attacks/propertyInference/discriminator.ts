@@ -17,8 +17,8 @@ import { splitTable } from '../../../shared/data/split';
 import type { Table, TableSchema } from '../../../shared/data/table';
 import { deriveSeed, Rng } from '../../../shared/random';
 import { createClassifier, type BinaryClassifier, type ClassifierKind, type FeatureMatrix } from '../../../shared/evaluation/classifiers';
-import { PropertyInferenceError } from './errors';
-import { describeProperty, propertyColumn, resolveProperty, type PropertySpec } from './property';
+import { PropertyInferenceError } from '../../../shared/propertyInference/errors';
+import { describeProperty, propertyColumn, resolveProperty, type PropertySpec } from '../../../shared/propertyInference/property';
 
 /** The discriminator's behaviour on labelled records it was not trained on. */
 export interface DiscriminatorCalibration {

@@ -19,8 +19,8 @@
 import type { Table } from '../../../shared/data/table';
 import { hoeffdingRadius, unionBoundRadius } from '../../../shared/metrics/hoeffding';
 import type { DiscriminatorCalibration, DiscriminatorKind, PropertyDiscriminator } from './discriminator';
-import { PropertyInferenceError } from './errors';
-import { describeProperty } from './property';
+import { PropertyInferenceError } from '../../../shared/propertyInference/errors';
+import { describeProperty } from '../../../shared/propertyInference/property';
 
 /** Below this TPR − FPR (binary) the correction divides by noise and is not offered. */
 export const MIN_CORRECTION_SEPARATION = 0.05;

@@ -16,7 +16,7 @@ export const propertyInferenceAttack = {
   requires: ['sample'],
 } as const;
 
-export { PropertyInferenceError, type PropertyInferenceErrorCode } from './errors';
+export { PropertyInferenceError, type PropertyInferenceErrorCode } from '../../../shared/propertyInference/errors';
 export {
   describeProperty,
   isMultiValuedProperty,
@@ -30,7 +30,7 @@ export {
   type PropertySpec,
   type ResolvedProperty,
   type RuleOp,
-} from './property';
+} from '../../../shared/propertyInference/property';
 export {
   calibrationFromPredictions,
   discriminatorFor,

@@ -22,8 +22,8 @@ import { TableEncoder } from '../../../shared/data/encoder';
 import type { Table } from '../../../shared/data/table';
 import { tf } from '../../../shared/tf';
 import { calibrationFromPredictions, type DiscriminatorCalibration, type PropertyDiscriminator } from './discriminator';
-import { PropertyInferenceError } from './errors';
-import { describeProperty, resolveProperty, type PropertySpec } from './property';
+import { PropertyInferenceError } from '../../../shared/propertyInference/errors';
+import { describeProperty, resolveProperty, type PropertySpec } from '../../../shared/propertyInference/property';
 
 export const MODEL_JSON = 'model.json';
 export const WEIGHTS_BIN = 'weights.bin';

@@ -1,15 +1,16 @@
 /**
  * Scenario config of the property inference attack (Luo et al. 2024 §3, Algorithm 2 and Theorem 1;
- * docs/pia.md). The runnable half is receiver/attacks/runPropertyInference.ts; the property forms mirror
- * `PropertySpec` in receiver/attacks/propertyInference/property.ts (shared/ never imports a party).
+ * docs/pia.md). The runnable half is receiver/attacks/runPropertyInference.ts; the property forms are
+ * `PropertySpec` in shared/propertyInference/property.ts, which the receiver and the referee both use.
  */
 import { z } from 'zod';
 import { CLASSIFIER_KINDS } from '../lists';
+import { RULE_OPS } from '../../propertyInference/property';
 
 const name = () => z.string().min(1);
 
-/** The operators of a rule property (RULE_OPS in the receiver's library). */
-export const PROPERTY_RULE_OPS = ['==', '!=', '<', '<=', '>', '>=', 'in'] as const;
+/** The operators of a rule property (one list, with the property's definition). */
+export const PROPERTY_RULE_OPS = RULE_OPS;
 
 const scalar = z.union([z.string(), z.number()]);
 

@@ -18,7 +18,7 @@
  * Everything here matches columns and categories by NAME, never by code, because the receiver's aux table and
  * the synthetic samples are loaded separately and may order categories differently.
  */
-import { columnIndex, type ColumnSpec, type Table, type TableSchema } from '../../../shared/data/table';
+import { columnIndex, type ColumnSpec, type Table, type TableSchema } from '../data/table';
 import { PropertyInferenceError } from './errors';
 
 export const RULE_OPS = ['==', '!=', '<', '<=', '>', '>=', 'in'] as const;
