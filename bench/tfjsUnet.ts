@@ -1,10 +1,10 @@
 /**
- * The image DDPM's U-Net (shared/diffusion/imageUnet.ts) as a bench workload on whichever tfjs backend is active:
+ * The image DDPM's U-Net (sharer/diffusion/imageUnet.ts) as a bench workload on whichever tfjs backend is active:
  * one Adam step on the ε-prediction loss for a fixed random batch of 28×28×1 images, class-conditioned.
  */
 import { tf } from '../shared/tf';
-import { DEFAULT_UNET_CONFIG, ImageUnet, ImageUnetConfig } from '../shared/diffusion/imageUnet';
-import { ImageDdpm } from '../shared/diffusion/imageDdpm';
+import { DEFAULT_UNET_CONFIG, ImageUnet, ImageUnetConfig } from '../sharer/diffusion/imageUnet';
+import { ImageDdpm } from '../sharer/diffusion/imageDdpm';
 
 export const UNET_BENCH_BATCH = 64;
 

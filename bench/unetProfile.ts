@@ -13,7 +13,7 @@
  */
 import type { KernelConfig, KernelFunc } from '@tensorflow/tfjs-core';
 import { describeBackend, initBackend, tf } from '../shared/tf';
-import { ImageUnet } from '../shared/diffusion/imageUnet';
+import { ImageUnet } from '../sharer/diffusion/imageUnet';
 import { UNET_BENCH_BATCH, UNET_BENCH_CONFIG } from './tfjsUnet';
 
 interface KernelStat {

@@ -1,15 +1,15 @@
 /**
  * The sharer's baseline generators, `tabular-vae` and `tabular-gan` (docs/generators.md): the same contract as the
  * diffusion model (TabularGenerator: class-conditional on the task label, cached, deterministic in the seed) over
- * the networks of shared/generative/. They have no diffusion timesteps, so gray-box and white-box queries refuse
+ * the networks of sharer/generative/. They have no diffusion timesteps, so gray-box and white-box queries refuse
  * them (sharer/timestepAccess.ts).
  */
 import type { TableEncoder } from '../shared/data/encoder';
 import type { Table, TableSchema, TaskSpec } from '../shared/data/table';
 import type { ClassInfo } from '../shared/grpc/records';
-import { TabularVae } from '../shared/generative/tabularVae';
-import { TabularGan } from '../shared/generative/tabularGan';
-import type { TabularGenerativeNetwork, TabularNetworkConfig } from '../shared/generative/network';
+import { TabularVae } from './generative/tabularVae';
+import { TabularGan } from './generative/tabularGan';
+import type { TabularGenerativeNetwork, TabularNetworkConfig } from './generative/network';
 import type { TabularGanModelConfig, TabularVaeModelConfig } from '../shared/scenario/schema';
 import { drawClasses, recordsFromEncoded, trainOrLoadCached, type ProgressFn, type SampledRecords, type TabularGenerator, type TrainingReport } from './tabularGenerator';
 

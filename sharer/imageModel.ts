@@ -1,6 +1,6 @@
 /**
  * The sharer's image model (`sharer.model.kind: image-ddpm`): the class-conditional U-Net DDPM of
- * shared/diffusion/imageDdpm.ts trained on the pixels of the sharer's image records, conditioned on the task
+ * sharer/diffusion/imageDdpm.ts trained on the pixels of the sharer's image records, conditioned on the task
  * label. It generates the image and its class and nothing else, so the shared schema is the label column and
  * the pixel columns (the runner hides every other attribute column: shared/scenario/slices.ts).
  *
@@ -16,8 +16,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { imageShapeOf, pixelCount, pixelsOf } from '../shared/data/imageTable';
 import { columnIndex, tableFingerprint, type Table, type TableSchema, type TaskSpec } from '../shared/data/table';
-import { ImageDdpm } from '../shared/diffusion/imageDdpm';
-import { fillStandardNormal } from '../shared/diffusion/tabularDdpm';
+import { ImageDdpm } from './diffusion/imageDdpm';
+import { fillStandardNormal } from './diffusion/tabularDdpm';
 import type { ClassInfo } from '../shared/grpc/records';
 import type { ImageDdpmModelConfig } from '../shared/scenario/schema';
 import { classesOf, drawClasses, recordClasses, saveAtomically, type ProgressFn, type SampledRecords, type TabularGenerator, type TrainingReport } from './tabularGenerator';

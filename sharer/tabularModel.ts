@@ -6,7 +6,7 @@
  */
 import type { TableEncoder } from '../shared/data/encoder';
 import { columnIndex, type Table, type TableSchema, type TaskSpec } from '../shared/data/table';
-import { TabularDdpm } from '../shared/diffusion/tabularDdpm';
+import { TabularDdpm } from './diffusion/tabularDdpm';
 import { commonNoiseStates } from './commonNoiseStates';
 import type { ClassInfo } from '../shared/grpc/records';
 import type { TabularDdpmConfig } from './config';

@@ -1,4 +1,4 @@
-import { learningRateAt } from '../shared/diffusion/learningRate';
+import { learningRateAt } from '../sharer/diffusion/learningRate';
 
 describe('learningRateAt (the schedule of both diffusion models)', () => {
   const run = { steps: 1100, learningRate: 2e-3, warmupSteps: 100 };

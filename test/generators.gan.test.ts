@@ -1,9 +1,9 @@
 /**
- * The GAN baseline (shared/generative/tabularGan.ts, docs/generators.md) on a small known table: it reproduces the
+ * The GAN baseline (sharer/generative/tabularGan.ts, docs/generators.md) on a small known table: it reproduces the
  * class-conditional statistics (more roughly than the VAE), and the checks every network passes
  * (test/helpers/generatorTable.ts).
  */
-import { TabularGan, type TabularGanConfig } from '../shared/generative/tabularGan';
+import { TabularGan, type TabularGanConfig } from '../sharer/generative/tabularGan';
 import { BLOCKS, WIDTH, describeGenerativeNetwork } from './helpers/generatorTable';
 
 const GAN_CONFIG: TabularGanConfig = {

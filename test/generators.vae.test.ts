@@ -1,11 +1,11 @@
 /**
- * The VAE baseline (shared/generative/tabularVae.ts, docs/generators.md) on a small known table: its loss (the
+ * The VAE baseline (sharer/generative/tabularVae.ts, docs/generators.md) on a small known table: its loss (the
  * negative ELBO) falls, it reproduces the class-conditional statistics, and the checks every network passes
  * (test/helpers/generatorTable.ts); plus the grouped record layout both baselines use.
  */
 import { Rng } from '../shared/random';
-import { TabularVae, type TabularVaeConfig } from '../shared/generative/tabularVae';
-import { GroupedLayout } from '../shared/generative/tabularLayout';
+import { TabularVae, type TabularVaeConfig } from '../sharer/generative/tabularVae';
+import { GroupedLayout } from '../sharer/generative/tabularLayout';
 import { BLOCKS, WIDTH, describeGenerativeNetwork } from './helpers/generatorTable';
 
 const VAE_CONFIG: TabularVaeConfig = { dataWidth: WIDTH, oneHotBlocks: BLOCKS, numClasses: 2, latentDim: 4, hidden: [32, 32], klWeight: 1, seed: 11 };

@@ -1,5 +1,5 @@
 /**
- * The image DDPM (shared/diffusion/imageDdpm.ts, imageUnet.ts) on a tiny U-Net: its gradients on wasm (native
+ * The image DDPM (sharer/diffusion/imageDdpm.ts, imageUnet.ts) on a tiny U-Net: its gradients on wasm (native
  * kernels when built) against the cpu backend, training on a handful of real digits, sampling shapes and ranges,
  * determinism, guidance, save/load, and no tensor leaks.
  */
@@ -8,8 +8,8 @@ import * as os from 'os';
 import * as path from 'path';
 import { initBackend, tf } from '../shared/tf';
 import { installConv2DBackpropFilter } from '../shared/tf/conv2dBackpropFilter';
-import { ImageDdpm, ImageDdpmOptions } from '../shared/diffusion/imageDdpm';
-import { ImageUnet, ImageUnetConfig, upsampleNearest2x, validateUnetConfig } from '../shared/diffusion/imageUnet';
+import { ImageDdpm, ImageDdpmOptions } from '../sharer/diffusion/imageDdpm';
+import { ImageUnet, ImageUnetConfig, upsampleNearest2x, validateUnetConfig } from '../sharer/diffusion/imageUnet';
 import { loadMnist, selectImages } from '../shared/data/mnist';
 import { randomValues } from './helpers/randomValues';
 import { groupNorm, groupNormOps, hasNativeGroupNorm } from '../shared/tf/groupNorm';

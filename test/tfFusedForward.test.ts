@@ -10,7 +10,7 @@ import { initBackend, tf } from '../shared/tf';
 import { conv2dFused, fusedForwardAvailable, groupNormAct, gradientRecording } from '../shared/tf/fusedForward';
 import { groupNormOps } from '../shared/tf/groupNorm';
 import { installNativeKernels, loadNativeAddon, nativeAddonUnavailableReason, NativeAddon } from '../shared/tf/nativeKernels';
-import { ImageUnet, ImageUnetConfig } from '../shared/diffusion/imageUnet';
+import { ImageUnet, ImageUnetConfig } from '../sharer/diffusion/imageUnet';
 import { randomValues } from './helpers/randomValues';
 import { relativeMaxDiff } from './helpers/relativeMaxDiff';
 

@@ -7,8 +7,8 @@
  */
 import { tf, initBackend } from '../shared/tf';
 import { Rng } from '../shared/random';
-import { TabularDdpm, fillStandardNormal } from '../shared/diffusion/tabularDdpm';
-import { ImageDdpm, type ImageSampleOptions } from '../shared/diffusion/imageDdpm';
+import { TabularDdpm, fillStandardNormal } from '../sharer/diffusion/tabularDdpm';
+import { ImageDdpm, type ImageSampleOptions } from '../sharer/diffusion/imageDdpm';
 
 const D = 4;
 const T = 20;

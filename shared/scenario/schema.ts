@@ -225,7 +225,7 @@ export const tabularDdpmSchema = z.strictObject({
 
 /**
  * `kind: tabular-vae`: a class-conditional tabular VAE (TVAE-style), a baseline generator for comparing what the
- * attacks get from a diffusion model with what they get from a VAE (shared/generative/tabularVae.ts).
+ * attacks get from a diffusion model with what they get from a VAE (sharer/generative/tabularVae.ts).
  */
 export const tabularVaeSchema = z.strictObject({
   kind: z.literal('tabular-vae'),
@@ -245,7 +245,7 @@ export const tabularVaeSchema = z.strictObject({
 
 /**
  * `kind: tabular-gan`: a class-conditional tabular GAN (hinge loss, Gumbel-softmax categories), a baseline
- * generator beside the diffusion model (shared/generative/tabularGan.ts).
+ * generator beside the diffusion model (sharer/generative/tabularGan.ts).
  */
 export const tabularGanSchema = z.strictObject({
   kind: z.literal('tabular-gan'),
@@ -268,7 +268,7 @@ export const tabularGanSchema = z.strictObject({
 });
 
 /**
- * `kind: image-ddpm`: a class-conditional U-Net DDPM over image records (shared/diffusion/imageDdpm.ts,
+ * `kind: image-ddpm`: a class-conditional U-Net DDPM over image records (sharer/diffusion/imageDdpm.ts,
  * docs/images.md). It generates the image and its class (the task label); every other attribute column of the
  * data is hidden from the shared schema.
  */

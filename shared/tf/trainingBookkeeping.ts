@@ -1,6 +1,6 @@
 /**
- * What the training loops keep besides the gradient step (the DDPMs in shared/diffusion, the GAN and VAE through
- * runTrainingLoop in shared/generative), and every long loop's pause for the event loop: one implementation, so the
+ * What the training loops keep besides the gradient step (the DDPMs in sharer/diffusion, the GAN and VAE through
+ * runTrainingLoop in sharer/generative), and every long loop's pause for the event loop: one implementation, so the
  * models cannot drift apart (they did: the image DDPM's weight average got a warm-up the tabular one has not, which
  * is now an explicit option of `WeightAverage`).
  */

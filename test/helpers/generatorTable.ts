@@ -7,7 +7,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { tf, initBackend } from '../../shared/tf';
 import { Rng } from '../../shared/random';
-import type { TabularGenerativeNetwork, NetworkTrainOptions, TabularNetworkConfig } from '../../shared/generative/network';
+import type { TabularGenerativeNetwork, NetworkTrainOptions, TabularNetworkConfig } from '../../sharer/generative/network';
 
 /** Encoded width 7: [num0, cat=a, cat=b, cat=c, num1, flag]; a 3-category block at [1, 4) between the two
  *  numeric columns (so the grouped layout must permute) and a 2-category block at [5, 7). */

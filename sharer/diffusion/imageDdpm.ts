@@ -15,13 +15,13 @@
  * images (on one backend).
  */
 import * as path from 'path';
-import { tf } from '../tf';
-import { Rng, deriveSeed } from '../random';
-import { DiffusionSchedule, ScheduleKind, checkTrajectoryTimesteps, makeSchedule, spacedTimesteps } from './schedule';
+import { tf } from '../../shared/tf';
+import { Rng, deriveSeed } from '../../shared/random';
+import { DiffusionSchedule, ScheduleKind, checkTrajectoryTimesteps, makeSchedule, spacedTimesteps } from '../../shared/diffusion/schedule';
 import { fillStandardNormal } from './tabularDdpm';
 import { DEFAULT_UNET_CONFIG, ImageUnet, ImageUnetConfig, sinusoidalTimeTable } from './imageUnet';
 import { learningRateAt, type LearningRateSchedule } from './learningRate';
-import { LossWindow, PeriodicYield, WeightAverage } from '../tf/trainingBookkeeping';
+import { LossWindow, PeriodicYield, WeightAverage } from '../../shared/tf/trainingBookkeeping';
 import { readModelDir, writeModelDirAtomic } from './modelFiles';
 
 export interface ImageDdpmConfig extends ImageUnetConfig {

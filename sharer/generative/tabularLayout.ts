@@ -7,9 +7,9 @@
  * every block, contiguous, so a network's output splits into one numeric slice and one slice per block (few
  * Slice kernels per step). The permutation is applied in JS on the way in and out.
  */
-import { tf } from '../tf';
-import { LossWindow, PeriodicYield } from '../tf/trainingBookkeeping';
-import { Rng } from '../random';
+import { tf } from '../../shared/tf';
+import { LossWindow, PeriodicYield } from '../../shared/tf/trainingBookkeeping';
+import { Rng } from '../../shared/random';
 import type { Tensor, Tensor2D } from './parameters';
 
 export class GroupedLayout {

@@ -5,8 +5,8 @@
  */
 import { promises as fsp } from 'fs';
 import * as path from 'path';
-import { tf } from '../tf';
-import { deriveSeed } from '../random';
+import { tf } from '../../shared/tf';
+import { deriveSeed } from '../../shared/random';
 import { fillStandardNormal } from '../diffusion/tabularDdpm';
 
 export type Tensor = ReturnType<typeof tf.tensor>;

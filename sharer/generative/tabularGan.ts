@@ -20,7 +20,7 @@
  * 2018): on the test table the last iterate after 1,500 steps missed a class-conditional statistic by 0.22-0.93
  * depending on the seed and on float rounding (docs/generators.md), the average by ~0.05.
  */
-import { tf } from '../tf';
+import { tf } from '../../shared/tf';
 import { fillStandardNormal } from '../diffusion/tabularDdpm';
 import { ParameterSet, applyStack, classOneHot, denseStack, type DenseLayer, type Tensor, type Tensor2D } from './parameters';
 import { TabularGenerativeNetwork, type NetworkTrainOptions, type NetworkTrainResult, type TabularNetworkConfig } from './network';

@@ -15,11 +15,11 @@
  */
 import * as path from 'path';
 import { learningRateAt, type LearningRateSchedule } from './learningRate';
-import { LossWindow, PeriodicYield, WeightAverage } from '../tf/trainingBookkeeping';
+import { LossWindow, PeriodicYield, WeightAverage } from '../../shared/tf/trainingBookkeeping';
 import { MODEL_JSON, readModelDir, writeModelDirAtomic } from './modelFiles';
-import { tf } from '../tf';
-import { Rng, deriveSeed } from '../random';
-import { DiffusionSchedule, ScheduleKind, checkTrajectoryTimesteps, makeSchedule, predictX0FromNoise, spacedTimesteps } from './schedule';
+import { tf } from '../../shared/tf';
+import { Rng, deriveSeed } from '../../shared/random';
+import { DiffusionSchedule, ScheduleKind, checkTrajectoryTimesteps, makeSchedule, predictX0FromNoise, spacedTimesteps } from '../../shared/diffusion/schedule';
 
 type Tensor = ReturnType<typeof tf.tensor>;
 type Tensor1D = ReturnType<typeof tf.tensor1d>;
@@ -1018,7 +1018,7 @@ export class TabularDdpm {
       clipMargin: this.clipMargin,
       metadata: this.metadata,
     };
-    // Atomic: a crash leaves the old model, the new one or an ignorable sibling (shared/diffusion/modelFiles.ts).
+    // Atomic: a crash leaves the old model, the new one or an ignorable sibling (sharer/diffusion/modelFiles.ts).
     await writeModelDirAtomic(dir, json, flat, 'TabularDdpm.save');
   }
 

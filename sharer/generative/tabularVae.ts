@@ -8,7 +8,7 @@
  * Sampling draws z ~ N(0, I), decodes, adds the numeric noise σ·ε and draws each category from its softmax (TVAE
  * instead takes the argmax, which over-draws majority categories): records are samples of p(x | y).
  */
-import { tf } from '../tf';
+import { tf } from '../../shared/tf';
 import { fillStandardNormal } from '../diffusion/tabularDdpm';
 import { ParameterSet, applyStack, classOneHot, denseStack, type DenseLayer, type Tensor, type Tensor2D, type Variable } from './parameters';
 import { TabularGenerativeNetwork, type NetworkTrainOptions, type NetworkTrainResult, type TabularNetworkConfig } from './network';

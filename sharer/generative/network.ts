@@ -6,8 +6,8 @@
  * Like TabularDdpm, a network works on the encoded matrix (n × dataWidth; here `categorical: 'onehot'`, 0/1
  * blocks) and never sees a Table. Sampled records come back in the encoded layout with exact one-hot blocks.
  */
-import { tf } from '../tf';
-import { Rng, deriveSeed } from '../random';
+import { tf } from '../../shared/tf';
+import { Rng, deriveSeed } from '../../shared/random';
 import { fillStandardNormal } from '../diffusion/tabularDdpm';
 import { ParameterSet, classOneHot, type Tensor2D } from './parameters';
 import { GroupedLayout, checkTrainingData } from './tabularLayout';

@@ -24,11 +24,11 @@
  * Initialisation: He normal for convs and dense layers, zero biases, zero output conv; drawn in JS from seeds
  * derived per weight, so the same config gives the same weights on every backend.
  */
-import { tf } from '../tf';
-import { deriveSeed } from '../random';
+import { tf } from '../../shared/tf';
+import { deriveSeed } from '../../shared/random';
 import { fillStandardNormal } from './tabularDdpm';
-import { groupNorm } from '../tf/groupNorm';
-import { conv2dFused, fusedForwardAvailable, groupNormAct } from '../tf/fusedForward';
+import { groupNorm } from '../../shared/tf/groupNorm';
+import { conv2dFused, fusedForwardAvailable, groupNormAct } from '../../shared/tf/fusedForward';
 
 type Tensor = tf.Tensor;
 type Tensor4D = tf.Tensor4D;
