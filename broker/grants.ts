@@ -6,8 +6,7 @@
  */
 import { ACCESS_GRANTS, type AccessGrant } from '../shared/scenario/lists';
 
-/** The scenario's grants (one list, in the scenario schema). */
-export const ACCESS_LEVELS = ACCESS_GRANTS;
+/** A grant the scenario can give (the list is the scenario's, shared/scenario/lists.ts). */
 export type AccessLevel = AccessGrant;
 
 /** The grants this broker implements. Others are refused at configuration, never silently ignored. */
@@ -16,8 +15,8 @@ export const IMPLEMENTED_GRANTS: ReadonlySet<AccessLevel> = new Set<AccessLevel>
 export function parseGrants(access: readonly string[]): Set<AccessLevel> {
   const grants = new Set<AccessLevel>();
   for (const level of access) {
-    if (!(ACCESS_LEVELS as readonly string[]).includes(level)) {
-      throw new Error(`broker.access: unknown access level "${level}" (expected one of ${ACCESS_LEVELS.join(', ')})`);
+    if (!(ACCESS_GRANTS as readonly string[]).includes(level)) {
+      throw new Error(`broker.access: unknown access level "${level}" (expected one of ${ACCESS_GRANTS.join(', ')})`);
     }
     if (!IMPLEMENTED_GRANTS.has(level as AccessLevel)) {
       throw new Error(

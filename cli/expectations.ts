@@ -48,7 +48,7 @@ export function valueAtPath(root: unknown, dotted: string): unknown {
 }
 
 /** Reads a number, or the `estimate` of an interval object, at a path. */
-export function numericValue(root: unknown, dotted: string): number | undefined {
+function numericValue(root: unknown, dotted: string): number | undefined {
   const v = valueAtPath(root, dotted);
   if (typeof v === 'number') return v;
   if (v && typeof v === 'object' && typeof (v as { estimate?: unknown }).estimate === 'number') {

@@ -87,9 +87,9 @@ export async function runScenario(file: string, opts: RunOptions = {}): Promise<
         progress.info(`sharebox: replicate ${i + 1}/${scenario.replicates.seeds.length}: seed ${seed}`);
         const label = `seed=${seed}`;
         const dir = path.join(runDir, 'replicates', label);
-        const replicate = withSeed(scenario, seed);
-        const result = await runSweepOrOnce(replicate, { ...header, scenario: { ...header.scenario, seed } }, dir, opts, progress, parties);
-        writeReport(dir, { ...header, scenario: { ...header.scenario, seed }, ...result, ...partOfWhole() });
+        const replicateHeader = { ...header, scenario: { ...header.scenario, seed } };
+        const result = await runSweepOrOnce(withSeed(scenario, seed), replicateHeader, dir, opts, progress, parties);
+        writeReport(dir, { ...replicateHeader, ...result, ...partOfWhole() });
         bySeed[label] = result;
       }
       body = { ...header, replicates: { seeds: scenario.replicates.seeds, runs: bySeed }, acrossSeeds: acrossSeeds(Object.values(bySeed)) };

@@ -103,14 +103,14 @@ export function fpaSummary(variants: readonly FpaVariantInput[]): FpaSummary | n
       constraintMet: report?.additions !== undefined && report.additionsMeetingConstraint !== undefined ? `${report.additionsMeetingConstraint}/${report.additions}` : null,
       cells: report?.cellCounts ?? null,
     };
+    const { yTrue, s } = v.testPredictions;
+    if (yTrue.length !== honest.testPredictions.yTrue.length || yTrue.some((y, i) => y !== honest.testPredictions.yTrue[i] || s[i] !== honest.testPredictions.s[i])) {
+      throw new Error(`FPA summary: variant ${v.label} was tested on other records than the honest variant ${honest.label}; the paired comparison needs one test split`);
+    }
     for (const [kind, d] of Object.entries(v.result.receiver.downstream)) {
       const honestPredictions = honest.testPredictions.predictions[kind];
       const predictions = v.testPredictions.predictions[kind];
       if (!honestPredictions || !predictions) continue;
-      const { yTrue, s } = v.testPredictions;
-      if (yTrue.length !== honest.testPredictions.yTrue.length || yTrue.some((y, i) => y !== honest.testPredictions.yTrue[i] || s[i] !== honest.testPredictions.s[i])) {
-        throw new Error(`FPA summary: variant ${v.label} was tested on other records than the honest variant ${honest.label}; the paired comparison needs one test split`);
-      }
       // this − honest on the same resampled records; the accuracy loss is its negative.
       const rng = new Rng(deriveSeed(v.scenario.seed, `fpa/${v.label}/${kind}`));
       const diff = compareClassifiers(yTrue, s, predictions, honestPredictions, rng);

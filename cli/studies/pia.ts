@@ -158,14 +158,17 @@ function reportedInterval(e: ProportionEstimate): { interval: ReportedInterval |
   return { interval: e.perValue.map((v) => v.interval), kind: 'hoeffding' };
 }
 
+/** A reported interval as one [low, high] per outcome (a binary property's single interval is a list of one). */
+function perOutcome(interval: ReportedInterval): Array<[number, number]> {
+  return (typeof interval[0] === 'number' ? [interval] : interval) as Array<[number, number]>;
+}
+
 function intervalWidth(interval: ReportedInterval): number {
-  const list = (typeof interval[0] === 'number' ? [interval] : interval) as Array<[number, number]>;
-  return Math.max(...list.map(([lo, hi]) => hi - lo));
+  return Math.max(...perOutcome(interval).map(([lo, hi]) => hi - lo));
 }
 
 function covers(interval: ReportedInterval, truths: number[]): boolean {
-  const list = (typeof interval[0] === 'number' ? [interval] : interval) as Array<[number, number]>;
-  return list.every(([lo, hi], k) => truths[k] >= lo - 1e-12 && truths[k] <= hi + 1e-12);
+  return perOutcome(interval).every(([lo, hi], k) => truths[k] >= lo - 1e-12 && truths[k] <= hi + 1e-12);
 }
 
 export interface PiaStudyByN {

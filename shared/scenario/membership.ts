@@ -55,11 +55,12 @@ export function membershipGame(scenario: Scenario): MembershipGame | null {
   // One seeded permutation of the pool (a partial Fisher–Yates: its first N + M indices are the plain i.i.d. draw,
   // so the members, and the model trained on them, do not depend on the copy rule below).
   const permutation = new Rng(deriveSeed(scenario.seed, 'membership/split')).sampleIndices(pool.rows.length, pool.rows.length);
-  const hidden = sharedHiddenColumns(scenario);
-  const shared = (t: Table) => dropColumns(t, hidden);
-  const members = selectRows(pool, permutation.slice(0, game.members));
-  const sharedPool = shared(pool);
-  const memberKeys = new Set(permutation.slice(0, game.members).map((i) => recordKey(sharedPool.rows[i])));
+  // The pool in the columns the model is served in (slices.ts sharedHiddenColumns: an image model shares the label
+  // and pixels only): copies are judged there, and the challenge records are its rows.
+  const sharedPool = dropColumns(pool, sharedHiddenColumns(scenario));
+  const memberIndices = permutation.slice(0, game.members);
+  const members = selectRows(pool, memberIndices);
+  const memberKeys = new Set(memberIndices.map((i) => recordKey(sharedPool.rows[i])));
   const nonMemberIndices: number[] = [];
   let nonMemberCopiesReplaced = 0;
   for (let k = game.members; k < permutation.length && nonMemberIndices.length < game.nonMembers; k++) {
@@ -76,8 +77,8 @@ export function membershipGame(scenario: Scenario): MembershipGame | null {
   const order = new Rng(deriveSeed(scenario.seed, 'membership/challenge')).shuffle(Array.from({ length: wanted }, (_, i) => i));
   const isMember = order.map((i) => i < game.members);
   const sourceIndex = order.map((i) => (i < game.members ? i : i - game.members));
-  const sharedMembers = shared(members);
-  const sharedNon = shared(nonMembers);
+  const sharedMembers = selectRows(sharedPool, memberIndices);
+  const sharedNon = selectRows(sharedPool, nonMemberIndices);
   const challenge: Table = {
     schema: sharedMembers.schema,
     rows: order.map((i) => (i < game.members ? sharedMembers.rows[i] : sharedNon.rows[i - game.members])),

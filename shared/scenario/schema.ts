@@ -496,7 +496,6 @@ export type DrawConfig = z.output<typeof drawSchema>;
 export type PoisoningConfig = z.output<typeof poisoningSchema>;
 export type Expectation = z.output<typeof expectationSchema>;
 export type MembershipConfig = z.output<typeof membershipSchema>;
-export type ReplicatesConfig = z.output<typeof replicatesSchema>;
 export type { AttackConfig } from './attackRegistry';
 
 // The task block is the shared data contract's TaskSpec, field for field.
