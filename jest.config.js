@@ -6,4 +6,6 @@ module.exports = {
   testMatch: ['**/*.test.ts'],
   transform: { '^.+\\.ts$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' } }] },
   testTimeout: 120000,
+  // Tests parse scenarios as the runner does: with the built-in moves registered.
+  setupFiles: ['<rootDir>/test/helpers/registerMoves.ts'],
 };

@@ -26,6 +26,8 @@ import { Rng } from '../shared/random';
 import { describeBackend, initBackend } from '../shared/tf';
 import { trainAndEvaluate } from '../shared/evaluation/downstream';
 import { poisonTrainingSet } from '../sharer/poisoningMove';
+import { registerMoves } from '../shared/moves/registry';
+import { SHARER_MOVES } from '../sharer/moves';
 import type { SharerPoisoningConfig } from '../sharer/config';
 import { BenchRow, printEnvironment, writeResults } from './table';
 
@@ -110,6 +112,8 @@ function meanAndSd(values: number[]): string {
 }
 
 async function main(): Promise<void> {
+  // poisonTrainingSet runs the move sharer.poisoning.method names: register the sharer's moves as the sharer does.
+  registerMoves(SHARER_MOVES);
   await initBackend();
   const alphas = listArg('--alphas', '0,0.1,0.2,0.3,0.4,0.5');
   // Selection seeds: one selection's accuracy loss moves by about a point from seed to seed, so a claim about the

@@ -9,6 +9,7 @@ import { parseArgs } from 'util';
 import { loadScenario } from '../shared/scenario';
 import { runScenario } from './run';
 import { describeVerdict } from './expectations';
+import { registerBuiltInMoves } from './moves';
 
 const USAGE = `usage:
   sharebox run <scenario.yaml> [--out DIR] [--cache DIR] [--quiet]
@@ -44,6 +45,12 @@ async function main(argv: string[]): Promise<number> {
   }
   if (!file || extra.length > 0) {
     process.stderr.write(`sharebox ${command}: expected exactly one scenario file\n${USAGE}\n`);
+    return 2;
+  }
+  try {
+    registerBuiltInMoves();
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n`);
     return 2;
   }
   switch (command) {

@@ -15,15 +15,17 @@ import { refereeSlice, sharerSlice, receiverSlice } from '../shared/scenario';
 import type { BrokerResult, ReceiverResult, SharerResult } from '../shared/party/results';
 import { marginalDistances, type MarginalDistance } from './fidelity';
 import { initBackend } from '../shared/tf';
-import { scorePropertyInference, sharesOf, type PiaSection } from './studies/pia';
-import { scoreMembership, type MembershipAttackEvidence, type MembershipSection } from './studies/membership';
+import type { PiaSection } from './studies/pia';
+import { membershipSection, type MembershipMoveScores, type MembershipSection } from './studies/membership';
 import { membershipGame } from '../shared/scenario/membership';
 import { sharerTrainingSet } from '../sharer/trainingSet';
-import { resolveProperty, type PropertySpec } from '../shared/propertyInference/property';
 import { binaryColumn, dropColumns } from '../shared/data/table';
 import { Rng, deriveSeed } from '../shared/random';
 import { compareClassifiers, type Interval, type TestPredictions } from '../shared/metrics/fairnessReport';
-import type { ReceiverConfig } from '../shared/scenario/slices';
+import { moveOf, parseMoveConfig } from '../shared/moves/registry';
+import { mergeReportFragments, moveLabels } from '../shared/moves/mergeScores';
+import type { MoveEvidence } from '../shared/moves/move';
+import type { RefereeTruth } from '../shared/moves/truth';
 
 export interface ClassifierFidelity {
   /** Accuracy on the receiver's real test split of the classifier trained on synthetic records. */
@@ -73,6 +75,8 @@ export async function referee(
   pia?: PiaSection;
   membership?: MembershipSection;
   rocFiles?: Record<string, unknown>;
+  /** Sections of moves that are not part of a family study (e.g. `moves.<label>`), as their scorers wrote them. */
+  moveSections: Record<string, unknown>;
   sampleGrid?: { png: Buffer; rows: string[] };
   /** The test split's truth and every classifier's predictions, for paired comparisons across variants (not reported). */
   testPredictions: TestPredictions;
@@ -143,12 +147,28 @@ export async function referee(
       samplesReturned ===
       results.receiver.draw.received + (results.receiver.attacks ?? []).reduce((a, r) => a + r.samplesDrawn + ((r.queryUnits as number | undefined) ?? 0), 0),
   };
-  const pia = scorePropertyInference(results.receiver.attacks ?? [], trainingRecords, (index, spec) => auxPropertyShares(receiverView, index, spec));
-  let membership: { section: MembershipSection; rocFiles: Record<string, unknown> } | null = null;
+  // Every move the receiver ran, scored by its own scorer on what the referee knows.
+  const truth: RefereeTruth = { seed, trainingRecords, game, hideColumns: sharerView.hideColumns, receiverDatasets: receiverView.attackData };
+  const evidence: MoveEvidence[] = results.receiver.attacks ?? [];
+  const moves = evidence.map((e) => ({ evidence: e, move: moveOf(e, `receiver.attacks[${e.index}]`) }));
+  const labels = moveLabels(moves.map(({ move, evidence: e }) => ({ id: move.id, reportName: move.reportName, index: e.index })));
+  const scored: Record<string, unknown> = {};
+  const rocFiles: Record<string, unknown> = {};
+  if (moves.length > 0) onProgress('referee: scoring the receiver\'s moves');
+  moves.forEach(({ move, evidence: e }, i) => {
+    const where = `receiver.attacks[${e.index}]`;
+    const config = parseMoveConfig(move, receiverView.attacks[e.index] ?? { kind: e.kind }, where);
+    if (!move.score) throw new Error(`${where} (${move.id}): a receiver move without a scorer`);
+    const { report, files } = move.score(e, config, truth, labels[i]);
+    mergeReportFragments(scored, report);
+    Object.assign(rocFiles, files ?? {});
+  });
+  const { pia, membership: membershipScores, ...otherSections } = scored as { pia?: PiaSection; membership?: MembershipMoveScores } & Record<string, unknown>;
+  let membership: { section: MembershipSection; files: Record<string, unknown> } | null = null;
   if (game) {
-    onProgress('referee: scoring the membership game');
-    const evidence = (results.receiver.attacks ?? []).filter((a) => a.kind !== 'property-inference') as unknown as MembershipAttackEvidence[];
-    membership = scoreMembership(game, evidence, { seed: deriveSeed(seed, 'membership'), hideColumns: sharerView.hideColumns });
+    const scoreLists = moves.map(({ evidence: e }, i) => ({ label: labels[i], scores: (e as { scores?: Record<string, number[]> }).scores }));
+    membership = membershipSection(game, membershipScores ?? {}, scoreLists);
+    Object.assign(rocFiles, membership.files);
   }
   // Image models: real beside synthetic images per class, as a PNG for the run directory.
   const realImages = results.receiver.syntheticImages ? imagesPerClass(realData, scenario.task.label) : null;
@@ -157,21 +177,10 @@ export async function referee(
     fidelity,
     audit,
     ...(pia ? { pia } : {}),
-    ...(membership ? { membership: membership.section, rocFiles: membership.rocFiles } : {}),
+    ...(membership ? { membership: membership.section } : {}),
+    ...(Object.keys(rocFiles).length > 0 ? { rocFiles } : {}),
+    moveSections: otherSections,
     ...(sampleGrid ? { sampleGrid } : {}),
     testPredictions,
   };
-}
-
-/**
- * The property's per-outcome shares in the receiver's own aux data for attack `index`: the constant guess a receiver
- * can make without querying anything (the PIA baseline). Null when the attack names no aux data.
- */
-function auxPropertyShares(receiverView: ReceiverConfig, index: number, spec: PropertySpec): number[] | null {
-  const config = receiverView.attacks[index] as { auxData?: string } | undefined;
-  const aux = config?.auxData ? receiverView.attackData[config.auxData] : undefined;
-  if (!aux) return null;
-  const table = loadDataset(aux, aux.seed);
-  const resolved = resolveProperty(spec, table.schema, `the receiver's aux data "${aux.name}"`);
-  return sharesOf(resolved.label(table), resolved.outcomes.length);
 }

@@ -19,6 +19,7 @@ import { writeReport, type Report } from './report';
 import { fpaSummary, type FpaVariantInput } from './studies/fpa';
 import { piaStudy as piaStudySummary, type PiaSection } from './studies/pia';
 import { repoRoot } from '../shared/repoRoot';
+import { registerBuiltInMoves } from './moves';
 import type { TestPredictions } from '../shared/metrics/fairnessReport';
 
 export interface RunOptions {
@@ -46,6 +47,7 @@ function folderFor(label: string): string {
 export async function runScenario(file: string, opts: RunOptions = {}): Promise<RunOutcome> {
   let scenario: Scenario;
   try {
+    registerBuiltInMoves();
     scenario = loadScenario(file);
   } catch (err) {
     return { exitCode: 2, error: (err as Error).message };
@@ -244,6 +246,7 @@ async function runOnce(
     audit: refereed.audit,
     ...(refereed.pia ? { pia: refereed.pia } : {}),
     ...(refereed.membership ? { membership: refereed.membership } : {}),
+    ...refereed.moveSections,
     ...(refereed.sampleGrid ? { images: { grid: SAMPLE_GRID_FILE, rows: refereed.sampleGrid.rows } } : {}),
   };
   return { sections, testPredictions: refereed.testPredictions };

@@ -20,7 +20,7 @@ import type { RecordChunk, RecordChunk__Output } from '../shared/grpc/generated/
 import { collectStream } from '../shared/grpc/streams';
 import { LOSSES_ENCODING, MODEL_ENCODING, matrixChunk, matrixFromChunk, stepsFromChunk, tableChunk } from '../shared/grpc/records';
 import type { TrajectoryChunk__Output } from '../shared/grpc/generated/sharebox/TrajectoryChunk';
-import type { GrayBoxOracle, ScheduleView, WhiteBoxOracle } from './attacks/membership/oracle';
+import type { GrayBoxOracle, ScheduleView, WhiteBoxOracle } from './moves/membership/oracle';
 
 export interface BrokerDescription {
   schema: TableSchema;

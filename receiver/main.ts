@@ -9,9 +9,11 @@ import { parseReceiverRuntimeConfig, type ReceiverRuntimeConfig } from './config
 import { BrokerClient } from './brokerClient';
 import { drawSynthetic, planDraw } from './draw';
 import { trainAndEvaluate, type DownstreamResult } from '../shared/evaluation/downstream';
-import { propertyInferenceSamples, runPropertyInference, type PropertyInferenceRunResult } from './attacks/runPropertyInference';
-import type { PropertyInferenceConfig } from '../shared/scenario/attacks/propertyInference';
-import { gameAttacksCost, generationView, isGameAttack, runMembershipAttack, type MembershipRunResult } from './attacks/runMembership';
+import { moveOf, parseMoveConfig, registerMoves } from '../shared/moves/registry';
+import { loadMovePlugins } from '../shared/moves/plugins';
+import type { AnyMove, MoveEvidence } from '../shared/moves/move';
+import { costView, type ReceiverMoveContext } from './moves/context';
+import { RECEIVER_MOVES } from './moves';
 import type { Table } from '../shared/data/table';
 import { imageSummaryTable } from '../shared/data/imageTable';
 import { imagesPerClass } from '../shared/data/sampleGrid';
@@ -22,6 +24,8 @@ class Receiver implements Party {
   private broker: BrokerClient | null = null;
 
   async configure(raw: unknown): Promise<Record<string, unknown>> {
+    registerMoves(RECEIVER_MOVES);
+    loadMovePlugins();
     this.config = parseReceiverRuntimeConfig(raw);
     this.broker = new BrokerClient(this.config.brokerAddress, this.config.token);
     return {};
@@ -40,28 +44,26 @@ class Receiver implements Party {
       level: 'info',
     });
 
-    // Check the whole run's budget before drawing anything: the attacks draw after receiver.draw.
-    const piaAttacks = config.attacks
-      .map((attack, index) => ({ attack: attack as unknown as PropertyInferenceConfig, index }))
-      .filter(({ attack }) => (attack as { kind?: string }).kind === 'property-inference');
-    const attackSamples = piaAttacks.reduce((a, { attack }) => a + propertyInferenceSamples(attack), 0);
-    const gameAttacks = config.attacks.map((attack, index) => ({ attack, index })).filter(({ attack }) => isGameAttack(attack.kind));
-    const challenge = config.membershipChallenge as unknown as Table | undefined;
-    if (gameAttacks.length > 0 && !challenge) {
-      throw new Error(`receiver.attacks[${gameAttacks[0].index}] (${gameAttacks[0].attack.kind}): no membership challenge set was handed to the receiver (the scenario needs a \`membership\` section)`);
+    // Each move's config as its own type (re-read by the move's schema: it crossed the process boundary).
+    const moves = config.attacks.map((raw, index) => {
+      const where = `receiver.attacks[${index}]`;
+      const move: AnyMove = moveOf(raw, where);
+      return { move, config: parseMoveConfig(move, raw, where), index };
+    });
+    const challenge = (config.membershipChallenge as Table | undefined) ?? null;
+    const gameMove = moves.find(({ move }) => move.requires.membershipGame);
+    if (gameMove && !challenge) {
+      throw new Error(`receiver.attacks[${gameMove.index}] (${gameMove.move.id}): no membership challenge set was handed to the receiver (the scenario needs a \`membership\` section)`);
     }
-    const gameCost = challenge
-      ? gameAttacksCost(config.attacks, challenge.rows.length, description.schedule?.timesteps ?? null, generationView(description, challenge))
-      : 0;
-    // One check of the whole spend, naming each part (the load-time check in consistency.ts is the same sum).
-    if (config.draw.samples + attackSamples + gameCost > description.budgetSamplesLeft) {
-      const parts = [
-        `receiver.draw.samples (${config.draw.samples})`,
-        ...piaAttacks.map(({ attack, index }) => `receiver.attacks[${index}] (property-inference) ${propertyInferenceSamples(attack)}`),
-        ...(gameCost > 0 ? [`membership attacks (${gameCost} units)`] : []),
-      ];
+    // Check the whole run's budget before drawing anything: the moves draw and query after receiver.draw. One check of
+    // the whole spend, naming each part (the loader's check in consistency.ts is the same sum).
+    const view = costView(description, challenge);
+    const costs = moves.map(({ move, config: moveConfig }) => move.cost(moveConfig, view));
+    const spend = config.draw.samples + costs.reduce((a, c) => a + c, 0);
+    if (spend > description.budgetSamplesLeft) {
+      const parts = [`receiver.draw.samples (${config.draw.samples})`, ...moves.map(({ move, index }, i) => `receiver.attacks[${index}] (${move.id}) ${costs[i]}`)];
       throw new Error(
-        `receiver: ${parts.join(' + ')} need ${config.draw.samples + attackSamples + gameCost}, but broker.budget.samples leaves ` +
+        `receiver: ${parts.join(' + ')} need ${spend} units, but broker.budget.samples leaves ` +
           `${description.budgetSamplesLeft} of ${description.budgetSamplesTotal}: raise broker.budget.samples or lower the attacks' spend`,
       );
     }
@@ -84,35 +86,28 @@ class Receiver implements Party {
           emit({ stage: `classifier:${kind}`, current: epoch + 1, total: config.classifierEpochs, message: `loss ${loss.toFixed(4)}`, level: 'progress' }),
       });
     }
-    const attacks: PropertyInferenceRunResult[] = [];
-    for (const { attack, index } of piaAttacks) {
-      attacks.push(
-        await runPropertyInference(attack, index, {
-          broker,
-          description,
-          seed: config.seed,
-          attackData: config.attackData,
-          onProgress: (got, total) => emit({ stage: `attack:property-inference`, current: got, total, message: 'synthetic records', level: 'progress' }),
-        }),
-      );
-      const last = attacks[attacks.length - 1].estimates.at(-1)!;
-      emit({ stage: 'attack:property-inference', current: 1, total: 1, message: `${attacks[attacks.length - 1].property}: p̂ = ${JSON.stringify(last.pHat)} at n = ${last.n}`, level: 'info' });
-    }
-    const membershipAttacks: MembershipRunResult[] = [];
-    for (const { attack, index } of gameAttacks) {
-      emit({ stage: `attack:${attack.kind}`, current: 0, total: 1, message: `${challenge!.rows.length} challenge records`, level: 'info' });
-      const result = await runMembershipAttack(attack, index, {
+    // The moves, in the order the scenario lists them; each returns raw evidence for the referee.
+    const evidence: MoveEvidence[] = [];
+    for (const { move, config: moveConfig, index } of moves) {
+      const stage = `attack:${move.id}`;
+      emit({ stage, current: 0, total: 1, message: challenge && move.requires.membershipGame ? `${challenge.rows.length} challenge records` : 'started', level: 'info' });
+      const ctx: ReceiverMoveContext = {
         broker,
         description,
         seed: config.seed,
-        challenge: challenge!,
-      });
-      membershipAttacks.push(result);
-      emit({ stage: `attack:${attack.kind}`, current: 1, total: 1, message: `done in ${result.seconds.toFixed(1)} s`, level: 'info' });
+        index,
+        challenge,
+        attackData: config.attackData,
+        onProgress: (got, total) => emit({ stage, current: got, total, message: 'synthetic records', level: 'progress' }),
+        say: (message) => emit({ stage, current: 1, total: 1, message, level: 'info' }),
+      };
+      const result = await move.run(moveConfig, ctx);
+      evidence.push(result);
+      emit({ stage, current: 1, total: 1, message: `done in ${result.seconds.toFixed(1)} s`, level: 'info' });
     }
     return {
       backend,
-      attacks: [...attacks, ...membershipAttacks],
+      attacks: evidence,
       describe: { access: description.access, modelKind: description.modelKind, columns: description.schema.columns.map((c) => c.name), classes: description.classes },
       draw: { plan, received: synthetic.rows.length, seconds: drawSeconds, budgetSamplesLeft },
       testRows: test.rows.length,

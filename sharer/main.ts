@@ -2,6 +2,9 @@
  * The sharer process: loads its private dataset, trains (or loads from cache) its diffusion model, and serves
  * it to the broker through ModelHost. Its result is the ground truth the referee scores against.
  */
+import { registerMoves } from '../shared/moves/registry';
+import { loadMovePlugins } from '../shared/moves/plugins';
+import { SHARER_MOVES } from './moves';
 import * as path from 'path';
 import type * as grpc from '@grpc/grpc-js';
 import { loadProto } from '../shared/grpc/proto';
@@ -23,6 +26,8 @@ class Sharer implements Party {
   private readonly host: ModelHostState = { model: null, modelKind: 'tabular-ddpm' };
 
   async configure(raw: unknown): Promise<Record<string, unknown>> {
+    registerMoves(SHARER_MOVES);
+    loadMovePlugins();
     this.config = parseSharerRuntimeConfig(raw);
     this.host.modelKind = this.config.model.kind;
     const server = newServer();

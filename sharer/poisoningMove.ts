@@ -1,32 +1,26 @@
 /**
- * The sharer's fairness-poisoning move (FPA, Luo et al. 2024; docs/fpa.md): turn the private dataset into the
- * training set the diffusion model actually sees. The algorithms live in `poisoning/`; this module wires them to
- * a Table: pool → features → selection → training table, plus the ground truth the referee reports.
+ * The sharer's fairness-poisoning moves (FPA, Luo et al. 2024; docs/fpa.md): turn the private dataset into the
+ * training set the diffusion model actually sees. The algorithms live in `poisoning/`, each move in `moves/<id>/`;
+ * this module prepares what they share (pool → features → N) and runs the move `sharer.poisoning.method` names.
  *
  * Features X are every column but the label, S included: the paper's X is a face image, which shows S. For image
  * records X is the pooled image beside the attribute columns (fpaPoolFromTable).
  */
 import { TableEncoder } from '../shared/data/encoder';
 import { balanceCells } from '../shared/data/split';
-import { binaryColumn, columnIndex, dropColumns, selectRows, type Table, type TaskSpec } from '../shared/data/table';
+import { binaryColumn, dropColumns, type Table, type TaskSpec } from '../shared/data/table';
 import { imageShapeOf, imageSummaryTable, INK_MASS_COLUMN, pixelsOf } from '../shared/data/imageTable';
 import { Rng, deriveSeed } from '../shared/random';
 import { mutualInformationBits, labelParityGap } from '../shared/metrics/mutualInformation';
-import {
-  createMiEstimator,
-  greedyMutualInformationSampling,
-  labelFlipping,
-  randomSubsetMeetingConstraint,
-  POISONING_MOVES,
-  type FpaPool,
-  type GreedyReport,
-  type MiEstimator,
-} from './poisoning';
+import { createMiEstimator, type FpaPool, type GreedyReport, type MiEstimator } from './poisoning';
 import type { SharerPoisoningConfig } from './config';
+import { moveById } from '../shared/moves/registry';
+import type { PoisoningContext, PoisoningMove } from './moves/context';
 
 /** Ground truth of one move, as it appears in the sharer's result (`moves[]`). */
 export interface PoisoningMoveRecord {
-  method: 'greedy-mi' | 'label-flipping';
+  /** The move's id (`sharer.poisoning.method`). */
+  method: string;
   alpha: number;
   /** N, the training-set size. */
   trainRows: number;
@@ -109,7 +103,7 @@ function imageFeatures(pool: Table, task: TaskSpec): FpaPool['x'] {
   return { data, rows: n, cols };
 }
 
-function estimatorFor(kind: SharerPoisoningConfig['estimator'], seed: number): MiEstimator {
+export function estimatorFor(kind: SharerPoisoningConfig['estimator'], seed: number): MiEstimator {
   if (kind === 'logistic-ce') return createMiEstimator({ kind: 'logistic-ce' });
   return createMiEstimator({
     kind: 'mine',
@@ -118,7 +112,7 @@ function estimatorFor(kind: SharerPoisoningConfig['estimator'], seed: number): M
   });
 }
 
-function cellCounts(s: Uint8Array, y: Uint8Array): number[][] {
+export function cellCounts(s: Uint8Array, y: Uint8Array): number[][] {
   const counts = [
     [0, 0],
     [0, 0],
@@ -144,6 +138,8 @@ export async function poisonTrainingSet(data: Table, task: TaskSpec, config: Sha
         `(of ${data.rows.length} private records); lower trainRows or give the sharer more data`,
     );
   }
+  const move = moveById(config.method);
+  if (!move || move.party !== 'sharer') throw new Error(`sharer.poisoning.method: "${config.method}" is not a registered sharer move`);
   const fpaPool = fpaPoolFromTable(pool, task);
   const common = {
     method: config.method,
@@ -152,50 +148,11 @@ export async function poisonTrainingSet(data: Table, task: TaskSpec, config: Sha
     poolRows,
     dataRows: data.rows.length,
     balancePool: config.balancePool,
-    describe: POISONING_MOVES.get(config.method)!.describe,
-    paper: POISONING_MOVES.get(config.method)!.paper,
+    describe: move.describe,
+    paper: move.paper ?? '',
     pool: { iSY: mutualInformationBits(fpaPool.s, fpaPool.y), labelParityGap: labelParityGap(fpaPool.s, fpaPool.y) },
   };
-
-  if (config.method === 'label-flipping') {
-    const result = labelFlipping(fpaPool, n, config.alpha, rng);
-    const labelColumn = columnIndex(pool.schema, task.label);
-    const spec = pool.schema.columns[labelColumn];
-    const positiveCode = spec.categories!.indexOf(task.positive);
-    const negativeCode = spec.categories!.findIndex((_, code) => code !== positiveCode);
-    if (negativeCode < 0) throw new Error(`label flipping: task.label column "${task.label}" has no value other than "${task.positive}"`);
-    // Only the binary task is defined: a flipped label becomes the positive value or the first other value.
-    const rows = result.indices.map((i, t) => {
-      const row = [...pool.rows[i]];
-      if (result.y[t] !== fpaPool.y[i]) row[labelColumn] = result.y[t] === 1 ? positiveCode : negativeCode;
-      return row;
-    });
-    const s = Uint8Array.from(result.indices, (i) => fpaPool.s[i]);
-    const report: LabelFlippingReport = {
-      n,
-      alpha: config.alpha,
-      relabelled: result.relabelled,
-      flipped: result.flipped,
-      cellCounts: cellCounts(s, result.y),
-      iSY: result.iSY,
-      labelParityGap: result.labelParityGap,
-    };
-    return { table: { schema: pool.schema, rows }, move: { ...common, algorithm: 'labelFlipping', report } };
-  }
-
-  const estimator = estimatorFor(config.estimator, deriveSeed(seed, 'mine'));
-  try {
-    await estimator.prepare(fpaPool);
-    const opts = { n, deltaFraction: config.deltaFraction, estimator, rng };
-    const honest = config.alpha === 0;
-    const { indices, report } = honest
-      ? randomSubsetMeetingConstraint(fpaPool, opts)
-      : greedyMutualInformationSampling(fpaPool, { ...opts, alpha: config.alpha, candidatesPerCell: config.candidatesPerCell });
-    return {
-      table: selectRows(pool, indices),
-      move: { ...common, algorithm: honest ? 'randomSubsetMeetingConstraint' : 'greedyMutualInformationSampling', report },
-    };
-  } finally {
-    estimator.dispose();
-  }
+  const { method: _method, ...fields } = config;
+  const ctx: PoisoningContext = { pool, fpaPool, n, task, rng, seed, common };
+  return (move as PoisoningMove).run(fields, ctx);
 }

@@ -2,6 +2,8 @@
  * The algorithmic core of the fairness poisoning attack (docs/fpa.md): plug-in I(S;Y), the I(X;Y) estimators,
  * Algorithm 1 with its two fixes, and the label-flipping baseline, on the embedded census data.
  */
+import { SHARER_MOVES } from '../sharer/moves';
+import { registeredMoveIds } from '../shared/moves/registry';
 import { CENSUS_TASK, generateCensus } from '../shared/data/census';
 import { balanceCells } from '../shared/data/split';
 import {
@@ -23,7 +25,6 @@ import {
   MineMiEstimator,
   MineNetwork,
   MiEstimator,
-  POISONING_MOVES,
   randomSubsetMeetingConstraint,
 } from '../sharer/poisoning';
 import { fpaPoolFromTable } from '../sharer/poisoningMove';
@@ -286,9 +287,10 @@ describe('label flipping', () => {
   });
 });
 
-describe('poisoning registry', () => {
-  it('describes every move with its paper', () => {
-    expect([...POISONING_MOVES.keys()].sort()).toEqual(['greedy-mi', 'label-flipping', 'random-subset']);
-    for (const move of POISONING_MOVES.values()) expect(move.paper).toMatch(/Luo et al\. 2024/);
+describe('the poisoning moves', () => {
+  it('are the sharer\'s registered moves, each with its paper, and name the scenario\'s methods', () => {
+    expect(SHARER_MOVES.map((m) => m.id).sort()).toEqual(['greedy-mi', 'label-flipping']);
+    for (const move of SHARER_MOVES) expect([move.party, move.paper]).toEqual(['sharer', expect.stringMatching(/Luo et al\. 2024/)]);
+    expect(registeredMoveIds('sharer')).toEqual(['greedy-mi', 'label-flipping']);
   });
 });

@@ -15,10 +15,12 @@ import { auc } from '../shared/metrics/roc';
 import { carliniExtraction } from '../shared/metrics/extraction';
 import { TabularModel } from '../sharer/tabularModel';
 import type { TabularDdpmConfig } from '../sharer/config';
-import { aggregateLosses, aggregatedScores } from '../receiver/attacks/membership/aggregate';
-import { ddimStep, lossAttack, nearestSyntheticScores, piaAttack, secmiAttack, trajectoryAttack, x0ErrorAttack } from '../receiver/attacks/membership/scores';
-import type { GrayBoxOracle, TrajectoryRequestView } from '../receiver/attacks/membership/oracle';
-import { attackBudgetCost, resolveSecmi, resolveTrajectorySteps, samplerTimestepsOf, timestepGrid, trajectoryAttackConfigSchema } from '../shared/scenario/attacks/membership';
+import { aggregateLosses, aggregatedScores } from '../receiver/moves/membership/aggregate';
+import { ddimStep, lossAttack, nearestSyntheticScores, piaAttack, secmiAttack, trajectoryAttack, x0ErrorAttack } from '../receiver/moves/membership/scores';
+import type { GrayBoxOracle, TrajectoryRequestView } from '../receiver/moves/membership/oracle';
+import { resolveSecmi, resolveTrajectorySteps, timestepGrid, trajectoryAttackConfigSchema } from '../receiver/moves/membership/config';
+import { moveCost } from './helpers/moveCost';
+import { samplerTimestepsOf } from '../shared/diffusion/schedule';
 import { spacedTimesteps } from '../shared/diffusion/schedule';
 import { localOracles } from './helpers/localOracle';
 
@@ -140,7 +142,7 @@ test('the attacks cost what the budget is charged: one unit per denoiser evaluat
   for (const [config, run] of cases) {
     calls.rows = 0;
     await run();
-    expect([config.kind, calls.rows]).toEqual([config.kind, attackBudgetCost(config, rows.length, 50)]);
+    expect([config.kind, calls.rows]).toEqual([config.kind, moveCost(config, rows.length, 50)]);
   }
   expect(resolveSecmi({ tSec: 7, stride: 3 }, 50).path).toEqual([0, 3, 6, 7]);
   expect(() => resolveSecmi({ tSec: 48, stride: 2 }, 50)).toThrow(/tSec \+ stride: expected at most T − 1 = 49/);
@@ -188,7 +190,7 @@ test('the generation trajectory separates members from non-members on an overfit
   expect(separation(traj.scores.mean)).toBeGreaterThan(0.85);
   expect(separation(traj.scores.min)).toBeGreaterThan(0.85);
   // Encode for every challenge record, then 400 chains of S = 50 steps for each of the two classes, in ⌈400/128⌉ calls each.
-  expect(calls.rows).toBe(attackBudgetCost({ kind: 'mia-trajectory', ...config }, rows.length, 50, { samplerTimesteps: sampler, classes: challengeClasses() }));
+  expect(calls.rows).toBe(moveCost({ kind: 'mia-trajectory', ...config }, rows.length, 50, { samplerTimesteps: sampler, classes: challengeClasses() }));
   expect(calls.rows).toBe(2 * N + 2 * 400 * 50);
   expect(calls.trajectoryCalls).toBe(2 * 4);
 });

@@ -7,9 +7,10 @@ import * as grpc from '@grpc/grpc-js';
 import { readAuditLog } from '../broker/audit';
 import { BrokerClient } from '../receiver/brokerClient';
 import { stepsFromChunk } from '../shared/grpc/records';
-import { trajectoryAttack } from '../receiver/attacks/membership/scores';
-import { generationView } from '../receiver/attacks/runMembership';
-import { attackBudgetCost, trajectoryAttackConfigSchema } from '../shared/scenario/attacks/membership';
+import { trajectoryAttack } from '../receiver/moves/membership/scores';
+import { generationView } from '../receiver/moves/context';
+import { trajectoryAttackConfigSchema } from '../receiver/moves/membership/config';
+import { moveCost } from './helpers/moveCost';
 import { TINY_MODEL, startSharerAndBroker, type LivePair } from './helpers/liveParties';
 
 let gray: LivePair;
@@ -191,7 +192,7 @@ test('the trajectory attack through the broker spends exactly what attackBudgetC
   expect(scores.mean).toHaveLength(10);
   // Encode 10, then 6 chains of S = 5 steps per class in calls of 4 + 2: 10 + 2 × 6 × 5 = 70.
   const spent = before - (await client.describe()).budgetSamplesLeft;
-  expect(spent).toBe(attackBudgetCost({ kind: 'mia-trajectory', ...config }, 10, 20, generation));
+  expect(spent).toBe(moveCost({ kind: 'mia-trajectory', ...config }, 10, 20, generation));
   expect(spent).toBe(70);
   client.close();
   const audit = readAuditLog(gray.auditLog).slice(auditBefore).filter((r) => r.method.startsWith('GrayBox.'));

@@ -31,8 +31,10 @@ import type { ImageDdpmModelConfig } from '../shared/scenario/schema';
 import { ImageModel } from '../sharer/imageModel';
 import { modelHostHandlers } from '../sharer/modelHost';
 import { hasTimesteps, scheduleOf } from '../sharer/timestepAccess';
-import { lossAttack, nearestSyntheticScores, piaAttack, secmiAttack, trajectoryAttack, x0ErrorAttack } from '../receiver/attacks/membership/scores';
-import { attackBudgetCost, samplerTimestepsOf, trajectoryAttackConfigSchema } from '../shared/scenario/attacks/membership';
+import { lossAttack, nearestSyntheticScores, piaAttack, secmiAttack, trajectoryAttack, x0ErrorAttack } from '../receiver/moves/membership/scores';
+import { trajectoryAttackConfigSchema } from '../receiver/moves/membership/config';
+import { moveCost } from './helpers/moveCost';
+import { samplerTimestepsOf } from '../shared/diffusion/schedule';
 import type { TrajectoryChunk__Output } from '../shared/grpc/generated/sharebox/TrajectoryChunk';
 import { stepsFromChunk } from '../shared/grpc/records';
 import { localOracles } from './helpers/localOracle';
@@ -186,10 +188,10 @@ test('the attacks run on image records in model coordinates and charge what atta
       expect(list).toHaveLength(12);
       expect(list.every(Number.isFinite)).toBe(true);
     }
-    expect([config.kind, calls.rows]).toEqual([config.kind, attackBudgetCost(config, rows.length, 100, generation)]);
+    expect([config.kind, calls.rows]).toEqual([config.kind, moveCost(config, rows.length, 100, generation)]);
   }
   // The trajectory: Encode the 12, then 3 chains of S = 10 steps for each of the 2 classes.
-  expect(attackBudgetCost({ kind: 'mia-trajectory', ...trajectoryConfig }, 12, 100, generation)).toBe(12 + 2 * 3 * 10);
+  expect(moveCost({ kind: 'mia-trajectory', ...trajectoryConfig }, 12, 100, generation)).toBe(12 + 2 * 3 * 10);
 });
 
 test('black-box on images: the nearest synthetic image by ℓ2 on pixels, the label left out', () => {

@@ -10,7 +10,8 @@ import * as path from 'path';
 import { repoRoot } from '../shared/repoRoot';
 import { membershipGame, parseScenario, receiverGameSlice, sharerGameSlice } from '../shared/scenario';
 import { readAuditLog } from '../broker/audit';
-import { scoreMembership } from '../cli/studies/membership';
+import { membershipSection } from '../cli/studies/membership';
+import { scoreMembershipEvidence } from '../receiver/moves/membership/score';
 import { runCli } from './helpers/cli';
 import { loadDataset } from '../shared/data/loadDataset';
 import { Rng, deriveSeed } from '../shared/random';
@@ -156,15 +157,23 @@ describe('the game', () => {
     for (const word of ['isMember', 'sourceIndex', 'nonMembers', '"members"', 'trainingRecords']) expect(text).not.toContain(word);
   });
 
+  /** One membership move's scores through its scorer and the referee's section, as the referee runs them. */
+  function scoreMembership(kind: string, label: string, scores: Record<string, number[]>, resamples?: number) {
+    const evidence = { kind, index: 0, access: ['gray-box'], samplesDrawn: 0, queryUnits: 0, seconds: 0, details: {}, scores };
+    const scored = scoreMembershipEvidence(evidence, { game, seed: 1 }, label, { resamples });
+    const { section, files } = membershipSection(game, scored.report.membership as object, [{ label, scores }]);
+    return { section, rocFiles: { ...scored.files, ...files } };
+  }
+
   test('the referee scores against the truth: perfect scores give AUC 1 and TPR 1 at every FPR', () => {
     const perfect = game.isMember.map((m) => (m ? 1 : 0));
-    const { section, rocFiles } = scoreMembership(game, [{ kind: 'mia-secmi', index: 0, access: ['gray-box'], scores: { score: perfect } }], { seed: 1, hideColumns: [], resamples: 50 });
+    const { section, rocFiles } = scoreMembership('mia-secmi', 'secmi', { score: perfect }, 50);
     expect(section.scores.secmi.auc.estimate).toBe(1);
     expect(section.scores.secmi.tprAt).toEqual({ '0.001': 1, '0.01': 1, '0.1': 1 });
     expect(Object.keys(rocFiles)).toEqual(['roc-secmi.json', 'membership-scores.json']);
-    const inverted = scoreMembership(game, [{ kind: 'mia-secmi', index: 0, access: ['gray-box'], scores: { score: perfect.map((v) => -v) } }], { seed: 1, hideColumns: [], resamples: 50 });
+    const inverted = scoreMembership('mia-secmi', 'secmi', { score: perfect.map((v) => -v) }, 50);
     expect(inverted.section.scores.secmi.auc.estimate).toBe(0);
-    expect(() => scoreMembership(game, [{ kind: 'mia-pia', index: 0, access: ['gray-box'], scores: { score: [1, 2] } }], { seed: 1, hideColumns: [] })).toThrow(
+    expect(() => scoreMembership('mia-pia', 'pia', { score: [1, 2] })).toThrow(
       /receiver\.attacks\[0\] \(mia-pia\): 2 scores "score" for 200 challenge records/,
     );
   });

@@ -1,8 +1,9 @@
 /**
- * Property inference core (receiver/attacks/propertyInference) on the embedded census data. "Synthetic samples"
+ * Property inference core (receiver/moves/property-inference) on the embedded census data. "Synthetic samples"
  * are drawn straight from a census subsample with a known share p of sex = Male (subsampleWithProportion): a
  * generator with perfect distribution coverage (p_G = p), which isolates the estimator from the diffusion model.
  */
+import { propertyInference } from '../receiver/moves/property-inference';
 import { promises as fs } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -18,7 +19,6 @@ import {
   identityDiscriminator,
   invertMatrix,
   loadPretrainedDiscriminator,
-  propertyInferenceAttack,
   PropertyInferenceError,
   resolveProperty,
   savePretrainedDiscriminator,
@@ -27,7 +27,7 @@ import {
   type MultiProportionEstimate,
   type PropertyDiscriminator,
   type PropertySpec,
-} from '../receiver/attacks/propertyInference';
+} from '../receiver/moves/property-inference/algorithms';
 
 const MALE: PropertySpec = { column: 'sex', value: 'Male' };
 const ETA = 0.05;
@@ -92,11 +92,13 @@ afterAll(() => {
   process.stdout.write(`\nPIA measurements:\n${measured.join('\n')}\n`);
 });
 
-describe('attack descriptor', () => {
-  test('declares id, paper and the sample capability', () => {
-    expect(propertyInferenceAttack.id).toBe('property-inference');
-    expect(propertyInferenceAttack.paper).toBe('Luo et al. 2024 (Algorithm 2, Theorem 1)');
-    expect(propertyInferenceAttack.requires).toEqual(['sample']);
+describe('the move', () => {
+  test('declares its id, paper, the black-box grant, and costs its largest sample count', () => {
+    expect(propertyInference.id).toBe('property-inference');
+    expect(propertyInference.paper).toMatch(/Luo et al\. 2024/);
+    expect(propertyInference.requires).toEqual({ access: ['black-box'] });
+    const config = propertyInference.configSchema.parse({ property: { column: 'sex', value: 'Male' }, samples: [100, 700, 300] });
+    expect(propertyInference.cost(config, { challenge: 0, T: null, generation: null })).toBe(700);
   });
 });
 

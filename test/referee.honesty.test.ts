@@ -1,7 +1,7 @@
 /**
  * Referee honesty (docs/metrics.md, "Baselines and assertions"): every shipped scenario asserts something, and the
  * property-inference assertions are ones a do-nothing attack fails. The PIA check replays each shipped PIA
- * scenario's own `expect:` on reports built by the real scoring code (scorePropertyInference → piaStudy) from two
+ * scenario's own `expect:` on reports built by the real scoring code (the property-inference move's scorer → piaStudy) from two
  * receivers: one whose estimate is a constant (the midpoint, whatever it sees) and one that tracks the truth. The
  * constant must fail, the tracking one must pass: an assertion that a constant passes tells a user nothing.
  */
@@ -10,7 +10,9 @@ import * as path from 'path';
 import { repoRoot } from '../shared/repoRoot';
 import { loadScenario, scenarioVariants, type Scenario } from '../shared/scenario';
 import { checkExpectations, verdictOf } from '../cli/expectations';
-import { piaStudy, scorePropertyInference } from '../cli/studies/pia';
+import { piaStudy } from '../cli/studies/pia';
+import { scorePropertyInferenceRun } from '../receiver/moves/property-inference/score';
+import type { PropertyInferenceEvidence } from '../receiver/moves/property-inference/run';
 import type { Table } from '../shared/data/table';
 
 const SCENARIOS = path.join(repoRoot(), 'scenarios');
@@ -80,7 +82,9 @@ function reportWith(scenario: Scenario, estimator: Estimator): unknown {
         };
       }),
     }));
-    const pia = scorePropertyInference(evidence, recordsAtShare(property.column, property.value, share), () => null)!;
+    const trainingRecords = recordsAtShare(property.column, property.value, share);
+    // The move's own scorer, as the referee calls it (no aux data: the aux prior is null).
+    const pia = { attacks: evidence.map((e) => scorePropertyInferenceRun(e as unknown as PropertyInferenceEvidence, {}, { trainingRecords, receiverDatasets: {} })) };
     return { label: variant.label, result: { pia, overrides: variant.overrides, sharer: { model: { kind: variant.scenario.sharer.model.kind } } } };
   });
   return { piaStudy: piaStudy(variants) };

@@ -1,3 +1,5 @@
+import { registerMove, unregisterMove } from '../shared/moves/registry';
+import type { AnyMove } from '../shared/moves/move';
 import { scenarioVariants } from '../shared/scenario';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -10,10 +12,8 @@ import {
   partySeeds,
   receiverSlice,
   refereeSlice,
-  registerAttackConfig,
   ScenarioError,
   sharerSlice,
-  unregisterAttackConfig,
   type Scenario,
   type ScenarioIssue,
 } from '../shared/scenario';
@@ -320,23 +320,34 @@ describe('cross-field rules', () => {
   });
 });
 
-describe('attack registry', () => {
+/** A receiver move that only declares itself: the registry mechanism is all these tests exercise. */
+function probeMove(id: string, configSchema: z.ZodType): AnyMove {
+  return {
+    id,
+    party: 'receiver',
+    describe: 'test-only entry exercising the registry mechanism',
+    requires: { access: ['gray-box'] },
+    configSchema,
+    cost: () => 0,
+    run: async () => {
+      throw new Error('not run');
+    },
+    score: () => ({ report: {} }),
+  };
+}
+
+describe('move registry', () => {
   const kind = 'registry-mechanism-probe';
   beforeAll(() => {
-    registerAttackConfig({
-      kind,
-      describe: 'test-only entry exercising the registry mechanism',
-      requiresAccess: ['gray-box'],
-      configSchema: z.strictObject({ shadowModels: z.number().int().min(1).default(4) }),
-    });
+    registerMove(probeMove(kind, z.strictObject({ shadowModels: z.number().int().min(1).default(4) })));
   });
   afterAll(() => {
-    unregisterAttackConfig(kind);
+    unregisterMove(kind);
   });
 
   it('rejects non-strict config schemas at registration', () => {
     expect(() =>
-      registerAttackConfig({ kind: 'loose-probe', describe: '', requiresAccess: [], configSchema: z.object({}) }),
+      registerMove(probeMove('loose-probe', z.object({}))),
     ).toThrow(/strictObject/);
   });
 

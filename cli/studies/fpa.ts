@@ -69,9 +69,13 @@ export interface FpaVariantInput {
   };
 }
 
-function poisoningOf(scenario: Scenario): { method: string; alpha: number } {
-  const p = scenario.sharer.poisoning;
-  return { method: p?.method ?? 'none', alpha: p?.alpha ?? 0 };
+/**
+ * What the sharer did, from its own ground truth (the move record in its result): method and α. A sharer that trained
+ * on everything (method none) reports no move.
+ */
+function poisoningOf(result: FpaVariantInput['result']): { method: string; alpha: number } {
+  const move = result.sharer.moves[0] as { method?: string; alpha?: number } | undefined;
+  return { method: move?.method ?? 'none', alpha: move?.alpha ?? 0 };
 }
 
 /** Whether a sweep's variants call for the summary: some variant poisons (method ≠ none and α > 0). */
@@ -95,7 +99,7 @@ export function fpaSummary(variants: readonly FpaVariantInput[]): FpaSummary | n
   for (const v of variants) {
     const report = (v.result.sharer.moves[0] as { report?: MoveReport } | undefined)?.report;
     const row: FpaRow = {
-      ...poisoningOf(v.scenario),
+      ...poisoningOf(v.result),
       trainingISY: report?.iSY ?? null,
       trainingLabelParityGap: report?.labelParityGap ?? null,
       trainingIXY: report?.iXY ?? null,

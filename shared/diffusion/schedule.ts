@@ -146,3 +146,14 @@ export function predictX0FromNoise(schedule: DiffusionSchedule, xt: Float32Array
   }
   return out;
 }
+
+/**
+ * The timesteps a diffusion model's sampler visits, as the sharer's models compute them (TabularDdpm and
+ * ImageDdpm `samplerTimesteps`): `steps` evenly spaced over T; by default all T for the tabular ddpm sampler,
+ * min(T, 100) for the image ddpm sampler, min(T, 50) for ddim. The loader prices the trajectory attack with it.
+ */
+export function samplerTimestepsOf(model: { kind: string; timesteps: number; sampler: { kind: 'ddpm' | 'ddim'; steps?: number } }): number[] {
+  const T = model.timesteps;
+  const ddpmDefault = model.kind === 'image-ddpm' ? Math.min(T, 100) : T;
+  return spacedTimesteps(T, model.sampler.steps ?? (model.sampler.kind === 'ddpm' ? ddpmDefault : Math.min(T, 50)));
+}

@@ -6,6 +6,7 @@ import type { ImagesPerClass } from '../data/sampleGrid';
 import type { TableSchema } from '../data/table';
 import type { ClassInfo } from '../grpc/records';
 import type { ClassifierEvaluation } from '../metrics/fairnessReport';
+import type { MoveEvidence } from '../moves/move';
 
 export interface SharerResult {
   backend: string;
@@ -54,6 +55,6 @@ export interface ReceiverResult {
   synthetic: { schema: TableSchema; rows: number[][] };
   /** Image models: the first few synthetic images of each class (cli/sampleGrid.ts). */
   syntheticImages?: ImagesPerClass;
-  /** One entry per attack the receiver ran (receiver/attacks/runPropertyInference.ts), raw evidence. */
-  attacks?: Array<{ kind: string; index: number; samplesDrawn: number } & Record<string, unknown>>;
+  /** One entry per move the receiver ran (receiver.attacks, in order): its raw evidence, for the move's scorer. */
+  attacks?: Array<MoveEvidence & Record<string, unknown>>;
 }

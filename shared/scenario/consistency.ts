@@ -2,8 +2,9 @@
  * The second pass over a structurally valid scenario: rules that relate two fields. Each issue carries the
  * path of the field to fix, so `load.ts` can point at it in the YAML file.
  */
-import { attackConfigEntry } from './attackRegistry';
-import { EXTRACTION_KIND, MEMBERSHIP_ATTACK_KINDS, attackBudgetCost, samplerTimestepsOf, type GenerationView } from './attacks/membership';
+import { moveById } from '../moves/registry';
+import type { CostView, GenerationView } from '../moves/move';
+import { samplerTimestepsOf } from '../diffusion/schedule';
 import type { ScenarioIssuePath } from './errors';
 import type { DatasetConfig, Scenario } from './schema';
 import { CENSUS_TASK_COLUMNS, datasetColumns, sourceColumns } from './sources';
@@ -216,14 +217,6 @@ function checkSharer(s: Scenario, issues: PathIssue[]): void {
   }
 }
 
-/** The column a property-inference config's property is about (rule properties: the rule's column). */
-function propertyColumnOf(property: unknown): string | null {
-  if (typeof property !== 'object' || property === null) return null;
-  const p = property as { column?: unknown; rule?: { column?: unknown } };
-  const column = p.rule ? p.rule.column : p.column;
-  return typeof column === 'string' ? column : null;
-}
-
 function checkBrokerAndReceiver(s: Scenario, issues: PathIssue[]): void {
   for (const i of duplicateIndices(s.broker.access)) {
     issues.push({ path: ['broker', 'access', i], message: 'expected each grant at most once' });
@@ -237,57 +230,73 @@ function checkBrokerAndReceiver(s: Scenario, issues: PathIssue[]): void {
       message: `expected at most broker.budget.samples (${s.broker.budget.samples})`,
     });
   }
-  // Attacks that draw samples of their own (property inference) share the budget with receiver.draw.
-  let attackSamples = 0;
-  s.receiver.attacks.forEach((attack, i) => {
-    if (attack.kind !== 'property-inference') return;
-    attackSamples += Math.max(...(attack.samples as number[]));
-    const column = propertyColumnOf(attack.property);
-    const aux = attack.auxData as string | undefined;
-    const path = ['receiver', 'attacks', i, 'auxData'];
-    const sharerData = s.datasets[s.sharer.data];
-    if (aux === undefined) {
-      // Without aux data or a pretrained model, a hidden property column leaves nothing to classify samples with.
-      if (attack.pretrained === undefined && column !== null && sharedHiddenColumns(s).includes(column)) {
-        issues.push({
-          path: ['receiver', 'attacks', i],
-          message:
-            `the property column "${column}" is hidden by sharer.hideColumns, so the samples lack it: expected auxData ` +
-            '(a dataset of the receiver\'s with that column, to train a discriminator) or pretrained (a discriminator directory)',
-        });
-      }
+}
+
+/**
+ * The receiver's moves (docs/moves.md): each needs its grants and, when it says so, the membership game; each checks
+ * itself against the scenario (its `check`); and everything the receiver spends — its draw and every move's cost —
+ * must fit the budget. One unit = one sampled record or one denoiser evaluation of one record (docs/mia.md).
+ */
+function checkReceiverMoves(s: Scenario, issues: PathIssue[]): void {
+  const view = loadTimeCostView(s);
+  let spent = s.receiver.draw.samples;
+  const costs: string[] = [];
+  s.receiver.attacks.forEach((config, i) => {
+    const at: ScenarioIssuePath = ['receiver', 'attacks', i];
+    // An unknown kind was reported by the schema; a scenario reaches this pass only with registered moves.
+    const move = moveById(config.kind);
+    if (!move) return;
+    const missing = move.requires.access.filter((grant) => !s.broker.access.includes(grant));
+    if (missing.length > 0) {
+      issues.push({ path: [...at, 'kind'], message: `attack needs ${list(missing)} access, which broker.access (${list(s.broker.access)}) does not grant` });
+    }
+    if (move.requires.membershipGame && !s.membership) {
+      issues.push({ path: [...at, 'kind'], message: 'needs the top-level `membership` section (the game whose challenge set it scores)' });
       return;
     }
-    const auxData = s.datasets[aux];
-    if (!auxData) {
-      issues.push({ path, message: `expected the name of a dataset declared under datasets (declared: ${list(Object.keys(s.datasets))})` });
-    } else if (aux === s.sharer.data) {
-      issues.push({ path, message: `must not be the sharer's dataset "${s.sharer.data}": the receiver's aux data is its own` });
-    } else if (sharerData && 'path' in sharerData && 'path' in auxData && sharerData.path === auxData.path) {
-      issues.push({ path, message: `must not be the file of the sharer's dataset "${s.sharer.data}": the receiver's aux data is its own` });
-    } else if (column !== null) {
-      const columns = datasetColumns(auxData).map((c) => c.name);
-      if (!columns.includes(column)) {
-        issues.push({ path, message: `dataset "${aux}" has no column "${column}", the property's (columns: ${list(columns)}): the discriminator learns it from the aux data` });
+    for (const issue of move.check?.(config, s) ?? []) issues.push({ path: [...at, ...issue.path], message: issue.message });
+    try {
+      const cost = move.cost(config, view);
+      spent += cost;
+      costs.push(`${config.kind} ${cost}`);
+    } catch (err) {
+      // Messages start with the field at fault ("timesteps.max: …", "tSec + stride: …"); point at the first one.
+      const message = (err as Error).message;
+      const fields = /^([A-Za-z.]+)((?: \+ [A-Za-z.]+)*): /.exec(message);
+      if (fields) {
+        issues.push({ path: [...at, ...fields[1].split('.')], message: fields[2] ? message : message.slice(fields[0].length) });
+      } else {
+        issues.push({ path: [...at, 'kind'], message });
       }
     }
   });
-  if (attackSamples > 0 && s.receiver.draw.samples + attackSamples > s.broker.budget.samples) {
+  if (costs.length > 0 && spent > s.broker.budget.samples) {
     issues.push({
       path: ['broker', 'budget', 'samples'],
-      message: `expected at least receiver.draw.samples (${s.receiver.draw.samples}) + the property-inference attacks' largest sample counts (${attackSamples}) = ${s.receiver.draw.samples + attackSamples}`,
+      message: `expected at least ${spent} units: receiver.draw.samples (${s.receiver.draw.samples}) + ${costs.join(' + ')} (one unit = one sampled record or one denoiser evaluation of one record; docs/mia.md)`,
     });
   }
-  s.receiver.attacks.forEach((attack, i) => {
-    const entry = attackConfigEntry(attack.kind);
-    const missing = entry ? entry.requiresAccess.filter((grant) => !s.broker.access.includes(grant)) : [];
-    if (missing.length > 0) {
-      issues.push({
-        path: ['receiver', 'attacks', i, 'kind'],
-        message: `attack needs ${list(missing)} access, which broker.access (${list(s.broker.access)}) does not grant`,
-      });
+}
+
+/**
+ * What the moves' costs depend on, as far as the scenario says: the game's challenge size, the model's T, and the
+ * sampler's steps with the label's classes when the source declares them (census, adult, mnist); for a csv pool, 1
+ * class (the receiver checks the exact cost against the budget before it queries anything).
+ */
+function loadTimeCostView(s: Scenario): CostView {
+  const pool = s.datasets[s.sharer.data];
+  const model = s.sharer.model;
+  const T = model.kind === 'tabular-ddpm' || model.kind === 'image-ddpm' ? model.timesteps : null;
+  const labelClasses = pool ? datasetColumns(pool).find((c) => c.name === s.task.label)?.categories?.length : undefined;
+  let generation: GenerationView | null = null;
+  if (model.kind === 'tabular-ddpm' || model.kind === 'image-ddpm') {
+    try {
+      generation = { samplerTimesteps: samplerTimestepsOf(model), classes: labelClasses ?? 1 };
+    } catch {
+      // sampler.steps > timesteps: reported by checkSharer / checkImages.
     }
-  });
+  }
+  return { challenge: s.membership ? s.membership.members + s.membership.nonMembers : 0, T, generation };
 }
 
 function checkExpectations(s: Scenario, issues: PathIssue[]): void {
@@ -300,21 +309,10 @@ function checkExpectations(s: Scenario, issues: PathIssue[]): void {
   });
 }
 
-/**
- * The membership game and its attacks (docs/mia.md): the attacks need the game; the game needs an honest sharer
- * training on the members; the members and non-members must fit in the pool; each attack's timesteps must fit
- * the model's T; and everything the receiver spends must fit the budget.
- */
+/** The membership game (docs/mia.md): it needs an honest sharer training on the members, and members and non-members that fit in the pool. */
 function checkMembership(s: Scenario, issues: PathIssue[]): void {
   const game = s.membership;
-  const gameKinds: readonly string[] = [...MEMBERSHIP_ATTACK_KINDS, EXTRACTION_KIND];
-  const gameAttacks = s.receiver.attacks.map((attack, i) => ({ attack, i })).filter(({ attack }) => gameKinds.includes(attack.kind));
-  if (!game) {
-    for (const { i } of gameAttacks) {
-      issues.push({ path: ['receiver', 'attacks', i, 'kind'], message: 'needs the top-level `membership` section (the game whose challenge set it scores)' });
-    }
-    return;
-  }
+  if (!game) return;
   if (s.sharer.poisoning && s.sharer.poisoning.method !== 'none') {
     issues.push({ path: ['sharer', 'poisoning', 'method'], message: 'must be none with `membership`: the sharer trains on exactly the members' });
   }
@@ -324,46 +322,6 @@ function checkMembership(s: Scenario, issues: PathIssue[]): void {
     issues.push({
       path: ['membership', 'nonMembers'],
       message: `expected membership.members + membership.nonMembers ≤ the pool's rows (sharer.data "${s.sharer.data}": ${available}), got ${game.members + game.nonMembers}`,
-    });
-  }
-  const model = s.sharer.model;
-  const T = model.kind === 'tabular-ddpm' || model.kind === 'image-ddpm' ? model.timesteps : null;
-  // The trajectory attack draws M chains per class of the challenge records: bounded here by the label's classes
-  // when the source declares them (census, adult, mnist); for a csv pool, by 1 (the receiver checks the exact cost
-  // against the budget before it queries anything).
-  const labelClasses = pool ? datasetColumns(pool).find((c) => c.name === s.task.label)?.categories?.length : undefined;
-  let generation: GenerationView | null = null;
-  if (model.kind === 'tabular-ddpm' || model.kind === 'image-ddpm') {
-    try {
-      generation = { samplerTimesteps: samplerTimestepsOf(model), classes: labelClasses ?? 1 };
-    } catch {
-      // sampler.steps > timesteps: reported by checkSharer / checkImages.
-    }
-  }
-  const challenge = game.members + game.nonMembers;
-  let spent = s.receiver.draw.samples;
-  for (const attack of s.receiver.attacks) if (attack.kind === 'property-inference') spent += Math.max(...(attack.samples as number[]));
-  const costs: string[] = [];
-  for (const { attack, i } of gameAttacks) {
-    try {
-      const cost = attackBudgetCost(attack, challenge, T, generation);
-      spent += cost;
-      costs.push(`${attack.kind} ${cost}`);
-    } catch (err) {
-      // Messages start with the field at fault ("timesteps.max: …", "tSec + stride: …"); point at the first one.
-      const message = (err as Error).message;
-      const fields = /^([A-Za-z.]+)((?: \+ [A-Za-z.]+)*): /.exec(message);
-      if (fields) {
-        issues.push({ path: ['receiver', 'attacks', i, ...fields[1].split('.')], message: fields[2] ? message : message.slice(fields[0].length) });
-      } else {
-        issues.push({ path: ['receiver', 'attacks', i, 'kind'], message });
-      }
-    }
-  }
-  if (gameAttacks.length > 0 && spent > s.broker.budget.samples) {
-    issues.push({
-      path: ['broker', 'budget', 'samples'],
-      message: `expected at least ${spent} units: receiver.draw.samples (${s.receiver.draw.samples}) + ${costs.join(' + ')} (one unit = one sampled record or one denoiser evaluation of one record; docs/mia.md)`,
     });
   }
 }
@@ -436,6 +394,7 @@ export function checkScenarioConsistency(s: Scenario): PathIssue[] {
   checkDatasetRefs(s, issues);
   checkExpectations(s, issues);
   checkMembership(s, issues);
+  checkReceiverMoves(s, issues);
   checkImages(s, issues);
   return issues;
 }

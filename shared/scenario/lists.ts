@@ -23,7 +23,5 @@ export const ACCESS_LADDER: readonly AccessGrant[] = ['black-box', 'gray-box', '
 export const CLASSIFIER_KINDS = ['logistic', 'mlp', 'cnn'] as const;
 export type ClassifierKind = (typeof CLASSIFIER_KINDS)[number];
 
-/** The sharer's fairness-poisoning moves (`sharer.poisoning.method`; docs/fpa.md). */
-export const POISONING_METHODS = ['none', 'greedy-mi', 'label-flipping'] as const;
 /** The I(X;Y) estimators of the greedy selection (`sharer.poisoning.estimator`). */
 export const POISONING_ESTIMATORS = ['logistic-ce', 'mine-expected', 'mine-permutation'] as const;

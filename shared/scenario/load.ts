@@ -107,7 +107,7 @@ export function resolveDatasetPaths(scenario: Scenario, baseDir: string): Scenar
   return { ...scenario, datasets, receiver: { ...scenario.receiver, attacks } };
 }
 
-/** The files a pretrained property discriminator directory must hold (receiver/attacks/propertyInference/pretrained.ts). */
+/** The files a pretrained property discriminator directory must hold (receiver/moves/property-inference/pretrained.ts). */
 const PRETRAINED_DISCRIMINATOR_FILES = ['model.json', 'sharebox-discriminator.json'];
 
 /** Dataset files must exist before any process starts (paths already absolute). */

@@ -12,14 +12,15 @@
  * `receiver.attacks`. No class per combination.
  *
  * Every object is strict: an unknown field anywhere is an error. Extension points for later issues:
- * `sharer.model` (discriminated on `kind`), `datasets.*` (on `source`), `receiver.attacks` (registry in
- * `attackRegistry.ts`); `sharer.poisoning` and `defences` are added as new optional fields.
+ * `sharer.model` (discriminated on `kind`), `datasets.*` (on `source`), `receiver.attacks` (the registered
+ * receiver moves, shared/moves/registry.ts: each move declares its own fields); `sharer.poisoning` and `defences` are
+ * added as new optional fields.
  */
 import { z } from 'zod';
 import { sweepEntrySchema } from './sweep';
 import type { TaskSpec } from '../data/table';
-import { attackConfigSchema } from './attackRegistry';
-import { ACCESS_GRANTS, CLASSIFIER_KINDS, POISONING_ESTIMATORS, POISONING_METHODS, type ClassifierKind } from './lists';
+import { moveById, moveConfigSchema, registeredMoveIds } from '../moves/registry';
+import { ACCESS_GRANTS, CLASSIFIER_KINDS, POISONING_ESTIMATORS, type ClassifierKind } from './lists';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Shared pieces
@@ -41,7 +42,7 @@ export const MAX_SEED = 0xffffffff;
 const positiveInt = () => z.number().int().min(1);
 const nonEmptyString = () => z.string().min(1);
 
-export { ACCESS_GRANTS, ACCESS_LADDER, CLASSIFIER_KINDS, POISONING_METHODS, POISONING_ESTIMATORS } from './lists';
+export { ACCESS_GRANTS, ACCESS_LADDER, CLASSIFIER_KINDS, POISONING_ESTIMATORS } from './lists';
 export type { AccessGrant, ClassifierKind } from './lists';
 
 /** A reference to a key of `datasets:` (checked in the second pass). */
@@ -326,8 +327,16 @@ export const IMAGE_MODEL_KINDS: readonly string[] = ['image-ddpm'];
  * picks its training set from its data (balanced first, so the clean pool is fair) instead of using all of it.
  */
 export const poisoningSchema = z.strictObject({
-  /** `none`: train on the whole dataset; `greedy-mi`: Algorithm 1; `label-flipping`: the y := s baseline. */
-  method: z.enum(POISONING_METHODS).default('none'),
+  /**
+   * `none`: train on the whole dataset; otherwise the id of a registered sharer move (docs/moves.md): `greedy-mi`
+   * (Algorithm 1) or `label-flipping` (the y := s baseline). Looked up when the scenario is parsed.
+   */
+  method: z
+    .string()
+    .default('none')
+    .refine((m) => m === 'none' || moveById(m)?.party === 'sharer', {
+      error: () => `expected none or a registered sharer move (${['none', ...registeredMoveIds('sharer')].join(' | ')})`,
+    }),
   /** Poisoning ratio α ∈ [0, 1): the share of the N training records chosen adversarially (α = 0: honest). */
   alpha: z.number().min(0).lt(1).default(0),
   /** N, the training-set size; default: every pool record. Checked against the pool size at run time. */
@@ -341,6 +350,9 @@ export const poisoningSchema = z.strictObject({
   /** I(X;Y) estimator of the greedy selection (docs/fpa.md, "I(X;Y) estimators"). */
   estimator: z.enum(POISONING_ESTIMATORS).default('logistic-ce'),
 });
+
+/** The fields the poisoning moves share (`sharer.poisoning` without `method`, which names the move): each move's config schema. */
+export const poisoningFieldsSchema = poisoningSchema.omit({ method: true });
 
 export const sharerSchema = z.strictObject({
   /** Name of the dataset (a key of `datasets:`) the sharer trains on: its private data. */
@@ -387,8 +399,8 @@ export const receiverSchema = z.strictObject({
   classifiers: z.array(z.enum(CLASSIFIER_KINDS)).min(1).default(() => ['logistic', 'mlp'] as ClassifierKind[]),
   /** Training epochs for each classifier. */
   classifierEpochs: positiveInt().default(30),
-  /** Attacks the receiver runs, each `{ kind, ...its own config }` (see attackRegistry.ts). */
-  attacks: z.array(attackConfigSchema).default(() => []),
+  /** Moves the receiver runs, each `{ kind: <a registered receiver move>, ...its own config }` (docs/moves.md). */
+  attacks: z.array(moveConfigSchema('receiver')).default(() => []),
   /** Evaluate on an equal number of test records per (s, y) cell (balanceCells), as the FPA paper does. */
   balanceTest: z.boolean().default(false),
 });
@@ -496,7 +508,8 @@ export type DrawConfig = z.output<typeof drawSchema>;
 export type PoisoningConfig = z.output<typeof poisoningSchema>;
 export type Expectation = z.output<typeof expectationSchema>;
 export type MembershipConfig = z.output<typeof membershipSchema>;
-export type { AttackConfig } from './attackRegistry';
+/** A parsed receiver move config (`receiver.attacks[i]`). */
+export type { MoveConfig as AttackConfig } from '../moves/registry';
 
 // The task block is the shared data contract's TaskSpec, field for field.
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;

@@ -74,12 +74,24 @@ export function overrideLabel(path: string, value: string | number | boolean): s
   return `${path.split('.').pop()}=${value}`;
 }
 
+/** Variants already expanded, by scenario object: the loader expands them to validate, the runner runs the same list. */
+const expanded = new WeakMap<Scenario, ScenarioVariant[]>();
+
 /**
- * Expands a validated scenario's `sweep` into variants (an empty list when it has none). Each variant is
- * validated; a variant that breaks the schema or a cross-field rule throws an Error naming the variant, the
- * path and what was expected.
+ * Expands a validated scenario's `sweep` into variants (an empty list when it has none), once per scenario object:
+ * the loader's expansion (which validates every variant) is the one the runner runs. Each variant is validated; a
+ * variant that breaks the schema or a cross-field rule throws an Error naming the variant, the path and what was
+ * expected. The list is shared: callers must not change it.
  */
-export function scenarioVariants(scenario: Scenario): ScenarioVariant[] {
+export function scenarioVariants(scenario: Scenario): readonly ScenarioVariant[] {
+  const known = expanded.get(scenario);
+  if (known) return known;
+  const variants = expandVariants(scenario);
+  expanded.set(scenario, variants);
+  return variants;
+}
+
+function expandVariants(scenario: Scenario): ScenarioVariant[] {
   const sweep = scenario.sweep ?? [];
   if (sweep.length === 0) return [];
   type Combo = { overrides: Record<string, SweepValue>; labels: string[] };
@@ -110,10 +122,18 @@ export function scenarioVariants(scenario: Scenario): ScenarioVariant[] {
   });
 }
 
-/** Whether a scenario's sharer is honest: no poisoning, method none, or α = 0 (a fair random selection). */
-export function sharerIsHonest(scenario: Scenario): boolean {
-  const p = scenario.sharer.poisoning;
+/**
+ * Whether a poisoning config is honest: no poisoning, method none, or α = 0 (a fair random selection). The one
+ * definition: the sharer (which then draws a random subset meeting the constraint), the sweep check and the FPA
+ * summary's baseline all ask it.
+ */
+export function poisoningIsHonest(p: { method: string; alpha: number } | undefined): boolean {
   return !p || p.method === 'none' || p.alpha === 0;
+}
+
+/** Whether a scenario's sharer is honest (poisoningIsHonest of its poisoning). */
+export function sharerIsHonest(scenario: Scenario): boolean {
+  return poisoningIsHonest(scenario.sharer.poisoning);
 }
 
 /**

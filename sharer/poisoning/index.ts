@@ -1,7 +1,6 @@
 /**
- * The sharer's fairness-poisoning moves (FPA, docs/fpa.md) and the I(X;Y) estimators they use. Each move
- * carries metadata (`id`, `describe`, `paper`) that the CLI and the report can show beside its result; the
- * scenario wiring (a config schema and `run`) comes with the runner integration.
+ * The fairness-poisoning algorithms (FPA, docs/fpa.md) and the I(X;Y) estimators they use. The moves that run them,
+ * with their metadata, are sharer/moves/greedy-mi and sharer/moves/label-flipping.
  */
 import { LogisticMiEstimator, type LogisticMiOptions } from './fastMi';
 import { MineMiEstimator, type MineMiOptions } from './mine';
@@ -13,51 +12,8 @@ export type { LogisticMiOptions } from './fastMi';
 export { MineNetwork, MineMiEstimator, donskerVaradhanBits, MINE_DEFAULT_FIT } from './mine';
 export type { MineFitOptions, MineMiOptions, MineNetworkOptions } from './mine';
 
-export interface PoisoningMoveInfo {
-  id: 'greedy-mi' | 'label-flipping' | 'random-subset';
-  describe: string;
-  paper: string;
-  /** Whether the move changes labels (label flipping) or only selects records. */
-  altersLabels: boolean;
-  /** The honest or weaker move this one is compared with in reports. */
-  baseline?: PoisoningMoveInfo['id'];
-}
-
-const FPA_PAPER = 'Luo et al. 2024, "Exploring Privacy and Fairness Risks in Sharing Diffusion Models: An Adversarial Perspective", IEEE TIFS, arXiv 2402.18607';
-
-export const POISONING_MOVES: ReadonlyMap<PoisoningMoveInfo['id'], PoisoningMoveInfo> = new Map([
-  [
-    'greedy-mi',
-    {
-      id: 'greedy-mi',
-      describe:
-        'Selects N records: a random base of (1−α)N, then αN greedy additions from the (s, y) cell that raises I(S;Y) most, ' +
-        'each the candidate keeping I(X;Y) within δ of the pool value (Algorithm 1, with the tie and silent-violation fixes)',
-      paper: `${FPA_PAPER}, Algorithm 1`,
-      altersLabels: false,
-      baseline: 'random-subset',
-    },
-  ],
-  [
-    'label-flipping',
-    {
-      id: 'label-flipping',
-      describe: 'N random records; y := s on the last ⌊αN⌋ of them (the strongest S–Y correlation, but labels are altered)',
-      paper: `${FPA_PAPER}, baseline "LabelFlipping"`,
-      altersLabels: true,
-      baseline: 'random-subset',
-    },
-  ],
-  [
-    'random-subset',
-    {
-      id: 'random-subset',
-      describe: 'The honest sharer: N uniformly random records whose I(X;Y) is within δ of the pool value (greedy at α = 0)',
-      paper: `${FPA_PAPER}, "no attack" baseline`,
-      altersLabels: false,
-    },
-  ],
-]);
+/** The paper the fairness-poisoning moves implement (sharer/moves/greedy-mi, sharer/moves/label-flipping). */
+export const FPA_PAPER = 'Luo et al. 2024, "Exploring Privacy and Fairness Risks in Sharing Diffusion Models: An Adversarial Perspective", IEEE TIFS, arXiv 2402.18607';
 
 export type MiEstimatorSpec = { kind: 'logistic-ce'; options?: LogisticMiOptions } | { kind: 'mine'; options: MineMiOptions };
 

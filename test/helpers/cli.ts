@@ -12,9 +12,9 @@ export interface Finished {
 }
 
 /** `onStderr` sees the stderr so far after each chunk, with the child (to signal it mid-run). */
-export function runCli(args: string[], onStderr?: (text: string, child: ChildProcess) => void): Promise<Finished> {
+export function runCli(args: string[], onStderr?: (text: string, child: ChildProcess) => void, env: NodeJS.ProcessEnv = process.env): Promise<Finished> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));

@@ -1,11 +1,11 @@
 /**
  * The gray-box and white-box oracles of the membership attacks on an in-process diffusion model (TabularModel or
  * ImageModel), for unit tests: the same contract the broker client fulfils over gRPC
- * (receiver/attacks/membership/oracle.ts), without processes. `calls.rows` counts budget units as the broker
+ * (receiver/moves/membership/oracle.ts), without processes. `calls.rows` counts budget units as the broker
  * charges them (one per denoiser evaluation of one record; a trajectory record costs the sampler's S steps).
  */
 import type { Table, TableSchema } from '../../shared/data/table';
-import type { GrayBoxOracle, WhiteBoxOracle } from '../../receiver/attacks/membership/oracle';
+import type { GrayBoxOracle, WhiteBoxOracle } from '../../receiver/moves/membership/oracle';
 import { forEachGenerationBatch } from '../../sharer/generationBatches';
 import type { TimestepModel } from '../../sharer/timestepAccess';
 

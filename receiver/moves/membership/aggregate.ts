@@ -4,8 +4,8 @@
  * losses is negated. `trimmed` is paper A's truncation: sort the losses by value, drop the k largest, average
  * the rest (which steps go is chosen per record, by value, not a fixed t-window).
  */
-import type { Aggregation } from '../../../shared/scenario/attacks/membership';
-export { AGGREGATIONS, type Aggregation, timestepGrid } from '../../../shared/scenario/attacks/membership';
+import type { Aggregation } from './config';
+export { AGGREGATIONS, type Aggregation, timestepGrid } from './config';
 
 /** The statistic of one record's losses (not negated). `trimLargest` applies to `trimmed` only. */
 export function aggregateLosses(losses: ArrayLike<number>, how: Aggregation, trimLargest = 0): number {

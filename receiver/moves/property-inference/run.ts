@@ -3,20 +3,18 @@
  * records through the broker in the class shares it reports, pick the discriminator the threat model allows
  * (identity when the property column is in the samples, else one trained on the receiver's own aux data), and
  * estimate the share on the first n records for each n. Returns raw evidence; the referee scores it against
- * the sharer's truth (cli/referee.ts) and across a sweep (cli/studies/pia.ts).
+ * the sharer's truth (score.ts) and across a sweep (cli/studies/pia.ts).
  */
-import { loadDataset, type DatasetSpec } from '../../shared/data/loadDataset';
-import type { Table } from '../../shared/data/table';
-import { Rng, deriveSeed } from '../../shared/random';
-import type { PropertyInferenceConfig } from '../../shared/scenario/attacks/propertyInference';
-import type { BrokerClient, BrokerDescription } from '../brokerClient';
-import { drawSynthetic, planDraw } from '../draw';
-import { describeProperty, discriminatorFor, estimateProportion, loadPretrainedDiscriminator, type DiscriminatorCalibration, type PropertySpec, type ProportionEstimate } from './propertyInference';
+import { loadDataset, type DatasetSpec } from '../../../shared/data/loadDataset';
+import type { Table } from '../../../shared/data/table';
+import { deriveSeed } from '../../../shared/random';
+import type { MoveEvidence } from '../../../shared/moves/move';
+import { drawShuffled, type ReceiverMoveContext } from '../context';
+import type { PropertyInferenceConfig } from './config';
+import { describeProperty, discriminatorFor, estimateProportion, loadPretrainedDiscriminator, type DiscriminatorCalibration, type PropertySpec, type ProportionEstimate } from './algorithms';
 
-export interface PropertyInferenceRunResult {
+export interface PropertyInferenceEvidence extends MoveEvidence {
   kind: 'property-inference';
-  /** Index in receiver.attacks. */
-  index: number;
   property: string;
   propertySpec: PropertySpec;
   /** The aux dataset the discriminator was trained on, or null (visible column, or a pretrained discriminator). */
@@ -29,19 +27,8 @@ export interface PropertyInferenceRunResult {
   /** Records drawn for the attack (max of `samples`). */
   samplesDrawn: number;
   budgetSamplesLeft: number;
-  seconds: number;
   /** One estimate per n of `samples`, on the first n drawn records. */
   estimates: ProportionEstimate[];
-}
-
-export interface PropertyInferenceContext {
-  broker: BrokerClient;
-  description: BrokerDescription;
-  /** The receiver's seed. */
-  seed: number;
-  /** The aux datasets by name (the receiver slice's `attackData`). */
-  attackData: Record<string, { seed: number }>;
-  onProgress: (received: number, total: number) => void;
 }
 
 /** Records the attack draws: the largest n it estimates with. */
@@ -49,20 +36,16 @@ export function propertyInferenceSamples(config: Pick<PropertyInferenceConfig, '
   return Math.max(...config.samples);
 }
 
-export async function runPropertyInference(config: PropertyInferenceConfig, index: number, ctx: PropertyInferenceContext): Promise<PropertyInferenceRunResult> {
+export async function runPropertyInference(config: PropertyInferenceConfig, ctx: ReceiverMoveContext): Promise<PropertyInferenceEvidence> {
   const started = Date.now();
+  const index = ctx.index;
   const property = config.property as PropertySpec;
   const seed = deriveSeed(ctx.seed, `pia/${index}`);
-  const total = propertyInferenceSamples(config);
-  const plan = planDraw(total, ctx.description.classes.shares, 'match');
-  const drawn = await drawSynthetic(ctx.broker, ctx.description, plan, deriveSeed(seed, 'draw'), ctx.onProgress);
-  // drawSynthetic returns the records class by class; shuffle so the first n have the class shares of all of them.
-  const order = new Rng(deriveSeed(seed, 'shuffle')).shuffle(Array.from({ length: drawn.table.rows.length }, (_, i) => i));
-  const samples: Table = { schema: drawn.table.schema, rows: order.map((i) => drawn.table.rows[i]) };
+  const { table: samples, budgetSamplesLeft } = await drawShuffled(ctx, propertyInferenceSamples(config), seed);
 
   const discriminator = config.pretrained
     ? await pretrainedFor(config.pretrained, property, index)
-    : await discriminatorFor(property, ctx.description.schema, auxTable(config, index, ctx), {
+    : await discriminatorFor(property, ctx.description.schema, auxTable(config, ctx), {
         seed: deriveSeed(seed, 'discriminator'),
         classifier: config.classifier,
       });
@@ -73,6 +56,8 @@ export async function runPropertyInference(config: PropertyInferenceConfig, inde
         const estimate = estimateProportion(samples, discriminator, { eta: config.eta, n });
         return config.correction ? estimate : withoutCorrection(estimate);
       });
+    const last = estimates.at(-1)!;
+    ctx.say(`${describeProperty(property)}: p̂ = ${JSON.stringify(last.pHat)} at n = ${last.n}`);
     return {
       kind: 'property-inference',
       index,
@@ -84,7 +69,7 @@ export async function runPropertyInference(config: PropertyInferenceConfig, inde
       correction: config.correction,
       discriminator: { kind: discriminator.kind, featureColumns: [...discriminator.featureColumns], calibration: discriminator.calibration },
       samplesDrawn: samples.rows.length,
-      budgetSamplesLeft: drawn.budgetSamplesLeft,
+      budgetSamplesLeft,
       seconds: (Date.now() - started) / 1000,
       estimates,
     };
@@ -117,10 +102,10 @@ function canonicalJson(value: unknown): string {
 }
 
 /** The receiver's aux table for the attack, or undefined when it has none (the discriminator then needs the column visible). */
-function auxTable(config: PropertyInferenceConfig, index: number, ctx: PropertyInferenceContext): Table | undefined {
+function auxTable(config: PropertyInferenceConfig, ctx: ReceiverMoveContext): Table | undefined {
   if (config.auxData === undefined) return undefined;
   const auxSpec = ctx.attackData[config.auxData];
-  if (!auxSpec) throw new Error(`receiver.attacks[${index}] (property-inference): aux dataset "${config.auxData}" was not handed to the receiver`);
+  if (!auxSpec) throw new Error(`receiver.attacks[${ctx.index}] (property-inference): aux dataset "${config.auxData}" was not handed to the receiver`);
   return loadDataset(auxSpec as unknown as DatasetSpec, auxSpec.seed);
 }
 

@@ -1,22 +1,15 @@
 /**
- * Scenario configs of the membership-inference attacks and of Carlini extraction (docs/mia.md;
- * paper notes mia-s2l.md §1, §3, §4). The runnable half is receiver/attacks/membership/. Each kind needs the
- * scenario's top-level `membership` game (the challenge set); the registry (attackRegistry.ts) says which grant
- * each needs. Timestep defaults depend on the model's T, so they are resolved here from T (the receiver reads T
- * from Describe; the scenario loader from sharer.model.timesteps), and the budget each attack spends is computed
- * here too, so the loader and the receiver agree on it.
+ * The config pieces the membership-inference moves and Carlini extraction share (docs/mia.md; paper notes
+ * mia-s2l.md §1, §3, §4): the timestep grid, the aggregations, and the resolution of each default that depends on
+ * the model's T. Each move's own schema and cost are in its folder (receiver/moves/mia-…); the loader and the
+ * receiver resolve T alike (the receiver reads it from Describe, the loader from sharer.model.timesteps), so they
+ * agree on what every move costs.
  */
 import { z } from 'zod';
-import { spacedTimesteps } from '../../diffusion/schedule';
 
 /** Statistics of a record's per-timestep losses (Zhu et al. 2023; `trimmed` drops the largest k). */
 export const AGGREGATIONS = ['mean', 'median', 'min', 'max', 'sum', 'trimmed'] as const;
 export type Aggregation = (typeof AGGREGATIONS)[number];
-
-/** The kinds that score challenge records (each returns scores the referee turns into ROC metrics). */
-export const MEMBERSHIP_ATTACK_KINDS = ['mia-nearest-synthetic', 'mia-x0-error', 'mia-secmi', 'mia-pia', 'mia-trajectory', 'mia-loss'] as const;
-export type MembershipAttackKind = (typeof MEMBERSHIP_ATTACK_KINDS)[number];
-export const EXTRACTION_KIND = 'carlini-extraction';
 
 const positiveInt = () => z.number().int().min(1);
 
@@ -173,83 +166,9 @@ export function resolveTrajectorySteps(grid: { count: number; max?: number }, T:
   return timestepGrid(Math.min(grid.count, candidates.length), candidates.length - 1).map((i) => candidates[i]);
 }
 
-/**
- * The timesteps a diffusion model's sampler visits, as the sharer's models compute them (TabularDdpm and
- * ImageDdpm `samplerTimesteps`): `steps` evenly spaced over T; by default all T for the tabular ddpm sampler,
- * min(T, 100) for the image ddpm sampler, min(T, 50) for ddim.
- */
-export function samplerTimestepsOf(model: { kind: string; timesteps: number; sampler: { kind: 'ddpm' | 'ddim'; steps?: number } }): number[] {
-  const T = model.timesteps;
-  const ddpmDefault = model.kind === 'image-ddpm' ? Math.min(T, 100) : T;
-  return spacedTimesteps(T, model.sampler.steps ?? (model.sampler.kind === 'ddpm' ? ddpmDefault : Math.min(T, 50)));
-}
-
-/** What a generation-trajectory attack's cost depends on besides T: the sampler's steps and the classes it draws. */
-export interface GenerationView {
-  /** The sampler's timesteps (Describe: schedule.sampler_timesteps); S = their number. */
-  samplerTimesteps: readonly number[];
-  /** Classes the attack draws trajectories for: the distinct classes of the challenge records (an upper bound at load). */
-  classes: number;
-}
-
 /** k of the trimmed statistic for a grid of K steps. */
 export function resolveTrim(trimLargest: number | undefined, K: number): number {
   const k = trimLargest ?? Math.floor(K / 4);
   if (k > K - 1) throw new Error(`trimLargest: expected at most ${K - 1} for a grid of ${K} timesteps (got ${k})`);
   return k;
-}
-
-/**
- * Budget units an attack spends on `challenge` records of a model with T steps (one unit = one denoiser
- * evaluation of one record; a sampled record is one unit). Throws with the field at fault when the config does
- * not fit T.
- */
-export function attackBudgetCost(
-  attack: { kind: string } & Record<string, unknown>,
-  challenge: number,
-  T: number | null,
-  generation: GenerationView | null = null,
-): number {
-  const needT = (): number => {
-    if (T === null) throw new Error(`kind: ${attack.kind} needs a diffusion model with timesteps`);
-    return T;
-  };
-  switch (attack.kind) {
-    case 'mia-nearest-synthetic':
-    case EXTRACTION_KIND:
-      return attack.samples as number;
-    case 'mia-loss': {
-      const c = attack as unknown as LossAttackConfig;
-      const K = resolveGrid(c.timesteps, needT()).length;
-      resolveTrim(c.trimLargest, K);
-      return challenge * K * c.noiseDraws;
-    }
-    case 'mia-x0-error': {
-      const c = attack as unknown as X0ErrorAttackConfig;
-      const K = resolveGrid(c.timesteps, needT()).length;
-      resolveTrim(c.trimLargest, K);
-      return challenge + challenge * K * c.noiseDraws;
-    }
-    case 'mia-secmi': {
-      const { path } = resolveSecmi(attack as unknown as SecmiAttackConfig, needT());
-      // Encode, one call per inversion step, the step up and the step down.
-      return challenge * (1 + (path.length - 1) + 2);
-    }
-    case 'mia-pia': {
-      const ts = resolvePiaTimesteps(attack as unknown as PiaAttackConfig, needT());
-      // Encode, ε₀ = ε_θ(x₀, 0), then one call per t.
-      return challenge * (2 + ts.length);
-    }
-    case 'mia-trajectory': {
-      const c = attack as unknown as TrajectoryAttackConfig;
-      const modelT = needT();
-      if (!generation) throw new Error(`kind: ${attack.kind} needs the sampler's timesteps (a diffusion model's sampler)`);
-      const K = resolveTrajectorySteps(c.timesteps, modelT, generation.samplerTimesteps).length;
-      resolveTrim(c.trimLargest, K);
-      // Encode the challenge, then M whole chains of S steps per class (GrayBox.Trajectory: count × S).
-      return challenge + generation.classes * c.samples * generation.samplerTimesteps.length;
-    }
-    default:
-      return 0;
-  }
 }

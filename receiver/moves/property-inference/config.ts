@@ -1,11 +1,11 @@
 /**
  * Scenario config of the property inference attack (Luo et al. 2024 §3, Algorithm 2 and Theorem 1;
- * docs/pia.md). The runnable half is receiver/attacks/runPropertyInference.ts; the property forms are
- * `PropertySpec` in shared/propertyInference/property.ts, which the receiver and the referee both use.
+ * docs/pia.md): the move's fields in `receiver.attacks`. The property forms are `PropertySpec` in
+ * shared/propertyInference/property.ts, which the receiver and the referee both use.
  */
 import { z } from 'zod';
-import { CLASSIFIER_KINDS } from '../lists';
-import { RULE_OPS } from '../../propertyInference/property';
+import { CLASSIFIER_KINDS } from '../../../shared/scenario/lists';
+import { RULE_OPS } from '../../../shared/propertyInference/property';
 
 const name = () => z.string().min(1);
 
@@ -33,8 +33,8 @@ export const propertyInferenceConfigSchema = z.strictObject({
   auxData: name().optional(),
   /**
    * The no-aux-data route (the paper's zero-shot discriminator): a directory holding a pretrained tfjs
-   * discriminator (model.json, weights.bin, sharebox-discriminator.json; receiver/attacks/propertyInference/
-   * pretrained.ts), relative to the scenario file. Used instead of `auxData` when the column is hidden.
+   * discriminator (model.json, weights.bin, sharebox-discriminator.json; pretrained.ts beside
+   * this file), relative to the scenario file. Used instead of `auxData` when the column is hidden.
    */
   pretrained: name().optional(),
   /** Sample counts n to estimate with; the receiver draws max(samples) records and uses the first n for each. */

@@ -19,7 +19,7 @@ import {
   type SecmiAttackConfig,
   type TrajectoryAttackConfig,
   type X0ErrorAttackConfig,
-} from '../../../shared/scenario/attacks/membership';
+} from './config';
 import { aggregateLosses, aggregatedScores } from './aggregate';
 import type { GrayBoxOracle, ScheduleView, WhiteBoxOracle } from './oracle';
 

@@ -3,18 +3,8 @@
  * data from samples alone (Luo et al. 2024, §3: Algorithm 2 sample-and-count, Theorem 1 Hoeffding bound).
  * This is the algorithmic core; docs/pia.md explains the method, its assumptions and the variants.
  *
- * Scenario config: shared/scenario/attacks/propertyInference.ts (registered in attackRegistry.ts,
- * `requiresAccess: ['black-box']`); the receiver's run: receiver/attacks/runPropertyInference.ts; scoring:
- * cli/studies/pia.ts. `requires: ['sample']` names the capability in receiver terms.
+ * The move that runs it (its id, grant, config, run and score) is index.ts beside this file.
  */
-export const propertyInferenceAttack = {
-  id: 'property-inference',
-  describe:
-    'Estimates the share of a sensitive property in the sharer’s training data by classifying n samples and counting, ' +
-    'with a Hoeffding interval and a confusion-matrix correction',
-  paper: 'Luo et al. 2024 (Algorithm 2, Theorem 1)',
-  requires: ['sample'],
-} as const;
 
 export { PropertyInferenceError, type PropertyInferenceErrorCode } from '../../../shared/propertyInference/errors';
 export {

@@ -1,0 +1,35 @@
+/**
+ * Data extraction (Carlini et al. 2023 §4): the receiver draws M generations; the referee, which knows the training
+ * set, counts the training records within Carlini's relative distance of one (score.ts).
+ */
+import type { ReceiverMove } from '../context';
+import { challengeOf, drawShuffled } from '../context';
+import { extractionConfigSchema, type ExtractionConfig } from '../membership/config';
+import { membershipSeed, type MembershipEvidence } from '../membership/run';
+import { scoreExtraction } from './score';
+
+export const carliniExtraction: ReceiverMove<ExtractionConfig, MembershipEvidence> = {
+  id: 'carlini-extraction',
+  party: 'receiver',
+  describe: 'Data extraction: M generations, training records within Carlini’s relative distance (counted by the referee)',
+  paper: 'Carlini et al. 2023 (USENIX Security), §4 CIFAR-10 criterion',
+  requires: { access: ['black-box'], membershipGame: true },
+  configSchema: extractionConfigSchema,
+  cost: (config) => config.samples,
+  async run(config, ctx) {
+    const started = Date.now();
+    challengeOf(ctx, this.id);
+    const { table: generations } = await drawShuffled(ctx, config.samples, membershipSeed(ctx));
+    return {
+      kind: this.id,
+      index: ctx.index,
+      access: [...this.requires.access],
+      samplesDrawn: generations.rows.length,
+      queryUnits: 0,
+      seconds: (Date.now() - started) / 1000,
+      details: { neighbours: config.neighbours, thresholds: config.thresholds },
+      generations,
+    };
+  },
+  score: scoreExtraction,
+};

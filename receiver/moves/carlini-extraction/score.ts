@@ -1,0 +1,88 @@
+/**
+ * The referee's score of Carlini extraction (Carlini et al. 2023 §4): the receiver's generations against the training
+ * set (the members), with the same count against as many i.i.d. non-members (the first min(N, M)) as the chance
+ * baseline.
+ */
+import { TableEncoder } from '../../../shared/data/encoder';
+import { imageShapeOf, pixelsOf } from '../../../shared/data/imageTable';
+import { dropColumns, type Table } from '../../../shared/data/table';
+import { carliniExtraction, type ExtractionResult } from '../../../shared/metrics/extraction';
+import type { ScoredMove } from '../../../shared/moves/move';
+import type { RefereeTruth } from '../../../shared/moves/truth';
+import type { MembershipGame } from '../../../shared/scenario/membership';
+import { gameOf } from '../membership/score';
+import type { MembershipEvidence } from '../membership/run';
+import type { ExtractionConfig } from '../membership/config';
+
+export interface ExtractionSection {
+  training: ExtractionResult;
+  nonMemberBaseline: ExtractionResult;
+  /** Per threshold: members extracted, non-members "extracted" by the same test, and the difference (the headline). */
+  excess: ExtractionExcess[];
+  distance: 'l2-pixels' | 'l2-encoded';
+}
+
+/** Carlini extraction at one ratio threshold: members extracted beside the same test on as many non-members. */
+export interface ExtractionExcess {
+  threshold: number;
+  members: number;
+  nonMembers: number;
+  /** members − nonMembers: the records the criterion finds because they were trained on, not because they are typical. */
+  excessOverNonMembers: number;
+}
+
+
+
+/** `membership.extraction.<label>`: members extracted beside non-members at each threshold. */
+export function scoreExtraction(
+  evidence: MembershipEvidence,
+  config: Pick<ExtractionConfig, 'neighbours' | 'thresholds'>,
+  truth: Pick<RefereeTruth, 'game' | 'hideColumns'>,
+  label: string,
+): ScoredMove {
+  if (!evidence.generations) throw new Error(`receiver.attacks[${evidence.index}] (${evidence.kind}): no generations to score`);
+  const measured = extractionAgainstGame(gameOf(truth, evidence), evidence.generations, truth.hideColumns, config);
+  const section: ExtractionSection = { ...measured, excess: extractionExcess(measured.training, measured.nonMemberBaseline) };
+  return { report: { membership: { extraction: { [label]: section } } } };
+}
+
+function extractionExcess(training: ExtractionResult, baseline: ExtractionResult): ExtractionExcess[] {
+  return training.counts.map((c, i) => {
+    const nonMembers = baseline.counts[i]?.extractedRecords ?? 0;
+    return { threshold: c.threshold, members: c.extractedRecords, nonMembers, excessOverNonMembers: c.extractedRecords - nonMembers };
+  });
+}
+
+/**
+ * Carlini's criterion in an encoding fitted on the training set (standardised numerics, one-hot categories), or,
+ * for image records, on the pixel intensities themselves (ℓ2 in pixel space, as Carlini et al. do on CIFAR-10;
+ * the label is left out, and standardising each pixel would let near-constant border pixels decide the distance).
+ */
+function extractionAgainstGame(
+  game: MembershipGame,
+  generations: Table,
+  hideColumns: readonly string[],
+  opts: { neighbours: number; thresholds: number[] },
+): { training: ExtractionResult; nonMemberBaseline: ExtractionResult; distance: 'l2-pixels' | 'l2-encoded' } {
+  const members = dropColumns(game.members, hideColumns);
+  // The baseline reference set has as many records as the training set, so the two counts compare like for like.
+  const nonMembers = dropColumns({ schema: game.nonMembers.schema, rows: game.nonMembers.rows.slice(0, members.rows.length) }, hideColumns);
+  if (imageShapeOf(members.schema) && imageShapeOf(generations.schema)) {
+    const g = pixelsOf(generations, 'generations').pixels;
+    const train = pixelsOf(members, 'members').pixels;
+    const D = train.length / Math.max(1, members.rows.length);
+    return {
+      training: carliniExtraction(g, train, D, opts),
+      nonMemberBaseline: carliniExtraction(g, pixelsOf(nonMembers, 'non-members').pixels, D, opts),
+      distance: 'l2-pixels',
+    };
+  }
+  const encoder = TableEncoder.fit(members, { numeric: 'standard', categorical: 'onehot' });
+  const g = encoder.encode(generations); // columns by name
+  return {
+    training: carliniExtraction(g, encoder.encode(members), encoder.width, opts),
+    nonMemberBaseline: carliniExtraction(g, encoder.encode(nonMembers), encoder.width, opts),
+    distance: 'l2-encoded',
+  };
+}
+

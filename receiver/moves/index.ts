@@ -1,0 +1,25 @@
+/**
+ * The receiver's built-in moves, one line each (docs/moves.md). The receiver runs them in the order
+ * `receiver.attacks` lists them; the registry (shared/moves/registry.ts) makes them known to the scenario format.
+ */
+import type { AnyMove } from '../../shared/moves/move';
+import { propertyInference } from './property-inference';
+import { miaNearestSynthetic } from './mia-nearest-synthetic';
+import { miaX0Error } from './mia-x0-error';
+import { miaSecmi } from './mia-secmi';
+import { miaPia } from './mia-pia';
+import { miaTrajectory } from './mia-trajectory';
+import { miaLoss } from './mia-loss';
+import { carliniExtraction } from './carlini-extraction';
+
+export const RECEIVER_MOVES: readonly AnyMove[] = [
+  propertyInference,
+  // Membership inference on the challenge set of the `membership` game, one rung of the access ladder each (docs/mia.md).
+  miaNearestSynthetic,
+  miaX0Error,
+  miaSecmi,
+  miaPia,
+  miaTrajectory,
+  miaLoss,
+  carliniExtraction,
+];

@@ -1,0 +1,121 @@
+/**
+ * The referee's score of one membership move's evidence (docs/mia.md): each of its scores against who is a member,
+ * through THE ROC module (shared/metrics/roc.ts: AUC, conservative TPR at 0.1%, 1%, 10% FPR, stratified bootstrap
+ * intervals) beside chance, and, when the move computed both, Zhu et al.'s trimmed statistic against the plain mean
+ * with a paired interval. The ROC points go to roc-<score>.json beside report.json. The section around these
+ * (the game, the best score per grant, the raw scores file) is cli/studies/membership.ts.
+ */
+import { Rng, deriveSeed } from '../../../shared/random';
+import { membershipMetrics, pairedAucDifference, type FprLevel, type RocPoint } from '../../../shared/metrics/roc';
+import type { Interval } from '../../../shared/metrics/bootstrap';
+import type { ScoredMove } from '../../../shared/moves/move';
+import type { RefereeTruth } from '../../../shared/moves/truth';
+import type { MembershipGame } from '../../../shared/scenario/membership';
+import type { MembershipEvidence } from './run';
+
+export interface MembershipScoreEntry {
+  attack: string;
+  index: number;
+  /** The grant(s) the attack needed: its rung of the ladder. */
+  access: string[];
+  /** The score's name within the attack (an aggregation, or "score"). */
+  score: string;
+  auc: Interval;
+  tprAt: Record<FprLevel, number>;
+  tprAtInterval: Record<FprLevel, Interval>;
+  balancedAccuracy: number;
+  /** AUC − 0.5 with its interval: the advantage over chance. */
+  aucOverChance: Interval;
+  nMembers: number;
+  nNonMembers: number;
+  minResolvableFpr: number;
+  rocFile: string;
+  details?: Record<string, unknown>;
+}
+
+export interface TrimmedVsMean {
+  trimmed: number;
+  mean: number;
+  /** AUC(trimmed) − AUC(mean), with its 95% paired stratified bootstrap interval (assert on `.low`). */
+  difference: Interval;
+  /** The interval decides: trimmed-better (low > 0), mean-better (high < 0), or a tie (it holds 0). */
+  verdict: 'trimmed-better' | 'mean-better' | 'tie';
+}
+
+
+/** The game a membership move is scored on; throws when the scenario played none (the loader prevents it). */
+export function gameOf(truth: Pick<RefereeTruth, 'game'>, evidence: { index: number; kind: string }): MembershipGame {
+  if (!truth.game) throw new Error(`receiver.attacks[${evidence.index}] (${evidence.kind}): scored without a membership game`);
+  return truth.game;
+}
+
+/** The report key of one score of a move: its label alone for a single-statistic move, else label-score. */
+export function scoreKey(label: string, scoreName: string): string {
+  return scoreName === 'score' ? label : `${label}-${scoreName}`;
+}
+
+/**
+ * One score-family move scored: `membership.scores.<key>` per score, `membership.trimmedVsMean.<label>` when it has
+ * both statistics, and a roc-<key>.json per score.
+ */
+export function scoreMembershipEvidence(
+  attack: MembershipEvidence,
+  truth: Pick<RefereeTruth, 'game' | 'seed'>,
+  label: string,
+  opts: { resamples?: number } = {},
+): ScoredMove {
+  const game = gameOf(truth, attack);
+  const seed = deriveSeed(truth.seed, 'membership');
+  const scores: Record<string, MembershipScoreEntry> = {};
+  const trimmedVsMean: Record<string, TrimmedVsMean> = {};
+  const files: Record<string, unknown> = {};
+  // Each score split into members and non-members once, for its metrics and for the trimmed-vs-mean comparison.
+  const split: Record<string, { members: number[]; nonMembers: number[] }> = {};
+  for (const [scoreName, values] of Object.entries(attack.scores ?? {})) {
+    if (values.length !== game.isMember.length) {
+      throw new Error(`receiver.attacks[${attack.index}] (${attack.kind}): ${values.length} scores "${scoreName}" for ${game.isMember.length} challenge records`);
+    }
+    const memberScores = values.filter((_, i) => game.isMember[i]);
+    const nonMemberScores = values.filter((_, i) => !game.isMember[i]);
+    split[scoreName] = { members: memberScores, nonMembers: nonMemberScores };
+    const key = scoreKey(label, scoreName);
+    const metrics = membershipMetrics(memberScores, nonMemberScores, new Rng(deriveSeed(seed, `membership/${key}`)), { resamples: opts.resamples });
+    const rocFile = `roc-${key}.json`;
+    files[rocFile] = { attack: attack.kind, score: scoreName, access: attack.access, auc: metrics.auc.estimate, points: metrics.rocPoints.map(pointForJson) };
+    scores[key] = {
+      attack: attack.kind,
+      index: attack.index,
+      access: attack.access,
+      score: scoreName,
+      auc: metrics.auc,
+      tprAt: metrics.tprAt,
+      tprAtInterval: metrics.tprAtInterval,
+      balancedAccuracy: metrics.balancedAccuracy,
+      aucOverChance: { estimate: metrics.auc.estimate - 0.5, low: metrics.auc.low - 0.5, high: metrics.auc.high - 0.5 },
+      nMembers: metrics.nMembers,
+      nNonMembers: metrics.nNonMembers,
+      minResolvableFpr: metrics.minResolvableFpr,
+      rocFile,
+      ...(attack.details ? { details: attack.details } : {}),
+    };
+  }
+  if (split.trimmed && split.mean) {
+    const compared = pairedAucDifference(split.trimmed, split.mean, new Rng(deriveSeed(seed, `membership/${label}/trimmed-vs-mean`)), {
+      resamples: opts.resamples,
+    });
+    const { estimate, low, high } = compared.difference;
+    trimmedVsMean[label] = {
+      trimmed: compared.aucA,
+      mean: compared.aucB,
+      difference: { estimate, low, high },
+      verdict: low > 0 ? 'trimmed-better' : high < 0 ? 'mean-better' : 'tie',
+    };
+  }
+  return { report: { membership: { scores, trimmedVsMean } }, files };
+}
+
+function pointForJson(p: RocPoint): { fpr: number; tpr: number; threshold: number | null } {
+  return { fpr: p.fpr, tpr: p.tpr, threshold: Number.isFinite(p.threshold) ? p.threshold : null };
+}
+
+

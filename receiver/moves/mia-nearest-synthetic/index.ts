@@ -1,0 +1,26 @@
+/** Black-box membership inference by the distance to the nearest synthetic record (GAN-Leaks style; docs/mia.md). */
+import type { ReceiverMove } from '../context';
+import { challengeOf, drawShuffled } from '../context';
+import { nearestSyntheticAttackConfigSchema, type NearestSyntheticAttackConfig } from '../membership/config';
+import { membershipSeed, type MembershipEvidence } from '../membership/run';
+import { scoreMembershipEvidence } from '../membership/score';
+import { nearestSyntheticScores } from '../membership/scores';
+
+export const miaNearestSynthetic: ReceiverMove<NearestSyntheticAttackConfig, MembershipEvidence> = {
+  id: 'mia-nearest-synthetic',
+  party: 'receiver',
+  describe: 'Membership by the distance of a challenge record to its nearest of M synthetic records',
+  paper: 'GAN-Leaks-style black-box baseline (Zhu et al. 2023 §1.3; Duan et al. 2023 report it near chance on DDPMs)',
+  reportName: 'nearest-synthetic',
+  requires: { access: ['black-box'], membershipGame: true },
+  configSchema: nearestSyntheticAttackConfigSchema,
+  cost: (config) => config.samples,
+  async run(config, ctx) {
+    const started = Date.now();
+    const challenge = challengeOf(ctx, this.id);
+    const { table: synthetic } = await drawShuffled(ctx, config.samples, membershipSeed(ctx));
+    const scored = nearestSyntheticScores(challenge, synthetic);
+    return { kind: this.id, index: ctx.index, access: [...this.requires.access], samplesDrawn: synthetic.rows.length, queryUnits: 0, seconds: (Date.now() - started) / 1000, ...scored };
+  },
+  score: (evidence, _config, truth, label) => scoreMembershipEvidence(evidence, truth, label),
+};

@@ -1,0 +1,26 @@
+/** PIA (Kong et al. 2024): proximal initialisation, then the ℓp distance of ε_θ(x_t, t) from ε₀ (gray-box; docs/mia.md). */
+import type { ReceiverMove } from '../context';
+import { piaAttackConfigSchema, resolvePiaTimesteps, type PiaAttackConfig } from '../membership/config';
+import { timestepsFor } from '../membership/cost';
+import { runQueryAttack, type MembershipEvidence } from '../membership/run';
+import { scoreMembershipEvidence } from '../membership/score';
+import { piaAttack } from '../membership/scores';
+
+export const miaPia: ReceiverMove<PiaAttackConfig, MembershipEvidence> = {
+  id: 'mia-pia',
+  party: 'receiver',
+  describe: 'PIA: proximal initialisation ε₀ = ε_θ(x₀, 0), then ‖ε_θ(x_t, t) − ε₀‖₄⁴',
+  paper: 'Kong et al. 2024 (ICLR)',
+  reportName: 'pia',
+  requires: { access: ['gray-box'], membershipGame: true },
+  configSchema: piaAttackConfigSchema,
+  cost(config, view) {
+    const ts = resolvePiaTimesteps(config, timestepsFor(view, this.id));
+    // Encode, ε₀ = ε_θ(x₀, 0), then one call per t.
+    return view.challenge * (2 + ts.length);
+  },
+  run(config, ctx) {
+    return runQueryAttack(this, config, ctx, (rows) => piaAttack(ctx.broker.grayBoxOracle(), rows, config));
+  },
+  score: (evidence, _config, truth, label) => scoreMembershipEvidence(evidence, truth, label),
+};

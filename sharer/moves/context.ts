@@ -1,0 +1,39 @@
+/**
+ * What the sharer hands its moves (shared/moves/move.ts has the contract). Today's sharer moves are the fairness-
+ * poisoning methods (docs/fpa.md): each gets the pool already prepared (balanced, its features, the training-set size
+ * N checked against it) and returns the training set with its ground truth. Later sharer moves (DP training,
+ * deduplication) get a context of their own beside this one.
+ */
+import type { Table, TaskSpec } from '../../shared/data/table';
+import type { Move } from '../../shared/moves/move';
+import type { RefereeTruth } from '../../shared/moves/truth';
+import type { Rng } from '../../shared/random';
+import type { Scenario } from '../../shared/scenario/schema';
+import type { FpaPool } from '../poisoning';
+import type { PoisonedTrainingSet, PoisoningMoveRecord } from '../poisoningMove';
+import type { SharerPoisoningConfig } from '../config';
+
+export interface PoisoningContext {
+  /** The records the selection chooses from (balanced into equal (s, y) cells when balancePool is set). */
+  pool: Table;
+  /** The pool as the selection algorithms see it: features X, S and Y. */
+  fpaPool: FpaPool;
+  /** N, the training-set size. */
+  n: number;
+  task: TaskSpec;
+  /** The move's random stream: it balanced the pool, and draws the base and the candidates next. */
+  rng: Rng;
+  /** The move's seed (MINE derives its own from it). */
+  seed: number;
+  /** The ground truth every poisoning move reports (method, α, N, pool facts), before its own report. */
+  common: Omit<PoisoningMoveRecord, 'algorithm' | 'report'>;
+}
+
+/**
+ * A fairness-poisoning move of the sharer. It has no per-run scorer: its effect is a paired delta against the honest
+ * variant of the same sweep, which the FPA study computes (cli/studies/fpa.ts).
+ */
+export type PoisoningMove = Move<Omit<SharerPoisoningConfig, 'method'>, PoisonedTrainingSet, PoisoningContext, RefereeTruth, Scenario> & { party: 'sharer' };
+
+/** The config fields of the poisoning moves: `sharer.poisoning` without `method`, which names the move. */
+export type PoisoningFields = Omit<SharerPoisoningConfig, 'method'>;
