@@ -16,7 +16,7 @@ import * as path from 'path';
 import { getThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { describeBackend, initBackend, installWasmFixes, loadNativeAddon, nativeAddonUnavailableReason, tf, uninstallWasmFixes, wasmBinaryDirectory } from '../shared/tf';
 import { installConv2DBackpropFilter, uninstallConv2DBackpropFilter } from '../shared/tf/conv2dBackpropFilter';
-import { installNativeKernels } from '../shared/tf/nativeKernels';
+import { installNativeKernels } from '../shared/tf/native/install';
 import { repoRoot } from '../shared/repoRoot';
 import { BenchEnvironment, BenchRow, printEnvironment, printTable, writeResults } from './table';
 import { measureConvFilterGradMs, measureConvInputGradMs, measureMatMulGflops, measureSampling, measureTrainStepsPerSecond, MLP_SHAPE } from './tfjsMlpDdpm';

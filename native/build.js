@@ -4,7 +4,7 @@
  * `npm install` and `npm ci` build it; also runnable by hand: `node native/build.js`.
  *
  * It NEVER fails the install: without a C++ compiler, Python, Node's headers or node-gyp, or on any build error, it
- * prints one line and exits 0, and shared/tf/nativeKernels.ts then finds no addon and the wasm kernels run.
+ * prints one line and exits 0, and shared/tf/native/load.ts then finds no addon and the wasm kernels run.
  * The full node-gyp output goes to native/build/build.log.
  *
  * Knobs: SHAREBOX_TF_NATIVE=0 skips the build; SHAREBOX_NATIVE_BUILD_VERBOSE=1 prints node-gyp's output.

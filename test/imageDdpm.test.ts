@@ -13,7 +13,7 @@ import { ImageUnet, ImageUnetConfig, upsampleNearest2x, validateUnetConfig } fro
 import { loadMnist, selectImages } from '../shared/data/mnist';
 import { randomValues } from './helpers/randomValues';
 import { groupNorm, groupNormOps, hasNativeGroupNorm } from '../shared/tf/groupNorm';
-import { loadNativeAddon } from '../shared/tf/nativeKernels';
+import { loadNativeAddon } from '../shared/tf/native/load';
 
 const TINY: ImageDdpmOptions = {
   height: 28,

@@ -9,7 +9,8 @@
 import { initBackend, tf } from '../shared/tf';
 import { conv2dFused, fusedForwardAvailable, groupNormAct, gradientRecording } from '../shared/tf/fusedForward';
 import { groupNormOps } from '../shared/tf/groupNorm';
-import { installNativeKernels, loadNativeAddon, nativeAddonUnavailableReason, NativeAddon } from '../shared/tf/nativeKernels';
+import { installNativeKernels } from '../shared/tf/native/install';
+import { loadNativeAddon, nativeAddonUnavailableReason, NativeAddon } from '../shared/tf/native/load';
 import { ImageUnet, ImageUnetConfig } from '../sharer/diffusion/imageUnet';
 import { randomValues } from './helpers/randomValues';
 import { relativeMaxDiff } from './helpers/relativeMaxDiff';

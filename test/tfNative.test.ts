@@ -1,19 +1,13 @@
 /**
- * The native matmul kernels (native/, shared/tf/nativeKernels.ts) checked against the pure-JS cpu backend on random
+ * The native matmul kernels (native/, shared/tf/native/matmul.ts) checked against the pure-JS cpu backend on random
  * inputs: all four transposes, odd sizes, batched and broadcast batches, fused bias + activations, gradients of a
  * small MLP loss, every compiled GEMM variant this CPU can run, 2 threads, wasm memory growth, and the addon's own
  * range checks. When the addon is not built (no compiler at install time) or SHAREBOX_TF_NATIVE=0, the suite is
  * skipped and its title says why.
  */
 import { initBackend, installedWasmFixes, installWasmFixes, tf } from '../shared/tf';
-import {
-  isNativeKernelsInstalled,
-  loadNativeAddon,
-  nativeAddonUnavailableReason,
-  nativeDisabledByEnv,
-  NATIVE_THREADS_ENV_VAR,
-  NativeAddon,
-} from '../shared/tf/nativeKernels';
+import { isNativeKernelsInstalled } from '../shared/tf/native/install';
+import { loadNativeAddon, nativeAddonUnavailableReason, nativeDisabledByEnv, NATIVE_THREADS_ENV_VAR, NativeAddon } from '../shared/tf/native/load';
 import { randomValues } from './helpers/randomValues';
 import { relativeMaxDiff } from './helpers/relativeMaxDiff';
 

@@ -1,13 +1,14 @@
 /**
  * The native convolution kernels (Conv2D, Conv2DBackpropInput, Conv2DBackpropFilter: the forward conv read straight
- * from x by the SGEMM's register tile, the gradients by im2col + the native SGEMM, shared/tf/nativeKernels.ts) against the pure-JS cpu backend on random inputs: strides 1 and 2 (and mixed),
+ * from x by the SGEMM's register tile, the gradients by im2col + the native SGEMM, shared/tf/native/conv.ts) against the pure-JS cpu backend on random inputs: strides 1 and 2 (and mixed),
  * 'same', 'valid' and explicit padding, kernels 1×1 to 4×4 (non-square too), dilation, shapes large enough to be
  * cut into several im2col chunks, the pointwise shortcut, and the addon's range checks. Skipped (title says why)
  * when the addon is not built.
  */
 import { initBackend, tf } from '../shared/tf';
 import { installConv2DBackpropFilter } from '../shared/tf/conv2dBackpropFilter';
-import { installNativeKernels, loadNativeAddon, nativeAddonUnavailableReason, NativeAddon } from '../shared/tf/nativeKernels';
+import { installNativeKernels } from '../shared/tf/native/install';
+import { loadNativeAddon, nativeAddonUnavailableReason, NativeAddon } from '../shared/tf/native/load';
 import { randomValues } from './helpers/randomValues';
 import { relativeMaxDiff } from './helpers/relativeMaxDiff';
 

@@ -1,4 +1,4 @@
-// Shared declarations of the native GEMM (see gemm_impl.h for the algorithm, addon.cc for the N-API glue).
+// Shared declarations of the native GEMM (see gemm_impl.h for the algorithm, matmul.cc for the N-API glue).
 #pragma once
 
 #include <cstddef>
@@ -6,7 +6,7 @@
 namespace sharebox_native {
 
 // Activation codes (the subset of tfjs' fusable activations applied inside the tile; sigmoid and elu are applied
-// in a second pass by gemm.cc).
+// in a second pass by matmul.cc).
 enum Activation { ACT_LINEAR = 0, ACT_RELU = 1, ACT_RELU6 = 2, ACT_LEAKYRELU = 3, ACT_SIGMOID = 4, ACT_ELU = 5 };
 
 // One product C[M×N] = act(op(A)[M×K] · op(B)[K×N] + bias[N]).
@@ -39,7 +39,7 @@ struct ConvArgs {
   const float* residual = nullptr;
   // Where output pixel (n, oh, ow) goes in y (and is read from residual), both [batch, yH, yW, outC]: row
   // oh·yStrideH + yOffsetH, column ow·yStrideW + yOffsetW. By default y is exactly the output (yH = outH, …);
-  // addon.cc's sub-pixel convolution writes one phase of a larger y.
+  // conv_direct.cc's sub-pixel convolution writes one phase of a larger y.
   long yH = -1, yW = -1, yStrideH = 1, yStrideW = 1, yOffsetH = 0, yOffsetW = 0;
 };
 

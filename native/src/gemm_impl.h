@@ -37,7 +37,7 @@ static inline vf splat(float x) {
 }
 
 // The epilogue of the last depth block: bias (per column, or none) then a cheap activation. Sigmoid and elu need
-// exp and run as a separate pass over the output (gemm.cc); here they are `linear`.
+// exp and run as a separate pass over the output (matmul.cc); here they are `linear`.
 static inline vf activate(vf v, int act, float alpha) {
   switch (act) {
     case ACT_RELU: {
@@ -266,14 +266,14 @@ static bool gemm_region(const GemmArgs& g, long m0, long m1, long n0, long n1) {
 
 // ---------------------------------------------------------------------------------------------------------------
 // Convolution without im2col: the "indirect GEMM" of XNNPACK (Dukhan 2019, "The Indirect Convolution Algorithm").
-// The im2col path (addon.cc) first copies each output pixel's kH·kW·Ci inputs into a row of a matrix, then the GEMM
+// The im2col path (conv_grad.cc) first copies each output pixel's kH·kW·Ci inputs into a row of a matrix, then the GEMM
 // copies that matrix again into MR-row panels before the register tile reads it: two copies of kH·kW·Ci floats per
 // pixel for kH·kW·Ci·Co multiply-adds, which on the U-Net's layers (Co = 16 or 32) cost about as much as the
 // products. Here the register tile reads each input row where it lies: for a block of MR output pixels and each
 // filter tap, MR pointers to the Ci input channels the tap reads (a row of zeros over the padding), and for each
 // channel ci one broadcast per pointer against NV vectors of the packed filter. The filter is packed once per call
 // into pack_b's NR-column panels (row k = (kh, kw, ci), the im2col order, so the sums run in the same order).
-// Nearest-neighbour upsampling of the input is only a different pointer (row ih / up; addon.cc turns the stride-1
+// Nearest-neighbour upsampling of the input is only a different pointer (row ih / up; conv_direct.cc turns the stride-1
 // case into sub-pixel convolutions of x first, which need 2.25× fewer products for a 3×3 after up2).
 //
 // Layers with few output channels (the U-Net's last conv, Co = 1) would waste most of the NR-wide tile; they take

@@ -6,52 +6,28 @@
  * game, the broker's chunks) works on images unchanged; only the code that reads pixels as pixels (the image
  * DDPM, the CNN, the PNG grid, the ink-mass summary) asks for `imageShapeOf` and `pixelsOf`.
  */
-import type { ColumnSpec, Table, TableSchema } from './table';
+import {
+  imageShapeOf,
+  pixelCount,
+  PIXEL_COLUMN_PREFIX,
+  schemaWithColumns,
+  type ColumnSpec,
+  type ImageShape,
+  type Table,
+  type TableSchema,
+} from './table';
 
-export interface ImageShape {
-  height: number;
-  width: number;
-  channels: number;
-}
-
-export const PIXEL_COLUMN_PREFIX = 'px';
+// The schema's image shape is part of the data model, so it is defined with TableSchema in table.ts (dropColumns
+// keeps it); code that reads images imports it from here with the pixel helpers.
+export { imageShapeOf, pixelCount, PIXEL_COLUMN_PREFIX, schemaWithColumns, type ImageShape };
 
 /** Whether a column name is a pixel column's (px0, px1, …). */
 export function isPixelColumnName(name: string): boolean {
   return new RegExp(`^${PIXEL_COLUMN_PREFIX}(0|[1-9][0-9]*)$`).test(name);
 }
 
-/** Values per image. */
-export function pixelCount(shape: ImageShape): number {
-  return shape.height * shape.width * shape.channels;
-}
-
 export function pixelColumns(shape: ImageShape): ColumnSpec[] {
   return Array.from({ length: pixelCount(shape) }, (_, k) => ({ name: `${PIXEL_COLUMN_PREFIX}${k}`, type: 'numeric' as const }));
-}
-
-/**
- * The image shape of a schema whose last N columns are the pixel columns px0 … px{N−1} (in order), or null
- * for a table, or for a schema that lost some of its pixel columns.
- */
-export function imageShapeOf(schema: TableSchema): ImageShape | null {
-  const shape = schema.image;
-  if (!shape) return null;
-  const n = pixelCount(shape);
-  const first = schema.columns.length - n;
-  if (first < 0) return null;
-  for (let k = 0; k < n; k++) {
-    const col = schema.columns[first + k];
-    if (col.name !== `${PIXEL_COLUMN_PREFIX}${k}` || col.type !== 'numeric') return null;
-  }
-  return shape;
-}
-
-/** A schema of `columns` that keeps `from`'s image shape when the pixel columns survive, in order, at the end. */
-export function schemaWithColumns(from: TableSchema, columns: ColumnSpec[]): TableSchema {
-  if (!from.image) return { columns };
-  const candidate: TableSchema = { columns, image: from.image };
-  return imageShapeOf(candidate) ? candidate : { columns };
 }
 
 /** Whether the column is one of an image's pixel columns. */

@@ -1,10 +1,10 @@
 /**
  * The data model shared by every party. A Table is row-major numbers: a numeric column holds its value, a
  * categorical column holds the index of its value in `categories`. An image record is a row too: its attribute
- * columns, then one numeric column per pixel, with the image shape in the schema (imageTable.ts).
+ * columns, then one numeric column per pixel, with the image shape in the schema. When that shape holds
+ * (imageShapeOf) is defined here with the schema, so that dropColumns keeps it; the pixel helpers are in
+ * imageTable.ts.
  */
-
-import { schemaWithColumns } from './imageTable';
 
 export type ColumnType = 'numeric' | 'categorical';
 
@@ -19,7 +19,7 @@ export interface TableSchema {
   columns: ColumnSpec[];
   /**
    * Image records only: the shape of the image whose pixels are the last height·width·channels columns, named
-   * px0 … (imageTable.ts). Absent for plain tables.
+   * px0 … (imageShapeOf). Absent for plain tables.
    */
   image?: { height: number; width: number; channels: number };
 }
@@ -28,6 +28,44 @@ export interface Table {
   schema: TableSchema;
   /** rows[i][j] is the value of column j in record i (category code for categorical columns). */
   rows: number[][];
+}
+
+/** The shape of the images of an image table (TableSchema.image). */
+export interface ImageShape {
+  height: number;
+  width: number;
+  channels: number;
+}
+
+export const PIXEL_COLUMN_PREFIX = 'px';
+
+/** Values per image. */
+export function pixelCount(shape: ImageShape): number {
+  return shape.height * shape.width * shape.channels;
+}
+
+/**
+ * The image shape of a schema whose last N columns are the pixel columns px0 … px{N−1} (in order), or null
+ * for a table, or for a schema that lost some of its pixel columns.
+ */
+export function imageShapeOf(schema: TableSchema): ImageShape | null {
+  const shape = schema.image;
+  if (!shape) return null;
+  const n = pixelCount(shape);
+  const first = schema.columns.length - n;
+  if (first < 0) return null;
+  for (let k = 0; k < n; k++) {
+    const col = schema.columns[first + k];
+    if (col.name !== `${PIXEL_COLUMN_PREFIX}${k}` || col.type !== 'numeric') return null;
+  }
+  return shape;
+}
+
+/** A schema of `columns` that keeps `from`'s image shape when the pixel columns survive, in order, at the end. */
+export function schemaWithColumns(from: TableSchema, columns: ColumnSpec[]): TableSchema {
+  if (!from.image) return { columns };
+  const candidate: TableSchema = { columns, image: from.image };
+  return imageShapeOf(candidate) ? candidate : { columns };
 }
 
 /** The prediction task and the protected attribute, as named in the scenario (`task:`). */

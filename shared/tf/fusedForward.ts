@@ -1,6 +1,6 @@
 /**
  * Forward-only fused kernels for a convolutional network's inference pass (the image U-Net's sampling, gray-box
- * ε̂): on wasm with the native kernels (nativeKernels.ts) and while no gradient is being recorded.
+ * ε̂): on wasm with the native kernels (native/install.ts) and while no gradient is being recorded.
  *
  *   - `conv2dFused`: y = conv2d(up(x), W) + b [+ rowBias[n]] [+ residual] as one kernel that reads x where it lies
  *     (no im2col copy, no upsampled copy of x; `up` is nearest-neighbour ×upsample). Replaces conv, bias Add, the

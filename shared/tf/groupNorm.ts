@@ -2,7 +2,7 @@
  * GroupNorm (Wu & He 2018) for NHWC tensors: per image and group of C/G channels, x̂ = (x − μ)/√(σ² + ε), then
  * γ_c·x̂ + β_c.
  *
- * On wasm with the native kernels installed (nativeKernels.ts) it is one native kernel forward and one backward
+ * On wasm with the native kernels installed (native/install.ts) it is one native kernel forward and one backward
  * (`ShareboxGroupNorm`, `ShareboxGroupNormGrad`, through tf.customGrad); elsewhere it is the same function as
  * plain tf ops (reshape, moments, broadcasts), ~20 kernels with autodiff, which on wasm run on the slow
  * element-wise paths (the broadcasts [B, HW, G, C/G] against [B, 1, G, 1] are not a form the native element-wise

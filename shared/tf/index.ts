@@ -19,7 +19,8 @@ export { tf };
 export { installWasmFixes, uninstallWasmFixes, installedWasmFixes } from './wasmFixes';
 export type { WasmFixesOptions } from './wasmFixes';
 // Native kernels (native/ addon, stack.md §4), installed by installWasmFixes when the addon loads.
-export { isNativeKernelsInstalled, loadNativeAddon, nativeAddonUnavailableReason, nativeKernelsLabel } from './nativeKernels';
+export { isNativeKernelsInstalled, nativeKernelsLabel } from './native/install';
+export { loadNativeAddon, nativeAddonUnavailableReason } from './native/load';
 export { installMatMulGradientFix } from './matMulGradientFix';
 
 // Installed at import, not in initBackend: the banner fires on the first cpu tensor, which may come first.

@@ -4,14 +4,15 @@
  */
 import { installConv2DBackpropFilter, isConv2DBackpropFilterInstalled, uninstallConv2DBackpropFilter } from './conv2dBackpropFilter';
 import { installConv2DBackpropInput, isConv2DBackpropInputInstalled, uninstallConv2DBackpropInput } from './conv2dBackpropInput';
-import { installNativeKernels, nativeDisabledByEnv, nativeKernelsLabel, uninstallNativeKernels } from './nativeKernels';
+import { installNativeKernels, nativeKernelsLabel, uninstallNativeKernels } from './native/install';
+import { nativeDisabledByEnv } from './native/load';
 import { installWasmMatMulFix, isWasmMatMulFixInstalled, uninstallWasmMatMulFix } from './wasmMatmulFix';
 
 export interface WasmFixesOptions {
   /**
-   * Put the native kernels (nativeKernels.ts: matmul, element-wise, Sum, fused Adam) on top of the fixes when the
-   * addon loads. Default: yes unless SHAREBOX_TF_NATIVE=0. `false` removes them if installed (the bench measures
-   * both in one process).
+   * Put the native kernels (native/install.ts: matmul, element-wise, Sum, fused Adam, conv) on top of the fixes
+   * when the addon loads. Default: yes unless SHAREBOX_TF_NATIVE=0. `false` removes them if installed (the bench
+   * measures both in one process).
    */
   native?: boolean;
 }

@@ -5,7 +5,7 @@
  */
 import { Rng, deriveSeed } from '../../random';
 import { tf } from '../../tf';
-import type { FeatureMatrix, TrainOptions } from './index';
+import type { FeatureMatrix, TrainOptions } from './binaryClassifier';
 
 // Bound once at module level: jest runs modules in a vm sandbox where every global lookup in a hot loop is slow
 // (shared/random.ts), and checkMatrix visits every value.

@@ -12,7 +12,7 @@
  */
 import { deriveSeed, Rng } from '../../random';
 import { tf } from '../../tf';
-import type { BinaryClassifier, FeatureMatrix, TrainOptions } from './index';
+import type { BinaryClassifier, FeatureMatrix, TrainOptions } from './binaryClassifier';
 import { checkLabels, checkMatrix, checkTrainOptions, fitMinibatches, probabilitiesInChunks, thresholdProbabilities, uniformInit, weightedCrossEntropy } from './minibatchTraining';
 
 export interface FeedForwardConfig {
