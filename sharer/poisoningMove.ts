@@ -12,49 +12,12 @@ import { binaryColumn, dropColumns, type Table, type TaskSpec } from '../shared/
 import { imageShapeOf, imageSummaryTable, INK_MASS_COLUMN, pixelsOf } from '../shared/data/imageTable';
 import { Rng, deriveSeed } from '../shared/random';
 import { mutualInformationBits, labelParityGap } from '../shared/metrics/mutualInformation';
-import { createMiEstimator, type FpaPool, type GreedyReport, type MiEstimator } from './poisoning';
+import { createMiEstimator, type FpaPool, type MiEstimator } from './poisoning';
 import type { SharerPoisoningConfig } from './config';
 import { moveById } from '../shared/moves/registry';
-import type { PoisoningContext, PoisoningMove } from './moves/context';
+import type { PoisonedTrainingSet, PoisoningContext, PoisoningMove } from './moves/context';
 
-/** Ground truth of one move, as it appears in the sharer's result (`moves[]`). */
-export interface PoisoningMoveRecord {
-  /** The move's id (`sharer.poisoning.method`). */
-  method: string;
-  alpha: number;
-  /** N, the training-set size. */
-  trainRows: number;
-  /** Records the selection chose from (after balancing). */
-  poolRows: number;
-  /** Records in the private dataset before balancing. */
-  dataRows: number;
-  balancePool: boolean;
-  /** Which library function ran: the honest α = 0 greedy run is the random subset meeting the constraint. */
-  algorithm: 'greedyMutualInformationSampling' | 'randomSubsetMeetingConstraint' | 'labelFlipping';
-  describe: string;
-  paper: string;
-  /** Plug-in I(S;Y) (bits) and label DP gap of the pool: ≈ 0 when balanced. */
-  pool: { iSY: number; labelParityGap: number };
-  report: GreedyReport | LabelFlippingReport;
-}
-
-export interface LabelFlippingReport {
-  n: number;
-  alpha: number;
-  /** ⌊αN⌋: records whose label was set to s. */
-  relabelled: number;
-  /** Of those, the labels that actually changed. */
-  flipped: number;
-  /** Final (s, y) counts of the training set, cellCounts[s][y]. */
-  cellCounts: number[][];
-  iSY: number;
-  labelParityGap: number;
-}
-
-export interface PoisonedTrainingSet {
-  table: Table;
-  move: PoisoningMoveRecord;
-}
+export type { LabelFlippingReport, PoisonedTrainingSet, PoisoningMoveRecord } from './moves/context';
 
 /**
  * The pool as the selection algorithms see it: features X (every column but the label, one-hot), S and Y. Image

@@ -8,7 +8,7 @@ import { samplerTimestepsOf } from '../diffusion/schedule';
 import type { ScenarioIssuePath } from './errors';
 import type { DatasetConfig, Scenario } from './schema';
 import { CENSUS_TASK_COLUMNS, datasetColumns, sourceColumns } from './sources';
-import { IMAGE_MODEL_KINDS } from './schema';
+import { IMAGE_MODEL_KINDS } from './lists';
 import { sharedHiddenColumns } from './slices';
 
 /** A problem found in a scenario, before it is located in a file. */

@@ -25,3 +25,8 @@ export type ClassifierKind = (typeof CLASSIFIER_KINDS)[number];
 
 /** The I(X;Y) estimators of the greedy selection (`sharer.poisoning.estimator`). */
 export const POISONING_ESTIMATORS = ['logistic-ce', 'mine-expected', 'mine-permutation'] as const;
+
+/** The sharer's generators (`sharer.model.kind`; sharer/generators.ts). */
+export const MODEL_KINDS = ['tabular-ddpm', 'tabular-vae', 'tabular-gan', 'image-ddpm'] as const;
+/** Model kinds that generate image records (their data must be an image dataset, e.g. `source: mnist`). */
+export const IMAGE_MODEL_KINDS: readonly string[] = ['image-ddpm'];

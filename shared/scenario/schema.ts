@@ -17,7 +17,7 @@
  * added as new optional fields.
  */
 import { z } from 'zod';
-import { sweepEntrySchema } from './sweep';
+import { sweepEntrySchema } from './sweepSchema';
 import type { TaskSpec } from '../data/table';
 import { moveById, moveConfigSchema, registeredMoveIds } from '../moves/registry';
 import { ACCESS_GRANTS, CLASSIFIER_KINDS, POISONING_ESTIMATORS, type ClassifierKind } from './lists';
@@ -317,9 +317,7 @@ export const imageDdpmSchema = z.strictObject({
 
 /** The generative model the sharer trains; discriminated on `kind`. */
 export const modelSchema = z.discriminatedUnion('kind', [tabularDdpmSchema, tabularVaeSchema, tabularGanSchema, imageDdpmSchema]);
-export const MODEL_KINDS = ['tabular-ddpm', 'tabular-vae', 'tabular-gan', 'image-ddpm'] as const;
-/** Model kinds that generate image records (their data must be an image dataset, e.g. `source: mnist`). */
-export const IMAGE_MODEL_KINDS: readonly string[] = ['image-ddpm'];
+export { MODEL_KINDS, IMAGE_MODEL_KINDS } from './lists';
 
 
 /**

@@ -13,7 +13,7 @@ import { deriveSeed } from '../random';
 import type { Table } from '../data/table';
 import { datasetColumns } from './sources';
 import { isPixelColumnName } from '../data/imageTable';
-import { IMAGE_MODEL_KINDS } from './schema';
+import { IMAGE_MODEL_KINDS } from './lists';
 import type { AccessGrant, AttackConfig, ClassifierKind, DatasetConfig, DrawConfig, Expectation, ModelConfig, PoisoningConfig, Scenario, TaskConfig } from './schema';
 
 export type Party = 'sharer' | 'broker' | 'receiver' | 'referee';

@@ -9,9 +9,47 @@ import type { Move } from '../../shared/moves/move';
 import type { RefereeTruth } from '../../shared/moves/truth';
 import type { Rng } from '../../shared/random';
 import type { Scenario } from '../../shared/scenario/schema';
-import type { FpaPool } from '../poisoning';
-import type { PoisonedTrainingSet, PoisoningMoveRecord } from '../poisoningMove';
+import type { FpaPool, GreedyReport } from '../poisoning';
 import type { SharerPoisoningConfig } from '../config';
+
+/** Ground truth of one move, as it appears in the sharer's result (`moves[]`). */
+export interface PoisoningMoveRecord {
+  /** The move's id (`sharer.poisoning.method`). */
+  method: string;
+  alpha: number;
+  /** N, the training-set size. */
+  trainRows: number;
+  /** Records the selection chose from (after balancing). */
+  poolRows: number;
+  /** Records in the private dataset before balancing. */
+  dataRows: number;
+  balancePool: boolean;
+  /** Which library function ran: the honest α = 0 greedy run is the random subset meeting the constraint. */
+  algorithm: 'greedyMutualInformationSampling' | 'randomSubsetMeetingConstraint' | 'labelFlipping';
+  describe: string;
+  paper: string;
+  /** Plug-in I(S;Y) (bits) and label DP gap of the pool: ≈ 0 when balanced. */
+  pool: { iSY: number; labelParityGap: number };
+  report: GreedyReport | LabelFlippingReport;
+}
+
+export interface LabelFlippingReport {
+  n: number;
+  alpha: number;
+  /** ⌊αN⌋: records whose label was set to s. */
+  relabelled: number;
+  /** Of those, the labels that actually changed. */
+  flipped: number;
+  /** Final (s, y) counts of the training set, cellCounts[s][y]. */
+  cellCounts: number[][];
+  iSY: number;
+  labelParityGap: number;
+}
+
+export interface PoisonedTrainingSet {
+  table: Table;
+  move: PoisoningMoveRecord;
+}
 
 export interface PoisoningContext {
   /** The records the selection chooses from (balanced into equal (s, y) cells when balancePool is set). */
