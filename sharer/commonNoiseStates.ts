@@ -5,7 +5,7 @@
  * 2023 §3). Rows record-major: record i at timestep k is row i·K + k.
  */
 import type { DiffusionSchedule } from '../shared/diffusion/schedule';
-import { fillStandardNormal } from './diffusion/tabularDdpm';
+import { fillStandardNormal } from './diffusion/standardNormal';
 
 export function commonNoiseStates(
   schedule: DiffusionSchedule,

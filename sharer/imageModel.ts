@@ -17,7 +17,7 @@ import * as path from 'path';
 import { imageShapeOf, pixelCount, pixelsOf } from '../shared/data/imageTable';
 import { columnIndex, tableFingerprint, type Table, type TableSchema, type TaskSpec } from '../shared/data/table';
 import { ImageDdpm } from './diffusion/imageDdpm';
-import { fillStandardNormal } from './diffusion/tabularDdpm';
+import { fillStandardNormal } from './diffusion/standardNormal';
 import type { ClassInfo } from '../shared/grpc/records';
 import type { ImageDdpmModelConfig } from '../shared/scenario/schema';
 import { classesOf, drawClasses, recordClasses, saveAtomically, type ProgressFn, type SampledRecords, type TabularGenerator, type TrainingReport } from './tabularGenerator';

@@ -10,7 +10,10 @@ import * as path from 'path';
 import { tf, initBackend } from '../shared/tf';
 import { Rng } from '../shared/random';
 import { makeSchedule, spacedTimesteps } from '../shared/diffusion/schedule';
-import { TabularDdpm, fillStandardNormal, layersForTesting, snapOneHotBlocks } from '../sharer/diffusion/tabularDdpm';
+import { TabularDdpm } from '../sharer/diffusion/tabularDdpm';
+import { fillStandardNormal } from '../sharer/diffusion/standardNormal';
+import { layersForTesting } from '../sharer/diffusion/tabularMlp';
+import { snapOneHotBlocks } from '../sharer/diffusion/tabularData';
 
 /** Class 0 → numeric N(−2, 0.5²) in both dims, class 1 → N(+2, 0.5²); then a 3-category one-hot block
  *  with class-dependent probabilities. Encoded width 5: [num0, num1, cat=a, cat=b, cat=c]. */

@@ -16,7 +16,7 @@ import { repoRoot } from '../shared/repoRoot';
 import { loadDataset } from '../shared/data/loadDataset';
 import { dropColumns, type Table, type TableSchema } from '../shared/data/table';
 import { imageShapeOf, pixelsOf } from '../shared/data/imageTable';
-import { fillStandardNormal } from '../sharer/diffusion/tabularDdpm';
+import { fillStandardNormal } from '../sharer/diffusion/standardNormal';
 import { spacedTimesteps } from '../shared/diffusion/schedule';
 import { IMAGE_ENCODING, LOSSES_ENCODING, MODEL_ENCODING, matrixFromChunk, rowsFromChunk, tableChunk } from '../shared/grpc/records';
 import { loadProto } from '../shared/grpc/proto';

@@ -7,7 +7,8 @@
  */
 import { tf, initBackend } from '../shared/tf';
 import { Rng } from '../shared/random';
-import { TabularDdpm, fillStandardNormal } from '../sharer/diffusion/tabularDdpm';
+import { TabularDdpm } from '../sharer/diffusion/tabularDdpm';
+import { fillStandardNormal } from '../sharer/diffusion/standardNormal';
 import { ImageDdpm, type ImageSampleOptions } from '../sharer/diffusion/imageDdpm';
 
 const D = 4;

@@ -3,7 +3,8 @@
  * the simple loss (Ho et al. 2020, eq. 14), a linear or cosine schedule (schedule.ts), classifier-free guidance by
  * condition dropout (Ho & Salimans 2022), ancestral (DDPM) and DDIM (Song et al. 2021) sampling over an evenly
  * spaced subsequence of the T steps (optionally keeping the chain's states and x̂₀ at some of them, the gray-box
- * generation trajectory: `sampleTrajectory`), and atomic save/load.
+ * generation trajectory: `sampleTrajectory`), and atomic save/load. Training, the sampler's chains, save/load and
+ * the checks are the DDPM core's (ddpmCore.ts), shared with the tabular model.
  *
  * Images come in and go out as NHWC float32 with intensities in [0, 1]; the model works on x₀ = 2·image − 1 in
  * [−1, 1] and clips x̂₀ to that range at every sampling step (improved-diffusion `clip_denoised`). Unlike the
@@ -14,15 +15,14 @@
  * JS on the network's output, so every random draw comes from seeded generators and the same seed gives the same
  * images (on one backend).
  */
-import * as path from 'path';
 import { tf } from '../../shared/tf';
-import { Rng, deriveSeed } from '../../shared/random';
-import { DiffusionSchedule, ScheduleKind, checkTrajectoryTimesteps, makeSchedule, spacedTimesteps } from '../../shared/diffusion/schedule';
-import { fillStandardNormal } from './tabularDdpm';
-import { DEFAULT_UNET_CONFIG, ImageUnet, ImageUnetConfig, sinusoidalTimeTable } from './imageUnet';
-import { learningRateAt, type LearningRateSchedule } from './learningRate';
-import { LossWindow, PeriodicYield, WeightAverage } from '../../shared/tf/trainingBookkeeping';
-import { readModelDir, writeModelDirAtomic } from './modelFiles';
+import { checkTrajectoryTimesteps, type ScheduleKind } from '../../shared/diffusion/schedule';
+import { DEFAULT_UNET_CONFIG, ImageUnet, ImageUnetConfig } from './imageUnet';
+import { classOneHotRows, timeFeatureRows } from './conditioning';
+import { DDPM_FORMAT_VERSION, DdpmCore } from './ddpmCore';
+import { readModelDirOfFormat } from './modelFiles';
+import type { ChainBatch, ChainOptions, SamplerKind, StepCoefficients, TrajectoryOptions } from './sampler';
+import type { TrainOptions, TrainResult } from './trainingLoop';
 
 export interface ImageDdpmConfig extends ImageUnetConfig {
   /** Diffusion steps T. */
@@ -41,55 +41,20 @@ export const DEFAULT_IMAGE_DDPM_CONFIG = {
   condDropProb: 0.1,
 };
 
-/** Steps, peak Adam learning rate, warm-up and decay: `LearningRateSchedule` (learningRate.ts). */
-export interface ImageTrainOptions extends LearningRateSchedule {
-  batchSize: number;
-  /** EMA of the weights with this decay (warmed up: min(decay, (1 + n)/(10 + n)) after n updates); the EMA weights
-   *  replace the weights at the end of train(). */
-  emaDecay?: number;
-  /** Seed of minibatches, timesteps, noise and label dropout; default derived from config.seed and stepsTrained. */
-  seed?: number;
-  onProgress?: (step: number, loss: number) => void;
-  /** Read the loss back every this many steps (default 50). */
-  progressEvery?: number;
-  /** Yield to the event loop when this much wall time has passed since the last yield (default 50 ms). */
-  yieldEveryMs?: number;
-}
+/** trainingLoop.ts's options; the EMA is warmed up (min(decay, (1 + n)/(10 + n)) after n updates). */
+export type ImageTrainOptions = TrainOptions;
+export type ImageTrainResult = TrainResult;
 
-export interface ImageTrainResult {
-  losses: number[];
-  lossSteps: number[];
-  stepsPerSecond: number;
-}
-
-export interface ImageSampleOptions {
-  seed: number;
-  /**
-   * 'ddpm' (ancestral, posterior variance; the default) or 'ddim' (deterministic for eta = 0). Measured on a 0-vs-1
-   * model after 450-1,500 steps (docs/images.md): DDIM with η = 0 drew blobs the class check could not tell apart
-   * even at 100 steps, while ancestral sampling (or DDIM with η = 1, the same thing) drew the right digit at 25.
-   */
-  sampler?: 'ddpm' | 'ddim';
-  /** Denoising steps, an evenly spaced subset of the T steps (default: min(T, 100) for ddpm, min(T, 50) for ddim). */
-  steps?: number;
-  /** DDIM η (default 0). */
-  eta?: number;
-  /** ε̃ = ε_uncond + s·(ε_cond − ε_uncond); 1 = plain conditional (default), 0 = unconditional. Ignored when
-   *  labels is null (the null class is used alone). */
-  guidanceScale?: number;
-  /** Images denoised together (default 256). */
-  batchSize?: number;
-  onProgress?: (imagesDone: number, total: number) => void;
-  yieldEveryMs?: number;
-}
+/**
+ * sampler.ts's options, with image defaults: min(T, 100) ddpm steps, 256 images per batch. The default sampler is
+ * ancestral because of what was measured on a 0-vs-1 model after 450-1,500 steps (docs/images.md): DDIM with η = 0
+ * drew blobs the class check could not tell apart even at 100 steps, while ancestral sampling (or DDIM with η = 1,
+ * the same thing) drew the right digit at 25.
+ */
+export type ImageSampleOptions = ChainOptions;
 
 /** What `sampleTrajectory` keeps besides the final images. */
-export interface ImageTrajectoryOptions {
-  /** Timesteps whose states to keep, each on the sampler's schedule (`samplerTimesteps`), distinct; kept in this order. */
-  timesteps: number[];
-  /** Also keep x̂₀ at those timesteps. */
-  predictedX0: boolean;
-}
+export type ImageTrajectoryOptions = TrajectoryOptions;
 
 export interface ImageTrajectory {
   /** The final images (n × H×W×C in [0, 1]), exactly as `sample` returns them for the same arguments. */
@@ -101,7 +66,6 @@ export interface ImageTrajectory {
 }
 
 const FORMAT = 'sharebox-image-ddpm';
-const FORMAT_VERSION = 1;
 
 interface SavedImageModel {
   format: string;
@@ -112,16 +76,8 @@ interface SavedImageModel {
   metadata: Record<string, unknown>;
 }
 
-export class ImageDdpm {
-  readonly config: ImageDdpmConfig;
-  readonly schedule: DiffusionSchedule;
-  metadata: Record<string, unknown> = {};
-  stepsTrained = 0;
-
-  private readonly net: ImageUnet;
-  private readonly timeTable: Float32Array;
-  private optimizer: ReturnType<typeof tf.train.adam> | null = null;
-  private disposed = false;
+export class ImageDdpm extends DdpmCore<ImageDdpmConfig> {
+  protected readonly net: ImageUnet;
 
   constructor(options: ImageDdpmOptions, initialWeights?: Map<string, Float32Array>) {
     const config: ImageDdpmConfig = {
@@ -132,14 +88,16 @@ export class ImageDdpm {
     if (!(config.condDropProb >= 0 && config.condDropProb <= 1)) {
       throw new Error(`ImageDdpm config: condDropProb must be in [0, 1], got ${config.condDropProb}`);
     }
-    this.config = config;
-    this.schedule = makeSchedule(config.schedule, config.timesteps);
+    super(config, {
+      who: 'ImageDdpm',
+      record: 'image',
+      format: FORMAT,
+      timeFeatures: config.timeFeatures,
+      ddpmSteps: Math.min(config.timesteps, 100),
+      sampleBatch: 256,
+      queryBatch: 256,
+    });
     this.net = new ImageUnet(config, initialWeights);
-    this.timeTable = sinusoidalTimeTable(config.timesteps, config.timeFeatures);
-  }
-
-  get numParameters(): number {
-    return this.net.numParameters;
   }
 
   /** Floats per image (H·W·C). */
@@ -147,20 +105,11 @@ export class ImageDdpm {
     return this.config.height * this.config.width * this.config.channels;
   }
 
-  get nullClass(): number {
-    return this.config.numClasses;
+  protected get recordSize(): number {
+    return this.imageSize;
   }
 
-  getWeights(): Map<string, Float32Array> {
-    this.checkAlive();
-    return this.net.getWeights();
-  }
-
-  private checkAlive(): void {
-    if (this.disposed) throw new Error('ImageDdpm: the model has been disposed');
-  }
-
-  private checkImages(images: Float32Array, labels: Int32Array | null, what: string): number {
+  protected countRecords(images: Float32Array, labels: Int32Array | null, what: string): number {
     const size = this.imageSize;
     if (images.length % size !== 0) {
       throw new Error(`ImageDdpm.${what}: ${images.length} floats is not a whole number of ${this.config.height}×${this.config.width}×${this.config.channels} images`);
@@ -170,131 +119,40 @@ export class ImageDdpm {
     return n;
   }
 
-  private checkLabels(labels: Int32Array, n: number, what: string): void {
-    if (labels.length !== n) throw new Error(`ImageDdpm.${what}: ${labels.length} labels for ${n} images`);
-    const C = this.config.numClasses;
-    for (let i = 0; i < n; i++) {
-      if (!(labels[i] >= 0 && labels[i] < C)) throw new Error(`ImageDdpm.${what}: label ${labels[i]} of image ${i} is outside [0, ${C})`);
-    }
-  }
-
   /** The time-feature rows and class one-hots for a batch, as tensors (inside a tidy). */
   private conditioning(t: ArrayLike<number>, classes: ArrayLike<number> | null, rows: number): { time: tf.Tensor2D; onehot: tf.Tensor2D | null } {
     const E = this.config.timeFeatures;
-    const timeRows = new Float32Array(rows * E);
-    for (let i = 0; i < rows; i++) timeRows.set(this.timeTable.subarray(t[i] * E, (t[i] + 1) * E), i * E);
-    const time = tf.tensor2d(timeRows, [rows, E]);
+    const time = tf.tensor2d(timeFeatureRows(this.timeTable, E, t, rows), [rows, E]);
     if (this.config.numClasses === 0) return { time, onehot: null };
-    const width = this.config.numClasses + 1;
-    const onehot = new Float32Array(rows * width);
-    for (let i = 0; i < rows; i++) onehot[i * width + (classes === null ? this.nullClass : classes[i])] = 1;
-    return { time, onehot: tf.tensor2d(onehot, [rows, width]) };
+    return { time, onehot: tf.tensor2d(classOneHotRows(classes, this.config.numClasses, rows), [rows, this.config.numClasses + 1]) };
   }
-
 
   /**
    * Trains on `images` (n × H×W×C in [0, 1]) with the simple loss L = E‖ε − ε̂_θ(√ᾱ_t x₀ + √(1−ᾱ_t) ε, t, y)‖²
-   * (mean over pixels), t uniform, y replaced by the null class with probability condDropProb. `labels` may be
-   * null only for an unconditional model.
+   * (mean over pixels; trainingLoop.ts), t uniform, y replaced by the null class with probability condDropProb.
+   * `labels` may be null only for an unconditional model.
    */
   async train(images: Float32Array, labels: Int32Array | null, opts: ImageTrainOptions): Promise<ImageTrainResult> {
-    this.checkAlive();
-    const n = this.checkImages(images, labels, 'train');
-    if (n === 0) throw new Error('ImageDdpm.train: no images');
-    if (labels === null && this.config.numClasses > 0) throw new Error(`ImageDdpm.train: labels are required (numClasses = ${this.config.numClasses})`);
-    for (const [name, value] of [['steps', opts.steps], ['batchSize', opts.batchSize]] as const) {
-      if (!Number.isInteger(value) || value < 1) throw new Error(`ImageDdpm.train: ${name} must be a positive integer, got ${value}`);
-    }
-    if (!(opts.learningRate > 0)) throw new Error(`ImageDdpm.train: learningRate must be > 0, got ${opts.learningRate}`);
-
-    const { timesteps: T, height: H, width: W, channels: C, condDropProb } = this.config;
+    const { height: H, width: W, channels: C } = this.config;
     const size = this.imageSize;
-    const B = opts.batchSize;
-    const progressEvery = Math.max(1, opts.progressEvery ?? 50);
-    const yieldEveryMs = opts.yieldEveryMs ?? 50;
-    const emaDecay = opts.emaDecay ?? 0;
-    const rng = new Rng(opts.seed ?? deriveSeed(this.config.seed, `train/${this.stepsTrained}`));
-    const { sqrtAlphaBars, sqrtOneMinusAlphaBars } = this.schedule;
-    if (!this.optimizer) this.optimizer = tf.train.adam(opts.learningRate);
-    const optimizer = this.optimizer;
-    const optimizerWithLr = optimizer as unknown as { learningRate: number };
-    const vars = this.net.variables;
-
-    const lossWindow = new LossWindow(progressEvery, opts.steps);
-    // Warmed up: a plain 0.999 average over a 1,500-step run still held 22% of the random initial weights (garbage).
-    const ema = emaDecay > 0 ? new WeightAverage(vars, emaDecay, true) : null;
-    const pause = new PeriodicYield(yieldEveryMs);
-    const tIdx = new Int32Array(B);
-    const yIdx = new Int32Array(B);
-    const started = performance.now();
-    try {
-      for (let step = 0; step < opts.steps; step++) {
-        this.checkAlive();
-        const noise = new Float32Array(B * size);
-        fillStandardNormal(noise, rng.seed());
-        const xt = new Float32Array(B * size);
-        for (let i = 0; i < B; i++) {
-          const r = rng.int(n);
-          const t = rng.int(T);
-          tIdx[i] = t;
-          yIdx[i] = labels === null || rng.next() < condDropProb ? this.nullClass : labels[r];
-          const a = sqrtAlphaBars[t];
-          const sd = sqrtOneMinusAlphaBars[t];
-          const src = r * size;
-          const dst = i * size;
-          // x₀ = 2·image − 1; x_t = √ᾱ_t x₀ + √(1−ᾱ_t) ε (DDPM eq. 4)
-          for (let j = 0; j < size; j++) xt[dst + j] = a * (2 * images[src + j] - 1) + sd * noise[dst + j];
-        }
-        optimizerWithLr.learningRate = learningRateAt(step, opts);
-        tf.tidy(() => {
-          const xtT = tf.tensor4d(xt, [B, H, W, C]);
-          const noiseT = tf.tensor4d(noise, [B, H, W, C]);
-          const { time, onehot } = this.conditioning(tIdx, labels === null ? null : yIdx, B);
-          const { value, grads } = tf.variableGrads(() => tf.mean(tf.squaredDifference(this.net.apply(xtT, time, onehot), noiseT)) as tf.Scalar, vars);
-          optimizer.applyGradients(vars.map((w) => ({ name: w.name, tensor: grads[w.name] })));
-          lossWindow.add(value);
-          ema?.update();
-        });
-        this.stepsTrained++;
-        const mean = lossWindow.endStep(step + 1);
-        if (mean !== null) {
-          if (!Number.isFinite(mean)) throw new Error(`ImageDdpm.train: loss became ${mean} at step ${step + 1}; lower learningRate (${opts.learningRate})`);
-          opts.onProgress?.(step + 1, mean);
-        }
-        await pause.maybeYield();
-      }
-      ema?.commit();
-    } finally {
-      lossWindow.dispose();
-      ema?.dispose();
-    }
-    const { losses, lossSteps } = lossWindow;
-    return { losses, lossSteps, stepsPerSecond: opts.steps / ((performance.now() - started) / 1000) };
+    return this.trainDenoiser(images, labels, opts, {
+      // Warmed up: a plain 0.999 average over a 1,500-step run still held 22% of the random initial weights (garbage).
+      emaWarmUp: true,
+      writeNoisyRecord: (xt, dst, src, a, sd, noise) => {
+        // x₀ = 2·image − 1
+        for (let j = 0; j < size; j++) xt[dst + j] = a * (2 * images[src + j] - 1) + sd * noise[dst + j];
+      },
+      batchTensors: (xt, noise, t, y, B) => {
+        const xtT = tf.tensor4d(xt, [B, H, W, C]);
+        const noiseT = tf.tensor4d(noise, [B, H, W, C]);
+        const { time, onehot } = this.conditioning(t, y, B);
+        return { epsHat: () => this.net.apply(xtT, time, onehot), noise: noiseT };
+      },
+    });
   }
 
-  /**
-   * ε̂_θ(x_t, t, y) for x_t in the model's [−1, 1] scale (n × H×W×C), one timestep per image; labels null = the
-   * null class (unconditional). Batched by `batchSize`.
-   */
-  predictNoise(xt: Float32Array, t: Int32Array, labels: Int32Array | null, batchSize = 256): Float32Array {
-    this.checkAlive();
-    const n = this.checkImages(xt, labels, 'predictNoise');
-    if (t.length !== n) throw new Error(`ImageDdpm.predictNoise: ${t.length} timesteps for ${n} images`);
-    for (let i = 0; i < n; i++) {
-      if (!(Number.isInteger(t[i]) && t[i] >= 0 && t[i] < this.config.timesteps)) throw new Error(`ImageDdpm.predictNoise: timestep ${t[i]} of image ${i} is outside [0, ${this.config.timesteps})`);
-    }
-    const size = this.imageSize;
-    const out = new Float32Array(n * size);
-    for (let start = 0; start < n; start += batchSize) {
-      const b = Math.min(batchSize, n - start);
-      const eps = this.epsBatch(xt.subarray(start * size, (start + b) * size), t.subarray(start, start + b), labels === null ? null : labels.subarray(start, start + b), b);
-      out.set(eps, start * size);
-    }
-    return out;
-  }
-
-  /** One network evaluation on b images (labels null: the null class, or no classes). */
-  private epsBatch(xt: Float32Array, t: ArrayLike<number>, classes: ArrayLike<number> | null, b: number): Float32Array {
+  /** One network evaluation on b images (classes null: the null class, or no classes). */
+  protected epsBatch(xt: Float32Array, t: ArrayLike<number>, classes: ArrayLike<number> | null, b: number): Float32Array {
     const { height: H, width: W, channels: C } = this.config;
     // Read the result outside tidy: tidy scans what its function returns for tensors, and walking a Float32Array
     // of b·H·W·C numbers cost 12-14 ms per pass at batch 64 (docs/backend.md, "Sampling pass").
@@ -318,15 +176,6 @@ export class ImageDdpm {
   }
 
   /**
-   * The timesteps the sampler visits for these options, ascending (the chain runs them from the last down): an
-   * evenly spaced subsequence of 0 … T−1, min(T, 100) steps for ddpm and min(T, 50) for ddim unless `steps` says.
-   */
-  samplerTimesteps(opts: Pick<ImageSampleOptions, 'sampler' | 'steps'>): number[] {
-    const T = this.config.timesteps;
-    return spacedTimesteps(T, opts.steps ?? Math.min(T, (opts.sampler ?? 'ddpm') === 'ddpm' ? 100 : 50));
-  }
-
-  /**
    * `sample` that also keeps, for each image, the chain's state x_t (and x̂₀) at the requested timesteps (the
    * gray-box generation trajectory, docs/mia.md), which must be on the sampler's schedule (`samplerTimesteps`) and
    * distinct. The chain is the same computation with the same random draws, so `images` equals `sample`'s result
@@ -345,45 +194,36 @@ export class ImageDdpm {
     opts: ImageSampleOptions,
     trace: ImageTrajectoryOptions | null,
   ): Promise<{ images: Float32Array; states: Float32Array | null; predictedX0: Float32Array | null }> {
-    this.checkAlive();
-    if (!Number.isInteger(n) || n < 0) throw new Error(`ImageDdpm.sample: n must be a non-negative integer, got ${n}`);
-    if (labels !== null) this.checkLabels(labels, n, 'sample');
-    const sampler = opts.sampler ?? 'ddpm';
-    if (sampler !== 'ddpm' && sampler !== 'ddim') throw new Error(`ImageDdpm.sample: sampler must be 'ddpm' or 'ddim', got ${String(sampler)}`);
-    const seq = this.samplerTimesteps(opts);
-    const eta = opts.eta ?? 0;
+    const chain = this.startSampling(n, labels, opts, 'posterior');
     const guidance = opts.guidanceScale ?? 1;
     const guided = labels !== null && this.config.numClasses > 0 && guidance !== 1;
-    const batchSize = Math.max(1, opts.batchSize ?? 256);
-    const yieldEveryMs = opts.yieldEveryMs ?? 50;
-    const size = this.imageSize;
-    const ab = this.schedule.alphaBars;
-    const out = new Float32Array(n * size);
-    const rng = new Rng(opts.seed);
-    // Trajectory: position k of each kept timestep, and n × K × size buffers (record-major) for x_t and x̂₀.
-    const K = trace ? trace.timesteps.length : 0;
-    const keptAt = new Map<number, number>(trace ? trace.timesteps.map((t, k) => [t, k]) : []);
-    const states = trace ? new Float32Array(n * K * size) : null;
-    const predictedX0 = trace?.predictedX0 ? new Float32Array(n * K * size) : null;
-    const pause = new PeriodicYield(yieldEveryMs);
+    const result = await this.runChains(n, opts, trace, chain, (start, b, init) =>
+      this.chainBatch({ classes: labels === null ? null : labels.subarray(start, start + b), b, x: init, sampler: chain.sampler, seq: chain.seq, coefs: chain.coefs, guidance: guided ? guidance : null }),
+    );
+    return { images: result.out, states: result.states, predictedX0: result.predictedX0 };
+  }
 
-    for (let start = 0; start < n; start += batchSize) {
-      const b = Math.min(batchSize, n - start);
-      const x = new Float32Array(b * size);
-      fillStandardNormal(x, rng.seed());
-      const classes = labels === null ? null : labels.subarray(start, start + b);
-      const tRow = new Int32Array(guided ? 2 * b : b);
-      const z = new Float32Array(b * size);
-      for (let i = seq.length - 1; i >= 0; i--) {
-        const t = seq[i];
-        const k = keptAt.get(t);
-        // The state the denoiser is evaluated at when the chain reaches t (x_{T−1} is the initial noise).
-        if (states && k !== undefined) {
-          for (let r = 0; r < b; r++) states.set(x.subarray(r * size, (r + 1) * size), ((start + r) * K + k) * size);
-        }
-        tRow.fill(t);
+  /** b chains in JS: the sampler's step on the network's output, x̂₀ clipped to [−1, 1]; images out in [0, 1]. */
+  private chainBatch(args: {
+    classes: Int32Array | null;
+    b: number;
+    /** The state, b × H·W·C, updated in place (starts as the initial noise). */
+    x: Float32Array;
+    sampler: SamplerKind;
+    seq: number[];
+    coefs: StepCoefficients[];
+    /** The guidance scale, or null for no guidance. */
+    guidance: number | null;
+  }): ChainBatch {
+    const { classes, b, x, sampler, seq, coefs, guidance } = args;
+    const size = this.imageSize;
+    const tRow = new Int32Array(guidance !== null ? 2 * b : b);
+    return {
+      state: () => x,
+      step: (i, z, wantX0) => {
+        tRow.fill(seq[i]);
         let eps: Float32Array;
-        if (guided) {
+        if (guidance !== null) {
           // Conditional and null-class rows through the network as one batch of 2b.
           const both = new Float32Array(2 * b * size);
           both.set(x);
@@ -397,88 +237,53 @@ export class ImageDdpm {
         } else {
           eps = this.epsBatch(x, tRow, classes, b);
         }
-        const aBar = ab[t];
-        const aBarPrev = i > 0 ? ab[seq[i - 1]] : 1;
-        const sqrtA = Math.sqrt(aBar);
-        const sqrt1mA = Math.sqrt(1 - aBar);
-        const last = i === 0;
-        if (predictedX0 && k !== undefined) {
+        const { sqrtAb: sqrtA, sqrtOneMinusAb: sqrt1mA, sigma } = coefs[i];
+        let x0Out: Float32Array | null = null;
+        if (wantX0) {
           // x̂₀ from this step's (guided) ε̃, before the clipping below: the same expression as the update's.
-          for (let r = 0; r < b; r++) {
-            const dst = ((start + r) * K + k) * size;
-            for (let j = 0; j < size; j++) predictedX0[dst + j] = (x[r * size + j] - sqrt1mA * eps[r * size + j]) / sqrtA;
-          }
+          x0Out = new Float32Array(b * size);
+          for (let j = 0; j < b * size; j++) x0Out[j] = (x[j] - sqrt1mA * eps[j]) / sqrtA;
         }
         if (sampler === 'ddpm') {
           // Respaced ancestral step in the x̂₀ form (DDPM eq. 7, improved-diffusion): β = 1 − ᾱ/ᾱ', μ̃ = c1·x̂₀ + c2·x_t.
-          const beta = 1 - aBar / aBarPrev;
-          const c1 = (beta * Math.sqrt(aBarPrev)) / (1 - aBar);
-          const c2 = ((1 - aBarPrev) * Math.sqrt(1 - beta)) / (1 - aBar);
-          const sigma = last ? 0 : Math.sqrt((beta * (1 - aBarPrev)) / (1 - aBar));
-          if (sigma > 0) fillStandardNormal(z, rng.seed());
+          const { meanCoefX0: c1, meanCoefXt: c2 } = coefs[i];
           for (let j = 0; j < b * size; j++) {
             let x0 = (x[j] - sqrt1mA * eps[j]) / sqrtA;
             x0 = x0 < -1 ? -1 : x0 > 1 ? 1 : x0;
-            x[j] = c1 * x0 + c2 * x[j] + (sigma > 0 ? sigma * z[j] : 0);
+            x[j] = c1 * x0 + c2 * x[j] + (sigma > 0 ? sigma * z![j] : 0);
           }
         } else {
           // DDIM (Song et al. 2021, eq. 12) with ε re-derived from the clipped x̂₀.
-          const sigma = last ? 0 : eta * Math.sqrt((1 - aBarPrev) / (1 - aBar)) * Math.sqrt(1 - aBar / aBarPrev);
-          const dirScale = Math.sqrt(Math.max(0, 1 - aBarPrev - sigma * sigma));
-          const sqrtAPrev = Math.sqrt(aBarPrev);
-          if (sigma > 0) fillStandardNormal(z, rng.seed());
+          const { dirCoef: dirScale, sqrtAbPrev: sqrtAPrev } = coefs[i];
           for (let j = 0; j < b * size; j++) {
             let x0 = (x[j] - sqrt1mA * eps[j]) / sqrtA;
             x0 = x0 < -1 ? -1 : x0 > 1 ? 1 : x0;
             const e = (x[j] - sqrtA * x0) / sqrt1mA;
-            x[j] = sqrtAPrev * x0 + dirScale * e + (sigma > 0 ? sigma * z[j] : 0);
+            x[j] = sqrtAPrev * x0 + dirScale * e + (sigma > 0 ? sigma * z![j] : 0);
           }
         }
-        if (await pause.maybeYield()) this.checkAlive();
-      }
-      for (let j = 0; j < b * size; j++) {
-        const v = (x[j] + 1) / 2;
-        out[start * size + j] = v < 0 ? 0 : v > 1 ? 1 : v;
-      }
-      opts.onProgress?.(start + b, n);
-    }
-    return { images: out, states, predictedX0 };
+        return x0Out;
+      },
+      finish: (out, start) => {
+        for (let j = 0; j < b * size; j++) {
+          const v = (x[j] + 1) / 2;
+          out[start * size + j] = v < 0 ? 0 : v > 1 ? 1 : v;
+        }
+      },
+      dispose: () => undefined,
+    };
   }
 
   /** Writes model.json and weights.bin into `dir`, atomically (modelFiles.ts). Adam's moments are not saved. */
   async save(dir: string, metadata?: Record<string, unknown>): Promise<void> {
-    this.checkAlive();
-    if (metadata) this.metadata = { ...metadata };
-    const weights = this.net.getWeights();
-    let offset = 0;
-    const manifest = this.net.specs.map((spec) => {
-      const entry = { name: spec.name, shape: [...spec.shape], offset };
-      offset += (weights.get(spec.name) as Float32Array).length;
-      return entry;
-    });
-    const flat = new Float32Array(offset);
-    manifest.forEach((entry) => flat.set(weights.get(entry.name) as Float32Array, entry.offset));
-    const json: SavedImageModel = { format: FORMAT, version: FORMAT_VERSION, config: this.config, stepsTrained: this.stepsTrained, weights: manifest, metadata: this.metadata };
-    await writeModelDirAtomic(dir, json, flat, 'ImageDdpm.save');
+    await this.saveModel(dir, metadata, {});
   }
 
   static async load(dir: string): Promise<ImageDdpm> {
-    const { json, weights } = await readModelDir(dir, 'ImageDdpm.load');
+    const { json, weights } = await readModelDirOfFormat(dir, 'ImageDdpm.load', FORMAT, DDPM_FORMAT_VERSION);
     const saved = json as unknown as SavedImageModel;
-    if (saved.format !== FORMAT || saved.version !== FORMAT_VERSION) {
-      throw new Error(`ImageDdpm.load: ${path.resolve(dir)} holds format "${saved.format}" v${saved.version}, expected ${FORMAT} v${FORMAT_VERSION}`);
-    }
     const model = new ImageDdpm(saved.config, weights);
-    model.stepsTrained = saved.stepsTrained ?? 0;
-    model.metadata = saved.metadata ?? {};
+    model.restoreSaved(saved);
     return model;
-  }
-
-  dispose(): void {
-    if (this.disposed) return;
-    this.disposed = true;
-    this.net.dispose();
-    this.optimizer?.dispose();
-    this.optimizer = null;
   }
 }

@@ -22,11 +22,11 @@
  * through forward-only fused kernels (shared/tf/fusedForward.ts: act(norm(x)) as one kernel; each conv with its
  * bias, time embedding, residual and upsampling in one kernel) instead of ~150 separate ops.
  * Initialisation: He normal for convs and dense layers, zero biases, zero output conv; drawn in JS from seeds
- * derived per weight, so the same config gives the same weights on every backend.
+ * derived per weight, so the same config gives the same weights on every backend (denoiserWeights.ts). The time
+ * features are conditioning.ts's `sinusoidalTimeTable`.
  */
 import { tf } from '../../shared/tf';
-import { deriveSeed } from '../../shared/random';
-import { fillStandardNormal } from './tabularDdpm';
+import { DenoiserNetwork, createWeightVariables, type WeightSpec } from './denoiserWeights';
 import { groupNorm } from '../../shared/tf/groupNorm';
 import { conv2dFused, fusedForwardAvailable, groupNormAct } from '../../shared/tf/fusedForward';
 
@@ -60,13 +60,6 @@ export const DEFAULT_UNET_CONFIG: Omit<ImageUnetConfig, 'height' | 'width' | 'ch
   activation: 'silu',
 };
 
-interface WeightSpec {
-  name: string;
-  shape: number[];
-  /** Standard deviation of the normal initialisation; 0 for zeros, -1 for ones (GroupNorm scales). */
-  initStd: number;
-}
-
 export function validateUnetConfig(c: ImageUnetConfig): void {
   const fail = (field: string, why: string) => {
     throw new Error(`ImageUnet config: ${field} ${why}`);
@@ -92,20 +85,6 @@ export function validateUnetConfig(c: ImageUnetConfig): void {
   if (c.activation !== 'silu' && c.activation !== 'relu') fail('activation', `must be 'silu' or 'relu', got ${String(c.activation)}`);
 }
 
-/** Sinusoidal features of every timestep 0..T−1 (row t: [cos(t·ω_i), sin(t·ω_i)], ω_i = 10000^(−i/h)). */
-export function sinusoidalTimeTable(T: number, dim: number): Float32Array {
-  const half = dim / 2;
-  const out = new Float32Array(T * dim);
-  for (let t = 0; t < T; t++) {
-    for (let i = 0; i < half; i++) {
-      const angle = t * Math.exp((-Math.log(10000) * i) / half);
-      out[t * dim + i] = Math.cos(angle);
-      out[t * dim + half + i] = Math.sin(angle);
-    }
-  }
-  return out;
-}
-
 /**
  * Nearest-neighbour ×2 upsampling: [B,h,w,c] → [B,h,1,w,1,c] · ones[1,1,2,1,2,1] → [B,2h,2w,c]. Its gradient is the
  * broadcast multiply's (a Sum over each 2×2 block), unlike tf.layers.upSampling2d's, which is wrong on cpu for
@@ -118,7 +97,7 @@ export function upsampleNearest2x(x: Tensor4D): Tensor4D {
 }
 
 /** The U-Net's weights (one variable each) and its forward pass. */
-export class ImageUnet {
+export class ImageUnet extends DenoiserNetwork {
   readonly config: ImageUnetConfig;
   readonly specs: WeightSpec[];
   readonly variables: tf.Variable[];
@@ -127,42 +106,13 @@ export class ImageUnet {
 
   /** `initialWeights` (by name) replace the seeded initialisation. */
   constructor(config: ImageUnetConfig, initialWeights?: Map<string, Float32Array>) {
+    super();
     validateUnetConfig(config);
     this.config = { ...config, channelMults: [...config.channelMults] };
     this.timeDim = 4 * config.baseChannels;
     this.specs = this.layout();
-    this.variables = this.specs.map((spec) => {
-      const size = spec.shape.reduce((a, b) => a * b, 1);
-      let values: Float32Array;
-      if (initialWeights) {
-        const given = initialWeights.get(spec.name);
-        if (!given || given.length !== size) {
-          throw new Error(`ImageUnet: weight "${spec.name}" missing or of wrong size (expected ${size}, got ${given?.length ?? 'none'})`);
-        }
-        values = given;
-      } else {
-        values = new Float32Array(size);
-        if (spec.initStd > 0) {
-          fillStandardNormal(values, deriveSeed(config.seed, `init/${spec.name}`));
-          for (let i = 0; i < size; i++) values[i] *= spec.initStd;
-        } else if (spec.initStd < 0) values.fill(1);
-      }
-      return tf.tidy(() => tf.variable(tf.tensor(values, spec.shape, 'float32'), true));
-    });
+    this.variables = createWeightVariables(this.specs, config.seed, initialWeights, 'ImageUnet');
     this.byName = new Map(this.specs.map((spec, k) => [spec.name, this.variables[k]]));
-  }
-
-  get numParameters(): number {
-    return this.specs.reduce((sum, spec) => sum + spec.shape.reduce((a, b) => a * b, 1), 0);
-  }
-
-  /** Copies of the weights by name. */
-  getWeights(): Map<string, Float32Array> {
-    return new Map(this.specs.map((spec, k) => [spec.name, Float32Array.from(this.variables[k].dataSync() as Float32Array)]));
-  }
-
-  dispose(): void {
-    this.variables.forEach((v) => v.dispose());
   }
 
   private layout(): WeightSpec[] {

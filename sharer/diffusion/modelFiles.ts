@@ -40,6 +40,19 @@ async function exists(file: string): Promise<boolean> {
   }
 }
 
+/** The manifest and the flat vector of `weights` (by name) in the order of `specs`: each weight after the previous. */
+export function flattenWeights(specs: ReadonlyArray<{ name: string; shape: number[] }>, weights: Map<string, Float32Array>): { manifest: ManifestEntry[]; flat: Float32Array } {
+  let offset = 0;
+  const manifest = specs.map((spec) => {
+    const entry = { name: spec.name, shape: [...spec.shape], offset };
+    offset += (weights.get(spec.name) as Float32Array).length;
+    return entry;
+  });
+  const flat = new Float32Array(offset);
+  manifest.forEach((entry) => flat.set(weights.get(entry.name) as Float32Array, entry.offset));
+  return { manifest, flat };
+}
+
 /** Writes `json` (which must hold `weights`: the manifest) and the flat weights into `dir`, atomically. */
 export async function writeModelDirAtomic(dir: string, json: { weights: ManifestEntry[] }, flat: Float32Array, who: string): Promise<void> {
   const target = path.resolve(dir);
@@ -99,4 +112,18 @@ export async function readModelDir(dir: string, who: string): Promise<{ json: Re
     weights.set(w.name, values);
   }
   return { json, weights };
+}
+
+/** `readModelDir` for a model of `format` v`version`: anything else is an error naming what the folder holds. */
+export async function readModelDirOfFormat(
+  dir: string,
+  who: string,
+  format: string,
+  version: number,
+): Promise<{ json: Record<string, unknown>; weights: Map<string, Float32Array> }> {
+  const read = await readModelDir(dir, who);
+  if (read.json.format !== format || read.json.version !== version) {
+    throw new Error(`${who}: ${path.resolve(dir)} holds format "${String(read.json.format)}" v${String(read.json.version)}, expected ${format} v${version}`);
+  }
+  return read;
 }

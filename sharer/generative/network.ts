@@ -8,7 +8,7 @@
  */
 import { tf } from '../../shared/tf';
 import { Rng, deriveSeed } from '../../shared/random';
-import { fillStandardNormal } from '../diffusion/tabularDdpm';
+import { fillStandardNormal } from '../diffusion/standardNormal';
 import { ParameterSet, classOneHot, type Tensor2D } from './parameters';
 import { GroupedLayout, checkTrainingData } from './tabularLayout';
 

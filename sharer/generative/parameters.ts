@@ -7,7 +7,7 @@ import { promises as fsp } from 'fs';
 import * as path from 'path';
 import { tf } from '../../shared/tf';
 import { deriveSeed } from '../../shared/random';
-import { fillStandardNormal } from '../diffusion/tabularDdpm';
+import { fillStandardNormal } from '../diffusion/standardNormal';
 
 export type Tensor = ReturnType<typeof tf.tensor>;
 export type Tensor2D = ReturnType<typeof tf.tensor2d>;

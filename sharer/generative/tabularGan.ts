@@ -21,7 +21,7 @@
  * depending on the seed and on float rounding (docs/generators.md), the average by ~0.05.
  */
 import { tf } from '../../shared/tf';
-import { fillStandardNormal } from '../diffusion/tabularDdpm';
+import { fillStandardNormal } from '../diffusion/standardNormal';
 import { ParameterSet, applyStack, classOneHot, denseStack, type DenseLayer, type Tensor, type Tensor2D } from './parameters';
 import { TabularGenerativeNetwork, type NetworkTrainOptions, type NetworkTrainResult, type TabularNetworkConfig } from './network';
 import { drawBatch, gumbelNoise, runTrainingLoop } from './tabularLayout';

@@ -9,7 +9,7 @@
  * instead takes the argmax, which over-draws majority categories): records are samples of p(x | y).
  */
 import { tf } from '../../shared/tf';
-import { fillStandardNormal } from '../diffusion/tabularDdpm';
+import { fillStandardNormal } from '../diffusion/standardNormal';
 import { ParameterSet, applyStack, classOneHot, denseStack, type DenseLayer, type Tensor, type Tensor2D, type Variable } from './parameters';
 import { TabularGenerativeNetwork, type NetworkTrainOptions, type NetworkTrainResult, type TabularNetworkConfig } from './network';
 import { drawBatch, runTrainingLoop } from './tabularLayout';
