@@ -1,8 +1,9 @@
 /**
  * Every receiver-facing call passes the same chain, in this order (style.md, "the broker is a chain"):
- *   authenticate → check the access grant → meter the budget → forward (defences will sit here) → audit.
+ *   authenticate → check the access grant → meter the budget → the broker's moves (links) → forward → audit.
  * Each step is a small function; a step refuses a call by throwing an RpcError, which the chain audits
- * before passing it on to the caller.
+ * before passing it on to the caller. The broker's moves (`broker.defences`, broker/moves/) are links: each sees
+ * every metered call before it is forwarded and may refuse it, and may filter the records a Sample returns.
  */
 import * as crypto from 'crypto';
 import * as grpc from '@grpc/grpc-js';
@@ -11,6 +12,7 @@ import { rpcError, statusName, toRpcError } from '../shared/grpc/errors';
 import type { AuditLog } from './audit';
 import type { SampleBudget } from './budget';
 import type { AccessLevel } from './grants';
+import type { RecordChunk__Output } from '../shared/grpc/generated/sharebox/RecordChunk';
 
 export interface CallContext {
   /** "Service.Method", e.g. "BlackBox.Sample". */
@@ -42,12 +44,29 @@ export class Delivery {
   }
 }
 
+/**
+ * A broker move in the chain (docs/moves.md): between meter and forward. `check` refuses a call by throwing an
+ * RpcError (a cap, a timestep floor); what was reserved for it is refunded and the refusal is audited like any
+ * other. `filterRecords` changes each chunk of records BlackBox.Sample forwards, before the receiver sees it (an
+ * output filter); it must keep the chunk's count, which the meter and the audit count. `report` is the link's
+ * evidence at the end of the run, for the move's scorer.
+ */
+export interface ChainLink {
+  /** The move's id, for messages. */
+  name: string;
+  check?(ctx: CallContext): void;
+  filterRecords?(ctx: CallContext, chunk: RecordChunk__Output): RecordChunk__Output;
+  report(): Record<string, unknown>;
+}
+
 export interface ChainDeps {
   /** party name → bearer token; only the receiver calls the receiver-facing server. */
   tokens: Record<string, string>;
   grants: ReadonlySet<AccessLevel>;
   budget: SampleBudget;
   audit: AuditLog;
+  /** The broker's moves, in the order `broker.defences` lists them. */
+  links: readonly ChainLink[];
 }
 
 export type Step = (ctx: CallContext, deps: ChainDeps) => void;
@@ -70,7 +89,12 @@ export const meterStep: Step = (ctx, deps) => {
   if (ctx.cost > 0) deps.budget.reserve(ctx.cost, ctx.rpc);
 };
 
-export const BEFORE_FORWARD: Step[] = [authenticateStep, checkGrantStep, meterStep];
+/** The broker's moves, each a link: after the meter, so a refused call is refunded and audited like the others. */
+export const linksStep: Step = (ctx, deps) => {
+  for (const link of deps.links) link.check?.(ctx);
+};
+
+export const BEFORE_FORWARD: Step[] = [authenticateStep, checkGrantStep, meterStep, linksStep];
 
 /**
  * Runs one call through the chain. `forward` does the work and records what it delivered. `price`, when given,

@@ -15,6 +15,8 @@ export const brokerRuntimeConfigSchema = z
     sharerToken: z.string().min(16),
     receiverToken: z.string().min(16),
     auditLogPath: z.string().min(1),
+    /** `broker.defences`, defaults applied (each move's own fields are parsed again by its schema). */
+    defences: z.array(z.object({ kind: z.string() }).passthrough()).default(() => []),
   })
   .passthrough();
 

@@ -8,7 +8,11 @@ import { runParty, newServer, bindServer, type Party, type Emit } from '../share
 import { AuditLog } from './audit';
 import { SampleBudget } from './budget';
 import { parseGrants } from './grants';
-import type { ChainDeps } from './chain';
+import type { ChainDeps, ChainLink } from './chain';
+import { moveOf, parseMoveConfig, registerMoves } from '../shared/moves/registry';
+import { loadMovePlugins } from '../shared/moves/plugins';
+import { BROKER_MOVES } from './moves';
+import type { BrokerMove } from './moves/context';
 import { SharerLink } from './sharerLink';
 import { gatewayHandlers } from './services/gateway';
 import { blackBoxHandlers } from './services/blackBox';
@@ -23,17 +27,29 @@ class Broker implements Party {
   private deps: ChainDeps | null = null;
   private config: BrokerRuntimeConfig | null = null;
   private stop: (() => void) | null = null;
+  private links: Array<{ link: ChainLink; kind: string; index: number }> = [];
 
   async configure(raw: unknown): Promise<Record<string, unknown>> {
+    registerMoves(BROKER_MOVES);
+    loadMovePlugins();
     const config = parseBrokerRuntimeConfig(raw);
     this.config = config;
     const grants = parseGrants(config.access);
+    // The broker's moves become links of its chain, in the order broker.defences lists them.
+    const links: ChainLink[] = [];
+    for (const [index, raw] of config.defences.entries()) {
+      const where = `broker.defences[${index}]`;
+      const move = moveOf(raw, where);
+      links.push(await (move as BrokerMove<unknown>).run(parseMoveConfig(move, raw, where), { seed: config.seed, index }));
+    }
+    this.links = links.map((link, index) => ({ link, kind: config.defences[index].kind, index }));
     this.sharer = new SharerLink(config.sharerAddress, config.sharerToken);
     this.deps = {
       tokens: { receiver: config.receiverToken },
       grants,
       budget: new SampleBudget(config.budgetSamples),
       audit: new AuditLog(path.resolve(config.auditLogPath)),
+      links,
     };
     const proto = loadProto().sharebox;
     const server = newServer();
@@ -76,6 +92,8 @@ class Broker implements Party {
       budgetSamplesLeft: deps.budget.left,
       auditRecords: deps.audit.records,
       auditLog: deps.audit.file,
+      // Each broker move's evidence: what its link did over the run (absent when the scenario lists none).
+      ...(this.links.length > 0 ? { defences: this.links.map(({ link, kind, index }) => ({ kind, index, ...link.report() })) } : {}),
     };
   }
 

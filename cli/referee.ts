@@ -11,7 +11,7 @@ import { trainAndEvaluate } from '../shared/evaluation/downstream';
 import { receiverTestSplit } from '../shared/evaluation/testSplit';
 import type { ClassifierKind } from '../shared/evaluation/classifiers';
 import type { Scenario } from '../shared/scenario';
-import { refereeSlice, sharerSlice, receiverSlice } from '../shared/scenario';
+import { brokerSlice, refereeSlice, sharerSlice, receiverSlice } from '../shared/scenario';
 import type { BrokerResult, ReceiverResult, SharerResult } from '../shared/party/results';
 import { marginalDistances, type MarginalDistance } from './fidelity';
 import { initBackend } from '../shared/tf';
@@ -24,7 +24,6 @@ import { Rng, deriveSeed } from '../shared/random';
 import { compareClassifiers, type Interval, type TestPredictions } from '../shared/metrics/fairnessReport';
 import { moveOf, parseMoveConfig } from '../shared/moves/registry';
 import { mergeReportFragments, moveLabels } from '../shared/moves/mergeScores';
-import type { MoveEvidence } from '../shared/moves/move';
 import type { RefereeTruth } from '../shared/moves/truth';
 
 export interface ClassifierFidelity {
@@ -147,26 +146,29 @@ export async function referee(
       samplesReturned ===
       results.receiver.draw.received + (results.receiver.attacks ?? []).reduce((a, r) => a + r.samplesDrawn + ((r.queryUnits as number | undefined) ?? 0), 0),
   };
-  // Every move the receiver ran, scored by its own scorer on what the referee knows.
+  // Every move the broker and the receiver ran, scored by its own scorer on what the referee knows.
   const truth: RefereeTruth = { seed, trainingRecords, game, hideColumns: sharerView.hideColumns, receiverDatasets: receiverView.attackData };
-  const evidence: MoveEvidence[] = results.receiver.attacks ?? [];
-  const moves = evidence.map((e) => ({ evidence: e, move: moveOf(e, `receiver.attacks[${e.index}]`) }));
-  const labels = moveLabels(moves.map(({ move, evidence: e }) => ({ id: move.id, reportName: move.reportName, index: e.index })));
+  const brokerView = brokerSlice(scenario);
+  const ran = [
+    ...(results.broker.defences ?? []).map((e) => ({ evidence: e, where: `broker.defences[${e.index}]`, config: brokerView.defences[e.index] })),
+    ...(results.receiver.attacks ?? []).map((e) => ({ evidence: e, where: `receiver.attacks[${e.index}]`, config: receiverView.attacks[e.index] })),
+  ].map((r) => ({ ...r, move: moveOf(r.evidence, r.where) }));
+  const labels = moveLabels(ran.map(({ move, evidence: e }) => ({ id: move.id, reportName: move.reportName, index: e.index })));
   const scored: Record<string, unknown> = {};
   const rocFiles: Record<string, unknown> = {};
-  if (moves.length > 0) onProgress('referee: scoring the receiver\'s moves');
-  moves.forEach(({ move, evidence: e }, i) => {
-    const where = `receiver.attacks[${e.index}]`;
-    const config = parseMoveConfig(move, receiverView.attacks[e.index] ?? { kind: e.kind }, where);
-    if (!move.score) throw new Error(`${where} (${move.id}): a receiver move without a scorer`);
-    const { report, files } = move.score(e, config, truth, labels[i]);
+  if (ran.length > 0) onProgress('referee: scoring the moves');
+  ran.forEach(({ move, evidence, where, config: raw }, i) => {
+    // A move scored only across variants (fairness poisoning) has no scorer of its own.
+    if (!move.score) return;
+    const { report, files } = move.score(evidence, parseMoveConfig(move, raw ?? { kind: evidence.kind }, where), truth, labels[i]);
     mergeReportFragments(scored, report);
     Object.assign(rocFiles, files ?? {});
   });
+  const receiverMoves = ran.map((r, i) => ({ ...r, label: labels[i] })).filter((r) => r.where.startsWith('receiver.'));
   const { pia, membership: membershipScores, ...otherSections } = scored as { pia?: PiaSection; membership?: MembershipMoveScores } & Record<string, unknown>;
   let membership: { section: MembershipSection; files: Record<string, unknown> } | null = null;
   if (game) {
-    const scoreLists = moves.map(({ evidence: e }, i) => ({ label: labels[i], scores: (e as { scores?: Record<string, number[]> }).scores }));
+    const scoreLists = receiverMoves.map(({ evidence: e, label }) => ({ label, scores: (e as { scores?: Record<string, number[]> }).scores }));
     membership = membershipSection(game, membershipScores ?? {}, scoreLists);
     Object.assign(rocFiles, membership.files);
   }

@@ -18,6 +18,7 @@ import type { GrayBoxClient } from '../shared/grpc/generated/sharebox/GrayBox';
 import type { WhiteBoxClient } from '../shared/grpc/generated/sharebox/WhiteBox';
 import type { RecordChunk, RecordChunk__Output } from '../shared/grpc/generated/sharebox/RecordChunk';
 import { collectStream } from '../shared/grpc/streams';
+import { concatFloat32 } from '../shared/math/float32';
 import { LOSSES_ENCODING, MODEL_ENCODING, matrixChunk, matrixFromChunk, stepsFromChunk, tableChunk } from '../shared/grpc/records';
 import type { TrajectoryChunk__Output } from '../shared/grpc/generated/sharebox/TrajectoryChunk';
 import type { GrayBoxOracle, ScheduleView, WhiteBoxOracle } from './moves/membership/oracle';
@@ -254,14 +255,4 @@ function joinMatrix(chunks: RecordChunk__Output[], encoding: string, width: numb
     classes.push(...p.classes);
   }
   return { values, classes };
-}
-
-function concatFloat32(parts: Float32Array[]): Float32Array {
-  const out = new Float32Array(parts.reduce((a, p) => a + p.length, 0));
-  let offset = 0;
-  for (const p of parts) {
-    out.set(p, offset);
-    offset += p.length;
-  }
-  return out;
 }

@@ -1,17 +1,9 @@
 /** What the sharer knows about its own training data: the referee scores attacks against these numbers. */
 import { binaryColumn, type Table, type TaskSpec } from '../shared/data/table';
+import type { SharerResult } from '../shared/party/results';
 
-export interface TrainingDataFacts {
-  rows: number;
-  columns: string[];
-  hiddenColumns: string[];
-  /** Share of records with s = 1 (the privileged value of the sensitive attribute). */
-  sensitiveShare: number;
-  /** Share of records with y = 1. */
-  positiveShare: number;
-  /** Counts of the four (s, y) cells, keys "s0y0", "s0y1", "s1y0", "s1y1". */
-  cells: Record<string, number>;
-}
+/** The facts, as the sharer's result carries them (one type: shared/party/results.ts). */
+export type TrainingDataFacts = SharerResult['trainingData'];
 
 /** Facts of `table` (the sharer's data before hidden columns are dropped). */
 export function trainingDataFacts(table: Table, task: TaskSpec, hiddenColumns: string[]): TrainingDataFacts {

@@ -12,13 +12,14 @@ import { parseScenario } from '../shared/scenario';
 import { registerMove, unregisterMove } from '../shared/moves/registry';
 import { MOVE_PLUGINS_ENV } from '../shared/moves/plugins';
 import { labelShareGuess } from './fixtures/moves/label-share-guess';
+import { sampleCap } from './fixtures/moves/sample-cap';
 import { runCli } from './helpers/cli';
 
 // tiny.yaml (same data, model and seed, so its cached model serves) with the example move and expectations on its score.
 const SCENARIO = fs
   .readFileSync(path.join(repoRoot(), 'test', 'fixtures', 'tiny.yaml'), 'utf8')
   .replace('name: tiny', 'name: tiny-plugin-move')
-  .replace('budget: { samples: 1200 }', 'budget: { samples: 1600 }')
+  .replace('budget: { samples: 1200 }', 'budget: { samples: 1600 }\n  defences:\n    - kind: sample-cap\n      maxRecordsPerCall: 5000')
   .replace('  classifierEpochs: 5', '  classifierEpochs: 5\n  attacks:\n    - kind: label-share-guess\n      draws: 400')
   .replace(/expect:[\s\S]*$/, [
     'expect:',
@@ -31,16 +32,22 @@ const SCENARIO = fs
     '',
   ].join('\n'));
 
-const PLUGIN = path.join(repoRoot(), 'dist', 'test', 'fixtures', 'moves', 'label-share-guess', 'index.js');
+const PLUGIN = path.join(repoRoot(), 'dist', 'test', 'fixtures', 'moves', 'index.js');
 
 describe('a move registered by a test', () => {
-  beforeAll(() => registerMove(labelShareGuess));
-  afterAll(() => unregisterMove(labelShareGuess.id));
+  beforeAll(() => [labelShareGuess, sampleCap].forEach(registerMove));
+  afterAll(() => [labelShareGuess, sampleCap].forEach((m) => unregisterMove(m.id)));
 
   test('its own field is parsed with its default, and an unknown field is an error', () => {
     const withDefault = parseScenario(SCENARIO.replace('      draws: 400\n', ''), '/virtual/plugin.yaml');
     expect(withDefault.receiver.attacks).toEqual([{ kind: 'label-share-guess', draws: 200 }]);
+    expect(withDefault.broker.defences).toEqual([{ kind: 'sample-cap', maxRecordsPerCall: 5000 }]);
     expect(() => parseScenario(SCENARIO.replace('draws: 400', 'draw: 400'), '/virtual/plugin.yaml')).toThrow(/receiver\.attacks\.0\.draw/);
+  });
+
+  test('a move listed under another party is refused, naming the party it belongs to', () => {
+    const swapped = SCENARIO.replace('    - kind: sample-cap\n      maxRecordsPerCall: 5000', '    - kind: label-share-guess');
+    expect(() => parseScenario(swapped, '/virtual/plugin.yaml')).toThrow(/broker\.defences\.0\.kind: unknown broker move: "label-share-guess" is a receiver move/);
   });
 
   test('its cost counts in the budget check, named by its id', () => {
@@ -76,6 +83,21 @@ describe('end to end through SHAREBOX_MOVES', () => {
     // The broker metered the move's draws: the audit log holds the draw and the move's samples, nothing more.
     expect(report.audit).toMatchObject({ samplesReturned: 1400, consistentWithReceiver: true });
     expect(report.expectations.map((e: { passed: boolean }) => e.passed)).toEqual([true, true]);
+    // The broker's move saw every Sample call between meter and forward, and refused none under a high cap.
+    const sampleCalls = fs.readFileSync(path.join(out, 'audit.jsonl'), 'utf8').split('\n').filter((l) => l.includes('"BlackBox.Sample"')).length;
+    expect(report.moves['sample-cap']).toEqual({ maxRecordsPerCall: 5000, sampleCallsChecked: sampleCalls, refused: 0 });
+    expect(sampleCalls).toBeGreaterThan(1);
+  });
+
+  test('a broker move that refuses a call fails the run loudly, and the refusal is audited and refunded', async () => {
+    const file = path.join(tmp, 'capped.yaml');
+    fs.writeFileSync(file, SCENARIO.replace('maxRecordsPerCall: 5000', 'maxRecordsPerCall: 300'));
+    const out = path.join(tmp, 'capped');
+    const run = await runCli(['run', file, '--out', out, '--quiet'], undefined, { ...process.env, [MOVE_PLUGINS_ENV]: PLUGIN });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/BlackBox\.Sample: the platform allows at most 300 records per call/);
+    const refused = fs.readFileSync(path.join(out, 'audit.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)).filter((r) => r.status !== 'OK');
+    expect(refused[0]).toMatchObject({ method: 'BlackBox.Sample', status: 'PERMISSION_DENIED', samplesReturned: 0 });
   });
 
   test('a wrong bound on its score fails the run with exit 1', async () => {

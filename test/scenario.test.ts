@@ -400,7 +400,7 @@ describe('party slices', () => {
     expect(sharer).not.toContain('adult.test');
     expect(sharer).toContain('adult.data');
     const broker = brokerSlice(s);
-    expect(Object.keys(broker).sort()).toEqual(['access', 'budgetSamples', 'maxChunkRecords', 'scenario', 'seed']);
+    expect(Object.keys(broker).sort()).toEqual(['access', 'budgetSamples', 'defences', 'maxChunkRecords', 'scenario', 'seed']);
     expect(JSON.stringify(broker)).not.toMatch(/adult\.(data|test)|income|tabular-ddpm/);
   });
 

@@ -35,7 +35,9 @@ export function blackBoxHandlers(deps: ChainDeps, sharer: SharerLink, opts: Blac
         if (!Number.isSafeInteger(req.count) || req.count <= 0) {
           throw rpcError(grpc.status.INVALID_ARGUMENT, `${rpc}: count must be a positive integer (got ${req.count})`);
         }
-        await forwardSamples(call, sharer, { ...req, seed }, req.count, opts.maxChunkRecords, delivery, () => deps.budget.left);
+        // The broker's output filters see each chunk before the receiver does.
+        const filter = (chunk: RecordChunk__Output) => deps.links.reduce((c, link) => (link.filterRecords ? link.filterRecords(ctx, c) : c), chunk);
+        await forwardSamples(call, sharer, { ...req, seed }, req.count, opts.maxChunkRecords, delivery, () => deps.budget.left, filter);
       }).then(
         () => call.end(),
         (err) => failStream(call, err),
@@ -57,6 +59,8 @@ async function forwardSamples(
   delivery: Delivery,
   /** Budget left once this call completes (its whole request is already reserved). */
   budgetLeft: () => number,
+  /** The broker's output filters (identity without any). */
+  filter: (chunk: RecordChunk__Output) => RecordChunk__Output,
 ): Promise<void> {
   const upstream = sharer.sample(request);
   call.on('cancelled', () => upstream.cancel());
@@ -64,7 +68,7 @@ async function forwardSamples(
     for (const piece of splitChunk(chunk, maxChunkRecords)) {
       const room = count - delivery.returned;
       if (room <= 0) break;
-      const part = piece.count > room ? splitChunk(piece, room)[0] : piece;
+      const part = filter(piece.count > room ? splitChunk(piece, room)[0] : piece);
       delivery.add(part.count, part.data);
       await writeWithBackpressure(call, { records: part, budgetSamplesLeft: budgetLeft() });
     }

@@ -16,7 +16,7 @@
  * itself reports (`coverage`: the calibrated corrected interval when it offers one, its Hoeffding interval otherwise).
  */
 // The scores of the property-inference move (its scorer runs in the referee, not in the receiver).
-import { intervalWidth, type PiaAttackScore, type PiaEstimateScore, type ReportedInterval } from '../../receiver/moves/property-inference/score';
+import { intervalWidth, type PiaAttackScore, type PiaEstimateScore } from '../../receiver/moves/property-inference/score';
 
 export interface PiaSection {
   attacks: PiaAttackScore[];
@@ -54,22 +54,11 @@ export interface PiaStudyByN {
   meanIntervalWidth: number | null;
 }
 
-export interface PiaStudyRow {
-  variant: string;
-  truth: number | number[];
-  n: number;
-  pHat: number | number[];
-  corrected: number | number[] | null;
-  error: number;
-  correctedError: number | null;
-  /** r (Hoeffding radius) and e (discriminator error; null when unknown) of this variant's estimate. */
-  hoeffdingRadius: number;
-  discriminatorError: number | null;
-  bound: number;
-  held: boolean;
-  interval: ReportedInterval | null;
-  covered: boolean | null;
-}
+/** One estimate of one variant, as the move's scorer gave it (r, e and the bound are this variant's own). */
+export type PiaStudyRow = { variant: string; truth: number | number[] } & Pick<
+  PiaEstimateScore,
+  'n' | 'pHat' | 'corrected' | 'error' | 'correctedError' | 'hoeffdingRadius' | 'discriminatorError' | 'bound' | 'held' | 'interval' | 'covered'
+>;
 
 /**
  * One group of variants that differ only in the property's share, e.g. one generator of a sweep over

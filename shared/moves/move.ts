@@ -88,7 +88,7 @@ export interface ScoredMove {
  * One move. `Scenario` is the validated scenario (generic so this contract imports nothing from the loader, which
  * imports the registry); `RunContext` is what its party hands it; `Truth` what the referee knows.
  */
-export interface Move<Config = unknown, Evidence = MoveEvidence, RunContext = unknown, Truth = unknown, Scenario = unknown> {
+export interface Move<Config = unknown, Evidence = MoveEvidence, RunContext = unknown, Truth = unknown, Scenario = unknown, RunResult = Evidence> {
   /** The value of `kind` in the scenario's list of the party's moves. Lowercase, digits, hyphens. */
   id: string;
   party: MoveParty;
@@ -105,7 +105,11 @@ export interface Move<Config = unknown, Evidence = MoveEvidence, RunContext = un
   cost(config: Config, view: CostView): number;
   /** Cross-field checks against the scenario; none when absent. */
   check?(config: Config, scenario: Scenario): MoveIssue[];
-  run(config: Config, ctx: RunContext): Promise<Evidence>;
+  /**
+   * What the party does. Its result is the evidence, except for a move that stays in place for the whole run (a
+   * broker link), whose result is the link and whose evidence is what the link reports at the end.
+   */
+  run(config: Config, ctx: RunContext): Promise<RunResult>;
   /**
    * `label` names this run of the move in the report (unique among the moves of the run). Absent for a move that is
    * scored only across the variants of a sweep, against its honest twin (fairness poisoning: cli/studies/fpa.ts).
@@ -115,4 +119,4 @@ export interface Move<Config = unknown, Evidence = MoveEvidence, RunContext = un
 
 /** A move of any config and evidence, as the registry holds it. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type AnyMove = Move<any, any, any, any, any>;
+export type AnyMove = Move<any, any, any, any, any, any>;

@@ -10,12 +10,16 @@ import type { MoveEvidence } from '../moves/move';
 
 export interface SharerResult {
   backend: string;
+  /** What the sharer knows about its own training data (sharer/groundTruth.ts): the referee scores attacks against it. */
   trainingData: {
     rows: number;
     columns: string[];
     hiddenColumns: string[];
+    /** Share of records with s = 1 (the privileged value of the sensitive attribute). */
     sensitiveShare: number;
+    /** Share of records with y = 1. */
     positiveShare: number;
+    /** Counts of the four (s, y) cells, keys "s0y0", "s0y1", "s1y0", "s1y1". */
     cells: Record<string, number>;
   };
   model: { kind: string; cached: boolean; cacheKey: string; trainSeconds: number; losses: number[]; finalLoss: number | null };
@@ -29,6 +33,8 @@ export interface BrokerResult {
   budgetSamplesLeft: number;
   auditRecords: number;
   auditLog: string;
+  /** One entry per broker move (broker.defences, in order): what its link reports, for the move's scorer. */
+  defences?: Array<{ kind: string; index: number } & Record<string, unknown>>;
 }
 
 export interface DownstreamSummary {

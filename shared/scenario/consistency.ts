@@ -233,14 +233,25 @@ function checkBrokerAndReceiver(s: Scenario, issues: PathIssue[]): void {
 }
 
 /**
- * The receiver's moves (docs/moves.md): each needs its grants and, when it says so, the membership game; each checks
- * itself against the scenario (its `check`); and everything the receiver spends — its draw and every move's cost —
+ * The moves (docs/moves.md): each needs its grants and, when it says so, the membership game; each checks itself
+ * against the scenario (its `check`); and everything the receiver spends — its draw and every receiver move's cost —
  * must fit the budget. One unit = one sampled record or one denoiser evaluation of one record (docs/mia.md).
  */
 function checkReceiverMoves(s: Scenario, issues: PathIssue[]): void {
   const view = loadTimeCostView(s);
   let spent = s.receiver.draw.samples;
   const costs: string[] = [];
+  // The broker's moves: their grants and their own checks (they spend nothing of the receiver's budget).
+  s.broker.defences.forEach((config, i) => {
+    const move = moveById(config.kind);
+    if (!move) return;
+    const at: ScenarioIssuePath = ['broker', 'defences', i];
+    const missing = move.requires.access.filter((grant) => !s.broker.access.includes(grant));
+    if (missing.length > 0) {
+      issues.push({ path: [...at, 'kind'], message: `defence acts on ${list(missing)} calls, which broker.access (${list(s.broker.access)}) does not grant` });
+    }
+    for (const issue of move.check?.(config, s) ?? []) issues.push({ path: [...at, ...issue.path], message: issue.message });
+  });
   s.receiver.attacks.forEach((config, i) => {
     const at: ScenarioIssuePath = ['receiver', 'attacks', i];
     // An unknown kind was reported by the schema; a scenario reaches this pass only with registered moves.

@@ -374,6 +374,11 @@ export const brokerSchema = z.strictObject({
   }),
   /** Largest number of records in one streamed chunk. */
   maxChunkRecords: positiveInt().default(1000),
+  /**
+   * The platform's own moves, each `{ kind: <a registered broker move>, ...its own config }` (docs/moves.md): links of
+   * the broker's chain between meter and forward, which may refuse a call or filter the records it returns.
+   */
+  defences: z.array(moveConfigSchema('broker')).default(() => []),
 });
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -45,6 +45,8 @@ export interface BrokerConfig {
   access: AccessGrant[];
   budgetSamples: number;
   maxChunkRecords: number;
+  /** The broker's own moves (links of its chain), as the scenario lists them. */
+  defences: AttackConfig[];
 }
 
 export interface ReceiverConfig {
@@ -126,6 +128,7 @@ export function brokerSlice(scenario: Scenario): BrokerConfig {
     access: [...scenario.broker.access],
     budgetSamples: scenario.broker.budget.samples,
     maxChunkRecords: scenario.broker.maxChunkRecords,
+    defences: plain(scenario.broker.defences),
   };
 }
 

@@ -3,9 +3,8 @@
  * set, counts the training records within Carlini's relative distance of one (score.ts).
  */
 import type { ReceiverMove } from '../context';
-import { challengeOf, drawShuffled } from '../context';
 import { extractionConfigSchema, type ExtractionConfig } from '../membership/config';
-import { membershipSeed, type MembershipEvidence } from '../membership/run';
+import { runDrawingAttack, type MembershipEvidence } from '../membership/run';
 import { scoreExtraction } from './score';
 
 export const carliniExtraction: ReceiverMove<ExtractionConfig, MembershipEvidence> = {
@@ -16,20 +15,9 @@ export const carliniExtraction: ReceiverMove<ExtractionConfig, MembershipEvidenc
   requires: { access: ['black-box'], membershipGame: true },
   configSchema: extractionConfigSchema,
   cost: (config) => config.samples,
-  async run(config, ctx) {
-    const started = Date.now();
-    challengeOf(ctx, this.id);
-    const { table: generations } = await drawShuffled(ctx, config.samples, membershipSeed(ctx));
-    return {
-      kind: this.id,
-      index: ctx.index,
-      access: [...this.requires.access],
-      samplesDrawn: generations.rows.length,
-      queryUnits: 0,
-      seconds: (Date.now() - started) / 1000,
-      details: { neighbours: config.neighbours, thresholds: config.thresholds },
-      generations,
-    };
+  run(config, ctx) {
+    // The generations go to the referee, which alone can compare them with the training set.
+    return runDrawingAttack(this, config.samples, ctx, (generations) => ({ details: { neighbours: config.neighbours, thresholds: config.thresholds }, generations }));
   },
   score: scoreExtraction,
 };

@@ -25,27 +25,27 @@ const aggregationsSchema = z
   .refine((v) => new Set(v).size === v.length, { error: 'expected each aggregation at most once' })
   .default(() => [...AGGREGATIONS]);
 
-export const lossAttackConfigSchema = z.strictObject({
-  /** The t grid (white-box: per-timestep losses ‖ε_θ(x_t, t) − ε‖²). */
-  timesteps: timestepGridSchema.prefault({}),
-  /** Common-noise draws averaged per (record, t). */
-  noiseDraws: z.number().int().min(1).max(64).default(4),
-  aggregations: aggregationsSchema,
-  /** k of the trimmed statistic: the k largest per-step losses are dropped; default ⌊K/4⌋ (paper A drops the top 25%). */
-  trimLargest: z.number().int().min(0).optional(),
-  /** Records per RPC. */
-  batchRecords: positiveInt().default(500),
-});
+/**
+ * The fields of an attack that aggregates per-record values over a grid of t with noise draws: the white-box losses
+ * ‖ε_θ(x_t, t) − ε‖² (mia-loss; common noise, 4 draws by default) and the gray-box errors ‖x̂₀(x_t, t) − x₀‖²
+ * (mia-x0-error; one PredictX0 call per draw, with its own seed; 1 draw by default).
+ */
+function gridAttackConfigSchema(defaultNoiseDraws: number) {
+  return z.strictObject({
+    /** The t grid. */
+    timesteps: timestepGridSchema.prefault({}),
+    /** Noise draws averaged per (record, t). */
+    noiseDraws: z.number().int().min(1).max(64).default(defaultNoiseDraws),
+    aggregations: aggregationsSchema,
+    /** k of the trimmed statistic: the k largest per-step values are dropped; default ⌊K/4⌋ (paper A drops the top 25%). */
+    trimLargest: z.number().int().min(0).optional(),
+    /** Records per RPC. */
+    batchRecords: positiveInt().default(500),
+  });
+}
 
-export const x0ErrorAttackConfigSchema = z.strictObject({
-  /** The t grid (gray-box: ‖x̂₀(x_t, t) − x₀‖² per step). */
-  timesteps: timestepGridSchema.prefault({}),
-  /** Noise draws (one PredictX0 call each, with its own seed), averaged per (record, t). */
-  noiseDraws: z.number().int().min(1).max(64).default(1),
-  aggregations: aggregationsSchema,
-  trimLargest: z.number().int().min(0).optional(),
-  batchRecords: positiveInt().default(500),
-});
+export const lossAttackConfigSchema = gridAttackConfigSchema(4);
+export const x0ErrorAttackConfigSchema = gridAttackConfigSchema(1);
 
 export const secmiAttackConfigSchema = z.strictObject({
   /** t_SEC, where the DDIM inversion stops and the t-error is measured; default round(T/10) (100 of 1000). */

@@ -7,7 +7,7 @@
 import type { Table } from '../../../shared/data/table';
 import { deriveSeed } from '../../../shared/random';
 import type { MoveEvidence } from '../../../shared/moves/move';
-import { challengeOf, costView, type ReceiverMoveContext } from '../context';
+import { challengeOf, costView, drawShuffled, type ReceiverMoveContext } from '../context';
 import type { ScoredAttack } from './scores';
 
 export interface MembershipEvidence extends MoveEvidence {
@@ -48,5 +48,29 @@ export async function runQueryAttack<Config>(
     queryUnits: move.cost(config, costView(ctx.description, challenge)),
     seconds: (Date.now() - started) / 1000,
     ...scored,
+  };
+}
+
+/**
+ * A black-box membership move: `count` records drawn through the broker (shuffled, seeded by the move), then what it
+ * makes of them beside the challenge: scores, or the generations themselves for the referee (extraction).
+ */
+export async function runDrawingAttack(
+  move: { id: string; requires: { access: readonly string[] } },
+  count: number,
+  ctx: ReceiverMoveContext,
+  finish: (drawn: Table, challenge: Table) => Pick<MembershipEvidence, 'details' | 'scores' | 'generations'>,
+): Promise<MembershipEvidence> {
+  const started = Date.now();
+  const challenge = challengeOf(ctx, move.id);
+  const { table: drawn } = await drawShuffled(ctx, count, membershipSeed(ctx));
+  return {
+    kind: move.id,
+    index: ctx.index,
+    access: [...move.requires.access],
+    samplesDrawn: drawn.rows.length,
+    queryUnits: 0,
+    seconds: (Date.now() - started) / 1000,
+    ...finish(drawn, challenge),
   };
 }

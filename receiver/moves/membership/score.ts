@@ -6,32 +6,26 @@
  * (the game, the best score per grant, the raw scores file) is cli/studies/membership.ts.
  */
 import { Rng, deriveSeed } from '../../../shared/random';
-import { membershipMetrics, pairedAucDifference, type FprLevel, type RocPoint } from '../../../shared/metrics/roc';
+import { membershipMetrics, pairedAucDifference, type MembershipMetrics, type RocPoint } from '../../../shared/metrics/roc';
 import type { Interval } from '../../../shared/metrics/bootstrap';
 import type { ScoredMove } from '../../../shared/moves/move';
 import type { RefereeTruth } from '../../../shared/moves/truth';
 import type { MembershipGame } from '../../../shared/scenario/membership';
 import type { MembershipEvidence } from './run';
 
-export interface MembershipScoreEntry {
+/** One score of a membership move: the ROC module's metrics (shared/metrics/roc.ts), beside chance. */
+export type MembershipScoreEntry = Pick<MembershipMetrics, 'auc' | 'tprAt' | 'tprAtInterval' | 'balancedAccuracy' | 'nMembers' | 'nNonMembers' | 'minResolvableFpr'> & {
   attack: string;
   index: number;
   /** The grant(s) the attack needed: its rung of the ladder. */
   access: string[];
   /** The score's name within the attack (an aggregation, or "score"). */
   score: string;
-  auc: Interval;
-  tprAt: Record<FprLevel, number>;
-  tprAtInterval: Record<FprLevel, Interval>;
-  balancedAccuracy: number;
   /** AUC − 0.5 with its interval: the advantage over chance. */
   aucOverChance: Interval;
-  nMembers: number;
-  nNonMembers: number;
-  minResolvableFpr: number;
   rocFile: string;
   details?: Record<string, unknown>;
-}
+};
 
 export interface TrimmedVsMean {
   trimmed: number;

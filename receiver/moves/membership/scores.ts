@@ -8,6 +8,7 @@ import { TableEncoder } from '../../../shared/data/encoder';
 import { imageShapeOf, pixelsOf } from '../../../shared/data/imageTable';
 import type { Table } from '../../../shared/data/table';
 import { deriveSeed } from '../../../shared/random';
+import { concatFloat32 } from '../../../shared/math/float32';
 import {
   resolveGrid,
   resolvePiaTimesteps,
@@ -36,22 +37,12 @@ async function inBatches<T>(rows: number[][], batch: number, fn: (part: number[]
   return out;
 }
 
-function concat(parts: Float32Array[]): Float32Array {
-  const out = new Float32Array(parts.reduce((a, p) => a + p.length, 0));
-  let offset = 0;
-  for (const p of parts) {
-    out.set(p, offset);
-    offset += p.length;
-  }
-  return out;
-}
-
 /** White-box (Zhu et al. 2023): per-timestep losses on a grid with common noise, aggregated over t. */
 export async function lossAttack(oracle: WhiteBoxOracle, rows: number[][], config: LossAttackConfig, seed: number): Promise<ScoredAttack> {
   const grid = resolveGrid(config.timesteps, oracle.schedule.timesteps);
   const trimLargest = resolveTrim(config.trimLargest, grid.length);
   const noiseSeed = deriveSeed(seed, 'noise');
-  const losses = concat(await inBatches(rows, config.batchRecords, (part) => oracle.timestepLoss(part, grid, noiseSeed, config.noiseDraws)));
+  const losses = concatFloat32(await inBatches(rows, config.batchRecords, (part) => oracle.timestepLoss(part, grid, noiseSeed, config.noiseDraws)));
   return {
     scores: aggregatedScores(losses, grid.length, config.aggregations, trimLargest),
     details: { timesteps: grid, trimLargest, noiseDraws: config.noiseDraws, meanLossPerTimestep: columnMeans(losses, grid.length) },
@@ -61,7 +52,7 @@ export async function lossAttack(oracle: WhiteBoxOracle, rows: number[][], confi
 /** Encodes the challenge records in batches. */
 async function encodeAll(oracle: GrayBoxOracle, rows: number[][], batch: number): Promise<{ x: Float32Array; classes: Int32Array }> {
   const parts = await inBatches(rows, batch, (part) => oracle.encode(part));
-  return { x: concat(parts.map((p) => p.x)), classes: Int32Array.from(parts.flatMap((p) => Array.from(p.classes))) };
+  return { x: concatFloat32(parts.map((p) => p.x)), classes: Int32Array.from(parts.flatMap((p) => Array.from(p.classes))) };
 }
 
 /** Gray-box x̂₀ error (Zhu et al. 2023, `xstart_mse`): ‖x̂₀(x_t, t) − x₀‖² / width per t, aggregated over t. */
@@ -74,7 +65,7 @@ export async function x0ErrorAttack(oracle: GrayBoxOracle, rows: number[][], con
   const errors = new Float64Array(rows.length * K);
   for (let d = 0; d < config.noiseDraws; d++) {
     const noiseSeed = deriveSeed(seed, `noise/${d}`);
-    const x0hat = concat(await inBatches(rows, config.batchRecords, (part) => oracle.predictX0AtTimesteps(part, grid, noiseSeed)));
+    const x0hat = concatFloat32(await inBatches(rows, config.batchRecords, (part) => oracle.predictX0AtTimesteps(part, grid, noiseSeed)));
     for (let i = 0; i < rows.length; i++) {
       for (let k = 0; k < K; k++) {
         let sq = 0;

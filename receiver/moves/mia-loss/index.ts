@@ -1,7 +1,7 @@
 /** White-box membership inference by the per-timestep denoising losses (Zhu et al. 2023; docs/mia.md). */
 import type { ReceiverMove } from '../context';
-import { lossAttackConfigSchema, resolveGrid, resolveTrim, type LossAttackConfig } from '../membership/config';
-import { timestepsFor } from '../membership/cost';
+import { lossAttackConfigSchema, type LossAttackConfig } from '../membership/config';
+import { gridEvaluations } from '../membership/cost';
 import { runQueryAttack, type MembershipEvidence } from '../membership/run';
 import { scoreMembershipEvidence } from '../membership/score';
 import { lossAttack } from '../membership/scores';
@@ -15,9 +15,7 @@ export const miaLoss: ReceiverMove<LossAttackConfig, MembershipEvidence> = {
   requires: { access: ['white-box'], membershipGame: true },
   configSchema: lossAttackConfigSchema,
   cost(config, view) {
-    const K = resolveGrid(config.timesteps, timestepsFor(view, this.id)).length;
-    resolveTrim(config.trimLargest, K);
-    return view.challenge * K * config.noiseDraws;
+    return gridEvaluations(config, view, this.id);
   },
   run(config, ctx) {
     return runQueryAttack(this, config, ctx, (rows, seed) => lossAttack(ctx.broker.whiteBoxOracle(), rows, config, seed));

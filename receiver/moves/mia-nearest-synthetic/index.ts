@@ -1,8 +1,7 @@
 /** Black-box membership inference by the distance to the nearest synthetic record (GAN-Leaks style; docs/mia.md). */
 import type { ReceiverMove } from '../context';
-import { challengeOf, drawShuffled } from '../context';
 import { nearestSyntheticAttackConfigSchema, type NearestSyntheticAttackConfig } from '../membership/config';
-import { membershipSeed, type MembershipEvidence } from '../membership/run';
+import { runDrawingAttack, type MembershipEvidence } from '../membership/run';
 import { scoreMembershipEvidence } from '../membership/score';
 import { nearestSyntheticScores } from '../membership/scores';
 
@@ -15,12 +14,8 @@ export const miaNearestSynthetic: ReceiverMove<NearestSyntheticAttackConfig, Mem
   requires: { access: ['black-box'], membershipGame: true },
   configSchema: nearestSyntheticAttackConfigSchema,
   cost: (config) => config.samples,
-  async run(config, ctx) {
-    const started = Date.now();
-    const challenge = challengeOf(ctx, this.id);
-    const { table: synthetic } = await drawShuffled(ctx, config.samples, membershipSeed(ctx));
-    const scored = nearestSyntheticScores(challenge, synthetic);
-    return { kind: this.id, index: ctx.index, access: [...this.requires.access], samplesDrawn: synthetic.rows.length, queryUnits: 0, seconds: (Date.now() - started) / 1000, ...scored };
+  run(config, ctx) {
+    return runDrawingAttack(this, config.samples, ctx, (synthetic, challenge) => nearestSyntheticScores(challenge, synthetic));
   },
   score: (evidence, _config, truth, label) => scoreMembershipEvidence(evidence, truth, label),
 };

@@ -1,7 +1,7 @@
 /** Gray-box membership inference by the error of the model's predicted clean record (Zhu et al. 2023; docs/mia.md). */
 import type { ReceiverMove } from '../context';
-import { resolveGrid, resolveTrim, x0ErrorAttackConfigSchema, type X0ErrorAttackConfig } from '../membership/config';
-import { timestepsFor } from '../membership/cost';
+import { x0ErrorAttackConfigSchema, type X0ErrorAttackConfig } from '../membership/config';
+import { gridEvaluations } from '../membership/cost';
 import { runQueryAttack, type MembershipEvidence } from '../membership/run';
 import { scoreMembershipEvidence } from '../membership/score';
 import { x0ErrorAttack } from '../membership/scores';
@@ -15,10 +15,8 @@ export const miaX0Error: ReceiverMove<X0ErrorAttackConfig, MembershipEvidence> =
   requires: { access: ['gray-box'], membershipGame: true },
   configSchema: x0ErrorAttackConfigSchema,
   cost(config, view) {
-    const K = resolveGrid(config.timesteps, timestepsFor(view, this.id)).length;
-    resolveTrim(config.trimLargest, K);
     // Encode, then one PredictX0 per (t, noise draw).
-    return view.challenge + view.challenge * K * config.noiseDraws;
+    return view.challenge + gridEvaluations(config, view, this.id);
   },
   run(config, ctx) {
     return runQueryAttack(this, config, ctx, (rows, seed) => x0ErrorAttack(ctx.broker.grayBoxOracle(), rows, config, seed));
