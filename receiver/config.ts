@@ -1,27 +1,27 @@
 import { z } from 'zod';
 import { formatZodIssues } from '../shared/party/configErrors';
 import { CLASSIFIER_KINDS } from '../shared/evaluation/classifiers';
-import { DATASET_SOURCES } from '../shared/scenario/schema';
+import { drawSchema, taskSchema } from '../shared/scenario/schema';
+import { resolvedDatasetSchema } from '../shared/scenario/slices';
 
 /**
  * What the runner hands the receiver: its slice of the scenario (its own test data, the task, how to draw,
- * which classifiers) plus the broker's address and its token. Never the sharer's data or model config.
+ * which classifiers) plus the broker's address and its token. Never the sharer's data or model config. The pieces
+ * are the scenario's own schemas (defaults already applied, so parsing again changes nothing).
  */
 export const receiverRuntimeConfigSchema = z
   .object({
     seed: z.number().int().nonnegative(),
     /** The receiver's own real test split, with its seed (see shared/scenario/slices.ts ResolvedDataset). */
-    testData: z.object({ source: z.enum(DATASET_SOURCES), name: z.string(), seed: z.number().int().nonnegative() }).passthrough(),
-    task: z.object({ label: z.string(), positive: z.string(), sensitive: z.string(), privileged: z.string() }),
-    draw: z.object({ samples: z.number().int().positive(), classBalance: z.enum(['match', 'balanced']) }),
+    testData: resolvedDatasetSchema,
+    task: taskSchema,
+    draw: drawSchema,
     classifiers: z.array(z.enum(CLASSIFIER_KINDS)).min(1),
     classifierEpochs: z.number().int().positive(),
     /** `receiver.attacks`, defaults applied (each attack's own fields are checked by its runner). */
     attacks: z.array(z.object({ kind: z.string() }).passthrough()).default(() => []),
     /** The receiver's own datasets named by its attacks (aux data), resolved with their seeds, by name. */
-    attackData: z
-      .record(z.string(), z.object({ source: z.enum(DATASET_SOURCES), name: z.string(), seed: z.number().int().nonnegative() }).passthrough())
-      .default(() => ({})),
+    attackData: z.record(z.string(), resolvedDatasetSchema).default(() => ({})),
     /** Evaluate on equal (s, y) cells of the test split (shared/data/split.ts balanceCells). */
     balanceTest: z.boolean(),
     /**

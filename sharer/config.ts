@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { formatZodIssues } from '../shared/party/configErrors';
-import { DATASET_SOURCES, modelSchema, poisoningSchema, type tabularDdpmSchema } from '../shared/scenario/schema';
+import { modelSchema, poisoningSchema, type tabularDdpmSchema } from '../shared/scenario/schema';
+import { resolvedDatasetSchema } from '../shared/scenario/slices';
 
 /**
  * What the runner hands the sharer: its slice of the scenario (its own dataset, the task, its model and
@@ -13,7 +14,10 @@ export const sharerRuntimeConfigSchema = z
   .object({
     seed: z.number().int().nonnegative(),
     /** The sharer's own dataset, with its seed (see shared/scenario/slices.ts ResolvedDataset). */
-    data: z.object({ source: z.enum([...DATASET_SOURCES, 'membership']), name: z.string(), seed: z.number().int().nonnegative() }).passthrough(),
+    data: z.union([
+      z.strictObject({ source: z.literal('membership'), name: z.string(), seed: z.number().int().nonnegative() }),
+      resolvedDatasetSchema,
+    ]),
     /** In a membership game (source "membership"): the members, the whole training set (shared/scenario/membership.ts). */
     trainingRecords: z.object({ schema: z.object({ columns: z.array(z.any()) }).passthrough(), rows: z.array(z.array(z.number())) }).optional(),
     task: z.object({ label: z.string(), positive: z.string(), sensitive: z.string(), privileged: z.string() }),

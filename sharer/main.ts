@@ -10,7 +10,7 @@ import type * as grpc from '@grpc/grpc-js';
 import { loadProto } from '../shared/grpc/proto';
 import { runParty, newServer, bindServer, type Party, type Emit } from '../shared/party/runtime';
 import { initBackend, describeBackend } from '../shared/tf';
-import { loadDataset, type DatasetSpec } from '../shared/data/loadDataset';
+import { loadDataset } from '../shared/data/loadDataset';
 import { dropColumns, type Table } from '../shared/data/table';
 import { deriveSeed } from '../shared/random';
 import { parseSharerRuntimeConfig, type SharerRuntimeConfig } from './config';
@@ -18,6 +18,12 @@ import { modelHostHandlers, type ModelHostState } from './modelHost';
 import { trainOrLoadGenerator } from './generators';
 import { trainingDataFacts } from './groundTruth';
 import { sharerTrainingSet } from './trainingSet';
+
+/** In a membership game the runner hands over the members as records (docs/mia.md): the whole training set. */
+function membersOf(config: SharerRuntimeConfig): Table {
+  if (!config.trainingRecords) throw new Error('sharer configuration: data.source is membership but no trainingRecords were handed over');
+  return config.trainingRecords as unknown as Table;
+}
 
 class Sharer implements Party {
   readonly name = 'sharer' as const;
@@ -42,9 +48,7 @@ class Sharer implements Party {
     emit({ stage: 'setup', current: 0, total: 0, message: `tfjs backend: ${describeBackend()}`, level: 'info' });
 
     // In a membership game the runner hands over the members as records (docs/mia.md); otherwise load the dataset.
-    const privateData = config.trainingRecords
-      ? (config.trainingRecords as unknown as Table)
-      : loadDataset(config.data as unknown as DatasetSpec, config.data.seed);
+    const privateData = config.data.source === 'membership' ? membersOf(config) : loadDataset(config.data, config.data.seed);
     emit({ stage: 'data', current: privateData.rows.length, total: privateData.rows.length, message: `${privateData.rows.length} private records`, level: 'info' });
     // Fairness poisoning (docs/fpa.md) chooses the training set before training; method none keeps all of it.
     const { table: data, moves } = await sharerTrainingSet(privateData, config.task, config.poisoning, config.seed);

@@ -13,7 +13,9 @@ import { deriveSeed } from '../random';
 import type { Table } from '../data/table';
 import { datasetColumns } from './sources';
 import { isPixelColumnName } from '../data/imageTable';
+import { z } from 'zod';
 import { IMAGE_MODEL_KINDS } from './lists';
+import { datasetSchema } from './schema';
 import type { AccessGrant, AttackConfig, ClassifierKind, DatasetConfig, DrawConfig, Expectation, ModelConfig, PoisoningConfig, Scenario, TaskConfig } from './schema';
 
 export type Party = 'sharer' | 'broker' | 'receiver' | 'referee';
@@ -26,6 +28,20 @@ export type ResolvedDataset = DatasetConfig & {
   /** Seed for generating (census) and subsampling (`take`) this dataset: deriveSeed(scenario seed, "dataset/<name>"). */
   seed: number;
 };
+
+/**
+ * A ResolvedDataset read again where it crosses a process boundary: the scenario's own dataset schema (defaults are
+ * already applied, so parsing again changes nothing), beside its name and seed. One contract for the message.
+ */
+export const resolvedDatasetSchema: z.ZodType<ResolvedDataset, unknown> = z.unknown().transform((raw, ctx): ResolvedDataset => {
+  const { name, seed, ...config } = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
+  const parsed = datasetSchema.safeParse(config);
+  if (typeof name !== 'string' || name === '') ctx.addIssue({ code: 'custom', path: ['name'], input: name, message: 'expected the dataset\'s name' });
+  if (typeof seed !== 'number' || !Number.isInteger(seed) || seed < 0) ctx.addIssue({ code: 'custom', path: ['seed'], input: seed, message: 'expected an integer seed ≥ 0' });
+  if (!parsed.success) for (const issue of parsed.error.issues) ctx.addIssue({ ...issue } as Parameters<typeof ctx.addIssue>[0]);
+  if (!parsed.success || typeof name !== 'string' || typeof seed !== 'number') return z.NEVER;
+  return { ...parsed.data, name, seed };
+});
 
 export interface SharerConfig {
   /** Scenario name, for logs. */

@@ -5,7 +5,7 @@
  * estimate the share on the first n records for each n. Returns raw evidence; the referee scores it against
  * the sharer's truth (score.ts) and across a sweep (cli/studies/pia.ts).
  */
-import { loadDataset, type DatasetSpec } from '../../../shared/data/loadDataset';
+import { loadDataset } from '../../../shared/data/loadDataset';
 import type { Table } from '../../../shared/data/table';
 import { deriveSeed } from '../../../shared/random';
 import type { MoveEvidence } from '../../../shared/moves/move';
@@ -106,7 +106,7 @@ function auxTable(config: PropertyInferenceConfig, ctx: ReceiverMoveContext): Ta
   if (config.auxData === undefined) return undefined;
   const auxSpec = ctx.attackData[config.auxData];
   if (!auxSpec) throw new Error(`receiver.attacks[${ctx.index}] (property-inference): aux dataset "${config.auxData}" was not handed to the receiver`);
-  return loadDataset(auxSpec as unknown as DatasetSpec, auxSpec.seed);
+  return loadDataset(auxSpec, auxSpec.seed);
 }
 
 /** `correction: false`: the paper's raw estimate only. */
