@@ -3,19 +3,38 @@
  * (shared/data/encoder.ts). Small, standard approximations; accuracy is checked in test/math.normal.test.ts.
  */
 
+/**
+ * erfc(x) = t · exp(exponent) for x ≥ 0, with the Numerical Recipes Chebyshev fit (fractional error < 1.2e-7
+ * everywhere): t and the exponent, so that callers can stay in log space far into the tail.
+ */
+function erfcChebyshev(x: number): { t: number; exponent: number } {
+  const t = 1 / (1 + 0.5 * x);
+  const exponent =
+    -x * x -
+    1.26551223 +
+    t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277))))))));
+  return { t, exponent };
+}
+
 /** Φ(z) via the complementary error function (W. J. Cody's rational approximation through erfc, |error| < 1.2e-7). */
 export function normalCdf(z: number): number {
-  // erfc(x) with the Numerical Recipes Chebyshev fit (fractional error < 1.2e-7 everywhere).
-  const x = Math.abs(z) / Math.SQRT2;
-  const t = 1 / (1 + 0.5 * x);
-  const erfc =
-    t *
-    Math.exp(
-      -x * x -
-        1.26551223 +
-        t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))),
-    );
+  const { t, exponent } = erfcChebyshev(Math.abs(z) / Math.SQRT2);
+  const erfc = t * Math.exp(exponent);
   return z >= 0 ? 1 - erfc / 2 : erfc / 2;
+}
+
+/**
+ * log erfc(x), accurate (fractional error of erfc < 1.2e-7) where erfc itself underflows: the RDP accountant's
+ * fractional orders need erfc of arguments in the tens (shared/privacy/rdpAccountant.ts).
+ */
+export function logErfc(x: number): number {
+  if (x >= 0) {
+    const { t, exponent } = erfcChebyshev(x);
+    return Math.log(t) + exponent;
+  }
+  // erfc(x) = 2 − erfc(−x), and erfc(−x) ≤ 1 here, so no cancellation.
+  const { t, exponent } = erfcChebyshev(-x);
+  return Math.log(2 - t * Math.exp(exponent));
 }
 
 /** Φ⁻¹(p) for p in (0, 1): P. J. Acklam's rational approximation (relative error < 1.2e-9). */
