@@ -124,6 +124,26 @@ export class TabularMlp extends DenoiserNetwork {
 type LayerActivation = Activation | 'linear';
 type SaveFn = (tensors: Tensor[]) => void;
 
+/**
+ * Sees, in each backward pass of a dense weight, the layer's input rows and its output gradient rows (null input for a
+ * bias: a column of ones). DP-SGD's ghost clipping reads per-example gradient norms from these (dpSgd.ts): a dense
+ * weight's per-example gradient is the outer product of the two rows. Null outside such a pass, so ordinary
+ * training computes exactly what it did.
+ */
+export type GradientTap = (input: Tensor2D | null, outputGradient: Tensor2D) => void;
+let gradientTap: GradientTap | null = null;
+
+/** Runs `fn` (a backward pass) with `tap` seeing every dense weight's (input, output gradient); see GradientTap. */
+export function withGradientTap<R>(tap: GradientTap, fn: () => R): R {
+  if (gradientTap) throw new Error('withGradientTap: a gradient tap is already installed');
+  gradientTap = tap;
+  try {
+    return fn();
+  } finally {
+    gradientTap = null;
+  }
+}
+
 /** Applies the activation to z; returns y and the tensors its derivative needs. */
 function activationForward(z: Tensor, act: LayerActivation): { y: Tensor; kept: Tensor[] } {
   if (act === 'linear') return { y: z, kept: [] };
@@ -160,6 +180,10 @@ function makeDense(act: LayerActivation): DenseFn {
       gradFunc: (dy: Tensor, saved: Tensor[]) => {
         const [xs, Ws, ...k] = saved as [Tensor2D, Tensor2D, ...Tensor[]];
         const dz = activationBackward(dy, act, k);
+        if (gradientTap) {
+          gradientTap(xs, dz);
+          gradientTap(null, dz);
+        }
         return [tf.matMul(dz, Ws, false, true), tf.matMul(xs, dz, true, false), batchSum(dz)];
       },
     };
@@ -191,6 +215,9 @@ function inputLayer(
       gradFunc: (dy: Tensor, saved: Tensor[]) => {
         const [tfeat, Wts, ...k] = saved as [Tensor2D, Tensor2D, ...Tensor[]];
         const dz = activationBackward(dy, act, k);
+        if (gradientTap) {
+          for (const input of [xt, tfeat, classOneHot, null]) gradientTap(input, dz);
+        }
         return [
           tf.matMul(dz, Wts, false, true),
           tf.matMul(xt, dz, true, false),

@@ -18,6 +18,7 @@ import type { DiffusionSchedule } from '../../shared/diffusion/schedule';
 import { LossWindow, PeriodicYield, WeightAverage } from '../../shared/tf/trainingBookkeeping';
 import { learningRateAt, type LearningRateSchedule } from './learningRate';
 import { fillStandardNormal } from './standardNormal';
+import { checkDpSgdOptions, dpSgdGradients, poissonSample, type DpSgdOptions } from './dpSgd';
 
 type Optimizer = ReturnType<typeof tf.train.adam>;
 
@@ -26,6 +27,11 @@ export interface TrainOptions extends LearningRateSchedule {
   batchSize: number;
   /** Clip gradients to this global L2 norm (default: no clipping). Costs a few ops per variable per step. */
   gradClipNorm?: number;
+  /**
+   * Train with DP-SGD (dpSgd.ts): Poisson batches of expected size q·N instead of batchSize, per-record clipping to C,
+   * Gaussian noise σ·C. Only for a model whose denoiser is the tabular MLP (its dense layers give the per-record norms).
+   */
+  dp?: DpSgdOptions;
   /** Exponential moving average of the weights with this decay (e.g. 0.999); 0 or absent = off. When on, the EMA
    *  weights replace the trained weights at the end of train(); whether the average is warmed up is the model's
    *  choice (WeightAverage, shared/tf/trainingBookkeeping.ts). */
@@ -71,6 +77,8 @@ export interface DenoiserTraining {
   stepDone(): void;
   /** Writes x_t = a·x₀ + sd·ε for the record at offset `src` of the data into xt at `dst` (the noise at `dst`). */
   writeNoisyRecord(xt: Float32Array, dst: number, src: number, a: number, sd: number, noise: Float32Array): void;
+  /** Whether the denoiser's per-record gradient norms can be read (the tabular MLP's dense layers): DP-SGD needs it. */
+  supportsDpSgd?: boolean;
   /** Inside the step's tidy: the batch as tensors, and ε̂ of it (called inside the gradient tape). */
   batchTensors(xt: Float32Array, noise: Float32Array, t: Int32Array, y: Int32Array, rows: number): { epsHat: () => tf.Tensor; noise: tf.Tensor };
 }
@@ -83,28 +91,21 @@ export function checkTrainOptions(who: string, opts: TrainOptions): void {
   if (!(opts.learningRate > 0)) throw new Error(`${who}.train: learningRate must be > 0, got ${opts.learningRate}`);
 }
 
+type NamedGradients = Array<{ name: string; tensor: tf.Tensor }>;
+
 export async function runTrainingLoop(model: DenoiserTraining, opts: TrainOptions): Promise<TrainResult> {
-  const { n, size, labels, condDropProb, nullClass, optimizer, variables } = model;
+  if (opts.dp) return runDpTraining(model, opts, opts.dp);
+  const { n, size, labels, condDropProb, nullClass, variables } = model;
   const T = model.schedule.T;
   const B = opts.batchSize;
-  const progressEvery = Math.max(1, opts.progressEvery ?? 50);
-  const emaDecay = opts.emaDecay ?? 0;
   const clip = opts.gradClipNorm ?? 0;
-  const rng = new Rng(opts.seed ?? model.defaultSeed);
   const { sqrtAlphaBars, sqrtOneMinusAlphaBars } = model.schedule;
-  // tfjs' Adam reads this.learningRate on every applyGradients, so a schedule can set it per step.
-  const optimizerWithLr = optimizer as unknown as { learningRate: number };
-
-  const lossWindow = new LossWindow(progressEvery, opts.steps);
-  const ema = emaDecay > 0 ? new WeightAverage(variables, emaDecay, model.emaWarmUp) : null;
-  const pause = new PeriodicYield(opts.yieldEveryMs ?? 50);
   const tIdx = new Int32Array(B);
   const yIdx = new Int32Array(B);
-  const started = performance.now();
-  try {
-    for (let step = 0; step < opts.steps; step++) {
-      // train() yields to the event loop, so other code may run (and even dispose the model) in between.
-      model.checkAlive();
+  return trainSteps(
+    model,
+    opts,
+    (rng) => {
       const noise = new Float32Array(B * size);
       fillStandardNormal(noise, rng.seed());
       const xt = new Float32Array(B * size);
@@ -116,19 +117,50 @@ export async function runTrainingLoop(model: DenoiserTraining, opts: TrainOption
         // x_t = √ᾱ_t x₀ + √(1−ᾱ_t) ε (DDPM eq. 4)
         model.writeNoisyRecord(xt, i * size, r * size, sqrtAlphaBars[t], sqrtOneMinusAlphaBars[t], noise);
       }
+      return { xt, noise };
+    },
+    ({ xt, noise }) => {
+      const batch = model.batchTensors(xt, noise, tIdx, yIdx, B);
+      const { value, grads } = tf.variableGrads(() => tf.mean(tf.squaredDifference(batch.epsHat(), batch.noise)) as tf.Scalar, variables);
+      let named: NamedGradients = variables.map((w) => ({ name: w.name, tensor: grads[w.name] }));
+      if (clip > 0) {
+        // Global-norm clipping: g ← g · min(1, c / ‖g‖).
+        const norm = tf.sqrt(tf.addN(named.map((g) => tf.sum(tf.square(g.tensor)))));
+        const factor = tf.minimum(1, tf.div(clip, tf.add(norm, 1e-12)));
+        named = named.map((g) => ({ name: g.name, tensor: tf.mul(g.tensor, factor) }));
+      }
+      return { grads: named, loss: value };
+    },
+  );
+}
+
+/**
+ * The loop itself: per step, `prepare` draws the batch on the JS side from the run's Rng (every random draw in one
+ * order), then, inside one tidy, `gradients` computes the step's gradients and loss, Adam applies them with the
+ * scheduled learning rate and the EMA follows. Losses are read back every progressEvery steps.
+ */
+async function trainSteps<P>(model: DenoiserTraining, opts: TrainOptions, prepare: (rng: Rng) => P, gradients: (prepared: P) => { grads: NamedGradients; loss: tf.Scalar }): Promise<TrainResult> {
+  const { optimizer, variables } = model;
+  const progressEvery = Math.max(1, opts.progressEvery ?? 50);
+  const emaDecay = opts.emaDecay ?? 0;
+  const rng = new Rng(opts.seed ?? model.defaultSeed);
+  // tfjs' Adam reads this.learningRate on every applyGradients, so a schedule can set it per step.
+  const optimizerWithLr = optimizer as unknown as { learningRate: number };
+
+  const lossWindow = new LossWindow(progressEvery, opts.steps);
+  const ema = emaDecay > 0 ? new WeightAverage(variables, emaDecay, model.emaWarmUp) : null;
+  const pause = new PeriodicYield(opts.yieldEveryMs ?? 50);
+  const started = performance.now();
+  try {
+    for (let step = 0; step < opts.steps; step++) {
+      // train() yields to the event loop, so other code may run (and even dispose the model) in between.
+      model.checkAlive();
+      const prepared = prepare(rng);
       optimizerWithLr.learningRate = learningRateAt(step, opts);
       tf.tidy(() => {
-        const batch = model.batchTensors(xt, noise, tIdx, yIdx, B);
-        const { value, grads } = tf.variableGrads(() => tf.mean(tf.squaredDifference(batch.epsHat(), batch.noise)) as tf.Scalar, variables);
-        let named = variables.map((w) => ({ name: w.name, tensor: grads[w.name] }));
-        if (clip > 0) {
-          // Global-norm clipping: g ← g · min(1, c / ‖g‖).
-          const norm = tf.sqrt(tf.addN(named.map((g) => tf.sum(tf.square(g.tensor)))));
-          const factor = tf.minimum(1, tf.div(clip, tf.add(norm, 1e-12)));
-          named = named.map((g) => ({ name: g.name, tensor: tf.mul(g.tensor, factor) }));
-        }
-        optimizer.applyGradients(named);
-        lossWindow.add(value);
+        const { grads, loss } = gradients(prepared);
+        optimizer.applyGradients(grads);
+        lossWindow.add(loss);
         ema?.update();
       });
       model.stepDone();
@@ -150,4 +182,49 @@ export async function runTrainingLoop(model: DenoiserTraining, opts: TrainOption
   const seconds = (performance.now() - started) / 1000;
   const { losses, lossSteps } = lossWindow;
   return { losses, lossSteps, stepsPerSecond: opts.steps / seconds };
+}
+
+/**
+ * The same loop under DP-SGD (dpSgd.ts): each step a Poisson sample of the records (rate q), K (t, ε) draws per record,
+ * the clipped noisy gradient over the expected batch q·N, then Adam and the EMA as usual (post-processing of the
+ * private gradients costs no privacy). Everything random comes from the run's seed in one order.
+ */
+function runDpTraining(model: DenoiserTraining, opts: TrainOptions, dp: DpSgdOptions): Promise<TrainResult> {
+  checkDpSgdOptions(`${model.who}.train`, dp);
+  if (!model.supportsDpSgd) throw new Error(`${model.who}.train: DP-SGD needs per-record gradient norms, which only the tabular MLP denoiser gives`);
+  if (opts.gradClipNorm) throw new Error(`${model.who}.train: gradClipNorm and dp both clip; DP-SGD clips per record (dp.clipNorm)`);
+  const { n, size, labels, condDropProb, nullClass, variables } = model;
+  const T = model.schedule.T;
+  const K = dp.noiseDraws;
+  const { sqrtAlphaBars, sqrtOneMinusAlphaBars } = model.schedule;
+  return trainSteps(
+    model,
+    opts,
+    (rng) => {
+      const records = poissonSample(n, dp.samplingRate, rng);
+      const rows = records.length * K;
+      const noise = new Float32Array(rows * size);
+      fillStandardNormal(noise, rng.seed());
+      const xt = new Float32Array(rows * size);
+      const tIdx = new Int32Array(rows);
+      const yIdx = new Int32Array(rows);
+      records.forEach((r, i) => {
+        for (let k = 0; k < K; k++) {
+          const row = i * K + k;
+          const t = rng.int(T);
+          tIdx[row] = t;
+          yIdx[row] = labels === null || rng.next() < condDropProb ? nullClass : labels[r];
+          model.writeNoisyRecord(xt, row * size, r * size, sqrtAlphaBars[t], sqrtOneMinusAlphaBars[t], noise);
+        }
+      });
+      return { records: records.length, rows, xt, noise, tIdx, yIdx, noiseSeed: rng.seed() };
+    },
+    (p) => {
+      const batch = p.rows > 0 ? model.batchTensors(p.xt, p.noise, p.tIdx, p.yIdx, p.rows) : null;
+      // Each row's loss: the mean over coordinates of (ε̂ − ε)², the ordinary loop's loss per row.
+      const rowLosses = batch ? () => tf.mean(tf.squaredDifference(batch.epsHat(), batch.noise), 1) as ReturnType<typeof tf.tensor1d> : null;
+      const { grads, loss } = dpSgdGradients(variables, rowLosses, p.records, dp, dp.samplingRate * n, p.noiseSeed);
+      return { grads, loss };
+    },
+  );
 }
