@@ -21,6 +21,7 @@ import { repoRoot } from '../shared/repoRoot';
 import { BenchEnvironment, BenchRow, printEnvironment, printTable, writeResults } from './table';
 import { measureConvFilterGradMs, measureConvInputGradMs, measureMatMulGflops, measureSampling, measureTrainStepsPerSecond, MLP_SHAPE } from './tfjsMlpDdpm';
 import { benchBrokerOverhead } from './brokerOverhead';
+import { measureDpSgdCost } from './dpSgdStep';
 import { measureUnetSamplingImagesPerSecond, measureUnetTrainStepsPerSecond, unetBenchLabel } from './tfjsUnet';
 
 /** Passes of one DDPM sampling chain (the records/s figures are for chains of this length). */
@@ -431,6 +432,17 @@ function addTorchRows(plan: BenchPlan, rows: BenchRow[], environment: BenchEnvir
   }
 }
 
+/** DP-SGD against a plain step on the TabularDdpm MLP (bench/dpSgdStep.ts), on the default backend with its fixes. */
+async function benchDpSgd(plan: BenchPlan, rows: BenchRow[]): Promise<void> {
+  installWasmFixes();
+  await useBackend('wasm');
+  const steps = plan.runners.wasmNative.steps;
+  const { plain, dp, slowdown } = await measureDpSgdCost(5, steps);
+  const task = 'TabularDdpm train step, 110 × 3×256, batch 256';
+  rows.push({ task, runner: 'plain (fixed batch)', value: plain, unit: 'steps/s', note: `${steps} steps after 5 warm-up` });
+  rows.push({ task, runner: 'DP-SGD (Poisson q·N = 256, K = 1)', value: dp, unit: 'steps/s', note: `${slowdown.toFixed(2)}× a plain step (goal ≤ 2×)` });
+}
+
 async function main(): Promise<void> {
   const quick = process.argv.includes('--quick');
   const plan = quick ? QUICK_PLAN : DEFAULT_PLAN;
@@ -459,6 +471,7 @@ async function main(): Promise<void> {
     await benchKernels(plan, rows);
   }
   await benchUnet(plan, rows);
+  if (!unetOnly) await benchDpSgd(plan, rows);
   installWasmFixes();
   await useBackend('wasm');
   environment.wasm = `${describeBackend()}; XNNPACK threads ${getThreadsCount()}`;

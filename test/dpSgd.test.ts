@@ -69,7 +69,7 @@ describe.each([1, 3])('ghost clipping with K = %d noise draws per record', (K) =
     const clipNorm = [...bruteNorms].sort((a, b) => a - b)[Math.floor(m / 2)];
     const dp: DpSgdOptions = { samplingRate: 0.5, clipNorm, noiseMultiplier: 0, noiseDraws: K };
     const { norms, flat } = tf.tidy(() => {
-      const out = dpSgdGradients(s.net.variables, s.rowLosses(), m, dp, 1, 0);
+      const out = dpSgdGradients(s.net.variables, s.net.tapOrder, s.rowLosses(), m, dp, 1, 0);
       return { norms: Array.from(out.norms.dataSync()), flat: Float32Array.from(out.grads.flatMap((g) => Array.from(g.tensor.dataSync()))) };
     });
     norms.forEach((n, i) => expect(Math.abs(n - bruteNorms[i]) / bruteNorms[i]).toBeLessThan(1e-4));
@@ -91,7 +91,7 @@ test('the noise: σ·C per coordinate over the expected batch, from the step see
   const s = setting(1, 1, 5);
   const dp: DpSgdOptions = { samplingRate: 0.1, clipNorm: 0.5, noiseMultiplier: 2, noiseDraws: 1 };
   // An empty Poisson sample: the update is the noise alone.
-  const draw = (seed: number) => tf.tidy(() => Float32Array.from(dpSgdGradients(s.net.variables, null, 0, dp, 10, seed).grads.flatMap((g) => Array.from(g.tensor.dataSync()))));
+  const draw = (seed: number) => tf.tidy(() => Float32Array.from(dpSgdGradients(s.net.variables, s.net.tapOrder, null, 0, dp, 10, seed).grads.flatMap((g) => Array.from(g.tensor.dataSync()))));
   const a = draw(123);
   const mean = a.reduce((x, y) => x + y, 0) / a.length;
   const std = Math.sqrt(a.reduce((x, y) => x + (y - mean) ** 2, 0) / a.length);

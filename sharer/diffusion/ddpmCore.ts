@@ -48,7 +48,7 @@ export interface DdpmNaming {
 export const DDPM_FORMAT_VERSION = 1;
 
 /** What a model's `train` adds to the core's loop (trainingLoop.ts, DenoiserTraining). */
-export type TrainingHooks = Pick<DenoiserTraining, 'emaWarmUp' | 'writeNoisyRecord' | 'batchTensors' | 'supportsDpSgd'> & {
+export type TrainingHooks = Pick<DenoiserTraining, 'emaWarmUp' | 'writeNoisyRecord' | 'batchTensors' | 'dpTapOrder'> & {
   /** Runs after the checks, before the first step. */
   beforeTraining?: () => void;
 };

@@ -9,9 +9,9 @@
  * of the MLP is a dense layer, whose per-record gradient is the outer product of the layer's input row and its output
  * gradient row, so its squared norm is ‖a‖²·‖dz‖² — read from one ordinary backward pass (tabularMlp.ts
  * withGradientTap) without materialising any per-record gradient. With K noise draws per record (DPDM), a record's
- * gradient is the mean of K such outer products; its squared norm is Σ_{k,l} (a_k·a_l)(dz_k·dz_l)/K², from two K×K
- * Gram matrices. A second backward pass of Σ_i c_i·L_i, with c_i = min(1, C/‖g_i‖) held constant, gives the clipped
- * sum Σ_i c_i·g_i. The image U-Net's convolutions have no such shortcut; it is not trained with DP here.
+ * gradient is the sum of K such outer products (its loss is the mean of K rows); its squared norm is
+ * Σ_{k,l} (a_k·a_l)(dz_k·dz_l), from two K×K Gram matrices. The same rows, weighted by c_i = min(1, C/‖g_i‖), give the
+ * clipped sum Σ_i c_i·g_i without a second backward pass (Bu et al. 2023's book-keeping). The image U-Net's convolutions have no such shortcut; it is not trained with DP here.
  */
 import { tf } from '../../shared/tf';
 import { deriveSeed, type Rng } from '../../shared/random';
@@ -75,11 +75,15 @@ export interface DpSgdGradients {
 
 /**
  * One DP-SGD gradient (call inside a tidy). `rowLosses` gives each row's loss (mean over coordinates), [m·K], rows
- * grouped K per record; it must read the variables through the MLP's dense layers. The noise is drawn from
- * `noiseSeed`; the result is divided by the expected batch q·N (`expectedBatch`).
+ * grouped K per record; it must read the variables through the MLP's dense layers, and `tapOrder` says which weight
+ * each tapped (input, output gradient) pair belongs to (TabularMlp.tapOrder). One backward pass gives both the
+ * per-record norms and, from the same rows weighted by c_i = min(1, C/‖g_i‖), the clipped sum Σ_i c_i·g_i (Bu et al.'s
+ * book-keeping): a matmul per weight instead of a second backward pass. The noise is drawn from `noiseSeed`; the result
+ * is divided by the expected batch q·N (`expectedBatch`).
  */
 export function dpSgdGradients(
   variables: tf.Variable[],
+  tapOrder: readonly number[],
   rowLosses: (() => Tensor1D) | null,
   m: number,
   dp: DpSgdOptions,
@@ -87,25 +91,39 @@ export function dpSgdGradients(
   noiseSeed: number,
 ): DpSgdGradients {
   const K = dp.noiseDraws;
-  let summed: Array<tf.Tensor | null> = variables.map(() => null);
+  const summed: Array<tf.Tensor | null> = variables.map(() => null);
   let loss: tf.Scalar = tf.scalar(0);
   let norms: Tensor1D = tf.zeros([0]) as Tensor1D;
   if (m > 0 && rowLosses) {
-    // Pass 1: per-record norms from the dense layers' own (input, output gradient) rows; its gradients are discarded.
-    // The backward pass disposes its intermediates when it returns: each weight's share is computed and kept at once.
-    const shares: tf.Tensor[] = [];
-    const first = withGradientTap(
-      (input, dz) => shares.push(tf.keep(ghostNormSquared(input, dz, m, K))),
+    // The backward pass disposes its intermediates and the forward pass's saved tensors when it returns: the tapped
+    // rows are kept (a clone shares the saved input's data) until the clipped sums are built.
+    const tapped: Array<[Tensor2D | null, Tensor2D]> = [];
+    const pass = withGradientTap(
+      (input, dz) => tapped.push([input === null ? null : tf.keep(tf.clone(input)), tf.keep(dz)]),
       () => tf.variableGrads(() => tf.div(tf.sum(rowLosses()), K) as tf.Scalar, variables),
     );
-    loss = tf.div(first.value, m) as tf.Scalar;
-    norms = tf.sqrt(tf.addN(shares)) as Tensor1D;
-    shares.forEach((t) => t.dispose());
-    // Pass 2: Σ_i c_i·L_i with c_i = min(1, C/‖g_i‖) fixed, whose gradient is the clipped sum Σ_i c_i·g_i.
-    const scale = tf.minimum(1, tf.div(dp.clipNorm, tf.add(norms, 1e-12)));
-    const perRow = tf.reshape(tf.tile(tf.reshape(scale, [m, 1]), [1, K]), [m * K]);
-    const second = tf.variableGrads(() => tf.div(tf.sum(tf.mul(rowLosses(), perRow)), K) as tf.Scalar, variables);
-    summed = variables.map((v) => second.grads[v.name]);
+    try {
+      if (tapped.length !== tapOrder.length) {
+        throw new Error(`dpSgdGradients: ${tapped.length} dense weights were seen in the backward pass, but the model lists ${tapOrder.length}`);
+      }
+      loss = tf.div(pass.value, m) as tf.Scalar;
+      norms = tf.sqrt(tf.addN(tapped.map(([input, dz]) => ghostNormSquared(input, dz, m, K)))) as Tensor1D;
+      const scale = tf.minimum(1, tf.div(dp.clipNorm, tf.add(norms, 1e-12)));
+      const perRow = tf.reshape(tf.tile(tf.reshape(scale, [m, 1]), [1, K]), [m * K, 1]);
+      tapped.forEach(([input, dz], j) => {
+        const k = tapOrder[j];
+        const weighted = tf.mul(dz, perRow);
+        // A weight's clipped sum is Σ_rows c·a ⊗ dz = aᵀ·(c ⊙ dz); a bias's is Σ_rows c·dz.
+        const grad = input === null ? tf.sum(weighted, 0) : tf.matMul(input, weighted, true, false);
+        if (grad.size !== variables[k].size) throw new Error(`dpSgdGradients: the tapped rows of weight ${k} do not fit its shape ${variables[k].shape}`);
+        summed[k] = summed[k] ? tf.add(summed[k]!, grad) : grad;
+      });
+    } finally {
+      for (const [input, dz] of tapped) {
+        input?.dispose();
+        dz.dispose();
+      }
+    }
   }
   const std = dp.noiseMultiplier * dp.clipNorm;
   const grads = variables.map((v, k) => {
@@ -116,7 +134,7 @@ export function dpSgdGradients(
       fillStandardNormal(noise, deriveSeed(noiseSeed, `dp-noise/${k}`));
       for (let i = 0; i < noise.length; i++) noise[i] *= std;
     }
-    const noisy = summed[k] ? tf.add(summed[k]!, tf.tensor(noise, v.shape)) : tf.tensor(noise, v.shape);
+    const noisy = summed[k] ? tf.add(tf.reshape(summed[k]!, v.shape), tf.tensor(noise, v.shape)) : tf.tensor(noise, v.shape);
     return { name: v.name, tensor: tf.div(noisy, expectedBatch) };
   });
   return { grads, loss, norms };

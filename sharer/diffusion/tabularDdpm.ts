@@ -246,8 +246,8 @@ export class TabularDdpm extends DdpmCore<TabularDdpmConfig> {
       // weights it keeps), a warmed-up average moved accuracy and DP gap by no more than their noise, and the cached
       // tabular models and every measured number stay as they are.
       emaWarmUp: false,
-      // Every weight of the MLP is a dense layer: per-record gradient norms come from its rows (dpSgd.ts).
-      supportsDpSgd: true,
+      // Every weight of the MLP is a dense layer: DP-SGD reads per-record gradients from its rows (dpSgd.ts).
+      dpTapOrder: this.net.tapOrder,
       beforeTraining: () => {
         let bounds: DataBounds;
         try {

@@ -47,6 +47,12 @@ export class TabularMlp extends DenoiserNetwork {
   /** Layout of the weights (names, shapes: the saved manifest's order) and one variable per weight. */
   readonly specs: WeightSpec[];
   readonly variables: tf.Variable[];
+  /**
+   * The weights in the order a backward pass shows them to a GradientTap, as indices into `variables`: the output
+   * layer, the hidden layers from the last, the first layer (x_t, time feature, class embedding, bias), the time
+   * layer. DP-SGD builds each weight's clipped gradient from its tapped rows with it (dpSgd.ts).
+   */
+  readonly tapOrder: number[];
   private readonly weights: DenoiserWeights;
 
   /** `initialWeights` (by save name) replace the seeded initialisation; `load` uses it. */
@@ -80,6 +86,21 @@ export class TabularMlp extends DenoiserNetwork {
     add('out/W', [fanIn, D], Math.sqrt(2 / (fanIn + D)));
     add('out/b', [D], 0);
     this.specs = specs;
+    const indexOf = (name: string) => specs.findIndex((spec) => spec.name === name);
+    this.tapOrder = [
+      'out/W',
+      'out/b',
+      ...hidden
+        .slice(1)
+        .map((_, i) => hidden.length - 1 - i)
+        .flatMap((i) => [`hidden${i}/W`, `hidden${i}/b`]),
+      'input/Wx',
+      'input/Wt',
+      'class/E',
+      'input/b',
+      'time/W',
+      'time/b',
+    ].map(indexOf);
     // One variable per weight. (A single flat variable split in the forward pass would cut Adam's op count,
     // but wasm's Slice/SplitV copy the whole source buffer per piece, which costs more than it saves.)
     this.variables = createWeightVariables(specs, config.seed, initialWeights, 'TabularDdpm');

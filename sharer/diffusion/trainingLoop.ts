@@ -77,8 +77,11 @@ export interface DenoiserTraining {
   stepDone(): void;
   /** Writes x_t = a·x₀ + sd·ε for the record at offset `src` of the data into xt at `dst` (the noise at `dst`). */
   writeNoisyRecord(xt: Float32Array, dst: number, src: number, a: number, sd: number, noise: Float32Array): void;
-  /** Whether the denoiser's per-record gradient norms can be read (the tabular MLP's dense layers): DP-SGD needs it. */
-  supportsDpSgd?: boolean;
+  /**
+   * For DP-SGD: which weight each dense layer's tapped rows belong to, in backward order (TabularMlp.tapOrder); absent
+   * for a denoiser whose per-record gradients cannot be read from its rows (the image U-Net).
+   */
+  dpTapOrder?: readonly number[];
   /** Inside the step's tidy: the batch as tensors, and ε̂ of it (called inside the gradient tape). */
   batchTensors(xt: Float32Array, noise: Float32Array, t: Int32Array, y: Int32Array, rows: number): { epsHat: () => tf.Tensor; noise: tf.Tensor };
 }
@@ -191,7 +194,8 @@ async function trainSteps<P>(model: DenoiserTraining, opts: TrainOptions, prepar
  */
 function runDpTraining(model: DenoiserTraining, opts: TrainOptions, dp: DpSgdOptions): Promise<TrainResult> {
   checkDpSgdOptions(`${model.who}.train`, dp);
-  if (!model.supportsDpSgd) throw new Error(`${model.who}.train: DP-SGD needs per-record gradient norms, which only the tabular MLP denoiser gives`);
+  const tapOrder = model.dpTapOrder;
+  if (!tapOrder) throw new Error(`${model.who}.train: DP-SGD needs per-record gradient norms, which only the tabular MLP denoiser gives`);
   if (opts.gradClipNorm) throw new Error(`${model.who}.train: gradClipNorm and dp both clip; DP-SGD clips per record (dp.clipNorm)`);
   const { n, size, labels, condDropProb, nullClass, variables } = model;
   const T = model.schedule.T;
@@ -223,7 +227,7 @@ function runDpTraining(model: DenoiserTraining, opts: TrainOptions, dp: DpSgdOpt
       const batch = p.rows > 0 ? model.batchTensors(p.xt, p.noise, p.tIdx, p.yIdx, p.rows) : null;
       // Each row's loss: the mean over coordinates of (ε̂ − ε)², the ordinary loop's loss per row.
       const rowLosses = batch ? () => tf.mean(tf.squaredDifference(batch.epsHat(), batch.noise), 1) as ReturnType<typeof tf.tensor1d> : null;
-      const { grads, loss } = dpSgdGradients(variables, rowLosses, p.records, dp, dp.samplingRate * n, p.noiseSeed);
+      const { grads, loss } = dpSgdGradients(variables, tapOrder, rowLosses, p.records, dp, dp.samplingRate * n, p.noiseSeed);
       return { grads, loss };
     },
   );
