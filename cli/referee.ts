@@ -146,10 +146,12 @@ export async function referee(
       samplesReturned ===
       results.receiver.draw.received + (results.receiver.attacks ?? []).reduce((a, r) => a + r.samplesDrawn + ((r.queryUnits as number | undefined) ?? 0), 0),
   };
-  // Every move the broker and the receiver ran, scored by its own scorer on what the referee knows.
+  // Every move the sharer, the broker and the receiver ran, scored by its own scorer on what the referee knows.
   const truth: RefereeTruth = { seed, trainingRecords, game, hideColumns: sharerView.hideColumns, receiverDatasets: receiverView.attackData };
   const brokerView = brokerSlice(scenario);
+  const sharerDefences = sharerView.defences;
   const ran = [
+    ...(results.sharer.defences ?? []).map((e) => ({ evidence: e, where: `sharer.defences[${e.index}]`, config: sharerDefences[e.index] })),
     ...(results.broker.defences ?? []).map((e) => ({ evidence: e, where: `broker.defences[${e.index}]`, config: brokerView.defences[e.index] })),
     ...(results.receiver.attacks ?? []).map((e) => ({ evidence: e, where: `receiver.attacks[${e.index}]`, config: receiverView.attacks[e.index] })),
   ].map((r) => ({ ...r, move: moveOf(r.evidence, r.where) }));

@@ -24,6 +24,8 @@ export const sharerRuntimeConfigSchema = z
     model: modelSchema,
     hideColumns: z.array(z.string()),
     poisoning: poisoningSchema.optional(),
+    /** `sharer.defences`, defaults applied (each move's own fields are parsed again by its schema). */
+    defences: z.array(z.object({ kind: z.string() }).passthrough()).default(() => []),
     brokerToken: z.string().min(16),
     cacheDir: z.string().min(1),
   })

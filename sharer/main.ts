@@ -2,7 +2,9 @@
  * The sharer process: loads its private dataset, trains (or loads from cache) its diffusion model, and serves
  * it to the broker through ModelHost. Its result is the ground truth the referee scores against.
  */
-import { registerMoves } from '../shared/moves/registry';
+import { moveOf, parseMoveConfig, registerMoves } from '../shared/moves/registry';
+import type { SharerDefenceEvidence, TrainingDefenceMove } from './moves/context';
+import type { DpSgdOptions } from './diffusion/dpSgd';
 import { loadMovePlugins } from '../shared/moves/plugins';
 import { SHARER_MOVES } from './moves';
 import * as path from 'path';
@@ -23,6 +25,23 @@ import { sharerTrainingSet } from './trainingSet';
 function membersOf(config: SharerRuntimeConfig): Table {
   if (!config.trainingRecords) throw new Error('sharer configuration: data.source is membership but no trainingRecords were handed over');
   return config.trainingRecords as unknown as Table;
+}
+
+/** Runs each training defence of sharer.defences: how training changes (at most one DP-SGD) and each one's evidence. */
+async function trainingDefences(config: SharerRuntimeConfig, trainRows: number): Promise<{ dp?: DpSgdOptions; defences: SharerDefenceEvidence[] }> {
+  let dp: DpSgdOptions | undefined;
+  const defences: SharerDefenceEvidence[] = [];
+  for (const [index, raw] of config.defences.entries()) {
+    const where = `sharer.defences[${index}]`;
+    const move = moveOf(raw, where) as TrainingDefenceMove<unknown>;
+    const result = await move.run(parseMoveConfig(move, raw, where), { trainRows, model: config.model, index });
+    if (result.dp) {
+      if (dp) throw new Error(`${where} (${move.id}): a second DP-SGD training; list one`);
+      dp = result.dp;
+    }
+    defences.push({ kind: move.id, index, ...result.evidence });
+  }
+  return { dp, defences };
 }
 
 class Sharer implements Party {
@@ -57,6 +76,9 @@ class Sharer implements Party {
     }
     const facts = trainingDataFacts(data, config.task, config.hideColumns);
     const shared = dropColumns(data, config.hideColumns);
+    // The data owner's defences that change how the model is trained (sharer.defences), in their order.
+    const { dp, defences } = await trainingDefences(config, data.rows.length);
+    for (const d of defences) emit({ stage: 'defence', current: 1, total: 1, message: `${d.kind}: ${JSON.stringify(d)}`, level: 'info' });
 
     const { model, report } = await trainOrLoadGenerator(
       shared,
@@ -65,6 +87,7 @@ class Sharer implements Party {
       deriveSeed(config.seed, 'model'),
       path.resolve(config.cacheDir),
       (step, total, loss) => emit({ stage: 'train', current: step, total, message: `loss ${loss.toFixed(4)}`, level: 'progress' }),
+      dp,
     );
     if (report.cached) {
       emit({ stage: 'train', current: 1, total: 1, message: `model loaded from cache ${report.cacheKey}`, level: 'info' });
@@ -75,6 +98,8 @@ class Sharer implements Party {
       trainingData: facts,
       model: { kind: config.model.kind, ...report, finalLoss: report.losses[report.losses.length - 1] ?? null },
       moves,
+      // Each defence's evidence (absent when the scenario lists none, so reports without defences stay as they were).
+      ...(defences.length > 0 ? { defences } : {}),
     };
   }
 

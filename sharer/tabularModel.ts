@@ -4,6 +4,7 @@
  * Trained models are cached by a hash of (data, model config, seed, encoder) so that a second run of the same
  * scenario skips training (sharer/tabularGenerator.ts).
  */
+import type { DpSgdOptions } from './diffusion/dpSgd';
 import type { TableEncoder } from '../shared/data/encoder';
 import { columnIndex, type Table, type TableSchema, type TaskSpec } from '../shared/data/table';
 import { TabularDdpm } from './diffusion/tabularDdpm';
@@ -57,9 +58,12 @@ export class TabularModel implements TabularGenerator {
     seed: number,
     cacheDir: string,
     onProgress: ProgressFn,
+    /** DP-SGD settings (sharer/diffusion/dpSgd.ts); in the cache key only when present, so other keys do not change. */
+    dp?: DpSgdOptions,
   ): Promise<{ model: TabularModel; report: TrainingReport }> {
     // Sampling-time settings (guidance, sampler) do not change the trained weights, so they are not in the key.
-    const { guidanceScale: _g, sampler: _s, ...trainingConfig } = config;
+    const { guidanceScale: _g, sampler: _s, ...modelTraining } = config;
+    const trainingConfig = dp ? { ...modelTraining, dp } : modelTraining;
     const { network, encoder, classInfo, report } = await trainOrLoadCached<TabularDdpm>({
       table,
       task,
@@ -94,6 +98,7 @@ export class TabularModel implements TabularGenerator {
           lrDecay: config.lrSchedule,
           warmupSteps: config.warmupSteps,
           emaDecay: config.emaDecay,
+          ...(dp ? { dp } : {}),
           progressEvery: Math.max(1, Math.floor(config.trainSteps / 100)),
           onProgress: (step, loss) => onProgress(step, config.trainSteps, loss),
         });

@@ -289,8 +289,9 @@ describe('label flipping', () => {
 
 describe('the poisoning moves', () => {
   it('are the sharer\'s registered moves, each with its paper, and name the scenario\'s methods', () => {
-    expect(SHARER_MOVES.map((m) => m.id).sort()).toEqual(['greedy-mi', 'label-flipping']);
-    for (const move of SHARER_MOVES) expect([move.party, move.paper]).toEqual(['sharer', expect.stringMatching(/Luo et al\. 2024/)]);
-    expect(registeredMoveIds('sharer')).toEqual(['greedy-mi', 'label-flipping']);
+    const poisoning = SHARER_MOVES.filter((m) => m.slot === 'poisoning');
+    expect(poisoning.map((m) => m.id).sort()).toEqual(['greedy-mi', 'label-flipping']);
+    for (const move of poisoning) expect([move.party, move.paper]).toEqual(['sharer', expect.stringMatching(/Luo et al\. 2024/)]);
+    expect(registeredMoveIds('sharer', 'poisoning')).toEqual(['greedy-mi', 'label-flipping']);
   });
 });

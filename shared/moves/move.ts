@@ -92,6 +92,11 @@ export interface Move<Config = unknown, Evidence = MoveEvidence, RunContext = un
   /** The value of `kind` in the scenario's list of the party's moves. Lowercase, digits, hyphens. */
   id: string;
   party: MoveParty;
+  /**
+   * Where the party's config lists it, when the party has more than one list: the sharer's poisoning methods are named
+   * by `sharer.poisoning.method` (slot "poisoning"), its defences listed in `sharer.defences` (slot "defences").
+   */
+  slot?: string;
   /** One line for listings, the docs and the report. */
   describe: string;
   /** Paper or section the move implements, shown in the report. */

@@ -57,12 +57,15 @@ export function moveOf(config: { kind: string }, where: string): AnyMove {
 }
 
 /** Registered ids of a party's moves (all when no party is given), sorted, for messages and docs. */
-export function registeredMoveIds(party?: MoveParty): string[] {
-  return [...registry.values()].filter((m) => party === undefined || m.party === party).map((m) => m.id).sort();
+export function registeredMoveIds(party?: MoveParty, slot?: string): string[] {
+  return [...registry.values()]
+    .filter((m) => (party === undefined || m.party === party) && (slot === undefined || m.slot === slot))
+    .map((m) => m.id)
+    .sort();
 }
 
-function expectedKinds(party: MoveParty | undefined): string {
-  const ids = registeredMoveIds(party);
+function expectedKinds(party: MoveParty | undefined, slot?: string): string {
+  const ids = registeredMoveIds(party, slot);
   return ids.length === 0 ? `no ${party ?? ''} moves are registered`.replace('  ', ' ') : `expected one of ${ids.join(' | ')}`;
 }
 
@@ -77,7 +80,7 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
  * The schema of one element of a party's list of moves (`receiver.attacks`): dispatches on `kind` to the registered
  * move's schema at parse time. Issues from the move's schema keep their paths, prefixed by the element's path.
  */
-export function moveConfigSchema(party: MoveParty): z.ZodType<MoveConfig, unknown> {
+export function moveConfigSchema(party: MoveParty, slot?: string): z.ZodType<MoveConfig, unknown> {
   return z.unknown().transform((raw, ctx): MoveConfig => {
     if (!isPlainObject(raw)) {
       ctx.addIssue({ code: 'invalid_type', expected: 'object', input: raw, message: `expected a ${party} move config` });
@@ -89,14 +92,14 @@ export function moveConfigSchema(party: MoveParty): z.ZodType<MoveConfig, unknow
         code: 'custom',
         path: ['kind'],
         input: kind,
-        message: kind === undefined ? `required field is missing (${expectedKinds(party)})` : `expected a move id (${expectedKinds(party)})`,
+        message: kind === undefined ? `required field is missing (${expectedKinds(party, slot)})` : `expected a move id (${expectedKinds(party, slot)})`,
       });
       return z.NEVER;
     }
     const move = registry.get(kind);
-    if (!move || move.party !== party) {
-      const other = move ? `: "${kind}" is a ${move.party} move` : '';
-      ctx.addIssue({ code: 'custom', path: ['kind'], input: kind, message: `unknown ${party} move${other} (${expectedKinds(party)})` });
+    if (!move || move.party !== party || (slot !== undefined && move.slot !== slot)) {
+      const other = !move ? '' : move.party !== party ? `: "${kind}" is a ${move.party} move` : `: "${kind}" belongs in ${move.slot ? `the ${move.slot} slot` : 'another list'}`;
+      ctx.addIssue({ code: 'custom', path: ['kind'], input: kind, message: `unknown ${party} move${other} (${expectedKinds(party, slot)})` });
       return z.NEVER;
     }
     const parsed = (move.configSchema as z.ZodType).safeParse(fields, { reportInput: true });

@@ -24,6 +24,8 @@ export interface SharerResult {
   };
   model: { kind: string; cached: boolean; cacheKey: string; trainSeconds: number; losses: number[]; finalLoss: number | null };
   moves: unknown[];
+  /** One entry per defence of sharer.defences (in order): its evidence, e.g. DP-SGD's accountant transcript. */
+  defences?: Array<{ kind: string; index: number } & Record<string, unknown>>;
 }
 
 export interface BrokerResult {

@@ -241,11 +241,14 @@ function checkReceiverMoves(s: Scenario, issues: PathIssue[]): void {
   const view = loadTimeCostView(s);
   let spent = s.receiver.draw.samples;
   const costs: string[] = [];
-  // The broker's moves: their grants and their own checks (they spend nothing of the receiver's budget).
-  s.broker.defences.forEach((config, i) => {
+  // The sharer's and the broker's moves: their grants and their own checks (they spend nothing of the receiver's budget).
+  const defences: Array<[ScenarioIssuePath, { kind: string } & Record<string, unknown>]> = [
+    ...s.sharer.defences.map((config, i): [ScenarioIssuePath, typeof config] => [['sharer', 'defences', i], config]),
+    ...s.broker.defences.map((config, i): [ScenarioIssuePath, typeof config] => [['broker', 'defences', i], config]),
+  ];
+  defences.forEach(([at, config]) => {
     const move = moveById(config.kind);
     if (!move) return;
-    const at: ScenarioIssuePath = ['broker', 'defences', i];
     const missing = move.requires.access.filter((grant) => !s.broker.access.includes(grant));
     if (missing.length > 0) {
       issues.push({ path: [...at, 'kind'], message: `defence acts on ${list(missing)} calls, which broker.access (${list(s.broker.access)}) does not grant` });

@@ -332,8 +332,8 @@ export const poisoningSchema = z.strictObject({
   method: z
     .string()
     .default('none')
-    .refine((m) => m === 'none' || moveById(m)?.party === 'sharer', {
-      error: () => `expected none or a registered sharer move (${['none', ...registeredMoveIds('sharer')].join(' | ')})`,
+    .refine((m) => m === 'none' || (moveById(m)?.party === 'sharer' && moveById(m)?.slot === 'poisoning'), {
+      error: () => `expected none or a registered poisoning move (${['none', ...registeredMoveIds('sharer', 'poisoning')].join(' | ')})`,
     }),
   /** Poisoning ratio α ∈ [0, 1): the share of the N training records chosen adversarially (α = 0: honest). */
   alpha: z.number().min(0).lt(1).default(0),
@@ -360,6 +360,11 @@ export const sharerSchema = z.strictObject({
   hideColumns: z.array(nonEmptyString()).default(() => []),
   /** Fairness poisoning of the training set; absent = train on the whole dataset. */
   poisoning: poisoningSchema.optional(),
+  /**
+   * The data owner's defences, each `{ kind: <a registered sharer defence>, ...its own config }` (docs/moves.md,
+   * docs/privacy.md), e.g. DP-SGD training at a target ε.
+   */
+  defences: z.array(moveConfigSchema('sharer', 'defences')).default(() => []),
 });
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -53,6 +53,8 @@ export interface SharerConfig {
   hideColumns: string[];
   /** Fairness poisoning of the training set; absent when the scenario has none. Only the sharer knows it. */
   poisoning?: PoisoningConfig;
+  /** The sharer's defences (sharer.defences), as the scenario lists them. */
+  defences: AttackConfig[];
 }
 
 export interface BrokerConfig {
@@ -134,6 +136,7 @@ export function sharerSlice(scenario: Scenario): SharerConfig {
     model: plain(scenario.sharer.model),
     hideColumns: sharedHiddenColumns(scenario),
     ...(scenario.sharer.poisoning ? { poisoning: plain(scenario.sharer.poisoning) } : {}),
+    defences: plain(scenario.sharer.defences),
   };
 }
 

@@ -10,7 +10,8 @@ import type { RefereeTruth } from '../../shared/moves/truth';
 import type { Rng } from '../../shared/random';
 import type { Scenario } from '../../shared/scenario/schema';
 import type { FpaPool, GreedyReport } from '../poisoning';
-import type { SharerPoisoningConfig } from '../config';
+import type { SharerModelConfig, SharerPoisoningConfig } from '../config';
+import type { DpSgdOptions } from '../diffusion/dpSgd';
 
 /** Ground truth of one move, as it appears in the sharer's result (`moves[]`). */
 export interface PoisoningMoveRecord {
@@ -75,3 +76,28 @@ export type PoisoningMove = Move<Omit<SharerPoisoningConfig, 'method'>, Poisoned
 
 /** The config fields of the poisoning moves: `sharer.poisoning` without `method`, which names the move. */
 export type PoisoningFields = Omit<SharerPoisoningConfig, 'method'>;
+
+/** What the sharer hands a defence that changes how its model is trained: the training set's size and the model. */
+export interface TrainingDefenceContext {
+  /** N, the records the model is trained on. */
+  trainRows: number;
+  model: SharerModelConfig;
+  /** The move's index in sharer.defences. */
+  index: number;
+}
+
+/** What such a defence returns: how training changes, and its evidence (the sharer's ground truth, for the referee). */
+export interface TrainingDefenceResult {
+  /** Train with DP-SGD with these settings (sharer/diffusion/dpSgd.ts). */
+  dp?: DpSgdOptions;
+  evidence: Record<string, unknown>;
+}
+
+/** The evidence the sharer returns for each defence: its result's evidence, with the move's id and index. */
+export type SharerDefenceEvidence = { kind: string; index: number } & Record<string, unknown>;
+
+/** A defence of the data owner that changes how its model is trained (listed in `sharer.defences`). */
+export type TrainingDefenceMove<Config> = Move<Config, SharerDefenceEvidence, TrainingDefenceContext, RefereeTruth, Scenario, TrainingDefenceResult> & {
+  party: 'sharer';
+  slot: 'defences';
+};

@@ -1,9 +1,16 @@
 /**
  * The sharer's built-in moves, one line each (docs/moves.md): the fairness-poisoning methods `sharer.poisoning.method`
- * names. The registry (shared/moves/registry.ts) makes them known to the scenario format.
+ * names, and the defences `sharer.defences` lists. The registry (shared/moves/registry.ts) makes them known to the scenario format.
  */
 import type { AnyMove } from '../../shared/moves/move';
 import { greedyMi } from './greedy-mi';
 import { labelFlipping } from './label-flipping';
+import { dpTraining } from './dp-training';
 
-export const SHARER_MOVES: readonly AnyMove[] = [greedyMi, labelFlipping];
+export const SHARER_MOVES: readonly AnyMove[] = [
+  // Poisoning methods (sharer.poisoning.method).
+  greedyMi,
+  labelFlipping,
+  // Defences (sharer.defences).
+  dpTraining,
+];

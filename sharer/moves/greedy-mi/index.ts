@@ -14,6 +14,7 @@ import type { PoisoningMove } from '../context';
 export const greedyMi: PoisoningMove = {
   id: 'greedy-mi',
   party: 'sharer',
+  slot: 'poisoning',
   describe:
     'Selects N records: a random base of (1−α)N, then αN greedy additions from the (s, y) cell that raises I(S;Y) most, ' +
     'each the candidate keeping I(X;Y) within δ of the pool value (Algorithm 1, with the tie and silent-violation fixes)',
