@@ -28,8 +28,13 @@ export interface MembershipSection {
   };
   /** Keyed by score name, e.g. loss-trimmed, x0-error-mean, secmi, pia, nearest-synthetic. */
   scores: Record<string, MembershipScoreEntry>;
-  /** Per grant, the score with the highest AUC among attacks needing it (chosen on these scores: optimistic). */
-  byAccess: Record<string, { best: string; auc: Interval; tprAt: Record<FprLevel, number> }>;
+  /**
+   * Per grant, the score with the highest AUC among attacks needing it (chosen on these scores: optimistic), and the
+   * largest empirical ε lower bound among them.
+   */
+  byAccess: Record<string, { best: string; auc: Interval; tprAt: Record<FprLevel, number>; empiricalEpsilon: number }>;
+  /** The largest empirical ε lower bound of any score, and which: what the attacks prove, beside an accountant's ε. */
+  empiricalEpsilon: { epsilon: number; score: string | null; delta: number };
   /**
    * Zhu et al.'s trimmed aggregation against the plain mean, per attack that reports both: their AUCs, the
    * difference, and its paired bootstrap interval (both statistics scored on the same resampled records).
@@ -67,6 +72,7 @@ export function membershipSection(
     },
     scores: scored.scores ?? {},
     byAccess: {},
+    empiricalEpsilon: { epsilon: 0, score: null, delta: 1e-5 },
     trimmedVsMean: scored.trimmedVsMean ?? {},
     ...(scored.extraction ? { extraction: scored.extraction } : {}),
   };
@@ -81,7 +87,10 @@ export function membershipSection(
     const entries = Object.entries(section.scores).filter(([, e]) => e.access.includes(grant));
     if (entries.length === 0) continue;
     const [best, entry] = entries.reduce((a, b) => (b[1].auc.estimate > a[1].auc.estimate ? b : a));
-    section.byAccess[grant] = { best, auc: entry.auc, tprAt: entry.tprAt };
+    section.byAccess[grant] = { best, auc: entry.auc, tprAt: entry.tprAt, empiricalEpsilon: Math.max(...entries.map(([, e]) => e.empiricalEpsilon.epsilon)) };
+  }
+  for (const [key, e] of Object.entries(section.scores)) {
+    if (e.empiricalEpsilon.epsilon > section.empiricalEpsilon.epsilon) section.empiricalEpsilon = { epsilon: e.empiricalEpsilon.epsilon, score: key, delta: e.empiricalEpsilon.delta };
   }
   return { section, files };
 }

@@ -9,6 +9,7 @@ import { Rng, deriveSeed } from '../../../shared/random';
 import { membershipMetrics, pairedAucDifference, type MembershipMetrics, type RocPoint } from '../../../shared/metrics/roc';
 import type { Interval } from '../../../shared/metrics/bootstrap';
 import type { ScoredMove } from '../../../shared/moves/move';
+import { empiricalEpsilonLowerBound, type EmpiricalEpsilon } from '../../../shared/metrics/empiricalEpsilon';
 import type { RefereeTruth } from '../../../shared/moves/truth';
 import type { MembershipGame } from '../../../shared/scenario/membership';
 import type { MembershipEvidence } from './run';
@@ -23,6 +24,8 @@ export type MembershipScoreEntry = Pick<MembershipMetrics, 'auc' | 'tprAt' | 'tp
   score: string;
   /** AUC − 0.5 with its interval: the advantage over chance. */
   aucOverChance: Interval;
+  /** The ε this score proves was lost (shared/metrics/empiricalEpsilon.ts): set it beside an accountant's ε. */
+  empiricalEpsilon: EmpiricalEpsilon;
   rocFile: string;
   details?: Record<string, unknown>;
 };
@@ -86,6 +89,7 @@ export function scoreMembershipEvidence(
       tprAtInterval: metrics.tprAtInterval,
       balancedAccuracy: metrics.balancedAccuracy,
       aucOverChance: { estimate: metrics.auc.estimate - 0.5, low: metrics.auc.low - 0.5, high: metrics.auc.high - 0.5 },
+      empiricalEpsilon: empiricalEpsilonLowerBound(memberScores, nonMemberScores),
       nMembers: metrics.nMembers,
       nNonMembers: metrics.nNonMembers,
       minResolvableFpr: metrics.minResolvableFpr,
