@@ -9,7 +9,7 @@ import { AuditLog } from './audit';
 import { SampleBudget } from './budget';
 import { parseGrants } from './grants';
 import type { ChainDeps, ChainLink } from './chain';
-import { moveOf, parseMoveConfig, registerMoves } from '../shared/moves/registry';
+import { registerMoves, resolveMoves } from '../shared/moves/registry';
 import { loadMovePlugins } from '../shared/moves/plugins';
 import { BROKER_MOVES } from './moves';
 import type { BrokerMove } from './moves/context';
@@ -27,6 +27,7 @@ class Broker implements Party {
   private deps: ChainDeps | null = null;
   private config: BrokerRuntimeConfig | null = null;
   private stop: (() => void) | null = null;
+  /** The broker's moves (broker.defences) and the link each put in the chain, in order. */
   private links: Array<{ link: ChainLink; kind: string; index: number }> = [];
 
   async configure(raw: unknown): Promise<Record<string, unknown>> {
@@ -36,20 +37,17 @@ class Broker implements Party {
     this.config = config;
     const grants = parseGrants(config.access);
     // The broker's moves become links of its chain, in the order broker.defences lists them.
-    const links: ChainLink[] = [];
-    for (const [index, raw] of config.defences.entries()) {
-      const where = `broker.defences[${index}]`;
-      const move = moveOf(raw, where);
-      links.push(await (move as BrokerMove<unknown>).run(parseMoveConfig(move, raw, where), { seed: config.seed, index }));
+    for (const { move, config: moveConfig, index } of resolveMoves(config.defences, 'broker.defences')) {
+      const link = await (move as BrokerMove<unknown>).run(moveConfig, { seed: config.seed, index });
+      this.links.push({ link, kind: move.id, index });
     }
-    this.links = links.map((link, index) => ({ link, kind: config.defences[index].kind, index }));
     this.sharer = new SharerLink(config.sharerAddress, config.sharerToken);
     this.deps = {
       tokens: { receiver: config.receiverToken },
       grants,
       budget: new SampleBudget(config.budgetSamples),
       audit: new AuditLog(path.resolve(config.auditLogPath)),
-      links,
+      links: this.links.map(({ link }) => link),
     };
     const proto = loadProto().sharebox;
     const server = newServer();

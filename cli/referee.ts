@@ -22,7 +22,7 @@ import { sharerTrainingSet } from '../sharer/trainingSet';
 import { binaryColumn, dropColumns } from '../shared/data/table';
 import { Rng, deriveSeed } from '../shared/random';
 import { compareClassifiers, type Interval, type TestPredictions } from '../shared/metrics/fairnessReport';
-import { moveOf, parseMoveConfig } from '../shared/moves/registry';
+import { resolveMoves, type ResolvedMove } from '../shared/moves/registry';
 import { mergeReportFragments, moveLabels } from '../shared/moves/mergeScores';
 import type { RefereeTruth } from '../shared/moves/truth';
 
@@ -148,25 +148,30 @@ export async function referee(
   };
   // Every move the sharer, the broker and the receiver ran, scored by its own scorer on what the referee knows.
   const truth: RefereeTruth = { seed, trainingRecords, game, hideColumns: sharerView.hideColumns, receiverDatasets: receiverView.attackData };
-  const brokerView = brokerSlice(scenario);
-  const sharerDefences = sharerView.defences;
+  // Each party's list as the scenario gave it, paired with the evidence its party returned for each entry.
+  const withEvidence = (evidence: ReadonlyArray<{ kind: string; index: number }> | undefined, listed: ResolvedMove[]) =>
+    (evidence ?? []).map((e) => {
+      const entry = listed[e.index];
+      if (!entry || entry.move.id !== e.kind) throw new Error(`referee: evidence of ${e.kind} at index ${e.index} matches no move the scenario lists there`);
+      return { ...entry, evidence: e };
+    });
   const ran = [
-    ...(results.sharer.defences ?? []).map((e) => ({ evidence: e, where: `sharer.defences[${e.index}]`, config: sharerDefences[e.index] })),
-    ...(results.broker.defences ?? []).map((e) => ({ evidence: e, where: `broker.defences[${e.index}]`, config: brokerView.defences[e.index] })),
-    ...(results.receiver.attacks ?? []).map((e) => ({ evidence: e, where: `receiver.attacks[${e.index}]`, config: receiverView.attacks[e.index] })),
-  ].map((r) => ({ ...r, move: moveOf(r.evidence, r.where) }));
+    ...withEvidence(results.sharer.defences, resolveMoves(sharerView.defences, 'sharer.defences')),
+    ...withEvidence(results.broker.defences, resolveMoves(brokerSlice(scenario).defences, 'broker.defences')),
+    ...withEvidence(results.receiver.attacks, resolveMoves(receiverView.attacks, 'receiver.attacks')),
+  ];
   const labels = moveLabels(ran.map(({ move, evidence: e }) => ({ id: move.id, reportName: move.reportName, index: e.index })));
   const scored: Record<string, unknown> = {};
   const rocFiles: Record<string, unknown> = {};
   if (ran.length > 0) onProgress('referee: scoring the moves');
-  ran.forEach(({ move, evidence, where, config: raw }, i) => {
+  ran.forEach(({ move, evidence, config }, i) => {
     // A move scored only across variants (fairness poisoning) has no scorer of its own.
     if (!move.score) return;
-    const { report, files } = move.score(evidence, parseMoveConfig(move, raw ?? { kind: evidence.kind }, where), truth, labels[i]);
+    const { report, files } = move.score(evidence, config, truth, labels[i]);
     mergeReportFragments(scored, report);
     Object.assign(rocFiles, files ?? {});
   });
-  const receiverMoves = ran.map((r, i) => ({ ...r, label: labels[i] })).filter((r) => r.where.startsWith('receiver.'));
+  const receiverMoves = ran.map((r, i) => ({ ...r, label: labels[i] })).filter((r) => r.move.party === 'receiver');
   const { pia, membership: membershipScores, ...otherSections } = scored as { pia?: PiaSection; membership?: MembershipMoveScores } & Record<string, unknown>;
   let membership: { section: MembershipSection; files: Record<string, unknown> } | null = null;
   if (game) {

@@ -9,9 +9,9 @@ import { parseReceiverRuntimeConfig, type ReceiverRuntimeConfig } from './config
 import { BrokerClient } from './brokerClient';
 import { drawSynthetic, planDraw } from './draw';
 import { trainAndEvaluate, type DownstreamResult } from '../shared/evaluation/downstream';
-import { moveOf, parseMoveConfig, registerMoves } from '../shared/moves/registry';
+import { registerMoves, resolveMoves } from '../shared/moves/registry';
 import { loadMovePlugins } from '../shared/moves/plugins';
-import type { AnyMove, MoveEvidence } from '../shared/moves/move';
+import type { MoveEvidence } from '../shared/moves/move';
 import { costView, type ReceiverMoveContext } from './moves/context';
 import { RECEIVER_MOVES } from './moves';
 import type { Table } from '../shared/data/table';
@@ -45,11 +45,7 @@ class Receiver implements Party {
     });
 
     // Each move's config as its own type (re-read by the move's schema: it crossed the process boundary).
-    const moves = config.attacks.map((raw, index) => {
-      const where = `receiver.attacks[${index}]`;
-      const move: AnyMove = moveOf(raw, where);
-      return { move, config: parseMoveConfig(move, raw, where), index };
-    });
+    const moves = resolveMoves(config.attacks, 'receiver.attacks');
     const challenge = (config.membershipChallenge as Table | undefined) ?? null;
     const gameMove = moves.find(({ move }) => move.requires.membershipGame);
     if (gameMove && !challenge) {

@@ -2,7 +2,7 @@
  * The sharer process: loads its private dataset, trains (or loads from cache) its diffusion model, and serves
  * it to the broker through ModelHost. Its result is the ground truth the referee scores against.
  */
-import { moveOf, parseMoveConfig, registerMoves } from '../shared/moves/registry';
+import { registerMoves, resolveMoves } from '../shared/moves/registry';
 import type { SharerDefenceEvidence, TrainingDefenceMove } from './moves/context';
 import type { DpSgdOptions } from './diffusion/dpSgd';
 import { loadMovePlugins } from '../shared/moves/plugins';
@@ -31,10 +31,9 @@ function membersOf(config: SharerRuntimeConfig): Table {
 async function trainingDefences(config: SharerRuntimeConfig, trainRows: number): Promise<{ dp?: DpSgdOptions; defences: SharerDefenceEvidence[] }> {
   let dp: DpSgdOptions | undefined;
   const defences: SharerDefenceEvidence[] = [];
-  for (const [index, raw] of config.defences.entries()) {
-    const where = `sharer.defences[${index}]`;
-    const move = moveOf(raw, where) as TrainingDefenceMove<unknown>;
-    const result = await move.run(parseMoveConfig(move, raw, where), { trainRows, model: config.model, index });
+  for (const { move: listed, config: moveConfig, index, where } of resolveMoves(config.defences, 'sharer.defences')) {
+    const move = listed as TrainingDefenceMove<unknown>;
+    const result = await move.run(moveConfig, { trainRows, model: config.model, index });
     if (result.dp) {
       if (dp) throw new Error(`${where} (${move.id}): a second DP-SGD training; list one`);
       dp = result.dp;

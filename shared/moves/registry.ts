@@ -111,6 +111,27 @@ export function moveConfigSchema(party: MoveParty, slot?: string): z.ZodType<Mov
   });
 }
 
+/** One entry of a party's list of moves, resolved: the move, its config as the move's own type, where it was listed. */
+export interface ResolvedMove {
+  move: AnyMove;
+  config: unknown;
+  index: number;
+  /** e.g. "receiver.attacks[2]", for messages. */
+  where: string;
+}
+
+/**
+ * A list of move configs (receiver.attacks, broker.defences, sharer.defences) as registered moves with their configs
+ * parsed again by each move's schema, in order: what every party does with its list, and the referee with each.
+ */
+export function resolveMoves(list: readonly MoveConfig[], listName: string): ResolvedMove[] {
+  return list.map((raw, index) => {
+    const where = `${listName}[${index}]`;
+    const move = moveOf(raw, where);
+    return { move, config: parseMoveConfig(move, raw, where), index, where };
+  });
+}
+
 /** A config as its move's own type: parsed again by the move's schema (a party re-reads what crossed the process boundary). */
 export function parseMoveConfig<Config>(move: { id: string; configSchema: z.ZodType<Config> }, raw: MoveConfig, where: string): Config {
   const { kind: _kind, ...fields } = raw;

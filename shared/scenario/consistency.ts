@@ -20,7 +20,8 @@ export interface PathIssue {
   pointAt?: 'key';
 }
 
-function list(values: readonly string[]): string {
+/** Values as a message lists them: comma-separated, or "(none)". */
+export function listForMessage(values: readonly string[]): string {
   return values.length === 0 ? '(none)' : values.join(', ');
 }
 
@@ -43,7 +44,7 @@ function checkDatasetRefs(s: Scenario, issues: PathIssue[]): void {
   ];
   for (const [path, name] of refs) {
     if (!Object.hasOwn(s.datasets, name)) {
-      issues.push({ path, message: `expected the name of a dataset declared under datasets (declared: ${list(declared)})` });
+      issues.push({ path, message: `expected the name of a dataset declared under datasets (declared: ${listForMessage(declared)})` });
     }
   }
   if (s.receiver.testData === s.sharer.data) {
@@ -78,10 +79,10 @@ function checkDatasets(s: Scenario, issues: PathIssue[]): void {
       if (!spec || spec.type !== 'categorical') {
         issues.push({
           path: ['datasets', name, 'propertyShare', 'column'],
-          message: `expected a categorical column of dataset "${name}" (${list(datasetColumns(ds).filter((c) => c.type === 'categorical').map((c) => c.name))})`,
+          message: `expected a categorical column of dataset "${name}" (${listForMessage(datasetColumns(ds).filter((c) => c.type === 'categorical').map((c) => c.name))})`,
         });
       } else if (spec.categories && !spec.categories.includes(value)) {
-        issues.push({ path: ['datasets', name, 'propertyShare', 'value'], message: `expected a value of column "${column}" (${list(spec.categories)})` });
+        issues.push({ path: ['datasets', name, 'propertyShare', 'value'], message: `expected a value of column "${column}" (${listForMessage(spec.categories)})` });
       }
       if (available !== undefined && rows > available) {
         issues.push({ path: ['datasets', name, 'propertyShare', 'rows'], message: `expected at most the dataset's rows (${available})` });
@@ -91,7 +92,7 @@ function checkDatasets(s: Scenario, issues: PathIssue[]): void {
       const known = sourceColumns(ds).map((c) => c.name);
       ds.dropColumns.forEach((col, i) => {
         if (!known.includes(col)) {
-          issues.push({ path: ['datasets', name, 'dropColumns', i], message: `expected an adult column (${list(known)})` });
+          issues.push({ path: ['datasets', name, 'dropColumns', i], message: `expected an adult column (${listForMessage(known)})` });
         } else if (col === s.task.label || col === s.task.sensitive) {
           issues.push({
             path: ['datasets', name, 'dropColumns', i],
@@ -129,7 +130,7 @@ function checkTaskAgainst(datasetName: string, ds: DatasetConfig, s: Scenario, i
         path: ['task', role.column],
         message: dropped
           ? `expected a column of dataset "${datasetName}", which drops it in dropColumns`
-          : `expected a column of dataset "${datasetName}" (${ds.source} columns: ${list(columns.map((c) => c.name))})`,
+          : `expected a column of dataset "${datasetName}" (${ds.source} columns: ${listForMessage(columns.map((c) => c.name))})`,
       });
       continue;
     }
@@ -144,7 +145,7 @@ function checkTaskAgainst(datasetName: string, ds: DatasetConfig, s: Scenario, i
     if (spec.categories && !spec.categories.includes(value)) {
       issues.push({
         path: ['task', role.value],
-        message: `expected a value of column "${columnName}" (${list(spec.categories)})`,
+        message: `expected a value of column "${columnName}" (${listForMessage(spec.categories)})`,
       });
     }
   }
@@ -183,7 +184,7 @@ function checkSharer(s: Scenario, issues: PathIssue[]): void {
       // its own test split (shared/evaluation/downstream.ts), and hiding it is the property inference threat model.
       issues.push({ path, message: `must not hide the task label (task.label = ${s.task.label})` });
     } else if (columns && !columns.includes(col)) {
-      issues.push({ path, message: `expected a column of dataset "${s.sharer.data}" (${list(columns)})` });
+      issues.push({ path, message: `expected a column of dataset "${s.sharer.data}" (${listForMessage(columns)})` });
     }
   });
   for (const i of duplicateIndices(s.sharer.hideColumns)) {
@@ -251,7 +252,7 @@ function checkReceiverMoves(s: Scenario, issues: PathIssue[]): void {
     if (!move) return;
     const missing = move.requires.access.filter((grant) => !s.broker.access.includes(grant));
     if (missing.length > 0) {
-      issues.push({ path: [...at, 'kind'], message: `defence acts on ${list(missing)} calls, which broker.access (${list(s.broker.access)}) does not grant` });
+      issues.push({ path: [...at, 'kind'], message: `defence acts on ${listForMessage(missing)} calls, which broker.access (${listForMessage(s.broker.access)}) does not grant` });
     }
     for (const issue of move.check?.(config, s) ?? []) issues.push({ path: [...at, ...issue.path], message: issue.message });
   });
@@ -262,7 +263,7 @@ function checkReceiverMoves(s: Scenario, issues: PathIssue[]): void {
     if (!move) return;
     const missing = move.requires.access.filter((grant) => !s.broker.access.includes(grant));
     if (missing.length > 0) {
-      issues.push({ path: [...at, 'kind'], message: `attack needs ${list(missing)} access, which broker.access (${list(s.broker.access)}) does not grant` });
+      issues.push({ path: [...at, 'kind'], message: `attack needs ${listForMessage(missing)} access, which broker.access (${listForMessage(s.broker.access)}) does not grant` });
     }
     if (move.requires.membershipGame && !s.membership) {
       issues.push({ path: [...at, 'kind'], message: 'needs the top-level `membership` section (the game whose challenge set it scores)' });
@@ -356,7 +357,7 @@ function checkImages(s: Scenario, issues: PathIssue[]): void {
     issues.push({
       path: ['sharer', 'model', 'kind'],
       message: images
-        ? `expected an image model (${list(IMAGE_MODEL_KINDS)}): sharer.data "${s.sharer.data}" holds images`
+        ? `expected an image model (${listForMessage(IMAGE_MODEL_KINDS)}): sharer.data "${s.sharer.data}" holds images`
         : `expected a tabular model: ${s.sharer.model.kind} needs image data (e.g. source: mnist), but sharer.data "${s.sharer.data}" is ${sharerData.source}`,
     });
     return;

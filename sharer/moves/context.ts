@@ -72,7 +72,7 @@ export interface PoisoningContext {
  * A fairness-poisoning move of the sharer. It has no per-run scorer: its effect is a paired delta against the honest
  * variant of the same sweep, which the FPA study computes (cli/studies/fpa.ts).
  */
-export type PoisoningMove = Move<Omit<SharerPoisoningConfig, 'method'>, PoisonedTrainingSet, PoisoningContext, RefereeTruth, Scenario> & { party: 'sharer' };
+export type PoisoningMove = Move<PoisoningFields, PoisonedTrainingSet, PoisoningContext, RefereeTruth, Scenario> & { party: 'sharer' };
 
 /** The config fields of the poisoning moves: `sharer.poisoning` without `method`, which names the move. */
 export type PoisoningFields = Omit<SharerPoisoningConfig, 'method'>;

@@ -8,6 +8,7 @@ import { datasetColumns } from '../../../shared/scenario/sources';
 import { sharedHiddenColumns } from '../../../shared/scenario/slices';
 import { propertyColumn } from '../../../shared/propertyInference/property';
 import type { MoveIssue } from '../../../shared/moves/move';
+import { listForMessage } from '../../../shared/scenario/consistency';
 import type { ReceiverMove } from '../context';
 import { propertyInferenceConfigSchema, type PropertyInferenceConfig } from './config';
 import { propertyInferenceSamples, runPropertyInference, type PropertyInferenceEvidence } from './run';
@@ -25,10 +26,6 @@ export const propertyInference: ReceiverMove<PropertyInferenceConfig, PropertyIn
   run: runPropertyInference,
   score: (evidence, config, truth) => ({ report: { pia: { attacks: [scorePropertyInferenceRun(evidence, config, truth)] } } }),
 };
-
-function list(values: readonly string[]): string {
-  return values.length === 0 ? '(none)' : values.join(', ');
-}
 
 /**
  * The discriminator needs the property column: in the samples, or in the receiver's own aux data (never the sharer's
@@ -54,14 +51,14 @@ function checkAuxData(config: PropertyInferenceConfig, s: Scenario): MoveIssue[]
   }
   const auxData = s.datasets[aux];
   const at = ['auxData'];
-  if (!auxData) return [{ path: at, message: `expected the name of a dataset declared under datasets (declared: ${list(Object.keys(s.datasets))})` }];
+  if (!auxData) return [{ path: at, message: `expected the name of a dataset declared under datasets (declared: ${listForMessage(Object.keys(s.datasets))})` }];
   if (aux === s.sharer.data) return [{ path: at, message: `must not be the sharer's dataset "${s.sharer.data}": the receiver's aux data is its own` }];
   if (sharerData && 'path' in sharerData && 'path' in auxData && sharerData.path === auxData.path) {
     return [{ path: at, message: `must not be the file of the sharer's dataset "${s.sharer.data}": the receiver's aux data is its own` }];
   }
   const columns = datasetColumns(auxData).map((c) => c.name);
   if (!columns.includes(column)) {
-    return [{ path: at, message: `dataset "${aux}" has no column "${column}", the property's (columns: ${list(columns)}): the discriminator learns it from the aux data` }];
+    return [{ path: at, message: `dataset "${aux}" has no column "${column}", the property's (columns: ${listForMessage(columns)}): the discriminator learns it from the aux data` }];
   }
   return [];
 }

@@ -125,7 +125,7 @@ function auxPropertyShares(config: Pick<PropertyInferenceConfig, 'auxData'>, spe
 }
 
 /** Per-outcome shares of outcome codes 0 … k − 1. */
-export function sharesOf(labels: ArrayLike<number>, k: number): number[] {
+function sharesOf(labels: ArrayLike<number>, k: number): number[] {
   const counts = new Array<number>(k).fill(0);
   for (let i = 0; i < labels.length; i++) counts[labels[i]]++;
   return counts.map((c) => c / Math.max(1, labels.length));
@@ -141,7 +141,7 @@ function reportedInterval(e: ProportionEstimate): { interval: ReportedInterval |
 }
 
 /** A reported interval as one [low, high] per outcome (a binary property's single interval is a list of one). */
-export function perOutcome(interval: ReportedInterval): Array<[number, number]> {
+function perOutcome(interval: ReportedInterval): Array<[number, number]> {
   return (typeof interval[0] === 'number' ? [interval] : interval) as Array<[number, number]>;
 }
 
