@@ -3,7 +3,7 @@
  * it to the broker through ModelHost. Its result is the ground truth the referee scores against.
  */
 import { registerMoves, resolveMoves } from '../shared/moves/registry';
-import type { SharerDefenceEvidence, TrainingDefenceMove } from './moves/context';
+import type { SharerDefenceEvidence, SharerDefenceMove } from './moves/context';
 import type { DpSgdOptions } from './diffusion/dpSgd';
 import { loadMovePlugins } from '../shared/moves/plugins';
 import { SHARER_MOVES } from './moves';
@@ -27,20 +27,34 @@ function membersOf(config: SharerRuntimeConfig): Table {
   return config.trainingRecords as unknown as Table;
 }
 
-/** Runs each training defence of sharer.defences: how training changes (at most one DP-SGD) and each one's evidence. */
-async function trainingDefences(config: SharerRuntimeConfig, trainRows: number): Promise<{ dp?: DpSgdOptions; defences: SharerDefenceEvidence[] }> {
+/**
+ * Runs the data owner's defences (sharer.defences) in list order on the training set: each may replace the set the
+ * next one and the model see, or ask for DP-SGD (at most one, listed after every defence that changes the set, since
+ * its sampling rate is fixed by the set's size).
+ */
+async function runDefences(
+  config: SharerRuntimeConfig,
+  trainingSet: Table,
+): Promise<{ trainingSet: Table; dp?: DpSgdOptions; defences: SharerDefenceEvidence[] }> {
   let dp: DpSgdOptions | undefined;
+  let dpAt = '';
   const defences: SharerDefenceEvidence[] = [];
   for (const { move: listed, config: moveConfig, index, where } of resolveMoves(config.defences, 'sharer.defences')) {
-    const move = listed as TrainingDefenceMove<unknown>;
-    const result = await move.run(moveConfig, { trainRows, model: config.model, index });
+    const move = listed as SharerDefenceMove<unknown>;
+    const seed = deriveSeed(config.seed, `defences/${index}`);
+    const result = await move.run(moveConfig, { trainingSet, task: config.task, model: config.model, hideColumns: config.hideColumns, index, seed });
+    if (result.trainingSet) {
+      if (dp) throw new Error(`${where} (${move.id}): changes the training set after ${dpAt} fixed DP-SGD's sampling rate on its size; list it before`);
+      trainingSet = result.trainingSet;
+    }
     if (result.dp) {
       if (dp) throw new Error(`${where} (${move.id}): a second DP-SGD training; list one`);
       dp = result.dp;
+      dpAt = `${where} (${move.id})`;
     }
     defences.push({ kind: move.id, index, ...result.evidence });
   }
-  return { dp, defences };
+  return { trainingSet, dp, defences };
 }
 
 class Sharer implements Party {
@@ -73,10 +87,11 @@ class Sharer implements Party {
     for (const { method, alpha, trainRows, poolRows } of moves) {
       emit({ stage: 'poisoning', current: trainRows, total: poolRows, message: `${method} α = ${alpha}: ${trainRows} of ${poolRows} pool records`, level: 'info' });
     }
+    // The facts of the owner's own data (what attacks are scored against), before its defences change the set.
     const facts = trainingDataFacts(data, config.task, config.hideColumns);
-    const shared = dropColumns(data, config.hideColumns);
-    // The data owner's defences that change how the model is trained (sharer.defences), in their order.
-    const { dp, defences } = await trainingDefences(config, data.rows.length);
+    // The data owner's defences (sharer.defences), in their order: the set the model sees, and how it is trained.
+    const { trainingSet, dp, defences } = await runDefences(config, data);
+    const shared = dropColumns(trainingSet, config.hideColumns);
     for (const d of defences) emit({ stage: 'defence', current: 1, total: 1, message: `${d.kind}: ${JSON.stringify(d)}`, level: 'info' });
 
     const { model, report } = await trainOrLoadGenerator(

@@ -1,8 +1,8 @@
 /**
  * What the sharer hands its moves (shared/moves/move.ts has the contract). Today's sharer moves are the fairness-
  * poisoning methods (docs/fpa.md): each gets the pool already prepared (balanced, its features, the training-set size
- * N checked against it) and returns the training set with its ground truth. Later sharer moves (DP training,
- * deduplication) get a context of their own beside this one.
+ * N checked against it) and returns the training set with its ground truth. The data owner's defences
+ * (sharer.defences) get a context of their own (SharerDefenceContext), run in list order after poisoning.
  */
 import type { Table, TaskSpec } from '../../shared/data/table';
 import type { Move } from '../../shared/moves/move';
@@ -77,17 +77,32 @@ export type PoisoningMove = Move<PoisoningFields, PoisonedTrainingSet, Poisoning
 /** The config fields of the poisoning moves: `sharer.poisoning` without `method`, which names the move. */
 export type PoisoningFields = Omit<SharerPoisoningConfig, 'method'>;
 
-/** What the sharer hands a defence that changes how its model is trained: the training set's size and the model. */
-export interface TrainingDefenceContext {
-  /** N, the records the model is trained on. */
-  trainRows: number;
+/**
+ * What the sharer hands each of its defences (sharer.defences), in list order: the training set as the defences
+ * before it left it (after any poisoning move; every column, hidden ones included, so a defence can act on a column
+ * the model never sees), the task, the model and the move's own seed.
+ */
+export interface SharerDefenceContext {
+  /** The records the model will be trained on so far. */
+  trainingSet: Table;
+  task: TaskSpec;
   model: SharerModelConfig;
+  /** Columns dropped before training (the receiver's records lack them). */
+  hideColumns: readonly string[];
   /** The move's index in sharer.defences. */
   index: number;
+  /** The move's own seed, derived from the sharer's seed and its index. */
+  seed: number;
 }
 
-/** What such a defence returns: how training changes, and its evidence (the sharer's ground truth, for the referee). */
-export interface TrainingDefenceResult {
+/**
+ * What a defence returns: what it changes, and its evidence (the sharer's ground truth, for the referee). A defence
+ * may change the training set (deduplication, a property decoy: the next defence and the model see the new set),
+ * how the model is trained (DP-SGD), or both.
+ */
+export interface SharerDefenceResult {
+  /** The training set from here on (absent: unchanged). */
+  trainingSet?: Table;
   /** Train with DP-SGD with these settings (sharer/diffusion/dpSgd.ts). */
   dp?: DpSgdOptions;
   evidence: Record<string, unknown>;
@@ -96,8 +111,8 @@ export interface TrainingDefenceResult {
 /** The evidence the sharer returns for each defence: its result's evidence, with the move's id and index. */
 export type SharerDefenceEvidence = { kind: string; index: number } & Record<string, unknown>;
 
-/** A defence of the data owner that changes how its model is trained (listed in `sharer.defences`). */
-export type TrainingDefenceMove<Config> = Move<Config, SharerDefenceEvidence, TrainingDefenceContext, RefereeTruth, Scenario, TrainingDefenceResult> & {
+/** A defence of the data owner (listed in `sharer.defences`). */
+export type SharerDefenceMove<Config> = Move<Config, SharerDefenceEvidence, SharerDefenceContext, RefereeTruth, Scenario, SharerDefenceResult> & {
   party: 'sharer';
   slot: 'defences';
 };

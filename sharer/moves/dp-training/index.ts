@@ -7,7 +7,7 @@
  */
 import { z } from 'zod';
 import { noiseMultiplierFor, type DpTranscript } from '../../../shared/privacy/rdpAccountant';
-import type { TrainingDefenceMove } from '../context';
+import type { SharerDefenceMove } from '../context';
 
 const configSchema = z.strictObject({
   /** The privacy budget ε the whole training may spend (at δ). */
@@ -23,7 +23,7 @@ const configSchema = z.strictObject({
 });
 type DpTrainingConfig = z.output<typeof configSchema>;
 
-export const dpTraining: TrainingDefenceMove<DpTrainingConfig> = {
+export const dpTraining: SharerDefenceMove<DpTrainingConfig> = {
   id: 'dp-training',
   party: 'sharer',
   slot: 'defences',
@@ -41,11 +41,12 @@ export const dpTraining: TrainingDefenceMove<DpTrainingConfig> = {
     const model = ctx.model;
     if (model.kind !== 'tabular-ddpm') throw new Error(`sharer.defences[${ctx.index}] (dp-training): trains the tabular DDPM only, not ${model.kind}`);
     const expectedBatch = config.expectedBatch ?? model.batchSize;
-    const samplingRate = Math.min(1, expectedBatch / ctx.trainRows);
+    const trainRows = ctx.trainingSet.rows.length;
+    const samplingRate = Math.min(1, expectedBatch / trainRows);
     const transcript: DpTranscript = noiseMultiplierFor({ targetEpsilon: config.targetEpsilon, samplingRate, steps: model.trainSteps, delta: config.delta });
     return {
       dp: { samplingRate, clipNorm: config.clipNorm, noiseMultiplier: transcript.noiseMultiplier, noiseDraws: config.noiseDraws },
-      evidence: { ...transcript, clipNorm: config.clipNorm, noiseDraws: config.noiseDraws, expectedBatch, trainRows: ctx.trainRows },
+      evidence: { ...transcript, clipNorm: config.clipNorm, noiseDraws: config.noiseDraws, expectedBatch, trainRows },
     };
   },
   // The guarantee the sharer bought, beside what the attacks measure (the report's membership section).
