@@ -1,8 +1,9 @@
 /**
  * The cost of DP-SGD against a plain step on the same tabular MLP denoiser (issue 16's goal: ≤ 2× a plain step).
  * Both train TabularDdpm on random records of the bench's MLP shape (MLP_SHAPE: 110 features, 3 × 256 hidden): the
- * plain step on fixed batches of 256, the DP step on Poisson batches of expected size 256 (q = 256/N), K = 1, with its
- * two backward passes (per-record norms, then the clipped sum) and the noise.
+ * plain step on fixed batches of 256, the DP step on Poisson batches of expected size 256 (q = 256/N), K = 1: one
+ * backward pass that taps each dense layer's rows (per-record norms and the clipped sum from them), and the noise, drawn
+ * on a worker thread while the step computes (sharer/diffusion/dpNoise.ts).
  */
 import { Rng } from '../shared/random';
 import { TabularDdpm } from '../sharer/diffusion/tabularDdpm';

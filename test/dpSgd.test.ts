@@ -8,6 +8,12 @@ import { Rng } from '../shared/random';
 import { TabularMlp } from '../sharer/diffusion/tabularMlp';
 import { dpSgdGradients, poissonSample, type DpSgdOptions } from '../sharer/diffusion/dpSgd';
 import { TabularDdpm } from '../sharer/diffusion/tabularDdpm';
+import { DpNoiseWorker, drawDpNoise, InlineDpNoise } from '../sharer/diffusion/dpNoise';
+
+/** σ = 0: the noise is never asked for. */
+const noNoise = (): Float32Array[] => {
+  throw new Error('noise asked for at σ = 0');
+};
 
 beforeAll(async () => {
   await initBackend();
@@ -69,7 +75,7 @@ describe.each([1, 3])('ghost clipping with K = %d noise draws per record', (K) =
     const clipNorm = [...bruteNorms].sort((a, b) => a - b)[Math.floor(m / 2)];
     const dp: DpSgdOptions = { samplingRate: 0.5, clipNorm, noiseMultiplier: 0, noiseDraws: K };
     const { norms, flat } = tf.tidy(() => {
-      const out = dpSgdGradients(s.net.variables, s.net.tapOrder, s.rowLosses(), m, dp, 1, 0);
+      const out = dpSgdGradients(s.net.variables, s.net.tapOrder, s.rowLosses(), m, dp, 1, noNoise);
       return { norms: Array.from(out.norms.dataSync()), flat: Float32Array.from(out.grads.flatMap((g) => Array.from(g.tensor.dataSync()))) };
     });
     norms.forEach((n, i) => expect(Math.abs(n - bruteNorms[i]) / bruteNorms[i]).toBeLessThan(1e-4));
@@ -91,7 +97,7 @@ test('the noise: σ·C per coordinate over the expected batch, from the step see
   const s = setting(1, 1, 5);
   const dp: DpSgdOptions = { samplingRate: 0.1, clipNorm: 0.5, noiseMultiplier: 2, noiseDraws: 1 };
   // An empty Poisson sample: the update is the noise alone.
-  const draw = (seed: number) => tf.tidy(() => Float32Array.from(dpSgdGradients(s.net.variables, s.net.tapOrder, null, 0, dp, 10, seed).grads.flatMap((g) => Array.from(g.tensor.dataSync()))));
+  const draw = (seed: number) => tf.tidy(() => Float32Array.from(dpSgdGradients(s.net.variables, s.net.tapOrder, null, 0, dp, 10, () => drawDpNoise(s.net.variables.map((v) => v.size), seed)).grads.flatMap((g) => Array.from(g.tensor.dataSync()))));
   const a = draw(123);
   const mean = a.reduce((x, y) => x + y, 0) / a.length;
   const std = Math.sqrt(a.reduce((x, y) => x + (y - mean) ** 2, 0) / a.length);
@@ -101,6 +107,32 @@ test('the noise: σ·C per coordinate over the expected batch, from the step see
   expect(draw(123)).toEqual(a);
   expect(draw(124)).not.toEqual(a);
   s.net.variables.forEach((v) => v.dispose());
+});
+
+test('the noise worker draws exactly what the training thread would, step after step, and each stream is N(0, 1)', () => {
+  const sizes = [1000, 37, 4096, 1];
+  const worker = new DpNoiseWorker(sizes);
+  const inline = new InlineDpNoise(sizes);
+  try {
+    for (const seed of [1, 2, 99, 0xffffffff]) {
+      worker.request(seed);
+      inline.request(seed);
+      const [a, b] = [worker.take(), inline.take()];
+      expect(a.map((x) => x.length)).toEqual(sizes);
+      expect(a).toEqual(b);
+    }
+    worker.request(7);
+    const draws = worker.take()[2];
+    const mean = draws.reduce((x, y) => x + y, 0) / draws.length;
+    const variance = draws.reduce((x, y) => x + (y - mean) ** 2, 0) / draws.length;
+    expect(Math.abs(mean)).toBeLessThan(4 / Math.sqrt(draws.length));
+    expect(Math.abs(variance - 1)).toBeLessThan(0.1);
+    // Two weights never share a stream.
+    expect(drawDpNoise([50, 50], 3)[0]).not.toEqual(drawDpNoise([50, 50], 3)[1]);
+    expect(() => worker.take()).toThrow(/no noise was requested/);
+  } finally {
+    worker.close();
+  }
 });
 
 test('the Poisson sampler: each record independently with probability q, from the seed', () => {

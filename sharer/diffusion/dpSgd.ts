@@ -14,9 +14,8 @@
  * clipped sum Σ_i c_i·g_i without a second backward pass (Bu et al. 2023's book-keeping). The image U-Net's convolutions have no such shortcut; it is not trained with DP here.
  */
 import { tf } from '../../shared/tf';
-import { deriveSeed, type Rng } from '../../shared/random';
+import type { Rng } from '../../shared/random';
 import { withGradientTap } from './tabularMlp';
-import { fillStandardNormal } from './standardNormal';
 
 type Tensor1D = ReturnType<typeof tf.tensor1d>;
 type Tensor2D = ReturnType<typeof tf.tensor2d>;
@@ -78,8 +77,9 @@ export interface DpSgdGradients {
  * grouped K per record; it must read the variables through the MLP's dense layers, and `tapOrder` says which weight
  * each tapped (input, output gradient) pair belongs to (TabularMlp.tapOrder). One backward pass gives both the
  * per-record norms and, from the same rows weighted by c_i = min(1, C/‖g_i‖), the clipped sum Σ_i c_i·g_i (Bu et al.'s
- * book-keeping): a matmul per weight instead of a second backward pass. The noise is drawn from `noiseSeed`; the result
- * is divided by the expected batch q·N (`expectedBatch`).
+ * book-keeping): a matmul per weight instead of a second backward pass. `standardNoise` gives one N(0, 1) array per
+ * variable (dpNoise.ts), called only when σ > 0 and only after the backward pass, so a worker drawing it overlaps the
+ * pass; it is scaled by σ·C here. The result is divided by the expected batch q·N (`expectedBatch`).
  */
 export function dpSgdGradients(
   variables: tf.Variable[],
@@ -88,7 +88,7 @@ export function dpSgdGradients(
   m: number,
   dp: DpSgdOptions,
   expectedBatch: number,
-  noiseSeed: number,
+  standardNoise: () => Float32Array[],
 ): DpSgdGradients {
   const K = dp.noiseDraws;
   const summed: Array<tf.Tensor | null> = variables.map(() => null);
@@ -100,6 +100,8 @@ export function dpSgdGradients(
     const tapped: Array<[Tensor2D | null, Tensor2D]> = [];
     const pass = withGradientTap(
       (input, dz) => tapped.push([input === null ? null : tf.keep(tf.clone(input)), tf.keep(dz)]),
+      // Under the tap the layers return zero weight gradients (the clipped sums below replace them): only the loss and
+      // the tapped rows of this pass are used.
       () => tf.variableGrads(() => tf.div(tf.sum(rowLosses()), K) as tf.Scalar, variables),
     );
     try {
@@ -126,14 +128,12 @@ export function dpSgdGradients(
     }
   }
   const std = dp.noiseMultiplier * dp.clipNorm;
+  const draws = std > 0 ? standardNoise() : null;
+  if (draws && draws.length !== variables.length) throw new Error(`dpSgdGradients: ${draws.length} noise arrays for ${variables.length} variables`);
   const grads = variables.map((v, k) => {
-    const noise = new Float32Array(v.size);
-    if (std > 0) {
-      // One stream per weight, from the step's seed and the weight's position (tfjs names variables by a global
-      // counter, which differs between two models of one seed).
-      fillStandardNormal(noise, deriveSeed(noiseSeed, `dp-noise/${k}`));
-      for (let i = 0; i < noise.length; i++) noise[i] *= std;
-    }
+    const noise = draws ? draws[k] : new Float32Array(v.size);
+    if (noise.length !== v.size) throw new Error(`dpSgdGradients: noise of ${noise.length} values for weight ${k} of ${v.size}`);
+    if (draws) for (let i = 0; i < noise.length; i++) noise[i] *= std;
     const noisy = summed[k] ? tf.add(tf.reshape(summed[k]!, v.shape), tf.tensor(noise, v.shape)) : tf.tensor(noise, v.shape);
     return { name: v.name, tensor: tf.div(noisy, expectedBatch) };
   });

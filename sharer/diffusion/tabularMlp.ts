@@ -148,8 +148,11 @@ type SaveFn = (tensors: Tensor[]) => void;
 /**
  * Sees, in each backward pass of a dense weight, the layer's input rows and its output gradient rows (null input for a
  * bias: a column of ones). DP-SGD's ghost clipping reads per-example gradient norms from these (dpSgd.ts): a dense
- * weight's per-example gradient is the outer product of the two rows. Null outside such a pass, so ordinary
- * training computes exactly what it did.
+ * weight's per-example gradient is the outer product of the two rows. While a tap is installed the layers return
+ * zeros for their weights' gradients: the tap's owner builds the gradients it needs from the rows it saw (DP-SGD's
+ * clipped sum), so the batch's weight-gradient matmuls, which it would discard, are not computed. The gradients
+ * that flow back through the layers (into their inputs) are computed as always. Null outside such a pass, so
+ * ordinary training computes exactly what it did.
  */
 export type GradientTap = (input: Tensor2D | null, outputGradient: Tensor2D) => void;
 let gradientTap: GradientTap | null = null;
@@ -201,11 +204,13 @@ function makeDense(act: LayerActivation): DenseFn {
       gradFunc: (dy: Tensor, saved: Tensor[]) => {
         const [xs, Ws, ...k] = saved as [Tensor2D, Tensor2D, ...Tensor[]];
         const dz = activationBackward(dy, act, k);
+        const dx = tf.matMul(dz, Ws, false, true);
         if (gradientTap) {
           gradientTap(xs, dz);
           gradientTap(null, dz);
+          return [dx, tf.zerosLike(Ws), tf.zeros([dz.shape[1]])];
         }
-        return [tf.matMul(dz, Ws, false, true), tf.matMul(xs, dz, true, false), batchSum(dz)];
+        return [dx, tf.matMul(xs, dz, true, false), batchSum(dz)];
       },
     };
   }) as unknown as Parameters<typeof tf.customGrad>[0]);
@@ -238,6 +243,7 @@ function inputLayer(
         const dz = activationBackward(dy, act, k);
         if (gradientTap) {
           for (const input of [xt, tfeat, classOneHot, null]) gradientTap(input, dz);
+          return [tf.matMul(dz, Wts, false, true), tf.zeros([xt.shape[1], dz.shape[1]]), tf.zerosLike(Wts), tf.zeros([classOneHot.shape[1], dz.shape[1]]), tf.zeros([dz.shape[1]])];
         }
         return [
           tf.matMul(dz, Wts, false, true),

@@ -19,6 +19,7 @@ import { LossWindow, PeriodicYield, WeightAverage } from '../../shared/tf/traini
 import { learningRateAt, type LearningRateSchedule } from './learningRate';
 import { fillStandardNormal } from './standardNormal';
 import { checkDpSgdOptions, dpSgdGradients, poissonSample, type DpSgdOptions } from './dpSgd';
+import { dpNoiseSource, InlineDpNoise } from './dpNoise';
 
 type Optimizer = ReturnType<typeof tf.train.adam>;
 
@@ -192,7 +193,7 @@ async function trainSteps<P>(model: DenoiserTraining, opts: TrainOptions, prepar
  * the clipped noisy gradient over the expected batch q·N, then Adam and the EMA as usual (post-processing of the
  * private gradients costs no privacy). Everything random comes from the run's seed in one order.
  */
-function runDpTraining(model: DenoiserTraining, opts: TrainOptions, dp: DpSgdOptions): Promise<TrainResult> {
+async function runDpTraining(model: DenoiserTraining, opts: TrainOptions, dp: DpSgdOptions): Promise<TrainResult> {
   checkDpSgdOptions(`${model.who}.train`, dp);
   const tapOrder = model.dpTapOrder;
   if (!tapOrder) throw new Error(`${model.who}.train: DP-SGD needs per-record gradient norms, which only the tabular MLP denoiser gives`);
@@ -201,34 +202,42 @@ function runDpTraining(model: DenoiserTraining, opts: TrainOptions, dp: DpSgdOpt
   const T = model.schedule.T;
   const K = dp.noiseDraws;
   const { sqrtAlphaBars, sqrtOneMinusAlphaBars } = model.schedule;
-  return trainSteps(
-    model,
-    opts,
-    (rng) => {
-      const records = poissonSample(n, dp.samplingRate, rng);
-      const rows = records.length * K;
-      const noise = new Float32Array(rows * size);
-      fillStandardNormal(noise, rng.seed());
-      const xt = new Float32Array(rows * size);
-      const tIdx = new Int32Array(rows);
-      const yIdx = new Int32Array(rows);
-      records.forEach((r, i) => {
-        for (let k = 0; k < K; k++) {
-          const row = i * K + k;
-          const t = rng.int(T);
-          tIdx[row] = t;
-          yIdx[row] = labels === null || rng.next() < condDropProb ? nullClass : labels[r];
-          model.writeNoisyRecord(xt, row * size, r * size, sqrtAlphaBars[t], sqrtOneMinusAlphaBars[t], noise);
-        }
-      });
-      return { records: records.length, rows, xt, noise, tIdx, yIdx, noiseSeed: rng.seed() };
-    },
-    (p) => {
-      const batch = p.rows > 0 ? model.batchTensors(p.xt, p.noise, p.tIdx, p.yIdx, p.rows) : null;
-      // Each row's loss: the mean over coordinates of (ε̂ − ε)², the ordinary loop's loss per row.
-      const rowLosses = batch ? () => tf.mean(tf.squaredDifference(batch.epsHat(), batch.noise), 1) as ReturnType<typeof tf.tensor1d> : null;
-      const { grads, loss } = dpSgdGradients(variables, tapOrder, rowLosses, p.records, dp, dp.samplingRate * n, p.noiseSeed);
-      return { grads, loss };
-    },
-  );
+  // Each step's Gaussian noise is drawn on a worker while the step computes (dpNoise.ts); the same numbers as drawn here.
+  const noise = dp.noiseMultiplier > 0 ? dpNoiseSource(variables.map((v) => v.size)) : new InlineDpNoise(variables.map((v) => v.size));
+  try {
+    return await trainSteps(
+      model,
+      opts,
+      (rng) => {
+        const records = poissonSample(n, dp.samplingRate, rng);
+        const rows = records.length * K;
+        const diffusionNoise = new Float32Array(rows * size);
+        fillStandardNormal(diffusionNoise, rng.seed());
+        const xt = new Float32Array(rows * size);
+        const tIdx = new Int32Array(rows);
+        const yIdx = new Int32Array(rows);
+        records.forEach((r, i) => {
+          for (let k = 0; k < K; k++) {
+            const row = i * K + k;
+            const t = rng.int(T);
+            tIdx[row] = t;
+            yIdx[row] = labels === null || rng.next() < condDropProb ? nullClass : labels[r];
+            model.writeNoisyRecord(xt, row * size, r * size, sqrtAlphaBars[t], sqrtOneMinusAlphaBars[t], diffusionNoise);
+          }
+        });
+        const noiseSeed = rng.seed();
+        if (dp.noiseMultiplier > 0) noise.request(noiseSeed);
+        return { records: records.length, rows, xt, noise: diffusionNoise, tIdx, yIdx };
+      },
+      (p) => {
+        const batch = p.rows > 0 ? model.batchTensors(p.xt, p.noise, p.tIdx, p.yIdx, p.rows) : null;
+        // Each row's loss: the mean over coordinates of (ε̂ − ε)², the ordinary loop's loss per row.
+        const rowLosses = batch ? () => tf.mean(tf.squaredDifference(batch.epsHat(), batch.noise), 1) as ReturnType<typeof tf.tensor1d> : null;
+        const { grads, loss } = dpSgdGradients(variables, tapOrder, rowLosses, p.records, dp, dp.samplingRate * n, () => noise.take());
+        return { grads, loss };
+      },
+    );
+  } finally {
+    noise.close();
+  }
 }
