@@ -3,7 +3,8 @@
  *   authenticate → check the access grant → meter the budget → the broker's moves (links) → forward → audit.
  * Each step is a small function; a step refuses a call by throwing an RpcError, which the chain audits
  * before passing it on to the caller. The broker's moves (`broker.defences`, broker/moves/) are links: each sees
- * every metered call before it is forwarded and may refuse it, and may filter the records a Sample returns.
+ * every metered call before it is forwarded and may refuse it (`check`), and may change every chunk of every answer
+ * before the receiver sees it (`filterChunk`: records, x̂₀, states, losses); the audit hashes what the receiver got.
  */
 import * as crypto from 'crypto';
 import * as grpc from '@grpc/grpc-js';
@@ -45,18 +46,52 @@ export class Delivery {
 }
 
 /**
+ * The parts of the receiver's answers, each a stream of RecordChunks, named as the protocol names them:
+ *   samples      BlackBox.Sample's records, and GrayBox.Trajectory's final records (the same black-box output)
+ *   encoded      GrayBox.Encode's records in model coordinates ("f32le-model")
+ *   predictedX0  GrayBox.PredictX0's x̂₀ ("f32le-model"), and GrayBox.Trajectory's predicted_x0 ("f32le-model-steps")
+ *   states       GrayBox.Trajectory's states x_t ("f32le-model-steps")
+ *   losses       WhiteBox.TimestepLoss's per-timestep losses ("f32le-losses")
+ */
+export const OUTPUT_PARTS = ['samples', 'encoded', 'predictedX0', 'states', 'losses'] as const;
+export type OutputPart = (typeof OUTPUT_PARTS)[number];
+
+/**
  * A broker move in the chain (docs/moves.md): between meter and forward. `check` refuses a call by throwing an
  * RpcError (a cap, a timestep floor); what was reserved for it is refunded and the refusal is audited like any
- * other. `filterRecords` changes each chunk of records BlackBox.Sample forwards, before the receiver sees it (an
- * output filter); it must keep the chunk's count, which the meter and the audit count. `report` is the link's
- * evidence at the end of the run, for the move's scorer.
+ * other. `filterChunk` changes each chunk of an answer's `part` before the receiver sees it (an output filter: noise,
+ * rounding); it sees every part of every RPC and returns the chunk untouched for those it does not act on. It must
+ * keep the chunk's count, encoding and byte size: the meter and the audit count its rows, the receiver decodes them.
+ * The audit hashes the filtered chunk (what the receiver got). `report` is the link's evidence at the end of the run,
+ * for the move's scorer.
  */
 export interface ChainLink {
   /** The move's id, for messages. */
   name: string;
   check?(ctx: CallContext): void;
-  filterRecords?(ctx: CallContext, chunk: RecordChunk__Output): RecordChunk__Output;
+  filterChunk?(ctx: CallContext, part: OutputPart, chunk: RecordChunk__Output): RecordChunk__Output;
   report(): Record<string, unknown>;
+}
+
+/**
+ * One chunk of an answer through every link's `filterChunk`, in the order `broker.defences` lists them. A link that
+ * changes the chunk's count, encoding or size is a bug in the link, refused here (INTERNAL, naming it) rather than
+ * delivered with a count the meter did not charge.
+ */
+export function filterOutput(ctx: CallContext, deps: ChainDeps, part: OutputPart, chunk: RecordChunk__Output): RecordChunk__Output {
+  let out = chunk;
+  for (const link of deps.links) {
+    if (!link.filterChunk) continue;
+    const next = link.filterChunk(ctx, part, out);
+    if (next.count !== out.count || next.encoding !== out.encoding || next.data.length !== out.data.length) {
+      throw rpcError(
+        grpc.status.INTERNAL,
+        `${ctx.rpc}: broker move ${link.name} changed a ${part} chunk from ${out.count} ${out.encoding} records (${out.data.length} bytes) to ${next.count} ${next.encoding} (${next.data.length} bytes)`,
+      );
+    }
+    out = next;
+  }
+  return out;
 }
 
 export interface ChainDeps {

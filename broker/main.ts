@@ -38,7 +38,7 @@ class Broker implements Party {
     const grants = parseGrants(config.access);
     // The broker's moves become links of its chain, in the order broker.defences lists them.
     for (const { move, config: moveConfig, index } of resolveMoves(config.defences, 'broker.defences')) {
-      const link = await (move as BrokerMove<unknown>).run(moveConfig, { seed: config.seed, index });
+      const link = await (move as BrokerMove<unknown>).run(moveConfig, { seed: config.seed, index, access: config.access });
       this.links.push({ link, kind: move.id, index });
     }
     this.sharer = new SharerLink(config.sharerAddress, config.sharerToken);

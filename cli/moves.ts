@@ -7,10 +7,12 @@ import { registerMoves } from '../shared/moves/registry';
 import { loadMovePlugins } from '../shared/moves/plugins';
 import { RECEIVER_MOVES } from '../receiver/moves';
 import { SHARER_MOVES } from '../sharer/moves';
+import { BROKER_MOVES } from '../broker/moves';
 
 /** The built-in moves, then the plugins `SHAREBOX_MOVES` names (shared/moves/plugins.ts). Idempotent. */
 export function registerBuiltInMoves(): void {
   registerMoves(SHARER_MOVES);
   registerMoves(RECEIVER_MOVES);
+  registerMoves(BROKER_MOVES);
   loadMovePlugins();
 }

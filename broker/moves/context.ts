@@ -13,6 +13,8 @@ export interface BrokerMoveContext {
   seed: number;
   /** The move's index in broker.defences. */
   index: number;
+  /** The grants in force (broker.access): a link that acts on some RPCs knows which of them can be called. */
+  access: readonly string[];
 }
 
 /** What the broker returns for each of its moves: the link's report, with the move's id and index. */

@@ -5,7 +5,7 @@ import type { RecordChunk__Output } from '../../shared/grpc/generated/sharebox/R
 import { rpcError } from '../../shared/grpc/errors';
 import { failStream, writeWithBackpressure } from '../../shared/grpc/streams';
 import { deriveSeed } from '../../shared/random';
-import { runChain, type ChainDeps, type Delivery } from '../chain';
+import { filterOutput, runChain, type ChainDeps, type Delivery } from '../chain';
 import type { SharerLink } from '../sharerLink';
 import { splitChunk } from '../chunks';
 
@@ -36,7 +36,7 @@ export function blackBoxHandlers(deps: ChainDeps, sharer: SharerLink, opts: Blac
           throw rpcError(grpc.status.INVALID_ARGUMENT, `${rpc}: count must be a positive integer (got ${req.count})`);
         }
         // The broker's output filters see each chunk before the receiver does.
-        const filter = (chunk: RecordChunk__Output) => deps.links.reduce((c, link) => (link.filterRecords ? link.filterRecords(ctx, c) : c), chunk);
+        const filter = (chunk: RecordChunk__Output) => filterOutput(ctx, deps, 'samples', chunk);
         await forwardSamples(call, sharer, { ...req, seed }, req.count, opts.maxChunkRecords, delivery, () => deps.budget.left, filter);
       }).then(
         () => call.end(),

@@ -8,7 +8,8 @@
  *                              timesteps are returned); priced from the sharer's schedule before reserving
  *   WhiteBox.TimestepLoss      K × noise draws units per record
  * The whole cost is reserved before forwarding; the reply is cut at exactly the rows paid for, and what is
- * not delivered is refunded.
+ * not delivered is refunded. Every chunk of every answer passes the broker's output filters (`filterOutput`, the
+ * links' `filterChunk`: output noise) before the receiver sees it and the audit hashes it.
  */
 import * as grpc from '@grpc/grpc-js';
 import type { GrayBoxHandlers } from '../../shared/grpc/generated/sharebox/GrayBox';
@@ -21,7 +22,7 @@ import { deriveSeed } from '../../shared/random';
 import { rpcError } from '../../shared/grpc/errors';
 import { failStream, writeWithBackpressure } from '../../shared/grpc/streams';
 import { MODEL_ENCODING } from '../../shared/grpc/records';
-import { runChain, type ChainDeps, type Delivery } from '../chain';
+import { filterOutput, runChain, type ChainDeps, type Delivery, type OutputPart } from '../chain';
 import type { AccessLevel } from '../grants';
 import type { SharerLink } from '../sharerLink';
 import { splitChunk } from '../chunks';
@@ -85,11 +86,15 @@ function queryArgs(q: TimestepQuery__Output): Record<string, unknown> {
   };
 }
 
-/** Runs one metered call: chain, then the sharer's stream forwarded re-chunked and cut at the rows paid for. */
+/**
+ * Runs one metered call: chain, then the sharer's stream forwarded re-chunked, cut at the rows paid for, and each
+ * chunk filtered as the answer's `part` by the broker's links.
+ */
 function meteredForward(
   call: grpc.ServerWritableStream<unknown, RecordChunk__Output>,
   deps: ChainDeps,
   rpc: string,
+  part: OutputPart,
   grant: AccessLevel,
   args: Record<string, unknown>,
   seed: number | undefined,
@@ -108,10 +113,10 @@ function meteredForward(
       for (const piece of splitChunk(chunk, opts.maxChunkRecords)) {
         const room = paidRows - rows;
         if (room <= 0) break;
-        const part = piece.count > room ? splitChunk(piece, room)[0] : piece;
-        rows += part.count;
-        delivery.add(part.count * metering.unitsPerRow, part.data);
-        await writeWithBackpressure(call, part);
+        const out = filterOutput(ctx, deps, part, piece.count > room ? splitChunk(piece, room)[0] : piece);
+        rows += out.count;
+        delivery.add(out.count * metering.unitsPerRow, out.data);
+        await writeWithBackpressure(call, out);
       }
       if (rows >= paidRows) {
         stream.cancel();
@@ -137,11 +142,11 @@ export function grayBoxHandlers(deps: ChainDeps, sharer: SharerLink, opts: GrayB
     Encode(call) {
       const req = call.request;
       const args = { records: recordCount(req), encoding: req.encoding };
-      meteredForward(call, deps, 'GrayBox.Encode', 'gray-box', args, undefined, encodeMetering(req), () => sharer.encode(req), opts);
+      meteredForward(call, deps, 'GrayBox.Encode', 'encoded', 'gray-box', args, undefined, encodeMetering(req), () => sharer.encode(req), opts);
     },
     PredictX0(call) {
       const req = call.request;
-      meteredForward(call, deps, 'GrayBox.PredictX0', 'gray-box', queryArgs(req), req.noiseSeed, predictX0Metering(req), () => sharer.predictX0(req), opts);
+      meteredForward(call, deps, 'GrayBox.PredictX0', 'predictedX0', 'gray-box', queryArgs(req), req.noiseSeed, predictX0Metering(req), () => sharer.predictX0(req), opts);
     },
   };
 }
@@ -150,7 +155,7 @@ export function whiteBoxHandlers(deps: ChainDeps, sharer: SharerLink, opts: Time
   return {
     TimestepLoss(call) {
       const req = call.request;
-      meteredForward(call, deps, 'WhiteBox.TimestepLoss', 'white-box', queryArgs(req), req.noiseSeed, timestepLossMetering(req), () => sharer.timestepLoss(req), opts);
+      meteredForward(call, deps, 'WhiteBox.TimestepLoss', 'losses', 'white-box', queryArgs(req), req.noiseSeed, timestepLossMetering(req), () => sharer.timestepLoss(req), opts);
     },
   };
 }
@@ -210,11 +215,17 @@ function trajectory(
         for (const piece of splitTrajectoryChunk(chunk, opts.maxChunkRecords)) {
           const room = count - records;
           if (room <= 0) break;
-          const part = piece.samples!.count > room ? splitTrajectoryChunk(piece, room)[0] : piece;
-          const n = part.samples!.count;
+          const cut = piece.samples!.count > room ? splitTrajectoryChunk(piece, room)[0] : piece;
+          // Each part through the output filters: the final records as Sample's, the states and x̂₀ as gray-box answers.
+          const part = {
+            samples: filterOutput(ctx, deps, 'samples', cut.samples!),
+            states: filterOutput(ctx, deps, 'states', cut.states!),
+            predictedX0: cut.predictedX0 ? filterOutput(ctx, deps, 'predictedX0', cut.predictedX0) : null,
+          };
+          const n = part.samples.count;
           records += n;
-          delivery.add(n * steps, part.samples!.data);
-          delivery.add(0, part.states!.data);
+          delivery.add(n * steps, part.samples.data);
+          delivery.add(0, part.states.data);
           if (part.predictedX0) delivery.add(0, part.predictedX0.data);
           await writeWithBackpressure(call, { ...part, budgetSamplesLeft: deps.budget.left });
         }

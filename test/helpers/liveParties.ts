@@ -45,6 +45,8 @@ export async function startSharerAndBroker(opts: {
   access?: string[];
   /** Replaces TINY_MODEL (e.g. another sampler). */
   model?: Record<string, unknown>;
+  /** broker.defences: the broker's moves, links of its chain. */
+  defences?: Array<{ kind: string } & Record<string, unknown>>;
 }): Promise<LivePair> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sharebox-live-'));
   const sharer = await PartyProcess.spawn('sharer', path.join(dir, 'logs'));
@@ -73,6 +75,7 @@ export async function startSharerAndBroker(opts: {
     sharerToken: brokerToken,
     receiverToken,
     auditLogPath: auditLog,
+    ...(opts.defences ? { defences: opts.defences } : {}),
   });
   broker.startInBackground(() => undefined);
   return {

@@ -13,11 +13,21 @@ export type Aggregation = (typeof AGGREGATIONS)[number];
 
 const positiveInt = () => z.number().int().min(1);
 
-/** `count` timesteps evenly spaced over [0, max]; `max` (truncation: use only t ≤ max) defaults to T − 1. */
+/**
+ * `count` timesteps evenly spaced over [min, max]; `max` (truncation: use only t ≤ max) defaults to T − 1, `min` to 0.
+ * `min` is the attacker who knows the platform's timestep floor (broker move timestep-floor): it asks only at t ≥ min.
+ */
 export const timestepGridSchema = z.strictObject({
   count: positiveInt().default(20),
+  min: z.number().int().min(0).optional(),
   max: z.number().int().min(0).optional(),
 });
+
+/**
+ * How many times each query is asked, the answers averaged: the attacker who knows the platform adds fresh noise to
+ * every answer (broker move output-noise) and pays k times the queries to divide its std by √k. 1 = ask once.
+ */
+const repeatsSchema = () => positiveInt().max(1024).default(1);
 
 const aggregationsSchema = z
   .array(z.enum(AGGREGATIONS))
@@ -39,6 +49,8 @@ function gridAttackConfigSchema(defaultNoiseDraws: number) {
     aggregations: aggregationsSchema,
     /** k of the trimmed statistic: the k largest per-step values are dropped; default ⌊K/4⌋ (paper A drops the top 25%). */
     trimLargest: z.number().int().min(0).optional(),
+    /** Each PredictX0 / TimestepLoss call asked this many times, the answers averaged (costs × repeats). */
+    repeats: repeatsSchema(),
     /** Records per RPC. */
     batchRecords: positiveInt().default(500),
   });
@@ -52,6 +64,8 @@ export const secmiAttackConfigSchema = z.strictObject({
   tSec: z.number().int().min(1).optional(),
   /** Stride k of the inversion and of the step up and down; default max(1, round(T/100)) (10 of 1000). */
   stride: positiveInt().optional(),
+  /** Each PredictX0 call asked this many times, the answers averaged (costs × repeats, Encode excepted). */
+  repeats: repeatsSchema(),
   batchRecords: positiveInt().default(1000),
 });
 
@@ -60,6 +74,8 @@ export const piaAttackConfigSchema = z.strictObject({
   timesteps: z.array(z.number().int().min(1)).min(1).optional(),
   /** p of the ℓp^p distance ‖ε_θ(x_t, t) − ε₀‖_p^p (Kong et al. use p = 4). */
   norm: z.number().gt(0).default(4),
+  /** Each PredictX0 call asked this many times, the answers averaged (costs × repeats, Encode excepted). */
+  repeats: repeatsSchema(),
   batchRecords: positiveInt().default(1000),
 });
 
@@ -112,24 +128,31 @@ export type TrajectoryAttackConfig = z.output<typeof trajectoryAttackConfigSchem
 export type NearestSyntheticAttackConfig = z.output<typeof nearestSyntheticAttackConfigSchema>;
 export type ExtractionConfig = z.output<typeof extractionConfigSchema>;
 
-/** `count` timesteps evenly spaced over [0, tMax], increasing and distinct (fewer when tMax + 1 < count). */
-export function timestepGrid(count: number, tMax: number): number[] {
+/**
+ * `count` timesteps evenly spaced over [tMin, tMax], increasing and distinct (fewer when tMax − tMin + 1 < count).
+ * With tMin = 0 the grid is t_i = round(i·tMax/(count − 1)), as before `min` existed.
+ */
+export function timestepGrid(count: number, tMax: number, tMin = 0): number[] {
   if (!Number.isInteger(count) || count < 1) throw new Error(`timestepGrid: count must be a positive integer (got ${count})`);
   if (!Number.isInteger(tMax) || tMax < 0) throw new Error(`timestepGrid: max must be an integer ≥ 0 (got ${tMax})`);
+  if (!Number.isInteger(tMin) || tMin < 0 || tMin > tMax) throw new Error(`timestepGrid: min must be an integer in [0, max = ${tMax}] (got ${tMin})`);
   if (count === 1) return [tMax];
   const out: number[] = [];
+  const span = tMax - tMin;
   for (let i = 0; i < count; i++) {
-    const t = Math.round((i * tMax) / (count - 1));
+    const t = tMin + Math.round((i * span) / (count - 1));
     if (out.length === 0 || t > out[out.length - 1]) out.push(t);
   }
   return out;
 }
 
-/** The grid of a loss / x̂₀-error attack on a model with T steps; throws naming `max` when it is off the schedule. */
-export function resolveGrid(grid: { count: number; max?: number }, T: number): number[] {
+/** The grid of a loss / x̂₀-error attack on a model with T steps; throws naming `max` or `min` when it is off the schedule. */
+export function resolveGrid(grid: { count: number; min?: number; max?: number }, T: number): number[] {
   const max = grid.max ?? T - 1;
   if (max > T - 1) throw new Error(`timesteps.max: expected at most T − 1 = ${T - 1} (got ${max})`);
-  return timestepGrid(grid.count, max);
+  const min = grid.min ?? 0;
+  if (min > max) throw new Error(`timesteps.min: expected at most timesteps.max = ${max} (got ${min})`);
+  return timestepGrid(grid.count, max, min);
 }
 
 /** SecMI's t_SEC, stride and the inversion path 0 = s₀ < s₁ < … < t_SEC (steps of `stride`, the last may be shorter). */

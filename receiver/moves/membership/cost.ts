@@ -15,11 +15,15 @@ export function generationFor(view: CostView, id: string): GenerationView {
 }
 
 /**
- * Denoiser evaluations of a grid attack (mia-loss, mia-x0-error): K timesteps × noise draws per challenge record.
- * Checks the grid and the trimmed statistic against the model's T first (throwing "<field>: …").
+ * Denoiser evaluations of a grid attack (mia-loss, mia-x0-error): K timesteps × noise draws × repeats per challenge
+ * record. Checks the grid and the trimmed statistic against the model's T first (throwing "<field>: …").
  */
-export function gridEvaluations(config: { timesteps: { count: number; max?: number }; noiseDraws: number; trimLargest?: number }, view: CostView, id: string): number {
+export function gridEvaluations(
+  config: { timesteps: { count: number; min?: number; max?: number }; noiseDraws: number; trimLargest?: number; repeats: number },
+  view: CostView,
+  id: string,
+): number {
   const K = resolveGrid(config.timesteps, timestepsFor(view, id)).length;
   resolveTrim(config.trimLargest, K);
-  return view.challenge * K * config.noiseDraws;
+  return view.challenge * K * config.noiseDraws * config.repeats;
 }

@@ -2,7 +2,8 @@
  * The membership-inference attacks' scores (higher = more likely a member). Each attack returns raw scores per
  * challenge record; the referee turns them into ROC metrics with shared/metrics/roc.ts (scores are separate
  * from metrics). Equations: paper notes mia-s2l.md §1.3–1.4 (Zhu et al.), §3.1 (SecMI), §3.2 (PIA), §4.3.
- * Everything happens in the model's coordinates ("f32le-model"), which only the gray-box Encode gives.
+ * Everything happens in the model's coordinates ("f32le-model"), which only the gray-box Encode gives. A move's
+ * `repeats` is not the attacks' business: the move hands them an averaging oracle (repeat.ts).
  */
 import { TableEncoder } from '../../../shared/data/encoder';
 import { imageShapeOf, pixelsOf } from '../../../shared/data/imageTable';
@@ -38,7 +39,7 @@ async function inBatches<T>(rows: number[][], batch: number, fn: (part: number[]
 }
 
 /** White-box (Zhu et al. 2023): per-timestep losses on a grid with common noise, aggregated over t. */
-export async function lossAttack(oracle: WhiteBoxOracle, rows: number[][], config: LossAttackConfig, seed: number): Promise<ScoredAttack> {
+export async function lossAttack(oracle: WhiteBoxOracle, rows: number[][], config: Omit<LossAttackConfig, 'repeats'>, seed: number): Promise<ScoredAttack> {
   const grid = resolveGrid(config.timesteps, oracle.schedule.timesteps);
   const trimLargest = resolveTrim(config.trimLargest, grid.length);
   const noiseSeed = deriveSeed(seed, 'noise');
@@ -56,7 +57,7 @@ async function encodeAll(oracle: GrayBoxOracle, rows: number[][], batch: number)
 }
 
 /** Gray-box x̂₀ error (Zhu et al. 2023, `xstart_mse`): ‖x̂₀(x_t, t) − x₀‖² / width per t, aggregated over t. */
-export async function x0ErrorAttack(oracle: GrayBoxOracle, rows: number[][], config: X0ErrorAttackConfig, seed: number): Promise<ScoredAttack> {
+export async function x0ErrorAttack(oracle: GrayBoxOracle, rows: number[][], config: Omit<X0ErrorAttackConfig, 'repeats'>, seed: number): Promise<ScoredAttack> {
   const grid = resolveGrid(config.timesteps, oracle.schedule.timesteps);
   const trimLargest = resolveTrim(config.trimLargest, grid.length);
   const D = oracle.schedule.modelWidth;
@@ -109,7 +110,7 @@ export async function ddimStep(oracle: GrayBoxOracle, xs: Float32Array, classes:
  * SecMI_stat (Duan et al. 2023): deterministic DDIM inversion x̃ of x₀ from 0 to t_SEC in strides k, then one
  * DDIM step up to t_SEC + k and one back down, x̂; the t-error ‖x̂ − x̃‖² is small for members. Score = −error.
  */
-export async function secmiAttack(oracle: GrayBoxOracle, rows: number[][], config: SecmiAttackConfig): Promise<ScoredAttack> {
+export async function secmiAttack(oracle: GrayBoxOracle, rows: number[][], config: Omit<SecmiAttackConfig, 'repeats'>): Promise<ScoredAttack> {
   const { tSec, stride, path } = resolveSecmi(config, oracle.schedule.timesteps);
   const D = oracle.schedule.modelWidth;
   const scores: number[] = [];
@@ -133,7 +134,7 @@ export async function secmiAttack(oracle: GrayBoxOracle, rows: number[][], confi
  * R_t = ‖ε_θ(x_t, t) − ε₀‖_p^p / width, small for members. Score = −mean of R_t over the configured t.
  * Gray-box suffices: ε_θ(x_t, t) follows from x̂₀(x_t, t) and x_t.
  */
-export async function piaAttack(oracle: GrayBoxOracle, rows: number[][], config: PiaAttackConfig): Promise<ScoredAttack> {
+export async function piaAttack(oracle: GrayBoxOracle, rows: number[][], config: Omit<PiaAttackConfig, 'repeats'>): Promise<ScoredAttack> {
   const timesteps = resolvePiaTimesteps(config, oracle.schedule.timesteps);
   const D = oracle.schedule.modelWidth;
   const p = config.norm;

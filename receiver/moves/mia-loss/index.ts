@@ -5,6 +5,7 @@ import { gridEvaluations } from '../membership/cost';
 import { runQueryAttack, type MembershipEvidence } from '../membership/run';
 import { scoreMembershipEvidence } from '../membership/score';
 import { lossAttack } from '../membership/scores';
+import { averagingWhiteBox } from '../membership/repeat';
 
 export const miaLoss: ReceiverMove<LossAttackConfig, MembershipEvidence> = {
   id: 'mia-loss',
@@ -18,7 +19,7 @@ export const miaLoss: ReceiverMove<LossAttackConfig, MembershipEvidence> = {
     return gridEvaluations(config, view, this.id);
   },
   run(config, ctx) {
-    return runQueryAttack(this, config, ctx, (rows, seed) => lossAttack(ctx.broker.whiteBoxOracle(), rows, config, seed));
+    return runQueryAttack(this, config, ctx, (rows, seed) => lossAttack(averagingWhiteBox(ctx.broker.whiteBoxOracle(), config.repeats), rows, config, seed));
   },
   score: (evidence, _config, truth, label) => scoreMembershipEvidence(evidence, truth, label),
 };

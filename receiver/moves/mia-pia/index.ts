@@ -5,6 +5,7 @@ import { timestepsFor } from '../membership/cost';
 import { runQueryAttack, type MembershipEvidence } from '../membership/run';
 import { scoreMembershipEvidence } from '../membership/score';
 import { piaAttack } from '../membership/scores';
+import { averagingGrayBox } from '../membership/repeat';
 
 export const miaPia: ReceiverMove<PiaAttackConfig, MembershipEvidence> = {
   id: 'mia-pia',
@@ -16,11 +17,11 @@ export const miaPia: ReceiverMove<PiaAttackConfig, MembershipEvidence> = {
   configSchema: piaAttackConfigSchema,
   cost(config, view) {
     const ts = resolvePiaTimesteps(config, timestepsFor(view, this.id));
-    // Encode, ε₀ = ε_θ(x₀, 0), then one call per t.
-    return view.challenge * (2 + ts.length);
+    // Encode, then ε₀ = ε_θ(x₀, 0) and one call per t, each asked `repeats` times.
+    return view.challenge * (1 + (1 + ts.length) * config.repeats);
   },
   run(config, ctx) {
-    return runQueryAttack(this, config, ctx, (rows) => piaAttack(ctx.broker.grayBoxOracle(), rows, config));
+    return runQueryAttack(this, config, ctx, (rows) => piaAttack(averagingGrayBox(ctx.broker.grayBoxOracle(), config.repeats), rows, config));
   },
   score: (evidence, _config, truth, label) => scoreMembershipEvidence(evidence, truth, label),
 };

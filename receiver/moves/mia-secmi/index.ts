@@ -5,6 +5,7 @@ import { timestepsFor } from '../membership/cost';
 import { runQueryAttack, type MembershipEvidence } from '../membership/run';
 import { scoreMembershipEvidence } from '../membership/score';
 import { secmiAttack } from '../membership/scores';
+import { averagingGrayBox } from '../membership/repeat';
 
 export const miaSecmi: ReceiverMove<SecmiAttackConfig, MembershipEvidence> = {
   id: 'mia-secmi',
@@ -16,11 +17,11 @@ export const miaSecmi: ReceiverMove<SecmiAttackConfig, MembershipEvidence> = {
   configSchema: secmiAttackConfigSchema,
   cost(config, view) {
     const { path } = resolveSecmi(config, timestepsFor(view, this.id));
-    // Encode, one call per inversion step, the step up and the step down.
-    return view.challenge * (1 + (path.length - 1) + 2);
+    // Encode, then one call per inversion step, the step up and the step down, each asked `repeats` times.
+    return view.challenge * (1 + ((path.length - 1) + 2) * config.repeats);
   },
   run(config, ctx) {
-    return runQueryAttack(this, config, ctx, (rows) => secmiAttack(ctx.broker.grayBoxOracle(), rows, config));
+    return runQueryAttack(this, config, ctx, (rows) => secmiAttack(averagingGrayBox(ctx.broker.grayBoxOracle(), config.repeats), rows, config));
   },
   score: (evidence, _config, truth, label) => scoreMembershipEvidence(evidence, truth, label),
 };

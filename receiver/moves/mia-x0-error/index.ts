@@ -5,6 +5,7 @@ import { gridEvaluations } from '../membership/cost';
 import { runQueryAttack, type MembershipEvidence } from '../membership/run';
 import { scoreMembershipEvidence } from '../membership/score';
 import { x0ErrorAttack } from '../membership/scores';
+import { averagingGrayBox } from '../membership/repeat';
 
 export const miaX0Error: ReceiverMove<X0ErrorAttackConfig, MembershipEvidence> = {
   id: 'mia-x0-error',
@@ -15,11 +16,11 @@ export const miaX0Error: ReceiverMove<X0ErrorAttackConfig, MembershipEvidence> =
   requires: { access: ['gray-box'], membershipGame: true },
   configSchema: x0ErrorAttackConfigSchema,
   cost(config, view) {
-    // Encode, then one PredictX0 per (t, noise draw).
+    // Encode, then one PredictX0 per (t, noise draw), each asked `repeats` times.
     return view.challenge + gridEvaluations(config, view, this.id);
   },
   run(config, ctx) {
-    return runQueryAttack(this, config, ctx, (rows, seed) => x0ErrorAttack(ctx.broker.grayBoxOracle(), rows, config, seed));
+    return runQueryAttack(this, config, ctx, (rows, seed) => x0ErrorAttack(averagingGrayBox(ctx.broker.grayBoxOracle(), config.repeats), rows, config, seed));
   },
   score: (evidence, _config, truth, label) => scoreMembershipEvidence(evidence, truth, label),
 };
