@@ -11,6 +11,7 @@ import { miaPia } from './mia-pia';
 import { miaTrajectory } from './mia-trajectory';
 import { miaLoss } from './mia-loss';
 import { carliniExtraction } from './carlini-extraction';
+import { miaRefusal } from './mia-refusal';
 
 export const RECEIVER_MOVES: readonly AnyMove[] = [
   propertyInference,
@@ -22,4 +23,6 @@ export const RECEIVER_MOVES: readonly AnyMove[] = [
   miaTrajectory,
   miaLoss,
   carliniExtraction,
+  // The adaptive attacker against nearest-neighbour rejection: the refusals themselves (docs/privacy.md).
+  miaRefusal,
 ];
