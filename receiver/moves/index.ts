@@ -12,6 +12,7 @@ import { miaTrajectory } from './mia-trajectory';
 import { miaLoss } from './mia-loss';
 import { carliniExtraction } from './carlini-extraction';
 import { miaRefusal } from './mia-refusal';
+import { miaHole } from './mia-hole';
 
 export const RECEIVER_MOVES: readonly AnyMove[] = [
   propertyInference,
@@ -25,4 +26,5 @@ export const RECEIVER_MOVES: readonly AnyMove[] = [
   carliniExtraction,
   // The adaptive attacker against nearest-neighbour rejection: the refusals themselves (docs/privacy.md).
   miaRefusal,
+  miaHole,
 ];
