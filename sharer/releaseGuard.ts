@@ -38,7 +38,10 @@ export interface ReleaseCounts {
   sample: { released: number; refused: number; mostRounds: number };
   /** PredictX0: x̂₀ rows answered and rows withheld (NaN). */
   predictX0: { rows: number; withheld: number };
-  /** Trajectory: trajectories, those withheld whole, and x̂₀ rows withheld among the rest. */
+  /**
+   * Trajectory: trajectories, those withheld whole (final record refused), and x̂₀ rows the guard refused (of every
+   * trajectory; the other rows of a trajectory withheld whole are not counted here).
+   */
   trajectory: { records: number; withheld: number; predictedX0Rows: number; predictedX0Withheld: number };
 }
 

@@ -315,3 +315,36 @@ describe('nn-rejection: gray-box PredictX0 through ModelHost', () => {
     expect(evidence.details).toEqual({ scoresFromWithheldAnswers: 1 });
   });
 });
+
+describe('nn-rejection: gray-box Trajectory', () => {
+  test('a refused final record withholds its whole trajectory; of the others, only refused x̂₀ rows', () => {
+    const TAU = 0.3;
+    const gate = new ReleaseGate([{ index: 0, guard: nearestNeighbourGuard(TRAINING, TAU, 50) }]);
+    const model = memorisingDiffusion(TRAINING);
+    // Record 0 is a training record; record 1 is far from every one, but its second x̂₀ is a training record.
+    const member = TRAINING.rows[0];
+    const far = [50, 50, 1];
+    const records = { table: { schema: SCHEMA, rows: [member, far] }, classes: Int32Array.from([member[2], far[2]]) };
+    const states = Float32Array.from({ length: 2 * 2 * 2 }, (_, i) => i);
+    const x0 = TRAINING.rows[1];
+    const predictedX0 = Float32Array.from([member[0], member[1], 40, 40, 50, 50, x0[0], x0[1]]);
+    const out = gate.withholdTrajectory({ records, states, predictedX0 }, 2, 2, model.decodeRecords!.bind(model));
+    expect(out.records.table.rows[0].every(Number.isNaN)).toBe(true);
+    expect(out.records.table.rows[1]).toEqual(far);
+    expect(Array.from(out.states).map((v) => (Number.isNaN(v) ? null : v))).toEqual([null, null, null, null, 4, 5, 6, 7]);
+    // Record 1's second x̂₀ has class 1 (its record's): withheld only if training record 1 is of class 1 too.
+    const secondWithheld = x0[2] === far[2];
+    expect(Array.from(out.predictedX0!).map((v) => (Number.isNaN(v) ? null : v))).toEqual([null, null, null, null, 50, 50, ...(secondWithheld ? [null, null] : [x0[0], x0[1]])]);
+    expect(gate.countsOf(0)!.trajectory).toEqual({ records: 2, withheld: 1, predictedX0Rows: 4, predictedX0Withheld: 1 + (secondWithheld ? 1 : 0) });
+  });
+});
+
+describe('mia-hole', () => {
+  test('scores −|d − τ| per radius, named without a dot; the cost is its draws', async () => {
+    const { holeScores, miaHole } = await import('../receiver/moves/mia-hole');
+    expect(holeScores([0.1, 0.5, 1.2], [0.5, 1])).toEqual({ tau0p5: [-0.4, 0, -0.7], tau1: [-0.9, -0.5, -0.19999999999999996] });
+    expect(miaHole.cost(miaHole.configSchema.parse({ samples: 300, taus: [1] }), { challenge: 10, T: null, generation: null })).toBe(300);
+    expect(miaHole.configSchema.safeParse({ taus: [] }).success).toBe(false);
+    expect(miaHole.configSchema.safeParse({ taus: [0] }).success).toBe(false);
+  });
+});

@@ -33,9 +33,9 @@ export function holeScoreName(tau: number): string {
   return `tau${String(tau).replace('.', 'p')}`;
 }
 
-/** Scores −|d − τ| per radius from the nearest-synthetic distances d. */
+/** Scores −|d − τ| per radius from the nearest-synthetic distances d (0 − x: +0 at the edge, not −0). */
 export function holeScores(nearestDistance: readonly number[], taus: readonly number[]): Record<string, number[]> {
-  return Object.fromEntries(taus.map((tau) => [holeScoreName(tau), nearestDistance.map((d) => -Math.abs(d - tau))]));
+  return Object.fromEntries(taus.map((tau) => [holeScoreName(tau), nearestDistance.map((d) => 0 - Math.abs(d - tau))]));
 }
 
 export const miaHole: ReceiverMove<HoleAttackConfig, MembershipEvidence> = {
