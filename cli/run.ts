@@ -200,7 +200,7 @@ async function runOnce(
     cacheDir: path.resolve(opts.cacheDir ?? defaultCacheDir()),
   });
   await Promise.race([sharer.start((e) => progress.event(e)), anyDeath]);
-  const sharerResult = (await sharer.result()) as SharerResult;
+  const sharerStarted = (await sharer.result()) as SharerResult;
 
   const { port: brokerPort } = await broker.configure({
     ...brokerSlice(scenario),
@@ -215,6 +215,9 @@ async function runOnce(
   await Promise.race([receiver.start((e) => progress.event(e)), anyDeath]);
   const receiverResult = (await receiver.result()) as ReceiverResult;
   const brokerResult = (await broker.result()) as BrokerResult;
+  // Asked again now that the receiver is done: a sharer defence that guards what the model releases (nn-rejection)
+  // has counted its refusals while serving (sharer/releaseGuard.ts). Without one this is the result it started with.
+  const sharerResult = sharerStarted.defences ? ((await sharer.result()) as SharerResult) : sharerStarted;
 
   await Promise.all([sharer, broker, receiver].map((p) => p.shutdown()));
 

@@ -20,6 +20,7 @@ import { modelHostHandlers, type ModelHostState } from './modelHost';
 import { trainOrLoadGenerator } from './generators';
 import { trainingDataFacts } from './groundTruth';
 import { sharerTrainingSet } from './trainingSet';
+import { ReleaseGate, type ReleaseGuard } from './releaseGuard';
 
 /** In a membership game the runner hands over the members as records (docs/mia.md): the whole training set. */
 function membersOf(config: SharerRuntimeConfig): Table {
@@ -35,10 +36,11 @@ function membersOf(config: SharerRuntimeConfig): Table {
 async function runDefences(
   config: SharerRuntimeConfig,
   trainingSet: Table,
-): Promise<{ trainingSet: Table; dp?: DpSgdOptions; defences: SharerDefenceEvidence[] }> {
+): Promise<{ trainingSet: Table; dp?: DpSgdOptions; defences: SharerDefenceEvidence[]; releases: Array<{ index: number; release: (trainingSet: Table) => ReleaseGuard }> }> {
   let dp: DpSgdOptions | undefined;
   let dpAt = '';
   const defences: SharerDefenceEvidence[] = [];
+  const releases: Array<{ index: number; release: (trainingSet: Table) => ReleaseGuard }> = [];
   for (const { move: listed, config: moveConfig, index, where } of resolveMoves(config.defences, 'sharer.defences')) {
     const move = listed as SharerDefenceMove<unknown>;
     const seed = deriveSeed(config.seed, `defences/${index}`);
@@ -52,16 +54,19 @@ async function runDefences(
       dp = result.dp;
       dpAt = `${where} (${move.id})`;
     }
+    if (result.release) releases.push({ index, release: result.release });
     defences.push({ kind: move.id, index, ...result.evidence });
   }
-  return { trainingSet, dp, defences };
+  return { trainingSet, dp, defences, releases };
 }
 
 class Sharer implements Party {
   readonly name = 'sharer' as const;
   private config: SharerRuntimeConfig | null = null;
   private server: grpc.Server | null = null;
-  private readonly host: ModelHostState = { model: null, modelKind: 'tabular-ddpm' };
+  private readonly host: ModelHostState & { release: ReleaseGate } = { model: null, modelKind: 'tabular-ddpm', release: new ReleaseGate([]) };
+  /** start's result; `snapshot` adds what the release guards refused while serving. */
+  private result: Record<string, unknown> | null = null;
 
   async configure(raw: unknown): Promise<Record<string, unknown>> {
     registerMoves(SHARER_MOVES);
@@ -90,8 +95,10 @@ class Sharer implements Party {
     // The facts of the owner's own data (what attacks are scored against), before its defences change the set.
     const facts = trainingDataFacts(data, config.task, config.hideColumns);
     // The data owner's defences (sharer.defences), in their order: the set the model sees, and how it is trained.
-    const { trainingSet, dp, defences } = await runDefences(config, data);
+    const { trainingSet, dp, defences, releases } = await runDefences(config, data);
     const shared = dropColumns(trainingSet, config.hideColumns);
+    // Release guards see the final training set as the model does (hidden columns dropped): what it could leak.
+    this.host.release = new ReleaseGate(releases.map(({ index, release }) => ({ index, guard: release(shared) })));
     for (const d of defences) emit({ stage: 'defence', current: 1, total: 1, message: `${d.kind}: ${JSON.stringify(d)}`, level: 'info' });
 
     const { model, report } = await trainOrLoadGenerator(
@@ -107,7 +114,7 @@ class Sharer implements Party {
       emit({ stage: 'train', current: 1, total: 1, message: `model loaded from cache ${report.cacheKey}`, level: 'info' });
     }
     this.host.model = model;
-    return {
+    this.result = {
       backend,
       trainingData: facts,
       model: { kind: config.model.kind, ...report, finalLoss: report.losses[report.losses.length - 1] ?? null },
@@ -115,6 +122,21 @@ class Sharer implements Party {
       // Each defence's evidence (absent when the scenario lists none, so reports without defences stay as they were).
       ...(defences.length > 0 ? { defences } : {}),
     };
+    return this.snapshot();
+  }
+
+  /**
+   * The result with each guarded defence's refusal counts so far (`release`): the runner asks again once the receiver
+   * is done, so the counts cover the whole run. Without guards it is start's result unchanged.
+   */
+  snapshot(): unknown {
+    const result = this.result;
+    if (!result || !this.host.release.active) return result;
+    const defences = (result.defences as SharerDefenceEvidence[]).map((d) => {
+      const release = this.host.release.countsOf(d.index);
+      return release ? { ...d, release } : d;
+    });
+    return { ...result, defences };
   }
 
   async shutdown(): Promise<void> {

@@ -8,12 +8,15 @@ import { schemaToWire, tableChunk } from '../shared/grpc/records';
 import { forEachGenerationBatch } from './generationBatches';
 import type { TabularGenerator } from './tabularGenerator';
 import { scheduleOf, timestepAccessHandlers } from './timestepAccess';
+import type { ReleaseGate } from './releaseGuard';
 
 export { GENERATION_BATCH } from './generationBatches';
 
 export interface ModelHostState {
   model: TabularGenerator | null;
   modelKind: string;
+  /** The data owner's release guards (sharer/releaseGuard.ts; none unless a defence such as nn-rejection sets one). */
+  release?: ReleaseGate;
 }
 
 /** Serialises model calls: tfjs work from two requests must not interleave on one backend. */
@@ -62,7 +65,10 @@ export function modelHostHandlers(state: ModelHostState, brokerToken: string): M
           );
         }
         await forEachGenerationBatch(count, seed, () => call.cancelled, async (n, batchSeed, rngForClasses) => {
-          const records = await mutex.run(() => model.sample(n, conditional ? classIndex : null, batchSeed, rngForClasses));
+          // Refused records are replaced by fresh draws of their class (the count stays n; sharer/releaseGuard.ts).
+          const records = await mutex.run(() =>
+            state.release ? state.release.sample(model, n, conditional ? classIndex : null, batchSeed, rngForClasses) : model.sample(n, conditional ? classIndex : null, batchSeed, rngForClasses),
+          );
           await writeWithBackpressure(call, tableChunk(records.table, records.classes, 0, n));
         }, model.generationBatch);
       };

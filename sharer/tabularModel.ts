@@ -165,6 +165,11 @@ export class TabularModel implements TabularGenerator {
     return { x: this.encoder.encode(table), classes };
   }
 
+  /** Model-space rows decoded into records with their classes in the label column, exactly as `sample` decodes. */
+  decodeRecords(x: Float32Array, classes: Int32Array): Table {
+    return recordsFromEncoded(this.encoder, x, classes, this.schema, this.classes.column).table;
+  }
+
   /** x̂₀(x_t, t, y) for model-space states, one t per state. */
   predictX0(xt: Float32Array, t: Int32Array, classes: Int32Array): Float32Array {
     return this.ddpm.predictX0(xt, t, classes);

@@ -22,6 +22,7 @@ import type { ClassInfo } from '../shared/grpc/records';
 import { stepsChunk, tableChunk } from '../shared/grpc/records';
 import type { DiffusionScheduleInfo, TrajectoryRecords } from './tabularModel';
 import { forEachGenerationBatch } from './generationBatches';
+import type { ReleaseGate } from './releaseGuard';
 
 /** What a model must offer to be queried at timesteps (TabularModel and ImageModel do). */
 export interface TimestepModel {
@@ -32,6 +33,11 @@ export interface TimestepModel {
   predictX0AtTimesteps(table: Table, timesteps: number[], noiseSeed: number): Float32Array;
   timestepLoss(table: Table, timesteps: number[], noiseSeed: number, draws: number): Float32Array;
   readonly classes: ClassInfo;
+  /**
+   * Model-space rows (one class each) decoded into records of the shared schema, as `sample` decodes its draws: what
+   * a release guard checks x̂₀ against. Absent for a model whose x̂₀ cannot be guarded yet (the image model).
+   */
+  decodeRecords?(x: Float32Array, classes: Int32Array): Table;
   /** Records per generation batch when not GENERATION_BATCH: Trajectory batches as Sample does, so the records agree. */
   readonly generationBatch?: number;
   /** GrayBox.Trajectory; absent for a model that does not serve it (FAILED_PRECONDITION naming the model's kind). */
@@ -73,6 +79,8 @@ const TRAJECTORY_CHUNK_BYTES = 4 << 20;
 export interface TimestepAccessState {
   model: unknown;
   modelKind: string;
+  /** Withholds the x̂₀ rows and trajectories a defence refuses to release (sharer/releaseGuard.ts). */
+  release?: ReleaseGate;
 }
 
 type Handlers = Pick<protoTypes.ModelHostHandlers, 'Encode' | 'PredictX0' | 'TimestepLoss' | 'Trajectory'>;
@@ -94,6 +102,13 @@ export function timestepAccessHandlers(
       );
     }
     return model;
+  };
+
+  /** How a guard reads x̂₀ rows as records; only asked for when a guard is active. */
+  const decoderOf = (rpc: string, model: TimestepModel) => {
+    const decode = model.decodeRecords?.bind(model);
+    if (!decode) throw rpcError(grpc.status.FAILED_PRECONDITION, `${rpc}: a release guard is set but a ${state.modelKind} cannot decode x̂0 into records`);
+    return decode;
   };
 
   const serve = <Req>(rpc: string, call: grpc.ServerWritableStream<Req, unknown>, work: (model: TimestepModel, req: Req) => { values: Float32Array; width: number; encoding: string; classes?: ArrayLike<number> }) => {
@@ -122,6 +137,10 @@ export function timestepAccessHandlers(
     );
   };
 
+  /** x̂₀ rows a release guard refuses become rows of NaN (docs/privacy.md): the receiver sees which were withheld. */
+  const guardX0 = (model: TimestepModel, x0: Float32Array, width: number, classes: ArrayLike<number>): Float32Array =>
+    state.release?.active ? state.release.withholdPredictedX0(x0, width, classes, decoderOf('ModelHost.PredictX0', model)) : x0;
+
   return {
     Encode(call) {
       serve('ModelHost.Encode', call, (model, chunk) => {
@@ -140,7 +159,7 @@ export function timestepAccessHandlers(
           const x0 = model.predictX0AtTimesteps(table, timesteps, req.noiseSeed);
           const { classes } = model.encodeRecords(table);
           const rowClasses = Array.from(classes).flatMap((c) => timesteps.map(() => c));
-          return { values: x0, width, encoding: MODEL_ENCODING, classes: rowClasses };
+          return { values: guardX0(model, x0, width, rowClasses), width, encoding: MODEL_ENCODING, classes: rowClasses };
         }
         const { values, classes } = matrixFromChunk(records, MODEL_ENCODING, width);
         const n = values.length / width;
@@ -150,7 +169,7 @@ export function timestepAccessHandlers(
           throw new Error(`timesteps: expected one t for all ${n} states or one per state (got ${timesteps.length})`);
         }
         const t = Int32Array.from({ length: n }, (_, i) => timesteps[timesteps.length === 1 ? 0 : i]);
-        return { values: model.predictX0(values, t, Int32Array.from(classes)), width, encoding: MODEL_ENCODING, classes };
+        return { values: guardX0(model, model.predictX0(values, t, Int32Array.from(classes)), width, classes), width, encoding: MODEL_ENCODING, classes };
       });
     },
     Trajectory(call) {
@@ -171,7 +190,9 @@ export function timestepAccessHandlers(
         await forEachGenerationBatch(count, seed, () => call.cancelled, async (n, batchSeed, rngForClasses) => {
           const out = await serialise(async () => {
             try {
-              return await sampleTrajectory(n, classIndex, batchSeed, rngForClasses, { timesteps, predictedX0 });
+              const drawn = await sampleTrajectory(n, classIndex, batchSeed, rngForClasses, { timesteps, predictedX0 });
+              // A refused final record withholds its whole trajectory; a refused x̂0 row alone (sharer/releaseGuard.ts).
+              return state.release?.active ? state.release.withholdTrajectory(drawn, K, width, decoderOf(rpc, model)) : drawn;
             } catch (err) {
               throw isRpcError(err) ? err : rpcError(grpc.status.INVALID_ARGUMENT, `${rpc}: ${(err as Error).message}`);
             }

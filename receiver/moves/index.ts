@@ -11,6 +11,8 @@ import { miaPia } from './mia-pia';
 import { miaTrajectory } from './mia-trajectory';
 import { miaLoss } from './mia-loss';
 import { carliniExtraction } from './carlini-extraction';
+import { miaRefusal } from './mia-refusal';
+import { miaHole } from './mia-hole';
 
 export const RECEIVER_MOVES: readonly AnyMove[] = [
   propertyInference,
@@ -22,4 +24,7 @@ export const RECEIVER_MOVES: readonly AnyMove[] = [
   miaTrajectory,
   miaLoss,
   carliniExtraction,
+  // The adaptive attacker against nearest-neighbour rejection: the refusals themselves (docs/privacy.md).
+  miaRefusal,
+  miaHole,
 ];

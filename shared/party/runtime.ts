@@ -29,7 +29,9 @@ export interface Party {
   shutdown?(): Promise<void>;
   /**
    * For a party that serves until shut down (the broker), `start` never resolves; `snapshot` gives the
-   * runner its result so far (e.g. the broker's metering and audit summary).
+   * runner its result so far (e.g. the broker's metering and audit summary). A party whose `start` resolves but
+   * that keeps serving (the sharer) may also have one: once it is done, Result returns the snapshot, so what it
+   * counted while serving (its release guards' refusals) reaches the runner when it asks again.
    */
   snapshot?(): unknown;
 }
@@ -126,7 +128,7 @@ export async function runParty(party: Party): Promise<void> {
       try {
         authenticate(call.metadata, known, 'Control.Result');
         if (state === 'failed') throw rpcError(grpc.status.ABORTED, `Control.Result: ${party.name} failed: ${failure}`);
-        if (state === 'running' && party.snapshot) {
+        if ((state === 'running' || state === 'done') && party.snapshot) {
           callback(null, { resultJson: JSON.stringify(party.snapshot()) });
           return;
         }

@@ -12,6 +12,7 @@ import type { Scenario } from '../../shared/scenario/schema';
 import type { FpaPool, GreedyReport } from '../poisoning';
 import type { SharerModelConfig, SharerPoisoningConfig } from '../config';
 import type { DpSgdOptions } from '../diffusion/dpSgd';
+import type { ReleaseGuard } from '../releaseGuard';
 
 /** Ground truth of one move, as it appears in the sharer's result (`moves[]`). */
 export interface PoisoningMoveRecord {
@@ -105,6 +106,12 @@ export interface SharerDefenceResult {
   trainingSet?: Table;
   /** Train with DP-SGD with these settings (sharer/diffusion/dpSgd.ts). */
   dp?: DpSgdOptions;
+  /**
+   * A rule on what the model may release (sharer/releaseGuard.ts: nearest-neighbour rejection), built once every
+   * defence has run, from the final training set as the model sees it (hidden columns dropped, the label kept).
+   * ModelHost applies it to every record it releases; its refusal counts join this defence's evidence as `release`.
+   */
+  release?: (trainingSet: Table) => ReleaseGuard;
   evidence: Record<string, unknown>;
 }
 

@@ -6,6 +6,8 @@ import type { AnyMove } from '../../shared/moves/move';
 import { greedyMi } from './greedy-mi';
 import { labelFlipping } from './label-flipping';
 import { dpTraining } from './dp-training';
+import { deduplicate } from './deduplicate';
+import { nnRejection } from './nn-rejection';
 
 export const SHARER_MOVES: readonly AnyMove[] = [
   // Poisoning methods (sharer.poisoning.method).
@@ -13,4 +15,6 @@ export const SHARER_MOVES: readonly AnyMove[] = [
   labelFlipping,
   // Defences (sharer.defences).
   dpTraining,
+  deduplicate,
+  nnRejection,
 ];

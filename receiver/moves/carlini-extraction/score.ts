@@ -4,6 +4,7 @@
  * baseline.
  */
 import { TableEncoder } from '../../../shared/data/encoder';
+import { RECORD_SPACE_OPTIONS } from '../../../shared/data/recordDistance';
 import { imageShapeOf, pixelsOf } from '../../../shared/data/imageTable';
 import { dropColumns, type Table } from '../../../shared/data/table';
 import { carliniExtraction, type ExtractionResult } from '../../../shared/metrics/extraction';
@@ -77,7 +78,8 @@ function extractionAgainstGame(
       distance: 'l2-pixels',
     };
   }
-  const encoder = TableEncoder.fit(members, { numeric: 'standard', categorical: 'onehot' });
+  // The project's record distance (shared/data/recordDistance.ts), so that nn-rejection's τ is in these units.
+  const encoder = TableEncoder.fit(members, RECORD_SPACE_OPTIONS);
   const g = encoder.encode(generations); // columns by name
   return {
     training: carliniExtraction(g, encoder.encode(members), encoder.width, opts),

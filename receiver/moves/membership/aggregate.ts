@@ -12,6 +12,9 @@ export function aggregateLosses(losses: ArrayLike<number>, how: Aggregation, tri
   const n = losses.length;
   if (n === 0) throw new Error('aggregateLosses: no losses to aggregate');
   const values = Array.from(losses);
+  // A withheld answer (NaN: a nearest-neighbour-rejecting sharer's refusal) leaves the statistic undefined; sorting
+  // with NaN would silently give a number (receiver/moves/membership/run.ts turns NaN scores into the lowest score).
+  if (values.some(Number.isNaN)) return NaN;
   switch (how) {
     case 'mean':
       return values.reduce((a, b) => a + b, 0) / n;

@@ -39,7 +39,7 @@ export async function runQueryAttack<Config>(
 ): Promise<MembershipEvidence> {
   const started = Date.now();
   const challenge = challengeOf(ctx, move.id);
-  const scored = await attack(challenge.rows, membershipSeed(ctx));
+  const scored = withheldAsLowest(await attack(challenge.rows, membershipSeed(ctx)));
   return {
     kind: move.id,
     index: ctx.index,
@@ -49,6 +49,24 @@ export async function runQueryAttack<Config>(
     seconds: (Date.now() - started) / 1000,
     ...scored,
   };
+}
+
+/**
+ * A score that came out NaN because the sharer withheld some of the answers it was computed from (a nearest-neighbour-
+ * rejecting sharer returns withheld x̂₀ rows as NaN: docs/privacy.md) becomes the lowest finite number: the attacker
+ * who does not know about refusals reads a withheld answer as no evidence of membership, the least member-like score.
+ * Not −Infinity: evidence crosses to the referee as JSON, which writes ±Infinity as null. The count goes in the
+ * details. Without withheld answers (every sharer without a release guard) nothing changes.
+ */
+export const WITHHELD_SCORE = -Number.MAX_VALUE;
+
+function withheldAsLowest(scored: ScoredAttack): ScoredAttack {
+  let withheld = 0;
+  const scores: Record<string, number[]> = {};
+  for (const [name, values] of Object.entries(scored.scores)) {
+    scores[name] = values.map((v) => (Number.isNaN(v) ? (withheld++, WITHHELD_SCORE) : v));
+  }
+  return withheld === 0 ? scored : { scores, details: { ...scored.details, scoresFromWithheldAnswers: withheld } };
 }
 
 /**

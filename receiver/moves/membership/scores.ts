@@ -82,6 +82,47 @@ export async function x0ErrorAttack(oracle: GrayBoxOracle, rows: number[][], con
   };
 }
 
+/**
+ * The refusal oracle (receiver/moves/mia-refusal): x̂₀ of every record at the configured t, `noiseDraws` times; the
+ * score is the share of answers the sharer withheld (a row of NaN: docs/privacy.md, "Nearest-neighbour rejection").
+ */
+export async function refusalAttack(
+  oracle: GrayBoxOracle,
+  rows: number[][],
+  config: { timesteps: number[]; noiseDraws: number; batchRecords: number },
+  seed: number,
+): Promise<ScoredAttack> {
+  const T = oracle.schedule.timesteps;
+  const bad = config.timesteps.find((t) => t > T - 1);
+  if (bad !== undefined) throw new Error(`mia-refusal: timestep ${bad} is outside the model's schedule 0 … ${T - 1}`);
+  const D = oracle.schedule.modelWidth;
+  const K = config.timesteps.length;
+  const withheld = new Float64Array(rows.length);
+  const perTimestep = new Float64Array(K);
+  for (let d = 0; d < config.noiseDraws; d++) {
+    const noiseSeed = deriveSeed(seed, `noise/${d}`);
+    const x0hat = concatFloat32(await inBatches(rows, config.batchRecords, (part) => oracle.predictX0AtTimesteps(part, config.timesteps, noiseSeed)));
+    for (let i = 0; i < rows.length; i++) {
+      for (let k = 0; k < K; k++) {
+        if (Number.isNaN(x0hat[(i * K + k) * D])) {
+          withheld[i] += 1;
+          perTimestep[k] += 1;
+        }
+      }
+    }
+  }
+  const answers = K * config.noiseDraws;
+  return {
+    scores: { score: Array.from(withheld, (w) => w / answers) },
+    details: {
+      timesteps: config.timesteps,
+      noiseDraws: config.noiseDraws,
+      withheldShare: withheld.reduce((a, b) => a + b, 0) / Math.max(1, rows.length * answers),
+      withheldSharePerTimestep: Array.from(perTimestep, (w) => w / Math.max(1, rows.length * config.noiseDraws)),
+    },
+  };
+}
+
 /** ε̂ from x_t and x̂₀: x_t = √ᾱ_t x̂₀ + √(1−ᾱ_t) ε̂ (DDPM eq. 4 solved for ε). */
 export function epsFromX0(schedule: ScheduleView, xt: Float32Array, x0hat: Float32Array, t: number): Float32Array {
   const a = Math.sqrt(schedule.alphaBars[t]);
@@ -216,7 +257,9 @@ export async function trajectoryAttack(oracle: GrayBoxOracle, rows: number[][], 
     }
   }
   const scores: Record<string, number[]> = {};
-  config.aggregations.forEach((how, a) => (scores[how] = Array.from(best[a], (v) => -v)));
+  // A record no answered trajectory came near (all withheld by a release guard) has no score: NaN, which the run
+  // turns into the lowest score (membership/run.ts). Unguarded, every error is finite.
+  config.aggregations.forEach((how, a) => (scores[how] = Array.from(best[a], (v) => (v === Infinity ? NaN : -v))));
   return {
     scores,
     details: {
