@@ -25,6 +25,7 @@ import { compareClassifiers, type Interval, type TestPredictions } from '../shar
 import { resolveMoves, type ResolvedMove } from '../shared/moves/registry';
 import { mergeReportFragments, moveLabels } from '../shared/moves/mergeScores';
 import type { RefereeTruth } from '../shared/moves/truth';
+import type { MoveEvidence } from '../shared/moves/move';
 
 export interface ClassifierFidelity {
   /** Accuracy on the receiver's real test split of the classifier trained on synthetic records. */
@@ -165,6 +166,12 @@ export async function referee(
   const rocFiles: Record<string, unknown> = {};
   if (ran.length > 0) onProgress('referee: scoring the moves');
   ran.forEach(({ move, evidence, config }, i) => {
+    // A move the broker refused stopped at the refusal: there is nothing to score, and the refusal is the result.
+    const refusal = (evidence as MoveEvidence).brokerRefusal;
+    if (refusal !== undefined) {
+      mergeReportFragments(scored, { refused: { [labels[i]]: { kind: move.id, refused: 1, message: refusal } } });
+      return;
+    }
     // A move scored only across variants (fairness poisoning) has no scorer of its own.
     if (!move.score) return;
     const { report, files } = move.score(evidence, config, truth, labels[i]);

@@ -139,6 +139,9 @@ export function renderMarkdown(report: Report): string {
     lines.push('## Broker', '');
     lines.push(`- grants: ${(broker.grants as string[]).join(', ')}; budget used ${broker.budgetSamplesUsed} of ${broker.budgetSamplesTotal}`);
     if (audit) lines.push(`- audit log: ${audit.records} calls, ${audit.samplesReturned} samples returned, ${audit.refusedCalls} refused; matches the receiver: ${audit.consistentWithReceiver}`);
+    // Receiver moves that a platform defence stopped (cli/referee.ts): the refusal is their result.
+    const refused = (report.refused ?? {}) as Record<string, { kind: string; message: string }>;
+    for (const [label, r] of Object.entries(refused)) lines.push(`- ${label} (${r.kind}) was refused by the broker: ${r.message}`);
     lines.push('');
   }
   return lines.join('\n') + '\n';

@@ -2,6 +2,7 @@
  * The receiver process: sees only the broker. Draws a synthetic training set, trains downstream classifiers
  * on it, and measures them on its own real test split.
  */
+import * as grpc from '@grpc/grpc-js';
 import { runParty, type Party, type Emit } from '../shared/party/runtime';
 import { initBackend } from '../shared/tf';
 import { receiverTestSplit } from '../shared/evaluation/testSplit';
@@ -82,8 +83,10 @@ class Receiver implements Party {
           emit({ stage: `classifier:${kind}`, current: epoch + 1, total: config.classifierEpochs, message: `loss ${loss.toFixed(4)}`, level: 'progress' }),
       });
     }
-    // The moves, in the order the scenario lists them; each returns raw evidence for the referee.
+    // The moves, in the order the scenario lists them; each returns raw evidence for the referee. The budget left
+    // before each move: every move spends exactly what its evidence says (the referee checks it against the audit).
     const evidence: MoveEvidence[] = [];
+    let budgetLeft = budgetSamplesLeft;
     for (const { move, config: moveConfig, index } of moves) {
       const stage = `attack:${move.id}`;
       emit({ stage, current: 0, total: 1, message: challenge && move.requires.membershipGame ? `${challenge.rows.length} challenge records` : 'started', level: 'info' });
@@ -97,7 +100,20 @@ class Receiver implements Party {
         onProgress: (got, total) => emit({ stage, current: got, total, message: 'synthetic records', level: 'progress' }),
         say: (message) => emit({ stage, current: 1, total: 1, message, level: 'info' }),
       };
-      const result = await move.run(moveConfig, ctx);
+      const started = Date.now();
+      let result: MoveEvidence;
+      try {
+        result = await move.run(moveConfig, ctx);
+      } catch (err) {
+        // A call the platform refuses (a timestep floor, a cap: PERMISSION_DENIED) ends the move, not the run: the
+        // refusal is the evidence, and what the move spent before it is read back from the broker's meter.
+        if ((err as { code?: number }).code !== grpc.status.PERMISSION_DENIED) throw err;
+        const message = (err as { details?: string }).details || (err as Error).message;
+        const left = (await broker.describe()).budgetSamplesLeft;
+        result = { kind: move.id, index, samplesDrawn: 0, queryUnits: budgetLeft - left, seconds: (Date.now() - started) / 1000, brokerRefusal: message } as MoveEvidence;
+        emit({ stage, current: 1, total: 1, message: `refused by the broker: ${message}`, level: 'info' });
+      }
+      budgetLeft -= result.samplesDrawn + (result.queryUnits ?? 0);
       evidence.push(result);
       emit({ stage, current: 1, total: 1, message: `done in ${result.seconds.toFixed(1)} s`, level: 'info' });
     }

@@ -71,6 +71,11 @@ export interface MoveEvidence {
   /** Gray-/white-box budget units it spent (one per denoiser evaluation of one record); absent when it queries none. */
   queryUnits?: number;
   seconds: number;
+  /**
+   * Set when the broker refused one of the move's calls (PERMISSION_DENIED: a platform defence): its message. The move
+   * stopped there; the referee reports the refusal instead of scoring it (`refused.<label>`).
+   */
+  brokerRefusal?: string;
 }
 
 /**
