@@ -6,6 +6,7 @@ import type { AnyMove } from '../../shared/moves/move';
 import { greedyMi } from './greedy-mi';
 import { labelFlipping } from './label-flipping';
 import { dpTraining } from './dp-training';
+import { propertyDecoyMove } from './property-decoy';
 
 export const SHARER_MOVES: readonly AnyMove[] = [
   // Poisoning methods (sharer.poisoning.method).
@@ -13,4 +14,5 @@ export const SHARER_MOVES: readonly AnyMove[] = [
   labelFlipping,
   // Defences (sharer.defences).
   dpTraining,
+  propertyDecoyMove,
 ];
