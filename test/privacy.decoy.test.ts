@@ -16,8 +16,13 @@ import { repoRoot } from '../shared/repoRoot';
 import { parseScenario } from '../shared/scenario';
 import { apportion, propertyDecoy, type DecoyOptions } from '../sharer/moves/property-decoy/decoy';
 import { propertyDecoyMove } from '../sharer/moves/property-decoy';
-import { decoyFollowed } from '../cli/studies/decoy';
+import { decoyFollowed, decoyStudy, type DecoyStudyVariant } from '../cli/studies/decoy';
 import type { PiaSection } from '../cli/studies/pia';
+import { acrossSeeds } from '../cli/studies/acrossSeeds';
+import { checkExpectations, verdictOf } from '../cli/expectations';
+import { loadScenario, scenarioVariants } from '../shared/scenario';
+import { scorePropertyInferenceRun } from '../receiver/moves/property-inference/score';
+import type { PropertyInferenceEvidence } from '../receiver/moves/property-inference/run';
 import { runCli } from './helpers/cli';
 
 const TASK: TaskSpec = { label: 'income', positive: '>50K', sensitive: 'sex', privileged: 'Male' };
@@ -255,4 +260,78 @@ describe('in a scenario', () => {
       fs.rmSync(tmp, { recursive: true, force: true });
     }
   }, 90_000);
+});
+
+/**
+ * Referee honesty for scenarios/defend-decoy-census.yaml (as test/referee.honesty.test.ts does for the PIA studies):
+ * its property-inference claims, replayed on reports built by the real scoring code (the PIA move's scorer → the
+ * decoy study → the means over seeds) from a receiver whose estimate follows what the generator was trained on. A
+ * decoy that changes nothing (the estimate stays at the owner's p) must fail them; one that works must pass them.
+ */
+describe('defend-decoy-census.yaml: its claims fail a decoy that does nothing', () => {
+  const scenario = loadScenario(path.join(repoRoot(), 'scenarios', 'defend-decoy-census.yaml'));
+  const claims = scenario.expect.filter((e) => e.metric.includes('.pia.'));
+  const E = 0.3;
+
+  /** The report of the scenario if each variant's generator showed `shown(p, p0)` (p0 null when undefended). */
+  function reportWith(shown: (p: number, p0: number | null) => number): unknown {
+    const seeds = scenario.replicates!.seeds;
+    const runs = seeds.map((seed, k) => {
+      const variants: DecoyStudyVariant[] = scenarioVariants(scenario).map((variant) => {
+        const decoy = variant.scenario.sharer.defences.find((d) => d.kind === 'property-decoy') as { decoyShare: number } | undefined;
+        const p = variant.scenario.datasets.private.propertyShare!.share;
+        const config = variant.scenario.receiver.attacks[0] as unknown as { samples: number[]; property: { column: string; value: string } };
+        // A small seed-to-seed wobble, so that the intervals over seeds have a width.
+        const estimate = Math.min(1, Math.max(0, shown(p, decoy?.decoyShare ?? null) + 0.01 * (k - 1)));
+        const evidence = {
+          kind: 'property-inference',
+          index: 0,
+          property: 'sex == "Male"',
+          propertySpec: config.property,
+          estimates: config.samples.map((n) => {
+            const r = Math.sqrt(Math.log(2 / 0.05) / (2 * n));
+            const interval: [number, number] = [Math.max(0, estimate - 0.15), Math.min(1, estimate + 0.15)];
+            return { kind: 'binary', n, discriminator: 'aux-trained', discriminatorError: E, hoeffdingRadius: r, pHat: estimate, interval, corrected: estimate, correctedInterval: interval, correctedIntervalWithCalibration: interval };
+          }),
+        };
+        const trainingRecords: Table = {
+          schema: { columns: [{ name: 'sex', type: 'categorical', categories: ['Female', 'Male'] }] },
+          rows: Array.from({ length: 1000 }, (_, i) => [i < Math.round(p * 1000) ? 1 : 0]),
+        };
+        const pia = { attacks: [scorePropertyInferenceRun(evidence as unknown as PropertyInferenceEvidence, {}, { trainingRecords, receiverDatasets: {} })] };
+        return {
+          label: variant.label,
+          seed,
+          testPredictions: { yTrue: [], s: [], predictions: {} },
+          result: {
+            overrides: variant.overrides,
+            pia,
+            sharer: decoy ? { defences: [{ kind: 'property-decoy', index: 0, column: 'sex', value: 'Male', decoyShare: decoy.decoyShare }] } : { defences: [] },
+            moves: decoy ? { 'property-decoy': { ownerShare: p, achievedShare: decoy.decoyShare, rowsBefore: 6000, rowsAfter: 3750, duplicates: 0 } } : {},
+          },
+        };
+      });
+      return { decoyStudy: decoyStudy(variants) };
+    });
+    return { acrossSeeds: acrossSeeds(runs) };
+  }
+
+  test('it asserts on the estimates against p₀ and against the undefended twin', () => {
+    expect(claims.some((e) => /errorToDecoy/.test(e.metric))).toBe(true);
+    expect(claims.some((e) => /errorRiseVsUndefended/.test(e.metric))).toBe(true);
+  });
+
+  test('a decoy the generator ignores (the estimate stays at p) fails them', () => {
+    const outcomes = checkExpectations(reportWith((p) => p), claims);
+    expect(verdictOf(outcomes)).toBe('failed');
+    // Every claim that separates p₀ from p fails; only |p̂ − p₀| ≤ r + e holds, as it does on the real runs for p
+    // too (r + e ≈ 0.35 is loose for a weak discriminator: docs/privacy.md).
+    expect(outcomes.filter((o) => o.passed).map((o) => o.metric).every((m) => m.endsWith('.errorToDecoy.high'))).toBe(true);
+    expect(outcomes.filter((o) => !o.passed).every((o) => o.value !== null)).toBe(true);
+  });
+
+  test('a decoy the estimate follows passes them (the assertions can hold)', () => {
+    const outcomes = checkExpectations(reportWith((p, p0) => p0 ?? p), claims);
+    expect(outcomes.filter((o) => !o.passed).map((o) => o.message)).toEqual([]);
+  });
 });
