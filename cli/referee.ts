@@ -16,6 +16,7 @@ import type { BrokerResult, ReceiverResult, SharerResult } from '../shared/party
 import { marginalDistances, type MarginalDistance } from './fidelity';
 import { initBackend } from '../shared/tf';
 import type { PiaSection } from './studies/pia';
+import { completeDecoySections } from './studies/decoy';
 import { membershipSection, type MembershipMoveScores, type MembershipSection } from './studies/membership';
 import { membershipGame } from '../shared/scenario/membership';
 import { sharerTrainingSet } from '../sharer/trainingSet';
@@ -178,6 +179,8 @@ export async function referee(
     mergeReportFragments(scored, report);
     Object.assign(rocFiles, files ?? {});
   });
+  // A property decoy: how far the property-inference estimates followed its p₀ (cli/studies/decoy.ts).
+  completeDecoySections(scored, ran.map(({ move, evidence }, i) => ({ id: move.id, evidence, label: labels[i] })));
   const receiverMoves = ran.map((r, i) => ({ ...r, label: labels[i] })).filter((r) => r.move.party === 'receiver');
   const { pia, membership: membershipScores, ...otherSections } = scored as { pia?: PiaSection; membership?: MembershipMoveScores } & Record<string, unknown>;
   let membership: { section: MembershipSection; files: Record<string, unknown> } | null = null;

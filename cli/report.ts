@@ -97,6 +97,7 @@ export function renderMarkdown(report: Report): string {
 
   renderAcrossSeeds(report, lines);
   renderPia(report, lines);
+  renderDecoy(report, lines);
   renderMembership(report, lines);
 
   const receiver = report.receiver as { downstream?: Record<string, { evaluation: Record<string, unknown>; trainRows: number }> } | undefined;
@@ -206,6 +207,29 @@ function renderPia(report: Report, lines: string[]): void {
     }
     lines.push('');
   }
+}
+
+/** The property decoy across a sweep (`decoyStudy`, cli/studies/decoy.ts): each decoy variant beside its undefended twin. */
+function renderDecoy(report: Report, lines: string[]): void {
+  const study = report.decoyStudy as { rows: Record<string, { undefendedLabel: string; property: string; ownerShare: number; decoyShare: number; achievedShare: number; rowsAfter: number; duplicates: number; pia: Record<string, Record<string, unknown>>; classifiers: Record<string, Record<string, unknown>> }> } | undefined;
+  if (!study) return;
+  lines.push('## Property decoy against property inference', '');
+  lines.push("Each decoy variant beside its undefended twin (same seed). p: the owner's share; p₀: the decoy's. Rise = |p̂ − p| with the decoy − without. Classifier deltas on paired 95% bootstrap intervals.", '');
+  lines.push('| variant | twin | property | p | p₀ | achieved | N | duplicates | n | p̂ | corrected | r + e | \\|p̂ − p₀\\| | \\|corrected − p₀\\| | rise \\|p̂ − p\\| | rise \\|corrected − p\\| | p₀ / p in interval |', '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+  for (const [label, r] of Object.entries(study.rows)) {
+    for (const [n, e] of Object.entries(r.pia)) {
+      lines.push(
+        `| ${label} | ${r.undefendedLabel} | ${r.property} | ${fmt(r.ownerShare)} | ${fmt(r.decoyShare)} | ${fmt(r.achievedShare)} | ${r.rowsAfter} | ${r.duplicates} | ${n} | ${fmt(e.pHat)} | ${fmt(e.corrected)} | ${fmt(e.bound)} | ${fmt(e.errorToDecoy)} | ${fmt(e.correctedErrorToDecoy)} | ${fmt(e.errorRiseVsUndefended)} | ${fmt(e.correctedErrorRiseVsUndefended)} | ${e.decoyCovered ?? '—'} / ${e.truthCovered ?? '—'} |`,
+      );
+    }
+  }
+  lines.push('', '| variant | classifier | TSTR gap (real − synthetic) | twin TSTR gap | accuracy loss vs twin | DP gap | twin DP gap | DP gap change vs twin |', '|---|---|---|---|---|---|---|---|');
+  for (const [label, r] of Object.entries(study.rows)) {
+    for (const [kind, c] of Object.entries(r.classifiers)) {
+      lines.push(`| ${label} | ${kind} | ${interval(c.accuracyBelowReal)} | ${interval(c.undefendedAccuracyBelowReal)} | ${interval(c.accuracyLossVsUndefended)} | ${interval(c.dpGap)} | ${interval(c.undefendedDpGap)} | ${interval(c.dpGapChangeVsUndefended)} |`);
+    }
+  }
+  lines.push('');
 }
 
 /** Per group of variants (e.g. per generator): mean PIA error per n beside the group's fidelity. */

@@ -18,6 +18,7 @@ import { acrossSeeds } from './studies/acrossSeeds';
 import { writeReport, type Report } from './report';
 import { fpaSummary, type FpaVariantInput } from './studies/fpa';
 import { piaStudy as piaStudySummary, type PiaSection } from './studies/pia';
+import { decoyStudy, type DecoyStudyVariant } from './studies/decoy';
 import { repoRoot } from '../shared/repoRoot';
 import { registerBuiltInMoves } from './moves';
 import type { TestPredictions } from '../shared/metrics/fairnessReport';
@@ -163,6 +164,11 @@ async function runSweepOrOnce(
   // Property inference across the variants, e.g. a sweep of the property's share (null when none ran it).
   const pia = piaStudySummary(variants.map((v) => ({ label: v.label, result: results[v.label] as { pia?: PiaSection } })));
   if (pia) body.piaStudy = pia;
+  // Each property-decoy variant beside its undefended twin (null when no variant runs a decoy).
+  const decoy = decoyStudy(
+    variants.map((v) => ({ label: v.label, seed: v.scenario.seed, testPredictions: predictions[v.label], result: results[v.label] as DecoyStudyVariant['result'] })),
+  );
+  if (decoy) body.decoyStudy = decoy;
   return body;
 }
 

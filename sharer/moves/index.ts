@@ -8,6 +8,7 @@ import { labelFlipping } from './label-flipping';
 import { dpTraining } from './dp-training';
 import { deduplicate } from './deduplicate';
 import { nnRejection } from './nn-rejection';
+import { propertyDecoyMove } from './property-decoy';
 
 export const SHARER_MOVES: readonly AnyMove[] = [
   // Poisoning methods (sharer.poisoning.method).
@@ -17,4 +18,5 @@ export const SHARER_MOVES: readonly AnyMove[] = [
   dpTraining,
   deduplicate,
   nnRejection,
+  propertyDecoyMove,
 ];
