@@ -84,6 +84,18 @@ describe('the access ladder through the CLI', () => {
     expect(raw.scores.secmi).toHaveLength(200);
   });
 
+  test('each rung reports, at every FPR, the largest TPR of any of its scores and which score it is', () => {
+    for (const [grant, rung] of Object.entries(report.membership.byAccess) as Array<[string, any]>) {
+      const scores = Object.entries(report.membership.scores).filter(([, e]: [string, any]) => e.access.includes(grant)) as Array<[string, any]>;
+      for (const level of ['0.001', '0.01', '0.1']) {
+        const largest = Math.max(...scores.map(([, e]) => e.tprAt[level]));
+        expect(rung.maxTprAt[level].tpr).toBe(largest);
+        expect(report.membership.scores[rung.maxTprAt[level].score].tprAt[level]).toBe(largest);
+        expect(rung.maxTprAt[level].tpr).toBeGreaterThanOrEqual(rung.tprAt[level]);
+      }
+    }
+  });
+
   test('the sharer trained on the members only; every query is in the audit log and matches the receiver', () => {
     expect(report.sharer.trainingData.rows).toBe(100);
     expect(report.audit.consistentWithReceiver).toBe(true);

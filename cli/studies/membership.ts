@@ -4,7 +4,7 @@
  * level, with the best score per grant, and every raw score with the truth in membership-scores.json for re-analysis.
  */
 import { imageShapeOf } from '../../shared/data/imageTable';
-import type { FprLevel } from '../../shared/metrics/roc';
+import { FPR_LEVELS, type FprLevel } from '../../shared/metrics/roc';
 import type { Interval } from '../../shared/metrics/bootstrap';
 import type { MembershipGame } from '../../shared/scenario/membership';
 import { ACCESS_LADDER } from '../../shared/scenario/lists';
@@ -32,7 +32,17 @@ export interface MembershipSection {
    * Per grant, the score with the highest AUC among attacks needing it (chosen on these scores: optimistic), and the
    * largest empirical ε lower bound among them.
    */
-  byAccess: Record<string, { best: string; auc: Interval; tprAt: Record<FprLevel, number>; empiricalEpsilon: number }>;
+  byAccess: Record<
+    string,
+    {
+      best: string;
+      auc: Interval;
+      tprAt: Record<FprLevel, number>;
+      /** At each FPR, the largest TPR of any score of the rung (the attacker's best choice there, not the best AUC's). */
+      maxTprAt: Record<FprLevel, { tpr: number; score: string }>;
+      empiricalEpsilon: number;
+    }
+  >;
   /** The largest empirical ε lower bound of any score, and which: what the attacks prove, beside an accountant's ε. */
   empiricalEpsilon: { epsilon: number; score: string | null; delta: number };
   /**
@@ -87,7 +97,19 @@ export function membershipSection(
     const entries = Object.entries(section.scores).filter(([, e]) => e.access.includes(grant));
     if (entries.length === 0) continue;
     const [best, entry] = entries.reduce((a, b) => (b[1].auc.estimate > a[1].auc.estimate ? b : a));
-    section.byAccess[grant] = { best, auc: entry.auc, tprAt: entry.tprAt, empiricalEpsilon: Math.max(...entries.map(([, e]) => e.empiricalEpsilon.epsilon)) };
+    const maxTprAt = Object.fromEntries(
+      FPR_LEVELS.map((level) => {
+        const [score, e] = entries.reduce((a, b) => (b[1].tprAt[level] > a[1].tprAt[level] ? b : a));
+        return [level, { tpr: e.tprAt[level], score }];
+      }),
+    ) as Record<FprLevel, { tpr: number; score: string }>;
+    section.byAccess[grant] = {
+      best,
+      auc: entry.auc,
+      tprAt: entry.tprAt,
+      maxTprAt,
+      empiricalEpsilon: Math.max(...entries.map(([, e]) => e.empiricalEpsilon.epsilon)),
+    };
   }
   for (const [key, e] of Object.entries(section.scores)) {
     if (e.empiricalEpsilon.epsilon > section.empiricalEpsilon.epsilon) section.empiricalEpsilon = { epsilon: e.empiricalEpsilon.epsilon, score: key, delta: e.empiricalEpsilon.delta };
