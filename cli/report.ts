@@ -6,6 +6,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { describeVerdict, type ExpectationOutcome, type Verdict } from './expectations';
 import { ACCESS_LADDER, type AccessGrant } from '../shared/scenario/lists';
+import type { DefenceStudy } from './studies/defences';
 
 export interface Report {
   scenario: { name: string; description?: string; file: string; seed: number };
@@ -98,6 +99,7 @@ export function renderMarkdown(report: Report): string {
   renderAcrossSeeds(report, lines);
   renderPia(report, lines);
   renderDecoy(report, lines);
+  renderDefenceCost(report, lines);
   renderMembership(report, lines);
 
   const receiver = report.receiver as { downstream?: Record<string, { evaluation: Record<string, unknown>; trainRows: number }> } | undefined;
@@ -227,6 +229,22 @@ function renderDecoy(report: Report, lines: string[]): void {
   for (const [label, r] of Object.entries(study.rows)) {
     for (const [kind, c] of Object.entries(r.classifiers)) {
       lines.push(`| ${label} | ${kind} | ${interval(c.accuracyBelowReal)} | ${interval(c.undefendedAccuracyBelowReal)} | ${interval(c.accuracyLossVsUndefended)} | ${interval(c.dpGap)} | ${interval(c.undefendedDpGap)} | ${interval(c.dpGapChangeVsUndefended)} |`);
+    }
+  }
+  lines.push('');
+}
+
+/** What each swept defence costs the receiver (`defenceStudy`, cli/studies/defences.ts), paired with its undefended twin. */
+function renderDefenceCost(report: Report, lines: string[]): void {
+  const study = report.defenceStudy as DefenceStudy | undefined;
+  if (!study) return;
+  lines.push('## What each defence costs the receiver', '');
+  lines.push('Each defended variant beside its undefended twin (same seed, same test records): accuracy loss and DP gap change on paired 95% bootstrap intervals.', '');
+  lines.push('| variant | defences | twin | classifier | TSTR gap | twin TSTR gap | accuracy loss vs twin | DP gap change vs twin |', '|---|---|---|---|---|---|---|---|');
+  for (const [label, r] of Object.entries(study.rows)) {
+    const defences = [...r.defences.sharer.map((d) => `sharer: ${d}`), ...r.defences.broker.map((d) => `broker: ${d}`)].join(', ');
+    for (const [kind, c] of Object.entries(r.classifiers)) {
+      lines.push(`| ${label} | ${defences} | ${r.undefendedLabel} | ${kind} | ${interval(c.accuracyBelowReal)} | ${interval(c.undefendedAccuracyBelowReal)} | ${interval(c.accuracyLossVsUndefended)} | ${interval(c.dpGapChangeVsUndefended)} |`);
     }
   }
   lines.push('');

@@ -19,6 +19,7 @@ import { writeReport, type Report } from './report';
 import { fpaSummary, type FpaVariantInput } from './studies/fpa';
 import { piaStudy as piaStudySummary, type PiaSection } from './studies/pia';
 import { decoyStudy, type DecoyStudyVariant } from './studies/decoy';
+import { defenceStudy, type PairedVariant } from './studies/defences';
 import { repoRoot } from '../shared/repoRoot';
 import { registerBuiltInMoves } from './moves';
 import type { TestPredictions } from '../shared/metrics/fairnessReport';
@@ -169,6 +170,11 @@ async function runSweepOrOnce(
     variants.map((v) => ({ label: v.label, seed: v.scenario.seed, testPredictions: predictions[v.label], result: results[v.label] as DecoyStudyVariant['result'] })),
   );
   if (decoy) body.decoyStudy = decoy;
+  // What each defence costs the receiver's classifiers, paired with its undefended twin (null when none is swept).
+  const defences = defenceStudy(
+    variants.map((v) => ({ label: v.label, seed: v.scenario.seed, testPredictions: predictions[v.label], result: results[v.label] as PairedVariant['result'] })),
+  );
+  if (defences) body.defenceStudy = defences;
   return body;
 }
 

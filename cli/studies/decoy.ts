@@ -13,8 +13,7 @@
  *   the shared test records (compareClassifiers).
  */
 import { describeProperty } from '../../shared/propertyInference/property';
-import { compareClassifiers, type Interval, type TestPredictions } from '../../shared/metrics/fairnessReport';
-import { Rng, deriveSeed } from '../../shared/random';
+import { pairedClassifierDeltas, twinKey, type PairedClassifierDelta, type PairedVariant } from './defences';
 import { mergeReportFragments } from '../../shared/moves/mergeScores';
 import { propertyDecoyMove } from '../../sharer/moves/property-decoy';
 import type { DecoyReport } from '../../sharer/moves/property-decoy/decoy';
@@ -106,18 +105,8 @@ export interface DecoyStudyEstimate {
   truthCovered: boolean | null;
 }
 
-export interface DecoyStudyClassifier {
-  /** Real − synthetic accuracy (the TSTR gap, the referee's paired interval), with the decoy and undefended. */
-  accuracyBelowReal: Interval;
-  undefendedAccuracyBelowReal: Interval;
-  /** undefended − this synthetic accuracy (= this − undefended TSTR gap), paired bootstrap on the shared test records. */
-  accuracyLossVsUndefended: Interval;
-  /** Demographic-parity gap of the classifier trained on synthetic records, with the decoy and undefended. */
-  dpGap: Interval;
-  undefendedDpGap: Interval;
-  /** this − undefended DP gap, paired likewise. */
-  dpGapChangeVsUndefended: Interval;
-}
+/** What the decoy did to one receiver classifier, against its undefended twin (defences.ts). */
+export type DecoyStudyClassifier = PairedClassifierDelta;
 
 export interface DecoyStudyRow {
   undefendedLabel: string;
@@ -138,20 +127,8 @@ export interface DecoyStudy {
   rows: Record<string, DecoyStudyRow>;
 }
 
-/** What the study reads of a variant (its report sections, and the test predictions kept beside them). */
-export interface DecoyStudyVariant {
-  label: string;
-  seed: number;
-  testPredictions: TestPredictions;
-  result: {
-    overrides?: Record<string, unknown>;
-    sharer?: { defences?: Array<{ kind: string; index: number } & Record<string, unknown>> };
-    receiver?: { downstream?: Record<string, { evaluation: { dpGap: Interval } }> };
-    fidelity?: Record<string, unknown>;
-    pia?: PiaSection;
-    moves?: Record<string, unknown>;
-  };
-}
+/** What the study reads of a variant: the pairing's view (defences.ts) and its PIA and move sections. */
+export type DecoyStudyVariant = PairedVariant & { result: { pia?: PiaSection; moves?: Record<string, unknown> } };
 
 /** The decoy a variant's sharer ran last (the share its training set shows), with its report label, or null. */
 function lastDecoy(v: DecoyStudyVariant): { label: string; facts: DecoyFacts & Record<string, unknown> } | null {
@@ -162,14 +139,6 @@ function lastDecoy(v: DecoyStudyVariant): { label: string; facts: DecoyFacts & R
   return { label: decoys.length > 1 ? `${DECOY_MOVE_ID}-a${last.index}` : DECOY_MOVE_ID, facts: last as unknown as DecoyFacts & Record<string, unknown> };
 }
 
-/** A variant's label without its sharer.defences segment: a decoy variant and its undefended twin share it. */
-function twinKey(v: DecoyStudyVariant): string {
-  const paths = Object.keys(v.result.overrides ?? {});
-  const segments = v.label.split(',');
-  if (segments.length !== paths.length) return '';
-  return segments.filter((_, i) => paths[i] !== 'sharer.defences').join(',');
-}
-
 /**
  * The study, or null when no variant runs a decoy. Throws when a decoy variant has no undefended twin (no variant
  * with the same other swept values whose sharer runs no decoy): the deltas would have nothing to be paired with.
@@ -177,12 +146,12 @@ function twinKey(v: DecoyStudyVariant): string {
 export function decoyStudy(variants: readonly DecoyStudyVariant[]): DecoyStudy | null {
   if (!variants.some((v) => lastDecoy(v))) return null;
   const twins = new Map<string, DecoyStudyVariant>();
-  for (const v of variants) if (!lastDecoy(v) && !twins.has(twinKey(v))) twins.set(twinKey(v), v);
+  for (const v of variants) if (!lastDecoy(v) && !twins.has(twinKey(v, ['sharer.defences']))) twins.set(twinKey(v, ['sharer.defences']), v);
   const rows: Record<string, DecoyStudyRow> = {};
   for (const v of variants) {
     const decoy = lastDecoy(v);
     if (!decoy) continue;
-    const twin = twins.get(twinKey(v));
+    const twin = twins.get(twinKey(v, ['sharer.defences']));
     if (!twin) {
       throw new Error(`decoy study: variant ${v.label} has no undefended twin (a variant with the same other swept values and no ${DECOY_MOVE_ID}); add [] to the sweep of sharer.defences`);
     }
@@ -198,7 +167,7 @@ export function decoyStudy(variants: readonly DecoyStudyVariant[]): DecoyStudy |
       rowsAfter: section.rowsAfter,
       duplicates: section.duplicates,
       pia: piaRows(v, twin, property, decoy.facts.decoyShare),
-      classifiers: classifierRows(v, twin),
+      classifiers: pairedClassifierDeltas(v, twin, 'decoy'),
     };
   }
   return { rows };
@@ -232,33 +201,6 @@ function piaRows(v: DecoyStudyVariant, twin: DecoyStudyVariant, property: string
       correctedErrorRiseVsUndefended: correctedErrorToTruth === null || undefendedCorrectedErrorToTruth === null ? null : correctedErrorToTruth - undefendedCorrectedErrorToTruth,
       decoyCovered: interval ? p0 >= interval[0] - 1e-12 && p0 <= interval[1] + 1e-12 : null,
       truthCovered: e.covered,
-    };
-  }
-  return out;
-}
-
-function classifierRows(v: DecoyStudyVariant, twin: DecoyStudyVariant): Record<string, DecoyStudyClassifier> {
-  const { yTrue, s } = v.testPredictions;
-  if (yTrue.length !== twin.testPredictions.yTrue.length || yTrue.some((y, i) => y !== twin.testPredictions.yTrue[i] || s[i] !== twin.testPredictions.s[i])) {
-    throw new Error(`decoy study: variant ${v.label} was tested on other records than its undefended twin ${twin.label}; the paired comparison needs one test split`);
-  }
-  const out: Record<string, DecoyStudyClassifier> = {};
-  for (const [kind, d] of Object.entries(v.result.receiver?.downstream ?? {})) {
-    const mine = v.testPredictions.predictions[kind];
-    const theirs = twin.testPredictions.predictions[kind];
-    const twinDownstream = twin.result.receiver?.downstream?.[kind];
-    const fidelity = v.result.fidelity?.[kind] as { accuracyBelowReal?: Interval } | undefined;
-    const twinFidelity = twin.result.fidelity?.[kind] as { accuracyBelowReal?: Interval } | undefined;
-    if (!mine || !theirs || !twinDownstream || !fidelity?.accuracyBelowReal || !twinFidelity?.accuracyBelowReal) continue;
-    // this − undefended on the same resampled test records; the accuracy loss is its negative.
-    const diff = compareClassifiers(yTrue, s, mine, theirs, new Rng(deriveSeed(v.seed, `decoy/${v.label}/${kind}`)));
-    out[kind] = {
-      accuracyBelowReal: fidelity.accuracyBelowReal,
-      undefendedAccuracyBelowReal: twinFidelity.accuracyBelowReal,
-      accuracyLossVsUndefended: { estimate: 0 - diff.accuracy.estimate, low: 0 - diff.accuracy.high, high: 0 - diff.accuracy.low },
-      dpGap: d.evaluation.dpGap,
-      undefendedDpGap: twinDownstream.evaluation.dpGap,
-      dpGapChangeVsUndefended: diff.dpGap,
     };
   }
   return out;
