@@ -161,6 +161,7 @@ export async function referee(
     ...withEvidence(results.sharer.defences, resolveMoves(sharerView.defences, 'sharer.defences')),
     ...withEvidence(results.broker.defences, resolveMoves(brokerSlice(scenario).defences, 'broker.defences')),
     ...withEvidence(results.receiver.attacks, resolveMoves(receiverView.attacks, 'receiver.attacks')),
+    ...withEvidence(results.receiver.defences, resolveMoves(receiverView.defences, 'receiver.defences')),
   ];
   const labels = moveLabels(ran.map(({ move, evidence: e }) => ({ id: move.id, reportName: move.reportName, index: e.index })));
   const scored: Record<string, unknown> = {};

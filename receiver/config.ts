@@ -20,6 +20,8 @@ export const receiverRuntimeConfigSchema = z
     classifierEpochs: z.number().int().positive(),
     /** `receiver.attacks`, defaults applied (each attack's own fields are checked by its runner). */
     attacks: z.array(z.object({ kind: z.string() }).passthrough()).default(() => []),
+    /** `receiver.defences`, defaults applied (each re-read by its move's schema). */
+    defences: z.array(z.object({ kind: z.string() }).passthrough()).default(() => []),
     /** The receiver's own datasets named by its attacks (aux data), resolved with their seeds, by name. */
     attackData: z.record(z.string(), resolvedDatasetSchema).default(() => ({})),
     /** Evaluate on equal (s, y) cells of the test split (shared/data/split.ts balanceCells). */

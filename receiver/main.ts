@@ -13,11 +13,54 @@ import { trainAndEvaluate, type DownstreamResult } from '../shared/evaluation/do
 import { registerMoves, resolveMoves } from '../shared/moves/registry';
 import { loadMovePlugins } from '../shared/moves/plugins';
 import type { MoveEvidence } from '../shared/moves/move';
-import { costView, type ReceiverMoveContext } from './moves/context';
+import { costView, type ReceiverDefenceEvidence, type ReceiverDefenceMove, type ReceiverMoveContext } from './moves/context';
+import type { TrainingPlan } from '../shared/evaluation/downstream';
+import type { BrokerDescription } from './brokerClient';
+import { deriveSeed } from '../shared/random';
 import { RECEIVER_MOVES } from './moves';
 import type { Table } from '../shared/data/table';
 import { imageSummaryTable } from '../shared/data/imageTable';
 import { imagesPerClass } from '../shared/data/sampleGrid';
+
+/**
+ * Runs receiver.defences in list order on the synthetic records: their training plans combined (weights multiply; at
+ * most one defence fits the classifiers itself) and each one's evidence.
+ */
+async function runDefences(
+  config: ReceiverRuntimeConfig,
+  synthetic: Table,
+  broker: BrokerClient,
+  description: BrokerDescription,
+  emit: Emit,
+): Promise<{ plan: TrainingPlan | undefined; defences: ReceiverDefenceEvidence[] }> {
+  let plan: TrainingPlan | undefined;
+  let fitBy = '';
+  const defences: ReceiverDefenceEvidence[] = [];
+  for (const { move: listed, config: moveConfig, index, where } of resolveMoves(config.defences, 'receiver.defences')) {
+    const move = listed as ReceiverDefenceMove<unknown>;
+    const stage = `defence:${move.id}`;
+    const result = await move.run(moveConfig, {
+      synthetic,
+      task: config.task,
+      broker,
+      description,
+      attackData: config.attackData,
+      index,
+      seed: deriveSeed(config.seed, `defences/${index}`),
+      say: (message) => emit({ stage, current: 1, total: 1, message, level: 'info' }),
+    });
+    const next = result.plan;
+    if (next?.fit && plan?.fit) throw new Error(`${where} (${move.id}): a second defence that fits the classifiers itself (${fitBy} does); list one`);
+    if (next) {
+      const weights = plan?.sampleWeights && next.sampleWeights ? plan.sampleWeights.map((w, i) => w * next.sampleWeights![i]) : (next.sampleWeights ?? plan?.sampleWeights);
+      if (next.fit) fitBy = `${where} (${move.id})`;
+      plan = { ...(weights ? { sampleWeights: weights } : {}), ...((next.fit ?? plan?.fit) ? { fit: next.fit ?? plan?.fit } : {}) };
+    }
+    defences.push({ kind: move.id, index, ...result.evidence });
+    emit({ stage, current: 1, total: 1, message: 'done', level: 'info' });
+  }
+  return { plan, defences };
+}
 
 class Receiver implements Party {
   readonly name = 'receiver' as const;
@@ -74,9 +117,12 @@ class Receiver implements Party {
 
     const syntheticImages = imagesPerClass(synthetic, description.classes.column);
     const test = receiverTestSplit(config);
+    // The receiver's defences against a poisoning sharer, on the records it drew, before its classifiers train.
+    const { plan: trainingPlan, defences } = await runDefences(config, synthetic, broker, description, emit);
     const downstream: Record<string, DownstreamResult> = {};
     for (const kind of config.classifiers) {
       downstream[kind] = await trainAndEvaluate(synthetic, test, config.task, kind, {
+        ...(trainingPlan ? { plan: trainingPlan } : {}),
         epochs: config.classifierEpochs,
         seed: config.seed,
         onEpoch: (epoch, loss) =>
@@ -125,6 +171,8 @@ class Receiver implements Party {
       testRows: test.rows.length,
       testBalanced: config.balanceTest,
       downstream,
+      // Each defence's evidence (absent when the scenario lists none, so reports without defences stay as they were).
+      ...(defences.length > 0 ? { defences } : {}),
       // The referee compares these with the sharer's real data (marginals); the receiver owns them anyway. Image
       // records go as their attributes and ink mass (not 784 pixels each), plus a few images per class for the grid.
       synthetic: imageSummaryTable(synthetic),

@@ -410,7 +410,7 @@ describe('party slices', () => {
     expect(JSON.stringify(receiver)).not.toContain('private');
     expect(receiver.testData).toMatchObject({ name: 'test', source: 'census', rows: 4000 });
     expect(Object.keys(receiver).sort()).toEqual(
-      ['attackData', 'attacks', 'balanceTest', 'classifierEpochs', 'classifiers', 'draw', 'scenario', 'seed', 'task', 'testData'].sort(),
+      ['attackData', 'attacks', 'balanceTest', 'classifierEpochs', 'classifiers', 'defences', 'draw', 'scenario', 'seed', 'task', 'testData'].sort(),
     );
   });
 

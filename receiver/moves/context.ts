@@ -12,6 +12,7 @@ import { Rng, deriveSeed } from '../../shared/random';
 import type { BrokerClient, BrokerDescription } from '../brokerClient';
 import { drawSynthetic, planDraw } from '../draw';
 import type { ReceiverRuntimeConfig } from '../config';
+import type { TrainingPlan } from '../../shared/evaluation/downstream';
 
 export interface ReceiverMoveContext {
   broker: BrokerClient;
@@ -34,6 +35,45 @@ export interface ReceiverMoveContext {
 export type ReceiverMove<Config, Evidence extends MoveEvidence> = Move<Config, Evidence, ReceiverMoveContext, RefereeTruth, Scenario> & {
   party: 'receiver';
   score: NonNullable<Move<Config, Evidence, ReceiverMoveContext, RefereeTruth, Scenario>['score']>;
+};
+
+/**
+ * What the receiver hands each of its defences (receiver.defences), in list order, once it has drawn its synthetic
+ * records and before it trains its classifiers: the records, the task, the broker's description, its own datasets
+ * (a trusted reference split, aux data) and the move's own seed. A defence protects the receiver from a poisoning
+ * sharer (docs/fairness-defences.md); it may query the broker too (an audit that draws more), within the budget its
+ * `cost` declares.
+ */
+export interface ReceiverDefenceContext {
+  synthetic: Table;
+  task: ReceiverRuntimeConfig['task'];
+  broker: BrokerClient;
+  description: BrokerDescription;
+  attackData: ReceiverRuntimeConfig['attackData'];
+  /** The move's index in receiver.defences. */
+  index: number;
+  /** The move's own seed, derived from the receiver's seed and its index. */
+  seed: number;
+  say: (message: string) => void;
+}
+
+/**
+ * What a defence returns: how the receiver trains its classifiers on the synthetic records (shared/evaluation/
+ * downstream.ts TrainingPlan: per-record weights, or a fit of its own; at most one defence may fit, and weights of
+ * several defences multiply), and its evidence for the referee (an audit's flag and p-value, the weights' summary).
+ */
+export interface ReceiverDefenceResult {
+  plan?: TrainingPlan;
+  evidence: Record<string, unknown>;
+}
+
+/** The evidence the receiver returns for each defence: its result's evidence, with the move's id and index. */
+export type ReceiverDefenceEvidence = { kind: string; index: number } & Record<string, unknown>;
+
+/** A defence of the receiver (listed in `receiver.defences`), scored by the referee on what it knows. */
+export type ReceiverDefenceMove<Config> = Move<Config, ReceiverDefenceEvidence, ReceiverDefenceContext, RefereeTruth, Scenario, ReceiverDefenceResult> & {
+  party: 'receiver';
+  slot: 'defences';
 };
 
 /** The challenge set a game move works on; throws naming the move when the receiver was handed none. */

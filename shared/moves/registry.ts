@@ -56,10 +56,13 @@ export function moveOf(config: { kind: string }, where: string): AnyMove {
   return move;
 }
 
-/** Registered ids of a party's moves (all when no party is given), sorted, for messages and docs. */
+/**
+ * Registered ids of a party's moves in one of its lists, sorted, for messages and docs: those of `slot`, or those
+ * without a slot when none is given (the receiver's attacks, the broker's defences); every move when no party is given.
+ */
 export function registeredMoveIds(party?: MoveParty, slot?: string): string[] {
   return [...registry.values()]
-    .filter((m) => (party === undefined || m.party === party) && (slot === undefined || m.slot === slot))
+    .filter((m) => party === undefined || (m.party === party && m.slot === slot))
     .map((m) => m.id)
     .sort();
 }
@@ -97,7 +100,7 @@ export function moveConfigSchema(party: MoveParty, slot?: string): z.ZodType<Mov
       return z.NEVER;
     }
     const move = registry.get(kind);
-    if (!move || move.party !== party || (slot !== undefined && move.slot !== slot)) {
+    if (!move || move.party !== party || move.slot !== slot) {
       const other = !move ? '' : move.party !== party ? `: "${kind}" is a ${move.party} move` : `: "${kind}" belongs in ${move.slot ? `the ${move.slot} slot` : 'another list'}`;
       ctx.addIssue({ code: 'custom', path: ['kind'], input: kind, message: `unknown ${party} move${other} (${expectedKinds(party, slot)})` });
       return z.NEVER;

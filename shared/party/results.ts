@@ -65,4 +65,6 @@ export interface ReceiverResult {
   syntheticImages?: ImagesPerClass;
   /** One entry per move the receiver ran (receiver.attacks, in order): its raw evidence, for the move's scorer. */
   attacks?: Array<MoveEvidence & Record<string, unknown>>;
+  /** One entry per defence the receiver ran (receiver.defences, in order): its evidence, for the move's scorer. */
+  defences?: Array<{ kind: string; index: number } & Record<string, unknown>>;
 }

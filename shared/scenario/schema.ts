@@ -409,6 +409,11 @@ export const receiverSchema = z.strictObject({
   classifierEpochs: positiveInt().default(30),
   /** Moves the receiver runs, each `{ kind: <a registered receiver move>, ...its own config }` (docs/moves.md). */
   attacks: z.array(moveConfigSchema('receiver')).default(() => []),
+  /**
+   * The receiver's defences against a poisoning sharer, each `{ kind: <a registered receiver defence>, ...its own
+   * config }` (docs/fairness-defences.md): run on the synthetic records it drew, before its classifiers are trained.
+   */
+  defences: z.array(moveConfigSchema('receiver', 'defences')).default(() => []),
   /** Evaluate on an equal number of test records per (s, y) cell (balanceCells), as the FPA paper does. */
   balanceTest: z.boolean().default(false),
 });

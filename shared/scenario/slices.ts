@@ -76,6 +76,8 @@ export interface ReceiverConfig {
   classifiers: ClassifierKind[];
   classifierEpochs: number;
   attacks: AttackConfig[];
+  /** The receiver's defences (receiver.defences), as the scenario lists them. */
+  defences: AttackConfig[];
   /** The receiver's own datasets named by its attacks (`auxData`), resolved with their seeds, by name. */
   attackData: Record<string, ResolvedDataset>;
   /** Balance the test split into equal (s, y) cells before evaluating. */
@@ -161,6 +163,7 @@ export function receiverSlice(scenario: Scenario): ReceiverConfig {
     classifiers: [...scenario.receiver.classifiers],
     classifierEpochs: scenario.receiver.classifierEpochs,
     attacks: plain(scenario.receiver.attacks),
+    defences: plain(scenario.receiver.defences),
     attackData: Object.fromEntries(
       scenario.receiver.attacks.flatMap((attack, i) =>
         typeof attack.auxData === 'string' ? [[attack.auxData, resolvedDataset(scenario, attack.auxData, `receiver.attacks.${i}.auxData`)]] : [],

@@ -12,6 +12,11 @@ export interface FeatureMatrix {
 }
 
 export interface TrainOptions {
+  /**
+   * One non-negative weight per training row, multiplying that row's loss (a receiver's fairness defence: reweighing,
+   * or a reduction's cost-sensitive step); default all 1.
+   */
+  sampleWeights?: Float64Array;
   epochs: number;
   batchSize: number;
   /** Adam step size. */
