@@ -146,7 +146,11 @@ export async function referee(
     // Units: a sampled record, or a gray-/white-box denoiser evaluation of one record (queryUnits).
     consistentWithReceiver:
       samplesReturned ===
-      results.receiver.draw.received + (results.receiver.attacks ?? []).reduce((a, r) => a + r.samplesDrawn + ((r.queryUnits as number | undefined) ?? 0), 0),
+      results.receiver.draw.received +
+      [...(results.receiver.attacks ?? []), ...(results.receiver.defences ?? [])].reduce(
+        (a, r) => a + ((r.samplesDrawn as number | undefined) ?? 0) + ((r.queryUnits as number | undefined) ?? 0),
+        0,
+      ),
   };
   // Every move the sharer, the broker and the receiver ran, scored by its own scorer on what the referee knows.
   const truth: RefereeTruth = { seed, trainingRecords, game, hideColumns: sharerView.hideColumns, receiverDatasets: receiverView.attackData };

@@ -22,6 +22,11 @@ import type { Table } from '../shared/data/table';
 import { imageSummaryTable } from '../shared/data/imageTable';
 import { imagesPerClass } from '../shared/data/sampleGrid';
 
+/** Budget units a defence's evidence says it spent (records drawn and queries), as an attack's evidence does. */
+function unitsSpent(evidence: Record<string, unknown>): number {
+  return (typeof evidence.samplesDrawn === 'number' ? evidence.samplesDrawn : 0) + (typeof evidence.queryUnits === 'number' ? evidence.queryUnits : 0);
+}
+
 /**
  * Runs receiver.defences in list order on the synthetic records: their training plans combined (weights multiply; at
  * most one defence fits the classifiers itself) and each one's evidence.
@@ -98,10 +103,12 @@ class Receiver implements Party {
     // Check the whole run's budget before drawing anything: the moves draw and query after receiver.draw. One check of
     // the whole spend, naming each part (the loader's check in consistency.ts is the same sum).
     const view = costView(description, challenge);
-    const costs = moves.map(({ move, config: moveConfig }) => move.cost(moveConfig, view));
+    // The defences spend too (an audit may draw); they run before the attacks' draws, after the receiver's own.
+    const spenders = [...moves.map((m) => ({ ...m, list: 'attacks' })), ...resolveMoves(config.defences, 'receiver.defences').map((m) => ({ ...m, list: 'defences' }))];
+    const costs = spenders.map(({ move, config: moveConfig }) => move.cost(moveConfig, view));
     const spend = config.draw.samples + costs.reduce((a, c) => a + c, 0);
     if (spend > description.budgetSamplesLeft) {
-      const parts = [`receiver.draw.samples (${config.draw.samples})`, ...moves.map(({ move, index }, i) => `receiver.attacks[${index}] (${move.id}) ${costs[i]}`)];
+      const parts = [`receiver.draw.samples (${config.draw.samples})`, ...spenders.map(({ move, index, list }, i) => `receiver.${list}[${index}] (${move.id}) ${costs[i]}`)];
       throw new Error(
         `receiver: ${parts.join(' + ')} need ${spend} units, but broker.budget.samples leaves ` +
           `${description.budgetSamplesLeft} of ${description.budgetSamplesTotal}: raise broker.budget.samples or lower the attacks' spend`,
@@ -132,7 +139,7 @@ class Receiver implements Party {
     // The moves, in the order the scenario lists them; each returns raw evidence for the referee. The budget left
     // before each move: every move spends exactly what its evidence says (the referee checks it against the audit).
     const evidence: MoveEvidence[] = [];
-    let budgetLeft = budgetSamplesLeft;
+    let budgetLeft = budgetSamplesLeft - defences.reduce((a, d) => a + unitsSpent(d), 0);
     for (const { move, config: moveConfig, index } of moves) {
       const stage = `attack:${move.id}`;
       emit({ stage, current: 0, total: 1, message: challenge && move.requires.membershipGame ? `${challenge.rows.length} challenge records` : 'started', level: 'info' });

@@ -64,6 +64,7 @@ export interface ReceiverDefenceContext {
  */
 export interface ReceiverDefenceResult {
   plan?: TrainingPlan;
+  /** Its evidence; a defence that draws or queries says how much in `samplesDrawn` / `queryUnits`, as a move's evidence does. */
   evidence: Record<string, unknown>;
 }
 

@@ -256,8 +256,19 @@ function checkReceiverMoves(s: Scenario, issues: PathIssue[]): void {
     }
     for (const issue of move.check?.(config, s) ?? []) issues.push({ path: [...at, ...issue.path], message: issue.message });
   });
-  s.receiver.attacks.forEach((config, i) => {
-    const at: ScenarioIssuePath = ['receiver', 'attacks', i];
+  // The sharer's poisoning move's own checks (its fields are the shared poisoning fields; e.g. only greedy-mi is stealthy).
+  const poisoning = s.sharer.poisoning;
+  const poisoningMove = poisoning && poisoning.method !== 'none' ? moveById(poisoning.method) : undefined;
+  if (poisoning && poisoningMove) {
+    const { method: _method, ...fields } = poisoning;
+    for (const issue of poisoningMove.check?.(fields, s) ?? []) issues.push({ path: ['sharer', 'poisoning', ...issue.path], message: issue.message });
+  }
+  // The receiver's attacks and then its defences: each one's grants, checks and cost (a defence may draw too).
+  const receiverMoves: Array<[ScenarioIssuePath, { kind: string } & Record<string, unknown>]> = [
+    ...s.receiver.attacks.map((config, i): [ScenarioIssuePath, typeof config] => [['receiver', 'attacks', i], config]),
+    ...s.receiver.defences.map((config, i): [ScenarioIssuePath, typeof config] => [['receiver', 'defences', i], config]),
+  ];
+  receiverMoves.forEach(([at, config]) => {
     // An unknown kind was reported by the schema; a scenario reaches this pass only with registered moves.
     const move = moveById(config.kind);
     if (!move) return;

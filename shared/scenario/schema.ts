@@ -347,6 +347,17 @@ export const poisoningSchema = z.strictObject({
   candidatesPerCell: positiveInt().default(100),
   /** I(X;Y) estimator of the greedy selection (docs/fpa.md, "I(X;Y) estimators"). */
   estimator: z.enum(POISONING_ESTIMATORS).default('logistic-ce'),
+  /**
+   * The stealthy sharer (greedy-mi only; docs/fairness-defences.md): it knows the receiver audits the label DP gap of
+   * what it draws against a published threshold, and poisons with the largest α ≤ `alpha` (on a grid of `alphaStep`)
+   * whose training set's label DP gap, its prediction of what the audit will see, stays at most `maxLabelParityGap`.
+   */
+  stealth: z
+    .strictObject({
+      maxLabelParityGap: z.number().gt(0).lt(1),
+      alphaStep: z.number().gt(0).lt(1).default(0.05),
+    })
+    .optional(),
 });
 
 /** The fields the poisoning moves share (`sharer.poisoning` without `method`, which names the move): each move's config schema. */

@@ -96,6 +96,14 @@ export interface GreedyOptions {
 }
 
 export interface GreedyReport {
+  /** Set by the stealthy sharer (greedy-mi with `stealth`): the α it was allowed, the one it chose, and each one it tried. */
+  stealth?: {
+    maxLabelParityGap: number;
+    alphaStep: number;
+    allowedAlpha: number;
+    chosenAlpha: number;
+    tried: Array<{ alpha: number; labelParityGap: number }>;
+  };
   n: number;
   alpha: number;
   baseSize: number;

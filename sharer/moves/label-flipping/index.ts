@@ -17,6 +17,8 @@ export const labelFlipping: PoisoningMove = {
   paper: `${FPA_PAPER}, baseline "LabelFlipping"`,
   requires: { access: [] },
   configSchema: poisoningFieldsSchema,
+  // The stealthy choice of α is greedy-mi's (it predicts the audit from its selection); relabelling has none.
+  check: (config) => (config.stealth ? [{ path: ['stealth'], message: 'only greedy-mi chooses its α against an audit threshold' }] : []),
   // The sharer spends no broker budget.
   cost: () => 0,
   async run(config, { pool, fpaPool, n, task, rng, common }) {
