@@ -133,6 +133,7 @@ describe('exponentiated-gradient reduction (demographic parity)', () => {
     const plain = await learner.fit(new Float64Array(c.rows).fill(1), c.y);
     const result = await exponentiatedGradient(thresholdLearner(c.x), c, { epsilon: 1 });
     expect(result.weights).toEqual([1]);
+    expect(result.training).toEqual(result.unconstrained);
     expect(Array.from(result.predictors[0](c.x, c.rows))).toEqual(Array.from(plain(c.x)));
   });
 

@@ -64,6 +64,10 @@ export interface ReceiverDefenceContext {
  */
 export interface ReceiverDefenceResult {
   plan?: TrainingPlan;
+  /**
+   * The receiver returns it after its classifiers are trained, so a plan's fit may add what it measured while training
+   * to an object it holds inside the evidence (fair-reduction's `fits`, one entry per classifier kind).
+   */
   evidence: Record<string, unknown>;
 }
 

@@ -107,6 +107,12 @@ export interface ReductionResult<X> {
   lambdaBound: number;
   /** The mixture on the training records. */
   training: TrainingFairness;
+  /**
+   * The first best response, on the training records: at round 0 the multipliers of each pair (+,g)/(−,g) are equal,
+   * so the cost-sensitive problem is the plain one (labels y, all weights 1) and this is the unconstrained
+   * classifier, the baseline the reduction is measured against at no extra training.
+   */
+  unconstrained: TrainingFairness;
 }
 
 /** One classifier found by the reduction, with its training predictions and moments. */
@@ -392,7 +398,17 @@ export async function exponentiatedGradient<X>(
   const used = [...mixture.entries()].filter(([, w]) => w > 0).sort((a, b) => a[0] - b[0]);
   const expected = new Float64Array(n);
   for (const [j, w] of used) for (let i = 0; i < n; i++) expected[i] += w * iterates[j].h[i];
-  const { error, rates } = moment.evaluate(expected);
+  const fairnessOf = (h: ArrayLike<number>): TrainingFairness => {
+    const { error, rates } = moment.evaluate(h);
+    return {
+      error,
+      positiveRate: rates[0],
+      positiveRateS0: rates[1],
+      positiveRateS1: rates[2],
+      maxGroupDeviation: Math.max(Math.abs(rates[1] - rates[0]), Math.abs(rates[2] - rates[0])),
+      dpGap: Math.abs(rates[2] - rates[1]),
+    };
+  };
   return {
     predictors: used.map(([j]) => iterates[j].predict),
     weights: used.map(([, w]) => w),
@@ -406,14 +422,8 @@ export async function exponentiatedGradient<X>(
     lambda: lambdaHats[best],
     epsilon,
     lambdaBound: B,
-    training: {
-      error,
-      positiveRate: rates[0],
-      positiveRateS0: rates[1],
-      positiveRateS1: rates[2],
-      maxGroupDeviation: Math.max(Math.abs(rates[1] - rates[0]), Math.abs(rates[2] - rates[0])),
-      dpGap: Math.abs(rates[2] - rates[1]),
-    },
+    training: fairnessOf(expected),
+    unconstrained: fairnessOf(iterates[0].h),
   };
 }
 

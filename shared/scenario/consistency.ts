@@ -242,10 +242,12 @@ function checkReceiverMoves(s: Scenario, issues: PathIssue[]): void {
   const view = loadTimeCostView(s);
   let spent = s.receiver.draw.samples;
   const costs: string[] = [];
-  // The sharer's and the broker's moves: their grants and their own checks (they spend nothing of the receiver's budget).
+  // The sharer's and the broker's moves, and the receiver's defences: their grants and their own checks.
   const defences: Array<[ScenarioIssuePath, { kind: string } & Record<string, unknown>]> = [
     ...s.sharer.defences.map((config, i): [ScenarioIssuePath, typeof config] => [['sharer', 'defences', i], config]),
     ...s.broker.defences.map((config, i): [ScenarioIssuePath, typeof config] => [['broker', 'defences', i], config]),
+    // The receiver's defences: their grants and checks too (their cost is not summed yet: the built-in ones draw nothing).
+    ...s.receiver.defences.map((config, i): [ScenarioIssuePath, typeof config] => [['receiver', 'defences', i], config]),
   ];
   defences.forEach(([at, config]) => {
     const move = moveById(config.kind);
