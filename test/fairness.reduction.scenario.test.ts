@@ -44,7 +44,6 @@ test('a run fits the classifier by the reduction: within ε on the synthetic rec
   const file = path.join(tmp, 'reduction.yaml');
   fs.writeFileSync(file, DEFENDED);
   const out = path.join(tmp, 'run');
-  const started = Date.now();
   const run = await runCli(['run', file, '--out', out, '--cache', path.join(tmp, 'cache'), '--quiet']);
   expect(run.stderr).toBe('');
   expect(run.code).toBe(0);
@@ -68,7 +67,6 @@ test('a run fits the classifier by the reduction: within ε on the synthetic rec
     logistic: { iterations: fit.iterations, supportSize: fit.supportSize, trainingDpGap: fit.training.dpGap, unconstrained: { trainingDpGap: fit.unconstrained.dpGap } },
   });
   expect(report.receiver.downstream.logistic.evaluation.dpGap.estimate).toBeGreaterThanOrEqual(0);
-  console.log(`fair-reduction e2e: ${((Date.now() - started) / 1000).toFixed(1)} s; ${JSON.stringify(report.moves['fair-reduction'])}; test DP gap ${report.receiver.downstream.logistic.evaluation.dpGap.estimate}, accuracy ${report.receiver.downstream.logistic.evaluation.accuracy.estimate}`);
 }, 60_000);
 
 test('at run time, records without S are refused naming the field, by the move and by its plan', async () => {
