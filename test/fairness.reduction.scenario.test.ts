@@ -29,7 +29,7 @@ beforeAll(() => {
 });
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-test('the defence parses with its defaults, and is refused when the sharer hides S or in the wrong list', () => {
+test('the defence parses with its defaults, and is refused when the sharer hides S, for ε = 0 or another constraint', () => {
   const parsed = parseScenario(DEFENDED, '/virtual/reduction.yaml');
   expect(parsed.receiver.defences).toEqual([{ kind: 'fair-reduction', constraint: 'demographic-parity', epsilon: EPSILON, maxIterations: 20, innerEpochs: 30, eta0: 2, prediction: 'draw' }]);
   const hidden = DEFENDED.replace('  data: private\n', '  data: private\n  hideColumns: [sex]\n');
