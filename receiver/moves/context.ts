@@ -64,7 +64,11 @@ export interface ReceiverDefenceContext {
  */
 export interface ReceiverDefenceResult {
   plan?: TrainingPlan;
-  /** Its evidence; a defence that draws or queries says how much in `samplesDrawn` / `queryUnits`, as a move's evidence does. */
+  /**
+   * Its evidence; a defence that draws or queries says how much in `samplesDrawn` / `queryUnits`, as a move's evidence
+   * does. The receiver returns it after its classifiers are trained, so a plan's fit may add what it measured while
+   * training to an object it holds inside the evidence (fair-reduction's `fits`, one entry per classifier kind).
+   */
   evidence: Record<string, unknown>;
 }
 

@@ -11,8 +11,15 @@ import { Rng, deriveSeed } from '../random';
 import { createClassifier, type ClassifierKind, type FeatureMatrix } from './classifiers';
 import { fitFeatures } from './classifiers/features';
 
-/** A fresh classifier of the kind, fitted with per-record weights and labels on the training features. */
-export type WeightedFit = (weights: Float64Array, labels: Uint8Array) => Promise<{ predictProbability(x: FeatureMatrix): Float32Array }>;
+/**
+ * A fresh classifier of the kind, fitted with per-record weights and labels on the training features; `epochs`
+ * overrides the receiver's classifierEpochs for this fit (a reduction fits many classifiers and may give each fewer).
+ */
+export type WeightedFit = (
+  weights: Float64Array,
+  labels: Uint8Array,
+  options?: { epochs?: number },
+) => Promise<{ predictProbability(x: FeatureMatrix): Float32Array }>;
 
 /**
  * How a receiver's defences change the training of its classifiers (receiver/moves/context.ts ReceiverDefenceResult):
@@ -24,12 +31,12 @@ export interface TrainingPlan {
   sampleWeights?: Float64Array;
   /**
    * Replaces the plain fit. Gets `fitWeighted` (a fresh classifier per call), the training records' features, labels
-   * and sensitive attribute (null when the records lack the column), and a seed; returns the 0/1 predictor applied to
-   * the test split.
+   * and sensitive attribute (null when the records lack the column), a seed and the classifier kind being trained;
+   * returns the 0/1 predictor applied to the test split.
    */
   fit?: (
     fitWeighted: WeightedFit,
-    data: { x: FeatureMatrix; y: Uint8Array; s: Uint8Array | null; seed: number },
+    data: { x: FeatureMatrix; y: Uint8Array; s: Uint8Array | null; seed: number; kind: ClassifierKind },
   ) => Promise<(x: FeatureMatrix) => Uint8Array>;
 }
 
@@ -81,14 +88,14 @@ export async function trainAndEvaluate(
     // The defence fits (several) classifiers itself; each is disposed once its test predictions are read.
     const fitted: Array<{ dispose(): void }> = [];
     try {
-      const fitWeighted: WeightedFit = async (weights, labels) => {
+      const fitWeighted: WeightedFit = async (weights, labels, options) => {
         const c = createClassifier(kind, features.image ? { image: features.image } : {});
         fitted.push(c);
-        await c.fit(xTrain, labels, { ...trainOptions, sampleWeights: weights });
+        await c.fit(xTrain, labels, { ...trainOptions, ...(options?.epochs !== undefined ? { epochs: options.epochs } : {}), sampleWeights: weights });
         return c;
       };
       const sTrain = train.schema.columns.some((c) => c.name === task.sensitive) ? binaryColumn(train, task.sensitive, task.privileged) : null;
-      const predict = await plan.fit(fitWeighted, { x: xTrain, y: yTrain, s: sTrain, seed: deriveSeed(opts.seed, `plan/${kind}`) });
+      const predict = await plan.fit(fitWeighted, { x: xTrain, y: yTrain, s: sTrain, seed: deriveSeed(opts.seed, `plan/${kind}`), kind });
       const yPred = predict(xTest);
       const evaluation = evaluateClassifier(yTest, yPred, sTest, new Rng(deriveSeed(opts.seed, `bootstrap/${kind}`)));
       return { kind, trainRows: train.rows.length, features: features.width, evaluation, testPredictions: Array.from(yPred) };

@@ -13,8 +13,11 @@ export interface FeatureMatrix {
 
 export interface TrainOptions {
   /**
-   * One non-negative weight per training row, multiplying that row's loss (a receiver's fairness defence: reweighing,
-   * or a reduction's cost-sensitive step); default all 1.
+   * One finite weight ≥ 0 per training row (not all 0), multiplying that row's loss (a receiver's fairness defence:
+   * reweighing, or a reduction's cost-sensitive step); default all 1. The loss is normalised by the weight sum, and
+   * the feed-forward kinds standardise their inputs with the weighted mean and std, so a weight of 2 fits like the row
+   * twice and a weight of 0 like the row removed (sklearn's sample_weight; minibatchTraining.ts recordWeights).
+   * Combined with classWeight by multiplication ('balanced' then uses the weighted class totals).
    */
   sampleWeights?: Float64Array;
   epochs: number;

@@ -22,7 +22,7 @@
 import { deriveSeed, Rng } from '../../random';
 import { tf } from '../../tf';
 import type { BinaryClassifier, FeatureMatrix, TrainOptions } from './binaryClassifier';
-import { checkLabels, checkMatrix, checkTrainOptions, fitMinibatches, probabilitiesInChunks, thresholdProbabilities, uniformInit, weightedCrossEntropy } from './minibatchTraining';
+import { checkLabels, checkMatrix, checkSampleWeights, checkTrainOptions, fitMinibatches, probabilitiesInChunks, thresholdProbabilities, uniformInit, weightedCrossEntropy } from './minibatchTraining';
 
 export interface CnnOptions {
   height: number;
@@ -116,6 +116,8 @@ export class CnnClassifier implements BinaryClassifier {
     this.checkImages('fit', x);
     checkTrainOptions(opts);
     const positives = checkLabels('cnn.fit', x, y);
+    // Pixels are scaled by a constant (no data-dependent standardisation), so weights act through the shared loss alone.
+    if (opts.sampleWeights) checkSampleWeights('cnn.fit', x.rows, opts.sampleWeights);
     this.disposeTensors();
     this.initialiseWeights(new Rng(deriveSeed(opts.seed, 'classifier/init')));
     this.trained = true;

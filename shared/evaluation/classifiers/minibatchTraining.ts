@@ -36,6 +36,21 @@ export function checkTrainOptions(opts: TrainOptions): void {
   }
 }
 
+/**
+ * Checks `sampleWeights` against the rows: one finite weight ≥ 0 per row, and a positive sum (all-zero weights leave
+ * nothing to fit). Throws naming the field and the first bad index.
+ */
+export function checkSampleWeights(where: string, rows: number, weights: Float64Array): void {
+  if (weights.length !== rows) throw new Error(`${where}: sampleWeights has ${weights.length} values but there are ${rows} training rows`);
+  let sum = 0;
+  for (let i = 0; i < weights.length; i++) {
+    const w = weights[i];
+    if (!isFinite(w) || w < 0) throw new Error(`${where}: sampleWeights[${i}] is ${w}; every weight must be a finite number ≥ 0`);
+    sum += w;
+  }
+  if (!(sum > 0)) throw new Error(`${where}: sampleWeights sum to 0; at least one training row needs a positive weight`);
+}
+
 /** Checks the labels against the rows (0/1, one per row, at least one row); returns the count of positives. */
 export function checkLabels(where: string, x: FeatureMatrix, y: Uint8Array): number {
   if (y.length !== x.rows) throw new Error(`${where}: ${x.rows} feature rows but ${y.length} labels`);
@@ -82,17 +97,58 @@ export interface MinibatchProblem {
 }
 
 /**
- * Adam over seeded shuffled minibatches. Per-record weights: 'balanced' gives each class half of the total weight
- * (rows / (2·count)); with one class absent the weighting is undefined and every record keeps weight 1, which is
- * the same objective. Each minibatch is assembled by copying rows in JS: the wasm gather kernel is slow (it
- * dominated a profile), and gather on the tape would also clone the whole matrix at every step.
+ * The weight of each record in the loss, or null when every record weighs 1 (the unweighted mean, kept as its own
+ * path so that training without weights stays bit-identical to what it was before sample weights existed).
+ *
+ * With `sampleWeights` w and class weights c, record i weighs v_i = w_i · c(y_i) · n / Σ_j w_j, so the minibatch mean of
+ * v_i · CE_i estimates Σ w_i c(y_i) CE_i / Σ w_i: the loss is normalised by the weight sum, not by the row count. That
+ * is what makes a weight of 2 the same objective as the row twice (sklearn's sample_weight semantics: its losses are
+ * sums, so duplicating a row and weighting it 2 coincide, L2 penalty included) and a weight of 0 the same as the row
+ * removed; normalising by n instead would rescale the data term against the L2 penalty and Adam's step whenever the
+ * weights do not average 1. Normalising once by the global sum (not per batch) keeps each batch's loss an unbiased
+ * estimate of the full objective.
+ *
+ * 'balanced' class weights give each class half of the total weight: c(y) = W / (2·W_y) with W_y the (sample-)weighted
+ * count of class y (rows / (2·count) without sample weights), so duplicating a row changes them exactly as weighting it
+ * does. With one class absent (or weighing 0) the class weighting is undefined and every class keeps weight 1, which is
+ * the same objective.
+ */
+export function recordWeights(y: Uint8Array, positives: number, opts: Pick<TrainOptions, 'classWeight' | 'sampleWeights'>): Float32Array | null {
+  const rows = y.length;
+  const sample = opts.sampleWeights;
+  if (!sample) {
+    const negatives = rows - positives;
+    if (!(opts.classWeight === 'balanced' && positives > 0 && negatives > 0)) return null;
+    const positiveWeight = rows / (2 * positives);
+    const negativeWeight = rows / (2 * negatives);
+    const out = new Float32Array(rows);
+    for (let i = 0; i < rows; i++) out[i] = y[i] === 1 ? positiveWeight : negativeWeight;
+    return out;
+  }
+  let total = 0;
+  let positiveTotal = 0;
+  for (let i = 0; i < rows; i++) {
+    total += sample[i];
+    if (y[i] === 1) positiveTotal += sample[i];
+  }
+  const negativeTotal = total - positiveTotal;
+  const balanced = opts.classWeight === 'balanced' && positiveTotal > 0 && negativeTotal > 0;
+  const positiveWeight = balanced ? total / (2 * positiveTotal) : 1;
+  const negativeWeight = balanced ? total / (2 * negativeTotal) : 1;
+  const scale = rows / total;
+  const out = new Float32Array(rows);
+  for (let i = 0; i < rows; i++) out[i] = sample[i] * scale * (y[i] === 1 ? positiveWeight : negativeWeight);
+  return out;
+}
+
+/**
+ * Adam over seeded shuffled minibatches, each record's loss weighted by recordWeights (class and sample weights). Each
+ * minibatch is assembled by copying rows in JS: the wasm gather kernel is slow (it dominated a profile), and gather on
+ * the tape would also clone the whole matrix at every step.
  */
 export async function fitMinibatches(problem: MinibatchProblem, opts: TrainOptions): Promise<void> {
   const { inputs, rows, cols, y, positives } = problem;
-  const negatives = rows - positives;
-  const balanced = opts.classWeight === 'balanced' && positives > 0 && negatives > 0;
-  const positiveWeight = balanced ? rows / (2 * positives) : 1;
-  const negativeWeight = balanced ? rows / (2 * negatives) : 1;
+  const weights = recordWeights(y, positives, opts);
   const optimizer = tf.train.adam(opts.learningRate);
   const shuffleRng = new Rng(deriveSeed(opts.seed, 'classifier/shuffle'));
   const order = new Int32Array(rows);
@@ -112,12 +168,12 @@ export async function fitMinibatches(problem: MinibatchProblem, opts: TrainOptio
         // Fresh buffers per batch: the cpu backend keeps a reference to the array a tensor is made from.
         const xData = new Float32Array(batch.length * cols);
         const yData = new Float32Array(batch.length);
-        const wData = balanced ? new Float32Array(batch.length) : null;
+        const wData = weights ? new Float32Array(batch.length) : null;
         for (let k = 0; k < batch.length; k++) {
           const r = batch[k];
           xData.set(inputs.subarray(r * cols, (r + 1) * cols), k * cols);
           yData[k] = y[r];
-          if (wData) wData[k] = y[r] === 1 ? positiveWeight : negativeWeight;
+          if (wData) wData[k] = weights![r];
         }
         const xb = tf.tensor(xData, problem.batchShape(batch.length), 'float32');
         const yb = tf.tensor2d(yData, [batch.length, 1]);

@@ -13,7 +13,7 @@
 import { deriveSeed, Rng } from '../../random';
 import { tf } from '../../tf';
 import type { BinaryClassifier, FeatureMatrix, TrainOptions } from './binaryClassifier';
-import { checkLabels, checkMatrix, checkTrainOptions, fitMinibatches, probabilitiesInChunks, thresholdProbabilities, uniformInit, weightedCrossEntropy } from './minibatchTraining';
+import { checkLabels, checkMatrix, checkSampleWeights, checkTrainOptions, fitMinibatches, probabilitiesInChunks, thresholdProbabilities, uniformInit, weightedCrossEntropy } from './minibatchTraining';
 
 export interface FeedForwardConfig {
   id: string;
@@ -26,8 +26,14 @@ export interface FeedForwardConfig {
 /** Rows per tensor when predicting, to bound memory on large test sets. */
 const PREDICT_CHUNK_ROWS = 8192;
 
-/** Column means and 1/std of the training features (1 for constant columns, which then stay centred at 0). */
-function columnStandardisation(x: FeatureMatrix): { mean: Float32Array; invStd: Float32Array } {
+/**
+ * Column means and 1/std of the training features (1 for constant columns, which then stay centred at 0). With sample
+ * weights they are the weighted mean and std, so that a row of weight 2 standardises like the row twice and a row of
+ * weight 0 like no row: the whole fit, not only the loss, then matches the duplicated or reduced data (without
+ * weights the unweighted code below runs unchanged).
+ */
+function columnStandardisation(x: FeatureMatrix, weights?: Float64Array): { mean: Float32Array; invStd: Float32Array } {
+  if (weights) return weightedColumnStandardisation(x, weights);
   const mean = new Float64Array(x.cols);
   const sq = new Float64Array(x.cols);
   for (let i = 0; i < x.rows; i++) {
@@ -45,6 +51,33 @@ function columnStandardisation(x: FeatureMatrix): { mean: Float32Array; invStd: 
   const invStd = new Float32Array(x.cols);
   for (let j = 0; j < x.cols; j++) {
     const std = Math.sqrt(sq[j] / x.rows);
+    invStd[j] = std > 1e-12 ? 1 / std : 1;
+  }
+  return { mean: Float32Array.from(mean), invStd };
+}
+
+function weightedColumnStandardisation(x: FeatureMatrix, weights: Float64Array): { mean: Float32Array; invStd: Float32Array } {
+  const mean = new Float64Array(x.cols);
+  const sq = new Float64Array(x.cols);
+  let total = 0;
+  for (let i = 0; i < x.rows; i++) {
+    const w = weights[i];
+    total += w;
+    const base = i * x.cols;
+    for (let j = 0; j < x.cols; j++) mean[j] += w * x.data[base + j];
+  }
+  for (let j = 0; j < x.cols; j++) mean[j] /= total;
+  for (let i = 0; i < x.rows; i++) {
+    const w = weights[i];
+    const base = i * x.cols;
+    for (let j = 0; j < x.cols; j++) {
+      const d = x.data[base + j] - mean[j];
+      sq[j] += w * d * d;
+    }
+  }
+  const invStd = new Float32Array(x.cols);
+  for (let j = 0; j < x.cols; j++) {
+    const std = Math.sqrt(sq[j] / total);
     invStd[j] = std > 1e-12 ? 1 / std : 1;
   }
   return { mean: Float32Array.from(mean), invStd };
@@ -77,9 +110,10 @@ export class FeedForwardClassifier implements BinaryClassifier {
     checkMatrix(`${this.id}.fit`, x);
     checkTrainOptions(opts);
     const positives = checkLabels(`${this.id}.fit`, x, y);
+    if (opts.sampleWeights) checkSampleWeights(`${this.id}.fit`, x.rows, opts.sampleWeights);
     this.disposeTensors();
     this.cols = x.cols;
-    const { mean, invStd } = columnStandardisation(x);
+    const { mean, invStd } = columnStandardisation(x, opts.sampleWeights);
     this.mean = mean;
     this.invStd = invStd;
     this.initialiseWeights(new Rng(deriveSeed(opts.seed, 'classifier/init')));
