@@ -246,6 +246,8 @@ function checkReceiverMoves(s: Scenario, issues: PathIssue[]): void {
   const defences: Array<[ScenarioIssuePath, { kind: string } & Record<string, unknown>]> = [
     ...s.sharer.defences.map((config, i): [ScenarioIssuePath, typeof config] => [['sharer', 'defences', i], config]),
     ...s.broker.defences.map((config, i): [ScenarioIssuePath, typeof config] => [['broker', 'defences', i], config]),
+    // The receiver's defences read its draw (e.g. fairness-audit): their grants and checks (a reference dataset's name).
+    ...s.receiver.defences.map((config, i): [ScenarioIssuePath, typeof config] => [['receiver', 'defences', i], config]),
   ];
   defences.forEach(([at, config]) => {
     const move = moveById(config.kind);
