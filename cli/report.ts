@@ -243,9 +243,9 @@ function renderAuditStudy(report: Report, lines: string[]): void {
   const rate = (r: { estimate: number; low: number; high: number; flagged: number; runs: number }) => `${r.flagged}/${r.runs} = ${r.estimate.toFixed(2)} [${r.low.toFixed(2)}, ${r.high.toFixed(2)}]`;
   lines.push('## Fairness audit as a detector of poisoning', '');
   lines.push(`The receiver's audit (flag when p < ${study.significance}) over ${study.seeds.length} seed(s); flag rates with 95% Clopper–Pearson intervals; AUC of the p-value against the honest runs (0.5 is chance).`, '');
-  lines.push('| variant | method | α | flag rate | mean p-value | max p-value | mean synthetic gap | mean training gap (truth) | AUC vs honest |', '|---|---|---|---|---|---|---|---|---|');
+  lines.push('| variant | method | α | flag rate | mean p-value | max p-value | mean \\|synthetic gap\\| | mean \\|training gap\\| (truth) | AUC vs honest |', '|---|---|---|---|---|---|---|---|---|');
   for (const [label, r] of Object.entries(study.rows)) {
-    lines.push(`| ${label} | ${r.method} | ${r.alpha} | ${rate(r.flagRate)} | ${r.meanPValue.toPrecision(3)} | ${r.maxPValue.toPrecision(3)} | ${fmt(r.meanGapSynthetic)} | ${fmt(r.meanTrainingLabelParityGap)} | ${r.aucVsHonest === null ? '—' : fmt(r.aucVsHonest)} |`);
+    lines.push(`| ${label} | ${r.method} | ${r.alpha} | ${rate(r.flagRate)} | ${r.meanPValue.toPrecision(3)} | ${r.maxPValue.toPrecision(3)} | ${fmt(r.meanAbsGapSynthetic)} | ${fmt(r.meanAbsTrainingLabelParityGap)} | ${r.aucVsHonest === null ? '—' : fmt(r.aucVsHonest)} |`);
   }
   if (study.detector) {
     const d = study.detector;

@@ -6,6 +6,7 @@
 import type { Table } from '../shared/data/table';
 import { Rng } from '../shared/random';
 import {
+  correctedCounts,
   countsOf,
   dependenceAudit,
   gapDifferenceTest,
@@ -88,6 +89,25 @@ describe('the statistics of a table', () => {
       [1, 0],
       [0, 2],
     ]);
+  });
+});
+
+describe('the confusion-matrix correction (S hidden)', () => {
+  it('inverts a known discriminator per label class', () => {
+    // True counts [[400, 100], [200, 300]]; TPR 0.8, FPR 0.1: ŝ=1 in y=0: 0.8·200 + 0.1·400 = 200, in y=1: 0.8·300 + 0.1·100 = 250.
+    const guessed: SYCounts = [
+      [600 - 200, 400 - 250],
+      [200, 250],
+    ];
+    const c = correctedCounts(guessed, 0.8, 0.1);
+    expect(c[0][0]).toBeCloseTo(400, 9);
+    expect(c[0][1]).toBeCloseTo(100, 9);
+    expect(c[1][0]).toBeCloseTo(200, 9);
+    expect(c[1][1]).toBeCloseTo(300, 9);
+    expect(labelParityGapOf(c)).toBeCloseTo(0.6 - 0.2, 9);
+    // The raw ŝ-gap is attenuated towards 0: 250/450 − 150/550.
+    expect(labelParityGapOf(guessed)).toBeCloseTo(250 / 450 - 150 / 550, 12);
+    expect(() => correctedCounts(guessed, 0.4, 0.5)).toThrow(/TPR/);
   });
 });
 
@@ -222,9 +242,11 @@ describe('the fairness-audit defence in a scenario', () => {
     expect(() => parseScenario(scenario(['    - { kind: fairness-audit, reference: private }']), '/virtual/audit.yaml')).toThrow(
       /receiver\.defences\.0\.reference: must not be the sharer's dataset/,
     );
-    expect(() => parseScenario(scenario(['    - { kind: fairness-audit, reference: reference }'], ['  hideColumns: [sex]']), '/virtual/audit.yaml')).toThrow(
-      /receiver\.defences\.0: task\.sensitive "sex" is hidden/,
+    // S hidden: the discriminator auditor needs a reference dataset to learn ŝ from, not a published gap.
+    expect(() => parseScenario(scenario(['    - { kind: fairness-audit, reference: { labelParityGap: 0 } }'], ['  hideColumns: [sex]']), '/virtual/audit.yaml')).toThrow(
+      /receiver\.defences\.0\.reference: task\.sensitive "sex" is hidden/,
     );
+    expect(() => parseScenario(scenario(['    - { kind: fairness-audit, reference: reference }'], ['  hideColumns: [sex]']), '/virtual/audit.yaml')).not.toThrow();
     expect(() => parseScenario(scenario(['    - { kind: fairness-audit, reference: reference, alpha: 2 }']), '/virtual/audit.yaml')).toThrow(/receiver\.defences\.0\.alpha/);
   });
 });

@@ -52,10 +52,14 @@ export interface AuditStudyRow {
   flagRate: FlagRate;
   meanPValue: number;
   maxPValue: number;
-  meanGapSynthetic: number;
-  meanDifference: number;
-  /** The sharer's truth: mean label-parity gap of its training sets. */
-  meanTrainingLabelParityGap: number;
+  /**
+   * Means of |gap|: the greedy selection favours either group depending on the seed (docs/fpa.md, "Selection
+   * direction"), so signed gaps would average to about 0 over seeds.
+   */
+  meanAbsGapSynthetic: number;
+  meanAbsDifference: number;
+  /** The sharer's truth: mean |label-parity gap| of its training sets. */
+  meanAbsTrainingLabelParityGap: number;
   /** AUC of −pValue, this variant's runs against the honest runs (null for the honest rows or without honest runs). */
   aucVsHonest: number | null;
 }
@@ -100,9 +104,9 @@ export function auditStudy(runs: readonly AuditRun[]): AuditStudy | null {
       flagRate: flagRate(list.map((r) => r.audit.flagged)),
       meanPValue: mean(list.map((r) => r.audit.pValue)),
       maxPValue: Math.max(...list.map((r) => r.audit.pValue)),
-      meanGapSynthetic: mean(list.map((r) => r.audit.gapSynthetic.estimate)),
-      meanDifference: mean(list.map((r) => r.audit.difference)),
-      meanTrainingLabelParityGap: mean(list.map((r) => r.audit.truth.trainingLabelParityGap)),
+      meanAbsGapSynthetic: mean(list.map((r) => Math.abs(r.audit.gapSynthetic.estimate))),
+      meanAbsDifference: mean(list.map((r) => Math.abs(r.audit.difference))),
+      meanAbsTrainingLabelParityGap: mean(list.map((r) => Math.abs(r.audit.truth.trainingLabelParityGap))),
       aucVsHonest: honest || honestRuns.length === 0 ? null : auc(list.map(score), honestRuns.map(score)),
     };
   }

@@ -160,10 +160,21 @@ export interface DependenceAuditOptions {
   rng: Rng;
 }
 
-/** One table's gap and I(S;Y) with bootstrap intervals (the same resamples for both). */
-export function tableDependence(table: Table, task: AuditTask, opts: { rng: Rng; resamples?: number; confidence?: number }): TableDependence {
-  const s = binaryColumn(table, task.sensitive, task.privileged);
-  const y = binaryColumn(table, task.label, task.positive);
+/** Binary s and y of one sample (s may be a discriminator's guess ŝ when S is hidden). */
+export interface SYLabels {
+  s: ArrayLike<number>;
+  y: ArrayLike<number>;
+}
+
+/** The binary (s, y) of a table's task columns; throws naming the column when it is missing or not categorical. */
+export function syLabels(table: Table, task: AuditTask): SYLabels {
+  return { s: binaryColumn(table, task.sensitive, task.privileged), y: binaryColumn(table, task.label, task.positive) };
+}
+
+/** One sample's gap and I(S;Y) with bootstrap intervals (the same resamples for both). */
+export function labelsDependence(labels: SYLabels, opts: { rng: Rng; resamples?: number; confidence?: number }): TableDependence {
+  const { s, y } = labels;
+  if (s.length !== y.length) throw new Error(`labelsDependence: ${s.length} values of s but ${y.length} of y`);
   const intervals = bootstrapIntervals(
     s.length,
     (indices) => {
@@ -175,22 +186,37 @@ export function tableDependence(table: Table, task: AuditTask, opts: { rng: Rng;
   return { records: s.length, counts: countsOf(s, y), gap: intervals.gap, mutualInformationBits: intervals.mi };
 }
 
+/** One table's gap and I(S;Y) with bootstrap intervals. */
+export function tableDependence(table: Table, task: AuditTask, opts: { rng: Rng; resamples?: number; confidence?: number }): TableDependence {
+  return labelsDependence(syLabels(table, task), opts);
+}
+
 /**
  * The audit: the synthetic records' dependence against the reference's, tested as in the module comment. Flags when
  * the p-value is below alpha. Throws naming the column when a table lacks a task column (S hidden from the samples:
- * the property-inference discriminator is then the auditor, docs/fairness-audit.md).
+ * the fairness-audit move then audits a discriminator's ŝ instead, dependenceAuditOfLabels).
  */
 export function dependenceAudit(synthetic: Table, reference: AuditReference, task: AuditTask, opts: DependenceAuditOptions): DependenceAudit {
+  const ref = 'table' in reference ? { labels: syLabels(reference.table, task), name: reference.name } : reference;
+  return dependenceAuditOfLabels(syLabels(synthetic, task), ref, opts);
+}
+
+/** The audit on (s, y) labels already read: the synthetic sample's against a reference sample's or a published gap. */
+export function dependenceAuditOfLabels(
+  synthetic: SYLabels,
+  reference: { labels: SYLabels; name: string } | { labelParityGap: number },
+  opts: DependenceAuditOptions,
+): DependenceAudit {
   const alpha = opts.alpha ?? 0.05;
   if (!(alpha > 0 && alpha < 1)) throw new Error(`dependenceAudit: alpha must be in (0, 1), got ${alpha}`);
-  if (synthetic.rows.length === 0) throw new Error('dependenceAudit: no synthetic records to audit');
-  const syn = tableDependence(synthetic, task, opts);
+  if (synthetic.s.length === 0) throw new Error('dependenceAudit: no synthetic records to audit');
+  const syn = labelsDependence(synthetic, opts);
   const synGap = { gap: syn.gap.estimate, variance: labelParityGapVariance(syn.counts) };
   let ref: DependenceAudit['reference'];
   let refGap: { gap: number; variance: number };
-  if ('table' in reference) {
-    if (reference.table.rows.length === 0) throw new Error(`dependenceAudit: the reference dataset "${reference.name}" has no records`);
-    const dep = tableDependence(reference.table, task, opts);
+  if ('labels' in reference) {
+    if (reference.labels.s.length === 0) throw new Error(`dependenceAudit: the reference dataset "${reference.name}" has no records`);
+    const dep = labelsDependence(reference.labels, opts);
     ref = { kind: 'data', name: reference.name, ...dep };
     refGap = { gap: dep.gap.estimate, variance: labelParityGapVariance(dep.counts) };
   } else {
@@ -203,11 +229,33 @@ export function dependenceAudit(synthetic: Table, reference: AuditReference, tas
     synthetic: syn,
     reference: ref,
     gapSynthetic: syn.gap,
-    gapReference: ref.kind === 'data' ? ref.gap : ref.gap,
+    gapReference: ref.gap,
     test,
     difference: test.difference,
     pValue: test.pValue,
     alpha,
     flagged: test.pValue < alpha,
   };
+}
+
+/**
+ * The (s, y) counts of a sample whose s is a discriminator's guess ŝ, corrected by its confusion matrix: with
+ * TPR = P(ŝ=1 | s=1) and FPR = P(ŝ=1 | s=0) measured on held-out real records, and the discriminator's errors
+ * independent of y given s, P(ŝ=1, y) = TPR·P(s=1, y) + FPR·P(s=0, y) for each y, which is inverted per y (the
+ * PIA correction of docs/pia.md, applied within each label class). Cells are clamped at 0 (a noisy inversion can
+ * dip below). Returns expected counts (not integers). Throws when TPR ≤ FPR (the discriminator is no better than chance).
+ */
+export function correctedCounts(guessed: SYCounts, tpr: number, fpr: number): SYCounts {
+  if (!(tpr > fpr)) throw new Error(`correctedCounts: the discriminator's TPR (${tpr}) must exceed its FPR (${fpr}) to be inverted`);
+  const out: SYCounts = [
+    [0, 0],
+    [0, 0],
+  ];
+  for (const y of [0, 1] as const) {
+    const total = guessed[0][y] + guessed[1][y];
+    const s1 = Math.min(total, Math.max(0, (guessed[1][y] - fpr * total) / (tpr - fpr)));
+    out[1][y] = s1;
+    out[0][y] = total - s1;
+  }
+  return out;
 }

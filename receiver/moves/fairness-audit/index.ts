@@ -12,7 +12,21 @@
  */
 import { z } from 'zod';
 import { loadDataset } from '../../../shared/data/loadDataset';
-import { dependenceAudit, mutualInformationOf, labelParityGapOf, syCounts, type AuditReference } from '../../../shared/fairness/dependenceAudit';
+import {
+  correctedCounts,
+  countsOf,
+  dependenceAudit,
+  dependenceAuditOfLabels,
+  labelParityGapOf,
+  mutualInformationOf,
+  syCounts,
+  type AuditReference,
+} from '../../../shared/fairness/dependenceAudit';
+import { binaryColumn, type Table } from '../../../shared/data/table';
+import { splitTable } from '../../../shared/data/split';
+import { CLASSIFIER_KINDS } from '../../../shared/scenario/lists';
+import { trainDiscriminator } from '../property-inference/discriminator';
+import type { ReceiverDefenceContext } from '../context';
 import type { MoveIssue } from '../../../shared/moves/move';
 import { Rng, deriveSeed } from '../../../shared/random';
 import { listForMessage } from '../../../shared/scenario/consistency';
@@ -37,6 +51,11 @@ export const fairnessAuditConfigSchema = z.strictObject({
   tolerance: z.number().min(0).max(1).default(0),
   /** Bootstrap resamples of the reported intervals (the p-value does not use them). */
   resamples: z.number().int().min(1).default(1000),
+  /**
+   * When S is hidden from the samples: the property-inference discriminator that guesses ŝ from the shared columns
+   * (trained on half of the reference split, calibrated on the other half). Ignored when S is in the samples.
+   */
+  discriminator: z.enum(CLASSIFIER_KINDS).default('logistic'),
 });
 
 export type FairnessAuditConfig = z.output<typeof fairnessAuditConfigSchema>;
@@ -60,13 +79,11 @@ export const fairnessAudit: ReceiverDefenceMove<FairnessAuditConfig> = {
   async run(config, ctx) {
     const started = Date.now();
     const where = `receiver.defences[${ctx.index}] (fairness-audit)`;
-    // S hidden from the samples (sharer.hideColumns): the auditor would be a property-inference discriminator; the
-    // loader refuses such a scenario, this guards a receiver configured by hand.
-    for (const column of [ctx.task.sensitive, ctx.task.label]) {
-      if (!ctx.synthetic.schema.columns.some((c) => c.name === column)) {
-        throw new Error(`${where}: the synthetic records have no column "${column}" (hidden by the sharer): the audit needs task.sensitive and task.label in the samples`);
-      }
+    if (!ctx.synthetic.schema.columns.some((c) => c.name === ctx.task.label)) {
+      throw new Error(`${where}: the synthetic records have no column "${ctx.task.label}" (task.label)`);
     }
+    // S hidden from the samples (sharer.hideColumns): the property-inference discriminator is the auditor.
+    if (!ctx.synthetic.schema.columns.some((c) => c.name === ctx.task.sensitive)) return hiddenSensitiveAudit(config, ctx, where, started);
     let reference: AuditReference;
     if (typeof config.reference === 'string') {
       const spec = ctx.attackData[config.reference];
@@ -86,7 +103,7 @@ export const fairnessAudit: ReceiverDefenceMove<FairnessAuditConfig> = {
         `p = ${audit.pValue.toExponential(2)}${audit.flagged ? ', FLAGGED' : ''}`,
     );
     // The task travels with the evidence: the referee reads the same columns of the training set.
-    return { evidence: { ...audit, task: { ...ctx.task }, syntheticRecords: ctx.synthetic.rows.length, seconds: (Date.now() - started) / 1000 } };
+    return { evidence: { ...audit, auditor: 'visible', task: { ...ctx.task }, syntheticRecords: ctx.synthetic.rows.length, seconds: (Date.now() - started) / 1000 } };
   },
   score(evidence, config, truth, label) {
     const e = evidence as ReceiverDefenceEvidence & FairnessAuditEvidence;
@@ -111,6 +128,8 @@ export const fairnessAudit: ReceiverDefenceMove<FairnessAuditConfig> = {
             difference: e.difference,
             iSYSynthetic: e.synthetic.mutualInformationBits,
             iSYReference: e.reference.kind === 'data' ? e.reference.mutualInformationBits : null,
+            auditor: e.auditor ?? 'visible',
+            ...(e.corrected ? { corrected: e.corrected, discriminatorCalibration: e.discriminator?.calibration } : {}),
             truth: { trainingLabelParityGap: labelParityGapOf(training), trainingISY: mutualInformationOf(training) },
           },
         },
@@ -131,6 +150,9 @@ interface FairnessAuditEvidence {
   synthetic: { mutualInformationBits: { estimate: number; low: number; high: number } };
   reference: { kind: 'data'; mutualInformationBits: { estimate: number; low: number; high: number } } | { kind: 'published' };
   task: { sensitive: string; privileged: string; label: string; positive: string };
+  auditor?: 'visible' | 'discriminator';
+  corrected?: Record<string, unknown>;
+  discriminator?: { calibration: unknown };
 }
 
 /**
@@ -139,11 +161,10 @@ interface FairnessAuditEvidence {
  */
 function checkReference(config: FairnessAuditConfig, s: Scenario): MoveIssue[] {
   const issues: MoveIssue[] = [];
-  const hidden = sharedHiddenColumns(s);
-  if (hidden.includes(s.task.sensitive)) {
+  if (sharedHiddenColumns(s).includes(s.task.sensitive) && typeof config.reference !== 'string') {
     issues.push({
-      path: [],
-      message: `task.sensitive "${s.task.sensitive}" is hidden by sharer.hideColumns, so the samples lack it: the audit reads S from the samples (the hidden-S auditor is not implemented)`,
+      path: ['reference'],
+      message: `task.sensitive "${s.task.sensitive}" is hidden by sharer.hideColumns: the audit guesses it with a discriminator trained on a reference dataset of the receiver's, not a published gap`,
     });
   }
   if (typeof config.reference !== 'string') return issues;
@@ -161,4 +182,68 @@ function checkReference(config: FairnessAuditConfig, s: Scenario): MoveIssue[] {
     if (!columns.includes(column)) issues.push({ path: at, message: `dataset "${name}" has no column "${column}" (columns: ${listForMessage(columns)}): the reference needs task.sensitive and task.label` });
   }
   return issues;
+}
+
+/**
+ * The audit when S is hidden from the samples (docs/fairness-audit.md, "S hidden"): a property-inference discriminator
+ * f (receiver/moves/property-inference/discriminator.ts) is trained on half of the reference split to guess ŝ from the
+ * shared columns other than the label (so ŝ does not read y), and calibrated on the other half. The test compares the
+ * ŝ-gap P(y=1 | ŝ=1) − P(y=1 | ŝ=0) of the synthetic records with the ŝ-gap of the held-out reference records: f is
+ * the same function on both, so under H0 (the synthetic (x, y) distributed as the reference's) the two gaps agree
+ * whatever f's errors, and the test needs no assumption about them. The estimated dependence itself is the corrected
+ * one: the ŝ-table inverted by f's confusion matrix per label class (correctedCounts), which assumes f's errors do not
+ * depend on y given s.
+ */
+async function hiddenSensitiveAudit(config: FairnessAuditConfig, ctx: ReceiverDefenceContext, where: string, started: number) {
+  if (typeof config.reference !== 'string') {
+    throw new Error(`${where}: reference: the samples hide "${ctx.task.sensitive}", so the audit needs a reference dataset with it to train a discriminator on, not a published gap`);
+  }
+  const spec = ctx.attackData[config.reference];
+  if (!spec) throw new Error(`${where}: reference: the dataset "${config.reference}" was not handed to the receiver`);
+  const referenceTable = loadDataset(spec, spec.seed);
+  const seed = deriveSeed(ctx.seed, 'discriminator');
+  const trainFraction = 0.5;
+  const featureColumns = ctx.synthetic.schema.columns.map((c) => c.name).filter((name) => name !== ctx.task.label);
+  const f = await trainDiscriminator(referenceTable, { column: ctx.task.sensitive, value: ctx.task.privileged }, ctx.synthetic.schema, {
+    seed,
+    classifier: config.discriminator,
+    trainFraction,
+    featureColumns,
+  });
+  try {
+    // The held-out half, as trainDiscriminator split it (the same seed and label): f never trained on it.
+    const [, heldOut] = splitTable(referenceTable, trainFraction, new Rng(deriveSeed(seed, 'pia/aux-split')));
+    const guess = (table: Table) => ({ s: f.classify(table), y: binaryColumn(table, ctx.task.label, ctx.task.positive) });
+    const synthetic = guess(ctx.synthetic);
+    const reference = guess(heldOut);
+    const audit = dependenceAuditOfLabels(synthetic, { labels: reference, name: `${config.reference} (held-out half, ŝ)` }, {
+      alpha: config.alpha,
+      tolerance: config.tolerance,
+      resamples: config.resamples,
+      rng: new Rng(deriveSeed(ctx.seed, 'bootstrap')),
+    });
+    const calibration = f.calibration!;
+    const correct = (labels: { s: ArrayLike<number>; y: ArrayLike<number> }) => {
+      const c = correctedCounts(countsOf(labels.s, labels.y), calibration.tpr!, calibration.fpr!);
+      return { gap: labelParityGapOf(c), iSY: mutualInformationOf(c) };
+    };
+    const corrected = { synthetic: correct(synthetic), reference: correct(reference) };
+    ctx.say(
+      `ŝ-gap ${audit.gapSynthetic.estimate.toFixed(3)} vs reference ${(audit.gapReference as { estimate: number }).estimate.toFixed(3)} (discriminator error ${calibration.error.toFixed(3)}): ` +
+        `p = ${audit.pValue.toExponential(2)}${audit.flagged ? ', FLAGGED' : ''}; corrected gap ${corrected.synthetic.gap.toFixed(3)}`,
+    );
+    return {
+      evidence: {
+        ...audit,
+        auditor: 'discriminator',
+        discriminator: { kind: config.discriminator, featureColumns, calibration },
+        corrected,
+        task: { ...ctx.task },
+        syntheticRecords: ctx.synthetic.rows.length,
+        seconds: (Date.now() - started) / 1000,
+      },
+    };
+  } finally {
+    f.dispose();
+  }
 }
