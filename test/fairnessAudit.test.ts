@@ -148,7 +148,8 @@ describe('the two-sample test', () => {
       const ref = drawCounts(rng, 1000, 0.5, [0.3, 0.3]);
       if (gapDifferenceTest({ gap: labelParityGapOf(syn), variance: labelParityGapVariance(syn) }, { gap: labelParityGapOf(ref), variance: 0 }).pValue < 0.05) flagged++;
     }
-    expect(flagged / 2000).toBeGreaterThan(0.2);
+    // 46% of null seeds (4.8% with the reference's variance in SE; docs/fairness-audit.md).
+    expect(flagged / 2000).toBeGreaterThan(0.35);
   });
 
   it('flags a large difference (a poisoned table against a fair reference)', () => {
