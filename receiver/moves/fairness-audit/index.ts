@@ -24,16 +24,14 @@ import {
 } from '../../../shared/fairness/dependenceAudit';
 import { binaryColumn, type Table } from '../../../shared/data/table';
 import { splitTable } from '../../../shared/data/split';
-import { CLASSIFIER_KINDS } from '../../../shared/scenario/lists';
 import { trainDiscriminator } from '../property-inference/discriminator';
-import type { ReceiverDefenceContext } from '../context';
 import type { MoveIssue } from '../../../shared/moves/move';
 import { Rng, deriveSeed } from '../../../shared/random';
 import { listForMessage } from '../../../shared/scenario/consistency';
 import type { Scenario } from '../../../shared/scenario/schema';
 import { sharedHiddenColumns } from '../../../shared/scenario/slices';
 import { datasetColumns } from '../../../shared/scenario/sources';
-import type { ReceiverDefenceEvidence, ReceiverDefenceMove } from '../context';
+import type { ReceiverDefenceContext, ReceiverDefenceEvidence, ReceiverDefenceMove } from '../context';
 
 export const fairnessAuditConfigSchema = z.strictObject({
   /**
@@ -55,15 +53,10 @@ export const fairnessAuditConfigSchema = z.strictObject({
    * When S is hidden from the samples: the property-inference discriminator that guesses ŝ from the shared columns
    * (trained on half of the reference split, calibrated on the other half). Ignored when S is in the samples.
    */
-  discriminator: z.enum(CLASSIFIER_KINDS).default('logistic'),
+  discriminator: z.enum(['logistic', 'mlp']).default('logistic'),
 });
 
 export type FairnessAuditConfig = z.output<typeof fairnessAuditConfigSchema>;
-
-/** The names of the receiver's datasets a defence config refers to (shared/scenario/slices.ts hands them over). */
-export function fairnessAuditDatasets(config: { reference?: unknown }): string[] {
-  return typeof config.reference === 'string' ? [config.reference] : [];
-}
 
 export const fairnessAudit: ReceiverDefenceMove<FairnessAuditConfig> = {
   id: 'fairness-audit',
