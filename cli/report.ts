@@ -7,6 +7,7 @@ import * as path from 'path';
 import { describeVerdict, type ExpectationOutcome, type Verdict } from './expectations';
 import { ACCESS_LADDER, type AccessGrant } from '../shared/scenario/lists';
 import type { DefenceStudy } from './studies/defences';
+import type { AuditStudy } from './studies/audit';
 
 export interface Report {
   scenario: { name: string; description?: string; file: string; seed: number };
@@ -100,6 +101,7 @@ export function renderMarkdown(report: Report): string {
   renderPia(report, lines);
   renderDecoy(report, lines);
   renderDefenceCost(report, lines);
+  renderAuditStudy(report, lines);
   renderMembership(report, lines);
 
   const receiver = report.receiver as { downstream?: Record<string, { evaluation: Record<string, unknown>; trainRows: number }> } | undefined;
@@ -230,6 +232,24 @@ function renderDecoy(report: Report, lines: string[]): void {
     for (const [kind, c] of Object.entries(r.classifiers)) {
       lines.push(`| ${label} | ${kind} | ${interval(c.accuracyBelowReal)} | ${interval(c.undefendedAccuracyBelowReal)} | ${interval(c.accuracyLossVsUndefended)} | ${interval(c.dpGap)} | ${interval(c.undefendedDpGap)} | ${interval(c.dpGapChangeVsUndefended)} |`);
     }
+  }
+  lines.push('');
+}
+
+/** The receiver's fairness audit as a detector (`auditStudy`, cli/studies/audit.ts): flag rates per variant and the AUC. */
+function renderAuditStudy(report: Report, lines: string[]): void {
+  const study = report.auditStudy as AuditStudy | undefined;
+  if (!study) return;
+  const rate = (r: { estimate: number; low: number; high: number; flagged: number; runs: number }) => `${r.flagged}/${r.runs} = ${r.estimate.toFixed(2)} [${r.low.toFixed(2)}, ${r.high.toFixed(2)}]`;
+  lines.push('## Fairness audit as a detector of poisoning', '');
+  lines.push(`The receiver's audit (flag when p < ${study.significance}) over ${study.seeds.length} seed(s); flag rates with 95% Clopper–Pearson intervals; AUC of the p-value against the honest runs (0.5 is chance).`, '');
+  lines.push('| variant | method | α | flag rate | mean p-value | max p-value | mean \\|synthetic gap\\| | mean \\|training gap\\| (truth) | AUC vs honest |', '|---|---|---|---|---|---|---|---|---|');
+  for (const [label, r] of Object.entries(study.rows)) {
+    lines.push(`| ${label} | ${r.method} | ${r.alpha} | ${rate(r.flagRate)} | ${r.meanPValue.toPrecision(3)} | ${r.maxPValue.toPrecision(3)} | ${fmt(r.meanAbsGapSynthetic)} | ${fmt(r.meanAbsTrainingLabelParityGap)} | ${r.aucVsHonest === null ? '—' : fmt(r.aucVsHonest)} |`);
+  }
+  if (study.detector) {
+    const d = study.detector;
+    lines.push('', `Every poisoned run (${d.poisonedRuns}) against every honest run (${d.honestRuns}): AUC ${fmt(d.auc)}, true-positive rate ${rate(d.truePositiveRate)}, false-positive rate ${rate(d.falsePositiveRate)}.`);
   }
   lines.push('');
 }

@@ -20,6 +20,7 @@ import { fpaSummary, type FpaVariantInput } from './studies/fpa';
 import { piaStudy as piaStudySummary, type PiaSection } from './studies/pia';
 import { decoyStudy, type DecoyStudyVariant } from './studies/decoy';
 import { defenceStudy, type PairedVariant } from './studies/defences';
+import { auditRunsOf, auditStudy } from './studies/audit';
 import { repoRoot } from '../shared/repoRoot';
 import { registerBuiltInMoves } from './moves';
 import type { TestPredictions } from '../shared/metrics/fairnessReport';
@@ -97,8 +98,13 @@ export async function runScenario(file: string, opts: RunOptions = {}): Promise<
         bySeed[label] = result;
       }
       body = { ...header, replicates: { seeds: scenario.replicates.seeds, runs: bySeed }, acrossSeeds: acrossSeeds(Object.values(bySeed)) };
+      // The receiver's fairness audit as a detector, pooled over every seed's runs (a flag rate needs many runs).
+      const audit = auditStudy(scenario.replicates.seeds.flatMap((seed) => auditRunsOf(bySeed[`seed=${seed}`], seed)));
+      if (audit) body.auditStudy = audit;
     } else {
       body = { ...header, ...(await runSweepOrOnce(scenario, header, runDir, opts, progress, parties)) };
+      const audit = auditStudy(auditRunsOf(body, scenario.seed));
+      if (audit) body.auditStudy = audit;
     }
     const expectations = checkExpectations(body, refereeSlice(scenario).expect);
     // `header` (already inside `body`) is spread for its type: it makes the object a Report.

@@ -14,6 +14,7 @@ import { carliniExtraction } from './carlini-extraction';
 import { miaRefusal } from './mia-refusal';
 import { miaHole } from './mia-hole';
 import { fairReduction } from './fair-reduction';
+import { fairnessAudit } from './fairness-audit';
 
 export const RECEIVER_MOVES: readonly AnyMove[] = [
   propertyInference,
@@ -28,6 +29,8 @@ export const RECEIVER_MOVES: readonly AnyMove[] = [
   // The adaptive attacker against nearest-neighbour rejection: the refusals themselves (docs/privacy.md).
   miaRefusal,
   miaHole,
-  // Defences against a fairness-poisoning sharer (receiver.defences; docs/fairness-defences.md).
+  // Defences against a fairness-poisoning sharer (receiver.defences; docs/fairness-defences.md), run on the drawn
+  // records before the classifiers train.
+  fairnessAudit,
   fairReduction,
 ];

@@ -78,7 +78,7 @@ export interface ReceiverConfig {
   attacks: AttackConfig[];
   /** The receiver's defences (receiver.defences), as the scenario lists them. */
   defences: AttackConfig[];
-  /** The receiver's own datasets named by its attacks (`auxData`), resolved with their seeds, by name. */
+  /** The receiver's own datasets named by its moves (attacks' `auxData`, defences' `auxData`/`reference`), resolved with their seeds, by name. */
   attackData: Record<string, ResolvedDataset>;
   /** Balance the test split into equal (s, y) cells before evaluating. */
   balanceTest: boolean;
@@ -153,6 +153,24 @@ export function brokerSlice(scenario: Scenario): BrokerConfig {
   };
 }
 
+/**
+ * The receiver's own datasets its moves name, with the field naming each: an attack's `auxData` (property inference's
+ * discriminator data) and a defence's `auxData` or `reference` (the fairness audit's trusted split; a `reference`
+ * that is an object is a published number, not a dataset). Every one reaches the receiver as `attackData`, by name.
+ */
+export function receiverDatasetRefs(scenario: Pick<Scenario, 'receiver'>): Array<[field: string, name: string]> {
+  const refs: Array<[string, string]> = [];
+  scenario.receiver.attacks.forEach((attack, i) => {
+    if (typeof attack.auxData === 'string') refs.push([`receiver.attacks.${i}.auxData`, attack.auxData]);
+  });
+  scenario.receiver.defences.forEach((defence, i) => {
+    for (const key of ['auxData', 'reference'] as const) {
+      if (typeof defence[key] === 'string') refs.push([`receiver.defences.${i}.${key}`, defence[key] as string]);
+    }
+  });
+  return refs;
+}
+
 export function receiverSlice(scenario: Scenario): ReceiverConfig {
   return {
     scenario: scenario.name,
@@ -164,11 +182,7 @@ export function receiverSlice(scenario: Scenario): ReceiverConfig {
     classifierEpochs: scenario.receiver.classifierEpochs,
     attacks: plain(scenario.receiver.attacks),
     defences: plain(scenario.receiver.defences),
-    attackData: Object.fromEntries(
-      scenario.receiver.attacks.flatMap((attack, i) =>
-        typeof attack.auxData === 'string' ? [[attack.auxData, resolvedDataset(scenario, attack.auxData, `receiver.attacks.${i}.auxData`)]] : [],
-      ),
-    ),
+    attackData: Object.fromEntries(receiverDatasetRefs(scenario).map(([field, name]) => [name, resolvedDataset(scenario, name, field)])),
     balanceTest: scenario.receiver.balanceTest,
   };
 }
