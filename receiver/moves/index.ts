@@ -13,6 +13,7 @@ import { miaLoss } from './mia-loss';
 import { carliniExtraction } from './carlini-extraction';
 import { miaRefusal } from './mia-refusal';
 import { miaHole } from './mia-hole';
+import { reweighingDefence } from './reweighing';
 
 export const RECEIVER_MOVES: readonly AnyMove[] = [
   propertyInference,
@@ -27,4 +28,6 @@ export const RECEIVER_MOVES: readonly AnyMove[] = [
   // The adaptive attacker against nearest-neighbour rejection: the refusals themselves (docs/privacy.md).
   miaRefusal,
   miaHole,
+  // Defences (receiver.defences) against a poisoning sharer, run on the drawn records before the classifiers train.
+  reweighingDefence,
 ];
