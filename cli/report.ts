@@ -242,9 +242,26 @@ function renderDefenceCost(report: Report, lines: string[]): void {
   lines.push('Each defended variant beside its undefended twin (same seed, same test records): accuracy loss and DP gap change on paired 95% bootstrap intervals.', '');
   lines.push('| variant | defences | twin | classifier | TSTR gap | twin TSTR gap | accuracy loss vs twin | DP gap change vs twin |', '|---|---|---|---|---|---|---|---|');
   for (const [label, r] of Object.entries(study.rows)) {
-    const defences = [...r.defences.sharer.map((d) => `sharer: ${d}`), ...r.defences.broker.map((d) => `broker: ${d}`)].join(', ');
+    const defences = [
+      ...r.defences.sharer.map((d) => `sharer: ${d}`),
+      ...r.defences.broker.map((d) => `broker: ${d}`),
+      ...(r.defences.receiver ?? []).map((d) => `receiver: ${d}`),
+    ].join(', ');
     for (const [kind, c] of Object.entries(r.classifiers)) {
       lines.push(`| ${label} | ${defences} | ${r.undefendedLabel} | ${kind} | ${interval(c.accuracyBelowReal)} | ${interval(c.undefendedAccuracyBelowReal)} | ${interval(c.accuracyLossVsUndefended)} | ${interval(c.dpGapChangeVsUndefended)} |`);
+    }
+  }
+  lines.push('');
+  const against = Object.entries(study.rows).filter(([, r]) => r.againstPoisoning);
+  if (against.length === 0) return;
+  lines.push(
+    'Against the poisoning: each poisoned defended variant with its three counterparts of the same seed (undefended twin, honest sharer with and without the same defences), paired on the test records. DP gap rise = poisoned − honest, undefended and defended (like for like); cut = 1 − defended / undefended rise; accuracy cost beyond honest = the defence\'s accuracy loss under poisoning − its loss on the honest run.',
+    '',
+  );
+  lines.push('| variant | classifier | DP gap rise, undefended | DP gap rise, defended | rise cut | accuracy cost beyond honest |', '|---|---|---|---|---|---|');
+  for (const [label, r] of against) {
+    for (const [kind, a] of Object.entries(r.againstPoisoning!)) {
+      lines.push(`| ${label} | ${kind} | ${interval(a.dpGapRiseUndefended)} | ${interval(a.dpGapRiseDefended)} | ${interval(a.riseCut)} | ${interval(a.accuracyCostBeyondHonest)} |`);
     }
   }
   lines.push('');
