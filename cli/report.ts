@@ -157,7 +157,35 @@ function renderAcrossSeeds(report: Report, lines: string[]): void {
   const replicates = report.replicates as { seeds: number[] } | undefined;
   if (!replicates) return;
   lines.push(`## Over seeds`, '', `The scenario ran once per seed (${replicates.seeds.join(', ')}); each replicate's own report is in \`replicates/seed=<s>/\`. Every number below is the mean over the seeds with its 95% t-interval.`, '');
-  const fpa = (report.acrossSeeds as { fpa?: { rows: Record<string, Record<string, unknown>> } } | undefined)?.fpa;
+  const across = report.acrossSeeds as { fpa?: { rows: Record<string, Record<string, unknown>> }; defenceStudy?: { rows: Record<string, Record<string, any>> } } | undefined;
+  renderAcrossSeedsFpa(across?.fpa, lines);
+  renderAcrossSeedsDefences(across?.defenceStudy, lines);
+}
+
+/** A receiver's defence over seeds (`acrossSeeds.defenceStudy`): its price beside its twin, and the poisoning it undoes. */
+function renderAcrossSeedsDefences(study: { rows: Record<string, Record<string, any>> } | undefined, lines: string[]): void {
+  if (!study) return;
+  lines.push('### What each defence costs the receiver, beside its undefended twin of the same seed', '');
+  lines.push('| variant | classifier | accuracy loss vs twin | DP gap change vs twin |', '|---|---|---|---|');
+  for (const [label, row] of Object.entries(study.rows)) {
+    for (const [kind, c] of Object.entries((row.classifiers ?? {}) as Record<string, Record<string, unknown>>)) {
+      lines.push(`| ${label} | ${kind} | ${interval(c.accuracyLossVsUndefended)} | ${interval(c.dpGapChangeVsUndefended)} |`);
+    }
+  }
+  lines.push('');
+  const against = Object.entries(study.rows).filter(([, r]) => r.againstPoisoning);
+  if (against.length === 0) return;
+  lines.push('Against the poisoning (per seed the four variants of that seed, paired on its test records; cli/studies/defences.ts):', '');
+  lines.push('| variant | classifier | DP gap rise, undefended | DP gap rise, defended | rise cut | accuracy cost beyond honest |', '|---|---|---|---|---|---|');
+  for (const [label, r] of against) {
+    for (const [kind, a] of Object.entries(r.againstPoisoning as Record<string, Record<string, unknown>>)) {
+      lines.push(`| ${label} | ${kind} | ${interval(a.dpGapRiseUndefended)} | ${interval(a.dpGapRiseDefended)} | ${interval(a.riseCut)} | ${interval(a.accuracyCostBeyondHonest)} |`);
+    }
+  }
+  lines.push('');
+}
+
+function renderAcrossSeedsFpa(fpa: { rows: Record<string, Record<string, unknown>> } | undefined, lines: string[]): void {
   if (!fpa) return;
   lines.push('### Fairness poisoning: every variant against the honest sharer of its own seed', '');
   lines.push('| variant | classifier | accuracy | accuracy loss vs honest | DP gap | DP gap rise vs honest |', '|---|---|---|---|---|---|');
@@ -262,9 +290,26 @@ function renderDefenceCost(report: Report, lines: string[]): void {
   lines.push('Each defended variant beside its undefended twin (same seed, same test records): accuracy loss and DP gap change on paired 95% bootstrap intervals.', '');
   lines.push('| variant | defences | twin | classifier | TSTR gap | twin TSTR gap | accuracy loss vs twin | DP gap change vs twin |', '|---|---|---|---|---|---|---|---|');
   for (const [label, r] of Object.entries(study.rows)) {
-    const defences = [...r.defences.sharer.map((d) => `sharer: ${d}`), ...r.defences.broker.map((d) => `broker: ${d}`)].join(', ');
+    const defences = [
+      ...r.defences.sharer.map((d) => `sharer: ${d}`),
+      ...r.defences.broker.map((d) => `broker: ${d}`),
+      ...(r.defences.receiver ?? []).map((d) => `receiver: ${d}`),
+    ].join(', ');
     for (const [kind, c] of Object.entries(r.classifiers)) {
       lines.push(`| ${label} | ${defences} | ${r.undefendedLabel} | ${kind} | ${interval(c.accuracyBelowReal)} | ${interval(c.undefendedAccuracyBelowReal)} | ${interval(c.accuracyLossVsUndefended)} | ${interval(c.dpGapChangeVsUndefended)} |`);
+    }
+  }
+  lines.push('');
+  const against = Object.entries(study.rows).filter(([, r]) => r.againstPoisoning);
+  if (against.length === 0) return;
+  lines.push(
+    'Against the poisoning: each poisoned defended variant with its three counterparts of the same seed (undefended twin, honest sharer with and without the same defences), paired on the test records. DP gap rise = poisoned − honest, undefended and defended (like for like); cut = 1 − defended / undefended rise; accuracy cost beyond honest = the defence\'s accuracy loss under poisoning − its loss on the honest run.',
+    '',
+  );
+  lines.push('| variant | classifier | DP gap rise, undefended | DP gap rise, defended | rise cut | accuracy cost beyond honest |', '|---|---|---|---|---|---|');
+  for (const [label, r] of against) {
+    for (const [kind, a] of Object.entries(r.againstPoisoning!)) {
+      lines.push(`| ${label} | ${kind} | ${interval(a.dpGapRiseUndefended)} | ${interval(a.dpGapRiseDefended)} | ${interval(a.riseCut)} | ${interval(a.accuracyCostBeyondHonest)} |`);
     }
   }
   lines.push('');

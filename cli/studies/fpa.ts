@@ -1,7 +1,8 @@
 /**
  * The cross-variant FPA summary (docs/fpa.md; Luo et al. 2024, Table "fairness poisoning"): for a sweep in which
  * some variant poisons its training set, every variant's downstream classifiers beside the honest baseline's.
- * The baseline is the first variant with α = 0 or method none (an honest sharer, trained on a fair selection).
+ * The baseline is the first variant with α = 0 or method none (an honest sharer, trained on a fair selection), one that
+ * runs no defence at any party when there is one.
  * Both are tested on the same test records (same seed, same receiver split), so each loss carries a paired bootstrap
  * interval: both classifiers scored on the same resampled records (compareClassifiers).
  * Losses are signed: accuracyLossVsHonest = honest − this (positive: poisoning cost accuracy), dpGapRiseVsHonest = this −
@@ -89,7 +90,10 @@ export function sweepPoisons(scenarios: readonly Scenario[]): boolean {
  */
 export function fpaSummary(variants: readonly FpaVariantInput[]): FpaSummary | null {
   if (!sweepPoisons(variants.map((v) => v.scenario))) return null;
-  const honest = variants.find((v) => sharerIsHonest(v.scenario));
+  // In a sweep that also varies the defences, the baseline is the honest run that defends nothing (the fair world a
+  // defended receiver is compared with); the first honest variant otherwise.
+  const undefended = (sc: Scenario) => !sc.sharer.defences?.length && !sc.broker.defences?.length && !sc.receiver.defences?.length;
+  const honest = variants.find((v) => sharerIsHonest(v.scenario) && undefended(v.scenario)) ?? variants.find((v) => sharerIsHonest(v.scenario));
   if (!honest) {
     throw new Error(
       `FPA summary: no honest variant (sharer.poisoning.alpha = 0 or method none) among ${variants.map((v) => v.label).join('; ')}; add alpha 0 to the sweep`,

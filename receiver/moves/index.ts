@@ -15,6 +15,7 @@ import { miaRefusal } from './mia-refusal';
 import { miaHole } from './mia-hole';
 import { fairReduction } from './fair-reduction';
 import { fairnessAudit } from './fairness-audit';
+import { reweighingDefence } from './reweighing';
 
 export const RECEIVER_MOVES: readonly AnyMove[] = [
   propertyInference,
@@ -32,5 +33,6 @@ export const RECEIVER_MOVES: readonly AnyMove[] = [
   // Defences against a fairness-poisoning sharer (receiver.defences; docs/fairness-defences.md), run on the drawn
   // records before the classifiers train.
   fairnessAudit,
+  reweighingDefence,
   fairReduction,
 ];
