@@ -5,7 +5,7 @@
  * three real processes. The receiver's classifier is fitted by the exponentiated-gradient
  * reduction on the synthetic records it drew, so on those records its demographic-parity constraint holds within ε
  * while the unconstrained classifier (the reduction's first best response) picks up the poisoning. Small model: the
- * wiring and the constraint are tested, not the defence's effect on the test split (docs/fairness-reduction.md).
+ * wiring and the constraint are tested, not the defence's effect on the test split (docs/fairness-defences.md, "The reduction").
  */
 import * as fs from 'fs';
 import * as os from 'os';

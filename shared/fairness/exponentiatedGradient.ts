@@ -3,7 +3,7 @@
  * demographic-parity constraint and a binary sensitive attribute s: Agarwal, Beygelzimer, Dudík, Langford, Wallach
  * 2018, "A Reductions Approach to Fair Classification" (ICML), Algorithm 1, with the stopping and step-size rules of
  * Fairlearn's `ExponentiatedGradient` (fairlearn/reductions/_exponentiated_gradient/, read for its defaults; no code
- * copied). docs/fairness-reduction.md explains it with the measurements.
+ * copied). docs/fairness-defences.md, "The reduction" explains it with the measurements.
  *
  * The problem (paper §2, Example 1): over randomized classifiers Q (mixtures of classifiers h),
  *

@@ -7,7 +7,7 @@
  * poisoning lives, and the price is measured on the receiver's real test split like any classifier's.
  *
  * Cost: every round of Algorithm 1 is one training of a fresh classifier of the scenario's kind (logistic or MLP),
- * plus one to four more for the duality gap (the best responses to 1, 2, 5, 10 × λ̂; docs/fairness-reduction.md).
+ * plus one to four more for the duality gap (the best responses to 1, 2, 5, 10 × λ̂; docs/fairness-defences.md, "The reduction").
  * A run of T rounds costs between 2T and 5T trainings, at most 250 with Fairlearn's T = 50; `innerEpochs` lowers the
  * epochs of each. It spends no budget at the broker.
  *
