@@ -40,25 +40,20 @@ const configSchema = z.strictObject({
 });
 type FairReductionConfig = z.output<typeof configSchema>;
 
-/** What one classifier kind's reduction did, on the training (synthetic) records. */
-export interface ReductionFitEvidence {
-  iterations: number;
-  converged: boolean;
-  gap: number;
-  nu: number;
-  /** Trainings of the classifier (the cost) and best responses that were constants (no training). */
-  oracleCalls: number;
-  constantResponses: number;
-  classifiersFound: number;
-  /** Classifiers with weight in the mixture, and their weights. */
+/**
+ * What one classifier kind's reduction did, on the training (synthetic) records: the reduction's own summary (its
+ * fields documented in shared/fairness/exponentiatedGradient.ts), without the fitted classifiers themselves.
+ */
+export type ReductionFitEvidence = Pick<
+  ReductionResult<FeatureMatrix>,
+  'iterations' | 'converged' | 'gap' | 'nu' | 'oracleCalls' | 'constantResponses' | 'classifiersFound' | 'weights' | 'lambda' | 'training'
+> & {
+  /** Classifiers with weight in the mixture. */
   supportSize: number;
-  weights: number[];
-  lambda: number[];
-  training: TrainingFairness;
   /** The first best response: the unconstrained classifier on the same records (the baseline). */
   unconstrained: TrainingFairness;
   seconds: number;
-}
+};
 
 function fitEvidence(result: ReductionResult<FeatureMatrix>, seconds: number): ReductionFitEvidence {
   return {
