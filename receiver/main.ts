@@ -60,6 +60,12 @@ async function runDefences(
       const weights = plan?.sampleWeights && next.sampleWeights ? plan.sampleWeights.map((w, i) => w * next.sampleWeights![i]) : (next.sampleWeights ?? plan?.sampleWeights);
       if (next.fit) fitBy = `${where} (${move.id})`;
       plan = { ...(weights ? { sampleWeights: weights } : {}), ...((next.fit ?? plan?.fit) ? { fit: next.fit ?? plan?.fit } : {}) };
+      // A defence that fits the classifiers itself chooses every weight of its own fits (a reduction's costs), so
+      // weights from another defence would be dropped without a word: refuse the pair instead.
+      if (plan.fit && plan.sampleWeights) {
+        const weighting = next.sampleWeights ? `${where} (${move.id})` : 'an earlier defence';
+        throw new Error(`${weighting} weighs the records and ${fitBy} fits the classifiers itself, which does not take base weights yet; list one of them`);
+      }
     }
     defences.push({ kind: move.id, index, ...result.evidence });
     emit({ stage, current: 1, total: 1, message: 'done', level: 'info' });

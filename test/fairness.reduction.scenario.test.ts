@@ -83,3 +83,12 @@ test('at run time, records without S are refused naming the field, by the move a
     /receiver\.defences\[2\] \(fair-reduction\): the synthetic records have no column "sex"/,
   );
 });
+
+test('reweighing listed with the reduction is refused in one line, not silently dropped', async () => {
+  const both = DEFENDED.replace('  defences:\n    - kind: fair-reduction', '  defences:\n    - kind: reweighing\n    - kind: fair-reduction');
+  const file = path.join(tmp, 'both.yaml');
+  fs.writeFileSync(file, both);
+  const run = await runCli(['run', file, '--out', path.join(tmp, 'both-run'), '--cache', path.join(tmp, 'cache'), '--quiet']);
+  expect(run.code).toBe(2);
+  expect(run.stderr).toMatch(/an earlier defence weighs the records and receiver\.defences\[1\] \(fair-reduction\) fits the classifiers itself, which does not take base weights yet/);
+}, 60_000);
