@@ -10,7 +10,7 @@ import { parseReceiverRuntimeConfig, type ReceiverRuntimeConfig } from './config
 import { BrokerClient } from './brokerClient';
 import { drawSynthetic, planDraw } from './draw';
 import { trainAndEvaluate, type DownstreamResult } from '../shared/evaluation/downstream';
-import { registerMoves, resolveMoves } from '../shared/moves/registry';
+import { registerMoves, resolveMoves, type ResolvedMove } from '../shared/moves/registry';
 import { loadMovePlugins } from '../shared/moves/plugins';
 import type { MoveEvidence } from '../shared/moves/move';
 import { costView, type ReceiverDefenceEvidence, type ReceiverDefenceMove, type ReceiverMoveContext } from './moves/context';
@@ -23,8 +23,9 @@ import { imageSummaryTable } from '../shared/data/imageTable';
 import { imagesPerClass } from '../shared/data/sampleGrid';
 
 /** Budget units a defence's evidence says it spent (records drawn and queries), as an attack's evidence does. */
-function unitsSpent(evidence: Record<string, unknown>): number {
-  return (typeof evidence.samplesDrawn === 'number' ? evidence.samplesDrawn : 0) + (typeof evidence.queryUnits === 'number' ? evidence.queryUnits : 0);
+function unitsSpent(evidence: object): number {
+  const { samplesDrawn, queryUnits } = evidence as { samplesDrawn?: unknown; queryUnits?: unknown };
+  return (typeof samplesDrawn === 'number' ? samplesDrawn : 0) + (typeof queryUnits === 'number' ? queryUnits : 0);
 }
 
 /**
@@ -33,16 +34,18 @@ function unitsSpent(evidence: Record<string, unknown>): number {
  */
 async function runDefences(
   config: ReceiverRuntimeConfig,
+  listed: readonly ResolvedMove[],
   synthetic: Table,
   broker: BrokerClient,
   description: BrokerDescription,
   emit: Emit,
 ): Promise<{ plan: TrainingPlan | undefined; defences: ReceiverDefenceEvidence[] }> {
-  let plan: TrainingPlan | undefined;
+  let weights: Float64Array | undefined;
+  let fit: TrainingPlan['fit'];
   let fitBy = '';
   const defences: ReceiverDefenceEvidence[] = [];
-  for (const { move: listed, config: moveConfig, index, where } of resolveMoves(config.defences, 'receiver.defences')) {
-    const move = listed as ReceiverDefenceMove<unknown>;
+  for (const { move: resolved, config: moveConfig, index, where } of listed) {
+    const move = resolved as ReceiverDefenceMove<unknown>;
     const stage = `defence:${move.id}`;
     const result = await move.run(moveConfig, {
       synthetic,
@@ -55,22 +58,22 @@ async function runDefences(
       say: (message) => emit({ stage, current: 1, total: 1, message, level: 'info' }),
     });
     const next = result.plan;
-    if (next?.fit && plan?.fit) throw new Error(`${where} (${move.id}): a second defence that fits the classifiers itself (${fitBy} does); list one`);
-    if (next) {
-      const weights = plan?.sampleWeights && next.sampleWeights ? plan.sampleWeights.map((w, i) => w * next.sampleWeights![i]) : (next.sampleWeights ?? plan?.sampleWeights);
-      if (next.fit) fitBy = `${where} (${move.id})`;
-      plan = { ...(weights ? { sampleWeights: weights } : {}), ...((next.fit ?? plan?.fit) ? { fit: next.fit ?? plan?.fit } : {}) };
-      // A defence that fits the classifiers itself chooses every weight of its own fits (a reduction's costs), so
-      // weights from another defence would be dropped without a word: refuse the pair instead.
-      if (plan.fit && plan.sampleWeights) {
-        const weighting = next.sampleWeights ? `${where} (${move.id})` : 'an earlier defence';
-        throw new Error(`${weighting} weighs the records and ${fitBy} fits the classifiers itself, which does not take base weights yet; list one of them`);
-      }
+    if (next?.sampleWeights) weights = weights ? weights.map((w, i) => w * next.sampleWeights![i]) : next.sampleWeights;
+    if (next?.fit) {
+      if (fit) throw new Error(`${where} (${move.id}): a second defence that fits the classifiers itself (${fitBy} does); list one`);
+      fit = next.fit;
+      fitBy = `${where} (${move.id})`;
+    }
+    // A defence that fits the classifiers itself chooses every weight of its own fits (a reduction's costs), so
+    // weights from another defence would be dropped without a word: refuse the pair instead.
+    if (fit && weights) {
+      const weighting = next?.sampleWeights ? `${where} (${move.id})` : 'an earlier defence';
+      throw new Error(`${weighting} weighs the records and ${fitBy} fits the classifiers itself, which does not take base weights yet; list one of them`);
     }
     defences.push({ kind: move.id, index, ...result.evidence });
     emit({ stage, current: 1, total: 1, message: 'done', level: 'info' });
   }
-  return { plan, defences };
+  return { plan: fit ? { fit } : weights ? { sampleWeights: weights } : undefined, defences };
 }
 
 class Receiver implements Party {
@@ -110,7 +113,8 @@ class Receiver implements Party {
     // the whole spend, naming each part (the loader's check in consistency.ts is the same sum).
     const view = costView(description, challenge);
     // The defences spend too (an audit may draw); they run before the attacks' draws, after the receiver's own.
-    const spenders = [...moves.map((m) => ({ ...m, list: 'attacks' })), ...resolveMoves(config.defences, 'receiver.defences').map((m) => ({ ...m, list: 'defences' }))];
+    const defenceMoves = resolveMoves(config.defences, 'receiver.defences');
+    const spenders = [...moves.map((m) => ({ ...m, list: 'attacks' })), ...defenceMoves.map((m) => ({ ...m, list: 'defences' }))];
     const costs = spenders.map(({ move, config: moveConfig }) => move.cost(moveConfig, view));
     const spend = config.draw.samples + costs.reduce((a, c) => a + c, 0);
     if (spend > description.budgetSamplesLeft) {
@@ -131,7 +135,7 @@ class Receiver implements Party {
     const syntheticImages = imagesPerClass(synthetic, description.classes.column);
     const test = receiverTestSplit(config);
     // The receiver's defences against a poisoning sharer, on the records it drew, before its classifiers train.
-    const { plan: trainingPlan, defences } = await runDefences(config, synthetic, broker, description, emit);
+    const { plan: trainingPlan, defences } = await runDefences(config, defenceMoves, synthetic, broker, description, emit);
     const downstream: Record<string, DownstreamResult> = {};
     for (const kind of config.classifiers) {
       downstream[kind] = await trainAndEvaluate(synthetic, test, config.task, kind, {
@@ -172,7 +176,7 @@ class Receiver implements Party {
         result = { kind: move.id, index, samplesDrawn: 0, queryUnits: budgetLeft - left, seconds: (Date.now() - started) / 1000, brokerRefusal: message } as MoveEvidence;
         emit({ stage, current: 1, total: 1, message: `refused by the broker: ${message}`, level: 'info' });
       }
-      budgetLeft -= result.samplesDrawn + (result.queryUnits ?? 0);
+      budgetLeft -= unitsSpent(result);
       evidence.push(result);
       emit({ stage, current: 1, total: 1, message: `done in ${result.seconds.toFixed(1)} s`, level: 'info' });
     }

@@ -238,15 +238,17 @@ function checkBrokerAndReceiver(s: Scenario, issues: PathIssue[]): void {
  * against the scenario (its `check`); and everything the receiver spends — its draw and every receiver move's cost —
  * must fit the budget. One unit = one sampled record or one denoiser evaluation of one record (docs/mia.md).
  */
+/** Each move config of a party's list with its scenario path (`['sharer', 'defences', i]`). */
+function atPaths<C extends { kind: string }>(configs: readonly C[], party: string, list: string): Array<[ScenarioIssuePath, C]> {
+  return configs.map((config, i) => [[party, list, i], config]);
+}
+
 function checkReceiverMoves(s: Scenario, issues: PathIssue[]): void {
   const view = loadTimeCostView(s);
   let spent = s.receiver.draw.samples;
   const costs: string[] = [];
   // The sharer's and the broker's moves: their grants and their own checks (they spend nothing of the receiver's budget).
-  const defences: Array<[ScenarioIssuePath, { kind: string } & Record<string, unknown>]> = [
-    ...s.sharer.defences.map((config, i): [ScenarioIssuePath, typeof config] => [['sharer', 'defences', i], config]),
-    ...s.broker.defences.map((config, i): [ScenarioIssuePath, typeof config] => [['broker', 'defences', i], config]),
-  ];
+  const defences = [...atPaths(s.sharer.defences, 'sharer', 'defences'), ...atPaths(s.broker.defences, 'broker', 'defences')];
   defences.forEach(([at, config]) => {
     const move = moveById(config.kind);
     if (!move) return;
@@ -264,10 +266,7 @@ function checkReceiverMoves(s: Scenario, issues: PathIssue[]): void {
     for (const issue of poisoningMove.check?.(fields, s) ?? []) issues.push({ path: ['sharer', 'poisoning', ...issue.path], message: issue.message });
   }
   // The receiver's attacks and then its defences: each one's grants, checks and cost (a defence may draw too).
-  const receiverMoves: Array<[ScenarioIssuePath, { kind: string } & Record<string, unknown>]> = [
-    ...s.receiver.attacks.map((config, i): [ScenarioIssuePath, typeof config] => [['receiver', 'attacks', i], config]),
-    ...s.receiver.defences.map((config, i): [ScenarioIssuePath, typeof config] => [['receiver', 'defences', i], config]),
-  ];
+  const receiverMoves = [...atPaths(s.receiver.attacks, 'receiver', 'attacks'), ...atPaths(s.receiver.defences, 'receiver', 'defences')];
   receiverMoves.forEach(([at, config]) => {
     // An unknown kind was reported by the schema; a scenario reaches this pass only with registered moves.
     const move = moveById(config.kind);

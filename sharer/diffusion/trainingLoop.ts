@@ -19,7 +19,7 @@ import { LossWindow, PeriodicYield, WeightAverage } from '../../shared/tf/traini
 import { learningRateAt, type LearningRateSchedule } from './learningRate';
 import { fillStandardNormal } from './standardNormal';
 import { checkDpSgdOptions, dpSgdGradients, poissonSample, type DpSgdOptions } from './dpSgd';
-import { dpNoiseSource, InlineDpNoise } from './dpNoise';
+import { dpNoiseSource } from './dpNoise';
 
 type Optimizer = ReturnType<typeof tf.train.adam>;
 
@@ -203,7 +203,8 @@ async function runDpTraining(model: DenoiserTraining, opts: TrainOptions, dp: Dp
   const K = dp.noiseDraws;
   const { sqrtAlphaBars, sqrtOneMinusAlphaBars } = model.schedule;
   // Each step's Gaussian noise is drawn on a worker while the step computes (dpNoise.ts); the same numbers as drawn here.
-  const noise = dp.noiseMultiplier > 0 ? dpNoiseSource(variables.map((v) => v.size)) : new InlineDpNoise(variables.map((v) => v.size));
+  // None at σ = 0: dpSgdGradients then asks for no noise.
+  const noise = dp.noiseMultiplier > 0 ? dpNoiseSource(variables.map((v) => v.size)) : null;
   try {
     return await trainSteps(
       model,
@@ -226,18 +227,18 @@ async function runDpTraining(model: DenoiserTraining, opts: TrainOptions, dp: Dp
           }
         });
         const noiseSeed = rng.seed();
-        if (dp.noiseMultiplier > 0) noise.request(noiseSeed);
+        noise?.request(noiseSeed);
         return { records: records.length, rows, xt, noise: diffusionNoise, tIdx, yIdx };
       },
       (p) => {
         const batch = p.rows > 0 ? model.batchTensors(p.xt, p.noise, p.tIdx, p.yIdx, p.rows) : null;
         // Each row's loss: the mean over coordinates of (ε̂ − ε)², the ordinary loop's loss per row.
         const rowLosses = batch ? () => tf.mean(tf.squaredDifference(batch.epsHat(), batch.noise), 1) as ReturnType<typeof tf.tensor1d> : null;
-        const { grads, loss } = dpSgdGradients(variables, tapOrder, rowLosses, p.records, dp, dp.samplingRate * n, () => noise.take());
+        const { grads, loss } = dpSgdGradients(variables, tapOrder, rowLosses, p.records, dp, dp.samplingRate * n, () => noise!.take());
         return { grads, loss };
       },
     );
   } finally {
-    noise.close();
+    noise?.close();
   }
 }
