@@ -8,6 +8,7 @@ import { describeVerdict, type ExpectationOutcome, type Verdict } from './expect
 import { ACCESS_LADDER, type AccessGrant } from '../shared/scenario/lists';
 import type { DefenceStudy } from './studies/defences';
 import type { AuditStudy } from './studies/audit';
+import { renderSvg, reportPlots, type ReportPlot } from './plots';
 
 export interface Report {
   scenario: { name: string; description?: string; file: string; seed: number };
@@ -26,14 +27,26 @@ function writeAtomically(file: string, text: string): void {
   fs.renameSync(tmp, file);
 }
 
-export function writeReport(dir: string, report: Report): { json: string; md: string; html: string } {
+/**
+ * Writes report.json, report.md, report.html and one `plot-<id>.svg` per plot (cli/plots). The plots' specifications,
+ * with the data behind them, go into report.json under `plots`; report.md links the SVG files and report.html
+ * carries them inline, so it stays one self-contained file.
+ */
+export async function writeReport(dir: string, report: Report): Promise<{ json: string; md: string; html: string }> {
   fs.mkdirSync(dir, { recursive: true });
   const files = { json: path.join(dir, 'report.json'), md: path.join(dir, 'report.md'), html: path.join(dir, 'report.html') };
+  const plots = reportPlots(report);
+  if (plots.length > 0) report = { ...report, plots };
+  for (const plot of plots) writeAtomically(path.join(dir, plotFile(plot)), await renderSvg(plot.spec));
   writeAtomically(files.json, JSON.stringify(report, null, 2) + '\n');
   const md = renderMarkdown(report);
   writeAtomically(files.md, md);
   writeAtomically(files.html, renderHtml(report, md, dir));
   return files;
+}
+
+function plotFile(plot: Pick<ReportPlot, 'id'>): string {
+  return `plot-${plot.id}.svg`;
 }
 
 function fmt(x: unknown): string {
@@ -66,6 +79,12 @@ export function renderMarkdown(report: Report): string {
       lines.push(`| ${metric} | ${bound} | ${e.value === null ? 'missing' : fmt(e.value)} | ${e.passed ? 'pass' : '**FAIL**'} |`);
     }
     lines.push('');
+  }
+
+  const plots = (report.plots ?? []) as ReportPlot[];
+  if (plots.length > 0) {
+    lines.push('## Plots', '');
+    for (const plot of plots) lines.push(`### ${plot.title}`, '', `![${plot.title}](${plotFile(plot)})`, '', plot.caption, '');
   }
 
   const images = report.images as { grid: string; rows: string[] } | undefined;
@@ -414,7 +433,8 @@ export function renderHtml(report: Report, md: string, assetDir?: string): strin
     const image = /^!\[([^\]]*)\]\(([^)]+)\)$/.exec(line.trim());
     if (image) {
       const file = assetDir ? path.join(assetDir, image[2]) : null;
-      const src = file && fs.existsSync(file) ? `data:image/png;base64,${fs.readFileSync(file).toString('base64')}` : escapeHtml(image[2]);
+      const type = image[2].endsWith('.svg') ? 'image/svg+xml' : 'image/png';
+      const src = file && fs.existsSync(file) ? `data:${type};base64,${fs.readFileSync(file).toString('base64')}` : escapeHtml(image[2]);
       out.push(`<p><img alt="${escapeHtml(image[1])}" src="${src}"></p>`);
       continue;
     }

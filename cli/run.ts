@@ -94,7 +94,7 @@ export async function runScenario(file: string, opts: RunOptions = {}): Promise<
         const dir = path.join(runDir, 'replicates', label);
         const replicateHeader = { ...header, scenario: { ...header.scenario, seed } };
         const result = await runSweepOrOnce(withSeed(scenario, seed), replicateHeader, dir, opts, progress, parties);
-        writeReport(dir, { ...replicateHeader, ...result, ...partOfWhole() });
+        await writeReport(dir, { ...replicateHeader, ...result, ...partOfWhole() });
         bySeed[label] = result;
       }
       body = { ...header, replicates: { seeds: scenario.replicates.seeds, runs: bySeed }, acrossSeeds: acrossSeeds(Object.values(bySeed)) };
@@ -110,7 +110,7 @@ export async function runScenario(file: string, opts: RunOptions = {}): Promise<
     // `header` (already inside `body`) is spread for its type: it makes the object a Report.
     const verdict = verdictOf(expectations);
     const report: Report = { ...header, ...body, verdict, passed: verdict !== 'failed', expectations };
-    writeReport(runDir, report);
+    await writeReport(runDir, report);
     progress.stop();
     return { exitCode: verdict === 'failed' ? 1 : 0, runDir, report };
   } catch (err) {
@@ -159,7 +159,7 @@ async function runSweepOrOnce(
     const { sections: result, testPredictions } = await runOnce(variant.scenario, dir, opts, progress, parties);
     predictions[variant.label] = testPredictions;
     // Each variant's own report, for reading one on its own; the scenario's expectations are checked on the whole.
-    writeReport(dir, { ...header, ...result, overrides: variant.overrides, ...partOfWhole() });
+    await writeReport(dir, { ...header, ...result, overrides: variant.overrides, ...partOfWhole() });
     results[variant.label] = { overrides: variant.overrides, ...result };
   }
   const body: Record<string, unknown> = { sweep: scenario.sweep, variants: results };

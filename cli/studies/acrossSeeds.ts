@@ -6,14 +6,15 @@
  *
  * An interval-valued metric (a bootstrap interval `{ estimate, low, high }`) is summarised by its estimates: the
  * spread over seeds already contains the spread over records. Lists (ROC points, per-n rows) and text are left in
- * the replicates' own reports, as are the sections that describe one run rather than measure it.
+ * the replicates' own reports, as are the sections that describe one run rather than measure it. Text that every
+ * replicate shares (a row's method, its defences) is kept as it is, so a reader of the means can tell the rows apart.
  */
 import { meanOverSeeds, type IntervalOverSeeds } from '../../shared/metrics/overSeeds';
 
 /** What one run did rather than what it measured: kept per replicate only. */
 const NOT_AGGREGATED = new Set(['scenario', 'createdAt', 'overrides', 'sweep', 'backend', 'sharer', 'broker', 'receiver', 'audit', 'images']);
 
-export type AcrossSeeds = { [key: string]: AcrossSeeds | IntervalOverSeeds };
+export type AcrossSeeds = { [key: string]: AcrossSeeds | IntervalOverSeeds | string };
 
 function isInterval(v: unknown): v is { estimate: number } {
   return !!v && typeof v === 'object' && typeof (v as { estimate?: unknown }).estimate === 'number';
@@ -31,8 +32,9 @@ export function acrossSeeds(replicates: ReadonlyArray<Record<string, unknown>>):
   return summarise(replicates) as AcrossSeeds;
 }
 
-function summarise(nodes: readonly unknown[]): AcrossSeeds | IntervalOverSeeds | null {
+function summarise(nodes: readonly unknown[]): AcrossSeeds | IntervalOverSeeds | string | null {
   if (nodes.every((n) => typeof n === 'number' && Number.isFinite(n))) return meanOverSeeds(nodes as number[]);
+  if (nodes.every((n) => n === nodes[0]) && typeof nodes[0] === 'string') return nodes[0];
   if (nodes.every(isInterval)) return meanOverSeeds(nodes.map((n) => n.estimate));
   if (!nodes.every(isRecord)) return null;
   const out: AcrossSeeds = {};

@@ -28,6 +28,8 @@ export interface FpaClassifierRow {
 export interface FpaRow {
   method: string;
   alpha: number;
+  /** The defences the variant runs, at any party ("reweighing", "dp-training + output-noise"), or "none". */
+  defences: string;
   /** The sharer's ground truth: I(S;Y) (bits) and label DP gap of the training set it selected. */
   trainingISY: number | null;
   trainingLabelParityGap: number | null;
@@ -79,6 +81,12 @@ function poisoningOf(result: FpaVariantInput['result']): { method: string; alpha
   return { method: move?.method ?? 'none', alpha: move?.alpha ?? 0 };
 }
 
+/** The kinds of the defences a scenario runs, at any party, or "none". */
+function defenceKinds(sc: Scenario): string {
+  const kinds = [sc.sharer.defences, sc.broker.defences, sc.receiver.defences].flatMap((list) => (list ?? []).map((d) => d.kind));
+  return kinds.length > 0 ? kinds.join(' + ') : 'none';
+}
+
 /** Whether a sweep's variants call for the summary: some variant poisons (method ≠ none and α > 0). */
 export function sweepPoisons(scenarios: readonly Scenario[]): boolean {
   return scenarios.some((s) => !sharerIsHonest(s));
@@ -104,6 +112,7 @@ export function fpaSummary(variants: readonly FpaVariantInput[]): FpaSummary | n
     const report = (v.result.sharer.moves[0] as { report?: MoveReport } | undefined)?.report;
     const row: FpaRow = {
       ...poisoningOf(v.result),
+      defences: defenceKinds(v.scenario),
       trainingISY: report?.iSY ?? null,
       trainingLabelParityGap: report?.labelParityGap ?? null,
       trainingIXY: report?.iXY ?? null,

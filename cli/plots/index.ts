@@ -1,0 +1,22 @@
+/**
+ * Every plot a report can carry, in the order the report shows them: one source for the list. Each builder reads the
+ * report's sections and returns null when the run has nothing for it.
+ */
+import { fpaAgainstAlphaPlot } from './fpaAgainstAlpha';
+import type { ReportPlot } from './render';
+
+type Sections = Record<string, unknown>;
+
+const PLOT_BUILDERS: ReadonlyArray<(report: Sections) => ReportPlot | null> = [
+  (report) => {
+    const across = (report.acrossSeeds as { fpa?: { rows: Record<string, Record<string, unknown>> } } | undefined)?.fpa;
+    const fpa = across ?? (report.fpa as { rows: Record<string, Record<string, unknown>> } | undefined);
+    return fpa ? fpaAgainstAlphaPlot(fpa.rows, across !== undefined) : null;
+  },
+];
+
+export function reportPlots(report: Sections): ReportPlot[] {
+  return PLOT_BUILDERS.map((build) => build(report)).filter((p): p is ReportPlot => p !== null);
+}
+
+export { renderSvg, type ReportPlot } from './render';
