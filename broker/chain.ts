@@ -1,6 +1,7 @@
 /**
  * Every receiver-facing call passes the same chain, in this order (style.md, "the broker is a chain"):
- *   authenticate → check the access grant → meter the budget → the broker's moves (links) → forward → audit.
+ *   authenticate → check the access grant → check the model version → meter the budget → the broker's moves (links)
+ *   → forward → audit.
  * Each step is a small function; a step refuses a call by throwing an RpcError, which the chain audits
  * before passing it on to the caller. The broker's moves (`broker.defences`, broker/moves/) are links: each sees
  * every metered call before it is forwarded and may refuse it (`check`), and may change every chunk of every answer
@@ -26,6 +27,8 @@ export interface CallContext {
   /** Budget units the call asks for (0 for calls that are not metered). */
   cost: number;
   seed?: number;
+  /** The model version the call names (model_version; empty or absent: the sharer's model). */
+  modelVersion?: string;
   /** Set by `authenticate`. */
   party?: string;
 }
@@ -102,6 +105,11 @@ export interface ChainDeps {
   audit: AuditLog;
   /** The broker's moves, in the order `broker.defences` lists them. */
   links: readonly ChainLink[];
+  /**
+   * The fine-tuned model versions the sharer returned to this broker's FineTune calls (docs/shake-to-leak.md): the
+   * only names a query may carry. Anything else is refused here, before it reaches the sharer.
+   */
+  versions: Set<string>;
 }
 
 export type Step = (ctx: CallContext, deps: ChainDeps) => void;
@@ -120,6 +128,16 @@ export const checkGrantStep: Step = (ctx, deps) => {
   }
 };
 
+/** A query may name only a version this broker registered: fails closed, whatever the sharer would have answered. */
+export const versionStep: Step = (ctx, deps) => {
+  if (ctx.modelVersion && !deps.versions.has(ctx.modelVersion)) {
+    throw rpcError(
+      grpc.status.NOT_FOUND,
+      `${ctx.rpc}: model_version "${ctx.modelVersion}" is not a fine-tuned version of this run (${deps.versions.size > 0 ? `versions: ${[...deps.versions].join(', ')}` : 'none were made: FineTune.Start makes them under the fine-tune grant'})`,
+    );
+  }
+};
+
 export const meterStep: Step = (ctx, deps) => {
   if (ctx.cost > 0) deps.budget.reserve(ctx.cost, ctx.rpc);
 };
@@ -129,7 +147,7 @@ export const linksStep: Step = (ctx, deps) => {
   for (const link of deps.links) link.check?.(ctx);
 };
 
-export const BEFORE_FORWARD: Step[] = [authenticateStep, checkGrantStep, meterStep, linksStep];
+export const BEFORE_FORWARD: Step[] = [authenticateStep, checkGrantStep, versionStep, meterStep, linksStep];
 
 /**
  * Runs one call through the chain. `forward` does the work and records what it delivered. `price`, when given,

@@ -1,7 +1,8 @@
 /**
  * Access levels a scenario can grant, and which receiver-facing gRPC services each one registers.
  * A grant that is not listed in `broker.access` registers nothing: its RPCs answer UNIMPLEMENTED.
- *   black-box → BlackBox (Sample); gray-box → GrayBox (Encode, PredictX0); white-box → WhiteBox (TimestepLoss).
+ *   black-box → BlackBox (Sample); gray-box → GrayBox (Encode, PredictX0, Trajectory); white-box → WhiteBox
+ *   (TimestepLoss); fine-tune → FineTune (Start; docs/shake-to-leak.md).
  * The grants are independent sets of RPCs: white-box does not register GrayBox (docs/mia.md).
  */
 import { ACCESS_GRANTS, type AccessGrant } from '../shared/scenario/lists';
@@ -10,7 +11,7 @@ import { ACCESS_GRANTS, type AccessGrant } from '../shared/scenario/lists';
 export type AccessLevel = AccessGrant;
 
 /** The grants this broker implements. Others are refused at configuration, never silently ignored. */
-export const IMPLEMENTED_GRANTS: ReadonlySet<AccessLevel> = new Set<AccessLevel>(['black-box', 'gray-box', 'white-box']);
+export const IMPLEMENTED_GRANTS: ReadonlySet<AccessLevel> = new Set<AccessLevel>(['black-box', 'gray-box', 'white-box', 'fine-tune']);
 
 export function parseGrants(access: readonly string[]): Set<AccessLevel> {
   const grants = new Set<AccessLevel>();

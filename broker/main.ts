@@ -17,6 +17,7 @@ import { SharerLink } from './sharerLink';
 import { gatewayHandlers } from './services/gateway';
 import { blackBoxHandlers } from './services/blackBox';
 import { grayBoxHandlers, whiteBoxHandlers } from './services/timestepAccess';
+import { fineTuneHandlers } from './services/fineTune';
 import { parseBrokerRuntimeConfig, type BrokerRuntimeConfig } from './config';
 import type * as grpc from '@grpc/grpc-js';
 
@@ -48,6 +49,7 @@ class Broker implements Party {
       budget: new SampleBudget(config.budgetSamples),
       audit: new AuditLog(path.resolve(config.auditLogPath)),
       links: this.links.map(({ link }) => link),
+      versions: new Set<string>(),
     };
     const proto = loadProto().sharebox;
     const server = newServer();
@@ -68,6 +70,7 @@ class Broker implements Party {
     if (grants.has('white-box')) {
       server.addService(proto.WhiteBox.service, whiteBoxHandlers(this.deps, this.sharer, { maxChunkRecords: config.maxChunkRecords }));
     }
+    if (grants.has('fine-tune')) server.addService(proto.FineTune.service, fineTuneHandlers(this.deps, this.sharer));
     this.server = server;
     const port = await bindServer(server);
     return { port, grants: [...grants] };

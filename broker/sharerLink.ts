@@ -10,6 +10,8 @@ import type { RecordChunk, RecordChunk__Output } from '../shared/grpc/generated/
 import type { TimestepQuery } from '../shared/grpc/generated/sharebox/TimestepQuery';
 import type { TrajectoryRequest } from '../shared/grpc/generated/sharebox/TrajectoryRequest';
 import type { TrajectoryChunk__Output } from '../shared/grpc/generated/sharebox/TrajectoryChunk';
+import type { FineTuneUpload } from '../shared/grpc/generated/sharebox/FineTuneUpload';
+import type { FineTuneReply__Output } from '../shared/grpc/generated/sharebox/FineTuneReply';
 
 export class SharerLink {
   private readonly client: ModelHostClient;
@@ -41,6 +43,17 @@ export class SharerLink {
 
   trajectory(request: TrajectoryRequest): grpc.ClientReadableStream<TrajectoryChunk__Output> {
     return this.client.trajectory(request, bearerMetadata(this.token));
+  }
+
+  /** ModelHost.FineTune: streams the upload as the receiver sent it (spec first) and waits for the new version. */
+  fineTune(messages: FineTuneUpload[]): Promise<FineTuneReply__Output> {
+    return new Promise((resolve, reject) => {
+      const stream = this.client.fineTune(bearerMetadata(this.token), (err: grpc.ServiceError | null, reply?: FineTuneReply__Output) =>
+        err ? reject(err) : resolve(reply!),
+      );
+      for (const message of messages) stream.write(message);
+      stream.end();
+    });
   }
 
   close(): void {

@@ -22,6 +22,9 @@ import { concatFloat32 } from '../shared/math/float32';
 import { LOSSES_ENCODING, MODEL_ENCODING, matrixChunk, matrixFromChunk, stepsFromChunk, tableChunk } from '../shared/grpc/records';
 import type { TrajectoryChunk__Output } from '../shared/grpc/generated/sharebox/TrajectoryChunk';
 import type { GrayBoxOracle, ScheduleView, WhiteBoxOracle } from './moves/membership/oracle';
+import type { FineTuneClient } from '../shared/grpc/generated/sharebox/FineTune';
+import type { FineTuneSpec } from '../shared/grpc/generated/sharebox/FineTuneSpec';
+import type { FineTuneReply__Output } from '../shared/grpc/generated/sharebox/FineTuneReply';
 
 export interface BrokerDescription {
   schema: TableSchema;
@@ -59,6 +62,9 @@ export class BrokerClient {
   /** Likewise for "gray-box" and "white-box". */
   private grayBox: GrayBoxClient | null = null;
   private whiteBox: WhiteBoxClient | null = null;
+  private fineTuneClient: FineTuneClient | null = null;
+  /** The model version every query names (empty: the sharer's model); `atVersion` makes a client for another. */
+  private modelVersion = '';
 
   constructor(
     private readonly address: string,
@@ -84,6 +90,9 @@ export class BrokerClient {
     }
     if (reply.access.includes('white-box') && !this.whiteBox) {
       this.whiteBox = new proto.WhiteBox(this.address, grpc.credentials.createInsecure(), CHANNEL_OPTIONS);
+    }
+    if (reply.access.includes('fine-tune') && !this.fineTuneClient) {
+      this.fineTuneClient = new proto.FineTune(this.address, grpc.credentials.createInsecure(), CHANNEL_OPTIONS);
     }
     const s = reply.schedule;
     this.schema = schema;
@@ -118,6 +127,7 @@ export class BrokerClient {
           seed: request.seed,
           conditional: request.classIndex !== undefined,
           classIndex: request.classIndex ?? 0,
+          modelVersion: this.modelVersion,
         },
         bearerMetadata(this.token),
       );
@@ -157,12 +167,12 @@ export class BrokerClient {
         return { x: values, classes: Int32Array.from(classes) };
       },
       predictX0AtTimesteps: async (rows, timesteps, noiseSeed) => {
-        const chunks = await collectStream<RecordChunk__Output>(client!.predictX0({ records: recordsChunk(schema, rows), timesteps, noiseSeed }, md()));
+        const chunks = await collectStream<RecordChunk__Output>(client!.predictX0({ records: recordsChunk(schema, rows), timesteps, noiseSeed, modelVersion: this.modelVersion }, md()));
         return joinMatrix(chunks, MODEL_ENCODING, width).values;
       },
       predictX0: async (xt, t, classes) => {
         const chunks = await collectStream<RecordChunk__Output>(
-          client!.predictX0({ records: matrixChunk(MODEL_ENCODING, xt, width, classes), timesteps: Array.from(t), noiseSeed: 0 }, md()),
+          client!.predictX0({ records: matrixChunk(MODEL_ENCODING, xt, width, classes), timesteps: Array.from(t), noiseSeed: 0, modelVersion: this.modelVersion }, md()),
         );
         return joinMatrix(chunks, MODEL_ENCODING, width).values;
       },
@@ -185,7 +195,13 @@ export class BrokerClient {
     const chunks = await collectStream<TrajectoryChunk__Output>(
       client!.trajectory(
         {
-          sample: { count: request.count, seed: request.seed, conditional: request.classIndex !== undefined, classIndex: request.classIndex ?? 0 },
+          sample: {
+            count: request.count,
+            seed: request.seed,
+            conditional: request.classIndex !== undefined,
+            classIndex: request.classIndex ?? 0,
+            modelVersion: this.modelVersion,
+          },
           timesteps: request.timesteps,
           includePredictedX0: request.includePredictedX0 ?? false,
         },
@@ -216,11 +232,45 @@ export class BrokerClient {
       schedule,
       timestepLoss: async (rows, timesteps, noiseSeed, draws) => {
         const chunks = await collectStream<RecordChunk__Output>(
-          client!.timestepLoss({ records: recordsChunk(schema, rows), timesteps, noiseSeed, noiseDraws: draws }, bearerMetadata(this.token)),
+          client!.timestepLoss({ records: recordsChunk(schema, rows), timesteps, noiseSeed, noiseDraws: draws, modelVersion: this.modelVersion }, bearerMetadata(this.token)),
         );
         return joinMatrix(chunks, LOSSES_ENCODING, timesteps.length).values;
       },
     };
+  }
+
+  /**
+   * FineTune.Start (docs/shake-to-leak.md): uploads the spec and the records (table rows with the label), and waits
+   * for the sharer's new model version, reachable afterwards through `atVersion(reply.modelVersion)`.
+   */
+  fineTune(spec: FineTuneSpec, rows: number[][], classes: number[]): Promise<FineTuneReply__Output> {
+    const client = this.fineTuneClient;
+    if (!client) return Promise.reject(new Error('FineTune.Start: not granted to this receiver (call describe() first; the broker lists its grants there)'));
+    if (!this.schema) return Promise.reject(new Error('FineTune.Start: call describe() first (the upload is encoded in the schema it gives)'));
+    const schema = this.schema;
+    return new Promise((resolve, reject) => {
+      const stream = client.start(bearerMetadata(this.token), (err: grpc.ServiceError | null, reply?: FineTuneReply__Output) => (err ? reject(err) : resolve(reply!)));
+      stream.write({ spec });
+      for (let start = 0; start < rows.length; start += UPLOAD_RECORDS) {
+        const end = Math.min(rows.length, start + UPLOAD_RECORDS);
+        stream.write({ records: tableChunk({ schema, rows }, classes, start, end) });
+      }
+      stream.end();
+    });
+  }
+
+  /**
+   * The same client, its queries naming `version` (a version FineTune.Start returned; '' for the sharer's model).
+   * It shares this client's connections: close only the original.
+   */
+  atVersion(version: string): BrokerClient {
+    const view = Object.create(this) as BrokerClient;
+    view.modelVersion = version;
+    return view;
+  }
+
+  get version(): string {
+    return this.modelVersion;
   }
 
   private timestepAccess(service: string, client: unknown): { schema: TableSchema; schedule: ScheduleView } {
@@ -236,8 +286,12 @@ export class BrokerClient {
     this.blackBox?.close();
     this.grayBox?.close();
     this.whiteBox?.close();
+    this.fineTuneClient?.close();
   }
 }
+
+/** Records per message of a fine-tuning upload (messages are bounded at 16 MiB). */
+const UPLOAD_RECORDS = 2000;
 
 function recordsChunk(schema: TableSchema, rows: number[][]): RecordChunk {
   return tableChunk({ schema, rows }, new Array(rows.length).fill(0), 0, rows.length);

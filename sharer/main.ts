@@ -17,6 +17,8 @@ import { dropColumns, type Table } from '../shared/data/table';
 import { deriveSeed } from '../shared/random';
 import { parseSharerRuntimeConfig, type SharerRuntimeConfig } from './config';
 import { modelHostHandlers, type ModelHostState } from './modelHost';
+import { ModelVersions } from './modelVersions';
+import type { TabularGenerator } from './tabularGenerator';
 import { trainOrLoadGenerator } from './generators';
 import { trainingDataFacts } from './groundTruth';
 import { sharerTrainingSet } from './trainingSet';
@@ -64,7 +66,12 @@ class Sharer implements Party {
   readonly name = 'sharer' as const;
   private config: SharerRuntimeConfig | null = null;
   private server: grpc.Server | null = null;
-  private readonly host: ModelHostState & { release: ReleaseGate } = { model: null, modelKind: 'tabular-ddpm', release: new ReleaseGate([]) };
+  private readonly host: ModelHostState & { release: ReleaseGate } = {
+    model: null,
+    modelKind: 'tabular-ddpm',
+    release: new ReleaseGate([]),
+    versions: new ModelVersions<TabularGenerator>(),
+  };
   /** start's result; `snapshot` adds what the release guards refused while serving. */
   private result: Record<string, unknown> | null = null;
 
@@ -142,6 +149,7 @@ class Sharer implements Party {
   async shutdown(): Promise<void> {
     this.server?.forceShutdown();
     this.host.model?.dispose();
+    this.host.versions?.dispose();
   }
 }
 

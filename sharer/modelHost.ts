@@ -9,12 +9,16 @@ import { forEachGenerationBatch } from './generationBatches';
 import type { TabularGenerator } from './tabularGenerator';
 import { scheduleOf, timestepAccessHandlers } from './timestepAccess';
 import type { ReleaseGate } from './releaseGuard';
+import { fineTuneHandler } from './fineTuneHost';
+import { modelAt, type ModelVersions } from './modelVersions';
 
 export { GENERATION_BATCH } from './generationBatches';
 
 export interface ModelHostState {
   model: TabularGenerator | null;
   modelKind: string;
+  /** The fine-tuned versions (docs/shake-to-leak.md); the base model is `model`, under the empty version name. */
+  versions?: ModelVersions<TabularGenerator>;
   /** The data owner's release guards (sharer/releaseGuard.ts; none unless a defence such as nn-rejection sets one). */
   release?: ReleaseGate;
 }
@@ -38,6 +42,7 @@ export function modelHostHandlers(state: ModelHostState, brokerToken: string): M
   return {
     // Gray-box and white-box queries (docs/mia.md); FAILED_PRECONDITION for a model without timesteps.
     ...timestepAccessHandlers(state, known, (fn) => mutex.run(fn)),
+    FineTune: fineTuneHandler(state, known, (fn) => mutex.run(fn)),
     Describe(call, callback) {
       try {
         authenticate(call.metadata, known, 'ModelHost.Describe');
@@ -52,8 +57,7 @@ export function modelHostHandlers(state: ModelHostState, brokerToken: string): M
       const rpc = 'ModelHost.Sample';
       const run = async () => {
         authenticate(call.metadata, known, rpc);
-        const model = state.model;
-        if (!model) throw rpcError(grpc.status.UNAVAILABLE, `${rpc}: the model is still training`);
+        const model = modelAt(state, call.request.modelVersion, rpc);
         const { count, seed, conditional, classIndex } = call.request;
         if (!Number.isSafeInteger(count) || count <= 0) {
           throw rpcError(grpc.status.INVALID_ARGUMENT, `${rpc}: count must be a positive integer (got ${count})`);

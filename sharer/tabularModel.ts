@@ -8,6 +8,8 @@ import type { DpSgdOptions } from './diffusion/dpSgd';
 import type { TableEncoder } from '../shared/data/encoder';
 import { columnIndex, type Table, type TableSchema, type TaskSpec } from '../shared/data/table';
 import { TabularDdpm } from './diffusion/tabularDdpm';
+import { fineTuneCopy } from './diffusion/fineTune';
+import { FINE_TUNE_GRAD_CLIP, type FineTunable, type FineTuneRequest, type FineTuneResult } from './fineTuning';
 import { commonNoiseStates } from './commonNoiseStates';
 import type { ClassInfo } from '../shared/grpc/records';
 import type { TabularDdpmConfig } from './config';
@@ -38,7 +40,7 @@ export interface TrajectoryRecords {
   predictedX0: Float32Array | null;
 }
 
-export class TabularModel implements TabularGenerator {
+export class TabularModel implements TabularGenerator, FineTunable {
   readonly kind = 'tabular-ddpm';
   readonly supportsTimesteps = true;
 
@@ -190,6 +192,36 @@ export class TabularModel implements TabularGenerator {
   timestepLoss(table: Table, timesteps: number[], noiseSeed: number, draws: number): Float32Array {
     const { x, classes } = this.encodeRecords(table);
     return this.ddpm.perTimestepLoss(x, classes, timesteps, { seed: noiseSeed, noiseDraws: draws });
+  }
+
+  /**
+   * A copy of this model fine-tuned on `records` (docs/shake-to-leak.md; sharer/diffusion/fineTune.ts), encoded with
+   * this model's encoder (fitted on the private data: the records are placed where the model would place them). This
+   * model is unchanged. A new class (class-embedding) is sampled as the class its records carried: its samples are
+   * decoded with that label.
+   */
+  async fineTune(records: Table, request: FineTuneRequest): Promise<{ model: TabularModel; outcome: FineTuneResult }> {
+    const { x, classes } = this.encodeRecords(records);
+    const { model: ddpm, outcome } = await fineTuneCopy(this.ddpm, x, classes, {
+      method: request.method,
+      steps: request.steps,
+      batchSize: request.batchSize,
+      learningRate: request.learningRate,
+      gradClipNorm: FINE_TUNE_GRAD_CLIP,
+      rank: request.rank,
+      loraAlpha: request.loraAlpha,
+      ...(request.modules.length > 0 ? { modules: request.modules } : {}),
+      seed: request.seed,
+    });
+    if (outcome.newClass !== undefined) {
+      ddpm.dispose();
+      throw new Error('spec.method: class-embedding fine-tunes are not served as model versions of a tabular-ddpm yet (full and lora are)');
+    }
+    const last = outcome.losses[outcome.losses.length - 1];
+    return {
+      model: new TabularModel(ddpm, this.encoder, this.schema, this.classes, this.config),
+      outcome: { finalLoss: last ?? NaN, trainableParameters: outcome.trainableParameters, deltaSha256: outcome.deltaSha256 },
+    };
   }
 
   dispose(): void {

@@ -22,6 +22,7 @@ import type { ClassInfo } from '../shared/grpc/records';
 import { stepsChunk, tableChunk } from '../shared/grpc/records';
 import type { DiffusionScheduleInfo, TrajectoryRecords } from './tabularModel';
 import { forEachGenerationBatch } from './generationBatches';
+import { modelAt, type ModelVersions } from './modelVersions';
 import type { ReleaseGate } from './releaseGuard';
 
 /** What a model must offer to be queried at timesteps (TabularModel and ImageModel do). */
@@ -79,6 +80,8 @@ const TRAJECTORY_CHUNK_BYTES = 4 << 20;
 export interface TimestepAccessState {
   model: unknown;
   modelKind: string;
+  /** Fine-tuned versions by name (sharer/modelVersions.ts); queries name one with model_version. */
+  versions?: ModelVersions<{ dispose(): void }>;
   /** Withholds the x̂₀ rows and trajectories a defence refuses to release (sharer/releaseGuard.ts). */
   release?: ReleaseGate;
 }
@@ -92,9 +95,8 @@ export function timestepAccessHandlers(
   serialise: <T>(fn: () => Promise<T>) => Promise<T>,
 ): Handlers {
   /** The model, or the reason it cannot answer a timestep query. */
-  const timestepModel = (rpc: string): TimestepModel => {
-    const model = state.model;
-    if (!model) throw rpcError(grpc.status.UNAVAILABLE, `${rpc}: the model is still training`);
+  const timestepModel = (rpc: string, version: string | undefined): TimestepModel => {
+    const model: unknown = modelAt(state as { model: { dispose(): void } | null; versions?: ModelVersions<{ dispose(): void }> }, version, rpc);
     if (!hasTimesteps(model)) {
       throw rpcError(
         grpc.status.FAILED_PRECONDITION,
@@ -111,10 +113,16 @@ export function timestepAccessHandlers(
     return decode;
   };
 
-  const serve = <Req>(rpc: string, call: grpc.ServerWritableStream<Req, unknown>, work: (model: TimestepModel, req: Req) => { values: Float32Array; width: number; encoding: string; classes?: ArrayLike<number> }) => {
+  const serve = <Req>(
+    rpc: string,
+    call: grpc.ServerWritableStream<Req, unknown>,
+    work: (model: TimestepModel, req: Req) => { values: Float32Array; width: number; encoding: string; classes?: ArrayLike<number> },
+    /** The model version the request names (Encode names none: every version encodes records alike). */
+    versionOf: (req: Req) => string | undefined = () => undefined,
+  ) => {
     const run = async () => {
       authenticate(call.metadata, known, rpc);
-      const model = timestepModel(rpc);
+      const model = timestepModel(rpc, versionOf(call.request));
       const out = await serialise(async () => {
         try {
           return work(model, call.request);
@@ -170,14 +178,14 @@ export function timestepAccessHandlers(
         }
         const t = Int32Array.from({ length: n }, (_, i) => timesteps[timesteps.length === 1 ? 0 : i]);
         return { values: guardX0(model, model.predictX0(values, t, Int32Array.from(classes)), width, classes), width, encoding: MODEL_ENCODING, classes };
-      });
+      }, (req) => req.modelVersion);
     },
     Trajectory(call) {
       // The same batches, seeds and class draws as ModelHost.Sample, so the final records equal Sample's.
       const rpc = 'ModelHost.Trajectory';
       const run = async () => {
         authenticate(call.metadata, known, rpc);
-        const model = timestepModel(rpc);
+        const model = timestepModel(rpc, call.request.sample?.modelVersion);
         const sampleTrajectory = model.sampleTrajectory?.bind(model);
         if (!sampleTrajectory) {
           throw rpcError(grpc.status.FAILED_PRECONDITION, `${rpc}: Trajectory is not implemented for ${state.modelKind} (Encode, PredictX0 and TimestepLoss are)`);
@@ -224,7 +232,7 @@ export function timestepAccessHandlers(
         const table = recordsOf(records, model.schema);
         checkRows(table.rows.length * timesteps.length, model.diffusionSchedule.modelWidth);
         return { values: model.timestepLoss(table, timesteps, req.noiseSeed, draws), width: timesteps.length, encoding: LOSSES_ENCODING };
-      });
+      }, (req) => req.modelVersion);
     },
   };
 }

@@ -27,9 +27,10 @@ export function blackBoxHandlers(deps: ChainDeps, sharer: SharerLink, opts: Blac
         rpc,
         grant: 'black-box' as const,
         metadata: call.metadata,
-        args: { count: req.count, seed: req.seed, conditional: req.conditional, classIndex: req.classIndex },
+        args: { count: req.count, seed: req.seed, conditional: req.conditional, classIndex: req.classIndex, ...(req.modelVersion ? { modelVersion: req.modelVersion } : {}) },
         cost: Number.isSafeInteger(req.count) && req.count > 0 ? req.count : 0,
         seed,
+        modelVersion: req.modelVersion,
       };
       runChain(ctx, deps, async (delivery) => {
         if (!Number.isSafeInteger(req.count) || req.count <= 0) {
@@ -53,7 +54,7 @@ export function blackBoxHandlers(deps: ChainDeps, sharer: SharerLink, opts: Blac
 async function forwardSamples(
   call: grpc.ServerWritableStream<unknown, { records: RecordChunk__Output; budgetSamplesLeft: number }>,
   sharer: SharerLink,
-  request: { count: number; seed: number; conditional: boolean; classIndex: number },
+  request: { count: number; seed: number; conditional: boolean; classIndex: number; modelVersion: string },
   count: number,
   maxChunkRecords: number,
   delivery: Delivery,

@@ -83,6 +83,7 @@ function queryArgs(q: TimestepQuery__Output): Record<string, unknown> {
     timesteps: q.timesteps,
     noiseSeed: q.noiseSeed,
     noiseDraws: q.noiseDraws || 1,
+    ...(q.modelVersion ? { modelVersion: q.modelVersion } : {}),
   };
 }
 
@@ -102,7 +103,8 @@ function meteredForward(
   upstream: () => grpc.ClientReadableStream<RecordChunk__Output>,
   opts: TimestepAccessOptions,
 ): void {
-  const ctx = { rpc, grant, metadata: call.metadata, args, cost: metering.cost, seed };
+  const modelVersion = typeof args.modelVersion === 'string' ? args.modelVersion : undefined;
+  const ctx = { rpc, grant, metadata: call.metadata, args, cost: metering.cost, seed, modelVersion };
   runChain(ctx, deps, async (delivery: Delivery) => {
     if (metering.invalid) throw rpcError(grpc.status.INVALID_ARGUMENT, `${rpc}: ${metering.invalid}`);
     const paidRows = metering.cost / metering.unitsPerRow;
@@ -184,6 +186,7 @@ function trajectory(
     classIndex: req.sample?.classIndex ?? 0,
     timesteps: req.timesteps,
     includePredictedX0: req.includePredictedX0,
+    ...(req.sample?.modelVersion ? { modelVersion: req.sample.modelVersion } : {}),
   };
   const price = async (): Promise<number> => {
     if (!Number.isSafeInteger(count) || count <= 0) throw invalid(`sample.count must be a positive integer (got ${count})`);
@@ -203,7 +206,7 @@ function trajectory(
     args.steps = steps;
     return count * steps;
   };
-  const ctx = { rpc, grant: 'gray-box' as const, metadata: call.metadata, args, cost: 0, seed };
+  const ctx = { rpc, grant: 'gray-box' as const, metadata: call.metadata, args, cost: 0, seed, modelVersion: req.sample?.modelVersion };
   runChain(
     ctx,
     deps,

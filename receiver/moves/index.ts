@@ -16,6 +16,7 @@ import { miaHole } from './mia-hole';
 import { fairReduction } from './fair-reduction';
 import { fairnessAudit } from './fairness-audit';
 import { reweighingDefence } from './reweighing';
+import { shakeToLeak } from './shake-to-leak';
 
 export const RECEIVER_MOVES: readonly AnyMove[] = [
   propertyInference,
@@ -30,6 +31,8 @@ export const RECEIVER_MOVES: readonly AnyMove[] = [
   // The adaptive attacker against nearest-neighbour rejection: the refusals themselves (docs/privacy.md).
   miaRefusal,
   miaHole,
+  // Shake-to-Leak: the ladder on the base model and on a version fine-tuned through the fine-tune grant (docs/shake-to-leak.md).
+  shakeToLeak,
   // Defences against a fairness-poisoning sharer (receiver.defences; docs/fairness-defences.md), run on the drawn
   // records before the classifiers train.
   fairnessAudit,

@@ -12,7 +12,10 @@ export const ACCESS_GRANTS = [
   'gray-box',
   /** Per-timestep losses ‖ε_θ(x_t, t) − ε‖² (WhiteBox RPC; docs/mia.md). Does not imply gray-box. */
   'white-box',
-  /** Fine-tune a copy of the model on the receiver's data. Implemented by a later issue. */
+  /**
+   * Fine-tune a copy of the model on records the receiver uploads (FineTune RPC; docs/shake-to-leak.md): the sharer
+   * keeps the weights and serves the copy as a new model version through the other grants.
+   */
   'fine-tune',
 ] as const;
 export type AccessGrant = (typeof ACCESS_GRANTS)[number];
@@ -30,3 +33,10 @@ export const POISONING_ESTIMATORS = ['logistic-ce', 'mine-expected', 'mine-permu
 export const MODEL_KINDS = ['tabular-ddpm', 'tabular-vae', 'tabular-gan', 'image-ddpm'] as const;
 /** Model kinds that generate image records (their data must be an image dataset, e.g. `source: mnist`). */
 export const IMAGE_MODEL_KINDS: readonly string[] = ['image-ddpm'];
+
+/**
+ * How a fine-tune adapts the model (FineTuneSpec.method; sharer/diffusion/fineTune.ts): every selected weight (S2L's
+ * DreamBooth analogue), low-rank adapters (LoRA), or a new class embedding row alone (textual inversion's analogue).
+ */
+export const FINE_TUNE_METHODS = ['full', 'lora', 'class-embedding'] as const;
+export type FineTuneMethod = (typeof FINE_TUNE_METHODS)[number];

@@ -9,6 +9,10 @@ import type { ControlClient as _sharebox_ControlClient, ControlDefinition as _sh
 import type { DescribeReply as _sharebox_DescribeReply, DescribeReply__Output as _sharebox_DescribeReply__Output } from './sharebox/DescribeReply';
 import type { DescribeRequest as _sharebox_DescribeRequest, DescribeRequest__Output as _sharebox_DescribeRequest__Output } from './sharebox/DescribeRequest';
 import type { DiffusionSchedule as _sharebox_DiffusionSchedule, DiffusionSchedule__Output as _sharebox_DiffusionSchedule__Output } from './sharebox/DiffusionSchedule';
+import type { FineTuneClient as _sharebox_FineTuneClient, FineTuneDefinition as _sharebox_FineTuneDefinition } from './sharebox/FineTune';
+import type { FineTuneReply as _sharebox_FineTuneReply, FineTuneReply__Output as _sharebox_FineTuneReply__Output } from './sharebox/FineTuneReply';
+import type { FineTuneSpec as _sharebox_FineTuneSpec, FineTuneSpec__Output as _sharebox_FineTuneSpec__Output } from './sharebox/FineTuneSpec';
+import type { FineTuneUpload as _sharebox_FineTuneUpload, FineTuneUpload__Output as _sharebox_FineTuneUpload__Output } from './sharebox/FineTuneUpload';
 import type { GatewayClient as _sharebox_GatewayClient, GatewayDefinition as _sharebox_GatewayDefinition } from './sharebox/Gateway';
 import type { GrayBoxClient as _sharebox_GrayBoxClient, GrayBoxDefinition as _sharebox_GrayBoxDefinition } from './sharebox/GrayBox';
 import type { HostDescribeReply as _sharebox_HostDescribeReply, HostDescribeReply__Output as _sharebox_HostDescribeReply__Output } from './sharebox/HostDescribeReply';
@@ -42,6 +46,10 @@ export interface ProtoGrpcType {
     DescribeReply: MessageTypeDefinition<_sharebox_DescribeReply, _sharebox_DescribeReply__Output>
     DescribeRequest: MessageTypeDefinition<_sharebox_DescribeRequest, _sharebox_DescribeRequest__Output>
     DiffusionSchedule: MessageTypeDefinition<_sharebox_DiffusionSchedule, _sharebox_DiffusionSchedule__Output>
+    FineTune: SubtypeConstructor<typeof grpc.Client, _sharebox_FineTuneClient> & { service: _sharebox_FineTuneDefinition }
+    FineTuneReply: MessageTypeDefinition<_sharebox_FineTuneReply, _sharebox_FineTuneReply__Output>
+    FineTuneSpec: MessageTypeDefinition<_sharebox_FineTuneSpec, _sharebox_FineTuneSpec__Output>
+    FineTuneUpload: MessageTypeDefinition<_sharebox_FineTuneUpload, _sharebox_FineTuneUpload__Output>
     Gateway: SubtypeConstructor<typeof grpc.Client, _sharebox_GatewayClient> & { service: _sharebox_GatewayDefinition }
     GrayBox: SubtypeConstructor<typeof grpc.Client, _sharebox_GrayBoxClient> & { service: _sharebox_GrayBoxDefinition }
     HostDescribeReply: MessageTypeDefinition<_sharebox_HostDescribeReply, _sharebox_HostDescribeReply__Output>

@@ -7,6 +7,7 @@ export interface SampleRequest {
   'seed'?: (number | string | Long);
   'conditional'?: (boolean);
   'classIndex'?: (number);
+  'modelVersion'?: (string);
 }
 
 export interface SampleRequest__Output {
@@ -14,4 +15,5 @@ export interface SampleRequest__Output {
   'seed': (number);
   'conditional': (boolean);
   'classIndex': (number);
+  'modelVersion': (string);
 }

@@ -8,6 +8,7 @@ export interface TimestepQuery {
   'timesteps'?: (number)[];
   'noiseSeed'?: (number | string | Long);
   'noiseDraws'?: (number);
+  'modelVersion'?: (string);
 }
 
 export interface TimestepQuery__Output {
@@ -15,4 +16,5 @@ export interface TimestepQuery__Output {
   'timesteps': (number)[];
   'noiseSeed': (number);
   'noiseDraws': (number);
+  'modelVersion': (string);
 }

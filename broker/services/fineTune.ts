@@ -1,0 +1,99 @@
+/**
+ * FineTune.Start: registered only under the "fine-tune" grant (docs/shake-to-leak.md). The receiver uploads a spec
+ * and its records; the call passes the same chain as every query (authenticate, grant, meter, the broker's moves such
+ * as fine-tune-caps, forward, audit), and the sharer fine-tunes a copy of its model, which becomes a version the
+ * receiver's later queries may name. Price: 3 units per record per step (a forward and a backward pass, the backward
+ * costing about twice the forward), steps × batch_size × 3, charged whole once the sharer has made the version and
+ * refunded whole when it fails. The audit line is the version's lineage: the spec, the records' count and hash, the
+ * parent, the new version and the hash of its weight change.
+ */
+import * as crypto from 'crypto';
+import * as grpc from '@grpc/grpc-js';
+import type { FineTuneHandlers } from '../../shared/grpc/generated/sharebox/FineTune';
+import type { FineTuneUpload, FineTuneUpload__Output } from '../../shared/grpc/generated/sharebox/FineTuneUpload';
+import type { FineTuneReply__Output } from '../../shared/grpc/generated/sharebox/FineTuneReply';
+import { rpcError } from '../../shared/grpc/errors';
+import { runChain, type ChainDeps, type Delivery } from '../chain';
+import type { SharerLink } from '../sharerLink';
+
+/** Units per record per fine-tuning step: one forward and one backward pass (≈ 2 forwards). */
+export const FINE_TUNE_UNITS_PER_RECORD_STEP = 3;
+/** Records one upload may hold, whatever the caps: bounds the broker's memory per call. */
+export const MAX_UPLOAD_RECORDS = 200_000;
+
+/** The upload read whole, with what the chain and the audit need of it. */
+interface Upload {
+  messages: FineTuneUpload[];
+  records: number;
+  recordsSha256: string;
+}
+
+async function readUpload(call: AsyncIterable<FineTuneUpload__Output>, rpc: string): Promise<Upload> {
+  const messages: FineTuneUpload[] = [];
+  const hash = crypto.createHash('sha256');
+  let records = 0;
+  for await (const message of call) {
+    if (messages.length === 0 && !message.spec) throw rpcError(grpc.status.INVALID_ARGUMENT, `${rpc}: the first message must hold the spec`);
+    const count = message.records?.count ?? 0;
+    if (!Number.isSafeInteger(count) || count < 0) throw rpcError(grpc.status.INVALID_ARGUMENT, `${rpc}: message ${messages.length}: records.count must be a non-negative integer`);
+    records += count;
+    if (records > MAX_UPLOAD_RECORDS) throw rpcError(grpc.status.RESOURCE_EXHAUSTED, `${rpc}: more than ${MAX_UPLOAD_RECORDS} records in one upload`);
+    if (message.records && count > 0) hash.update(message.records.data);
+    messages.push(message);
+  }
+  if (messages.length === 0) throw rpcError(grpc.status.INVALID_ARGUMENT, `${rpc}: empty upload (expected a spec, then records)`);
+  if (records === 0) throw rpcError(grpc.status.INVALID_ARGUMENT, `${rpc}: no records to fine-tune on`);
+  return { messages, records, recordsSha256: hash.digest('hex') };
+}
+
+export function fineTuneHandlers(deps: ChainDeps, sharer: SharerLink): FineTuneHandlers {
+  return {
+    Start(call, callback) {
+      const rpc = 'FineTune.Start';
+      const args: Record<string, unknown> = {};
+      let upload: Upload | null = null;
+      let reply: FineTuneReply__Output | null = null;
+      // Read after the caller is authenticated and granted (an unknown caller uploads nothing into the broker).
+      const price = async (): Promise<number> => {
+        upload = await readUpload(call, rpc);
+        const spec = upload.messages[0].spec!;
+        Object.assign(args, {
+          method: spec.method,
+          steps: spec.steps,
+          batchSize: spec.batchSize,
+          learningRate: spec.learningRate,
+          rank: spec.rank,
+          loraAlpha: spec.loraAlpha,
+          modules: spec.modules,
+          seed: spec.seed,
+          records: upload.records,
+          recordsSha256: upload.recordsSha256,
+          parentVersion: '',
+        });
+        for (const [field, value] of [['steps', spec.steps], ['batch_size', spec.batchSize]] as const) {
+          if (!Number.isSafeInteger(value) || (value as number) < 1) throw rpcError(grpc.status.INVALID_ARGUMENT, `${rpc}: spec.${field} must be a positive integer (got ${value})`);
+        }
+        return (spec.steps as number) * (spec.batchSize as number) * FINE_TUNE_UNITS_PER_RECORD_STEP;
+      };
+      const ctx = { rpc, grant: 'fine-tune' as const, metadata: call.metadata, args, cost: 0 };
+      runChain(
+        ctx,
+        deps,
+        async (delivery: Delivery) => {
+          reply = await sharer.fineTune(upload!.messages);
+          if (reply.recordsSha256 !== upload!.recordsSha256) {
+            throw rpcError(grpc.status.INTERNAL, `${rpc}: the sharer hashed the upload as ${reply.recordsSha256}, the broker as ${upload!.recordsSha256}`);
+          }
+          deps.versions.add(reply.modelVersion);
+          // The lineage goes into this call's audit line.
+          Object.assign(args, { modelVersion: reply.modelVersion, parentVersion: reply.parentVersion, deltaSha256: reply.deltaSha256, trainableParameters: reply.trainableParameters });
+          delivery.add(ctx.cost, Buffer.from(JSON.stringify(reply)));
+        },
+        price,
+      ).then(
+        () => callback(null, { ...reply!, unitsCharged: ctx.cost, budgetSamplesLeft: deps.budget.left }),
+        (err) => callback(err),
+      );
+    },
+  };
+}

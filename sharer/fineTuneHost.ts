@@ -1,0 +1,103 @@
+/**
+ * ModelHost.FineTune (docs/shake-to-leak.md): the sharer's half of the fine-tuning grant. The broker has checked the
+ * caller, the grant, its caps and the price; the sharer reads the spec and the uploaded records, fine-tunes a copy
+ * of its model (the base is never changed) and registers it as a new version, which it then serves by name. The
+ * weights never leave: the reply carries the version's name and hashes for the lineage, not the adapter.
+ */
+import * as crypto from 'crypto';
+import * as grpc from '@grpc/grpc-js';
+import { authenticate } from '../shared/grpc/auth';
+import { rpcError, toRpcError } from '../shared/grpc/errors';
+import { rowsFromChunk } from '../shared/grpc/records';
+import type { FineTuneUpload__Output } from '../shared/grpc/generated/sharebox/FineTuneUpload';
+import type { FineTuneReply } from '../shared/grpc/generated/sharebox/FineTuneReply';
+import type { FineTuneSpec__Output } from '../shared/grpc/generated/sharebox/FineTuneSpec';
+import type { Table } from '../shared/data/table';
+import { fineTuneRequestOf, type FineTunable } from './fineTuning';
+import type { ModelVersions } from './modelVersions';
+import type { TabularGenerator } from './tabularGenerator';
+
+/** The upload, read whole: its spec (first message) and the records of every later message, with their hash. */
+export async function readUpload(
+  call: AsyncIterable<FineTuneUpload__Output>,
+  schema: Table['schema'],
+  rpc: string,
+): Promise<{ spec: FineTuneSpec__Output; table: Table; recordsSha256: string }> {
+  let spec: FineTuneSpec__Output | null = null;
+  const rows: number[][] = [];
+  const hash = crypto.createHash('sha256');
+  let index = 0;
+  for await (const message of call) {
+    if (index === 0) {
+      if (!message.spec) throw rpcError(grpc.status.INVALID_ARGUMENT, `${rpc}: the first message must hold the spec`);
+      spec = message.spec;
+    } else if (message.spec) {
+      throw rpcError(grpc.status.INVALID_ARGUMENT, `${rpc}: message ${index} holds a second spec; only the first message may`);
+    }
+    if (message.records && message.records.count > 0) {
+      try {
+        rows.push(...rowsFromChunk(message.records, schema));
+      } catch (err) {
+        throw rpcError(grpc.status.INVALID_ARGUMENT, `${rpc}: records of message ${index}: ${(err as Error).message}`);
+      }
+      hash.update(message.records.data);
+    }
+    index++;
+  }
+  if (!spec) throw rpcError(grpc.status.INVALID_ARGUMENT, `${rpc}: empty upload (expected a spec, then records)`);
+  if (rows.length === 0) throw rpcError(grpc.status.INVALID_ARGUMENT, `${rpc}: no records to fine-tune on`);
+  return { spec, table: { schema, rows }, recordsSha256: hash.digest('hex') };
+}
+
+function canFineTune(model: TabularGenerator): model is TabularGenerator & FineTunable {
+  return typeof (model as Partial<FineTunable>).fineTune === 'function';
+}
+
+export function fineTuneHandler(
+  state: { model: TabularGenerator | null; modelKind: string; versions?: ModelVersions<TabularGenerator> },
+  known: Record<string, string>,
+  serialise: <T>(fn: () => Promise<T>) => Promise<T>,
+): grpc.handleClientStreamingCall<FineTuneUpload__Output, FineTuneReply> {
+  const rpc = 'ModelHost.FineTune';
+  return (call, callback) => {
+    const run = async (): Promise<FineTuneReply> => {
+      authenticate(call.metadata, known, rpc);
+      // Fine-tunes start from the sharer's own model (a version of a version is not offered: one lineage step each).
+      const versions = state.versions;
+      if (!versions) throw rpcError(grpc.status.FAILED_PRECONDITION, `${rpc}: this sharer keeps no model versions`);
+      const base = versions.resolve(state.model, '', rpc);
+      if (!canFineTune(base)) throw rpcError(grpc.status.FAILED_PRECONDITION, `${rpc}: the sharer's model is a ${state.modelKind}, which cannot be fine-tuned (a tabular-ddpm can)`);
+      const { spec, table, recordsSha256 } = await readUpload(call, base.schema, rpc);
+      let request;
+      try {
+        request = fineTuneRequestOf(spec);
+      } catch (err) {
+        throw rpcError(grpc.status.INVALID_ARGUMENT, `${rpc}: ${(err as Error).message}`);
+      }
+      const started = Date.now();
+      const { model, outcome } = await serialise(async () => {
+        try {
+          return await base.fineTune(table, request);
+        } catch (err) {
+          throw rpcError(grpc.status.INVALID_ARGUMENT, `${rpc}: ${(err as Error).message}`);
+        }
+      });
+      const lineage = versions.register(model, { parent: '', method: request.method, records: table.rows.length, recordsSha256, deltaSha256: outcome.deltaSha256 });
+      return {
+        modelVersion: lineage.version,
+        parentVersion: lineage.parent,
+        records: table.rows.length,
+        finalLoss: outcome.finalLoss,
+        recordsSha256,
+        deltaSha256: outcome.deltaSha256,
+        trainableParameters: outcome.trainableParameters,
+        newClass: outcome.newClass ?? -1,
+        seconds: (Date.now() - started) / 1000,
+      };
+    };
+    run().then(
+      (reply) => callback(null, reply),
+      (err) => callback(toRpcError(err, rpc)),
+    );
+  };
+}

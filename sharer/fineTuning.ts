@@ -1,0 +1,63 @@
+/**
+ * What a fine-tune asks of a sharer model (docs/shake-to-leak.md): the spec as the sharer's model code takes it,
+ * read from the wire with S2L's defaults filled in, and the capability a model kind offers when it can be fine-tuned.
+ */
+import { FINE_TUNE_METHODS, type FineTuneMethod } from '../shared/scenario/lists';
+import type { FineTuneSpec__Output } from '../shared/grpc/generated/sharebox/FineTuneSpec';
+import type { Table } from '../shared/data/table';
+import type { TabularGenerator } from './tabularGenerator';
+
+/** S2L's LoRA settings (VITA-Group/Shake-to-Leak `scripts/lora_db.sh`, PEFT's defaults): r = 8, α = 32. */
+export const DEFAULT_LORA_RANK = 8;
+export const DEFAULT_LORA_ALPHA = 32;
+/** S2L clips gradients to norm 1.0 (`max_grad_norm`). */
+export const FINE_TUNE_GRAD_CLIP = 1.0;
+
+export interface FineTuneRequest {
+  method: FineTuneMethod;
+  steps: number;
+  batchSize: number;
+  /** Constant; 0 is the sham control (the version's weights equal the base's). */
+  learningRate: number;
+  rank: number;
+  loraAlpha: number;
+  /** Weight-name patterns to adapt; empty = every dense / conv weight. */
+  modules: string[];
+  seed: number;
+}
+
+export interface FineTuneResult {
+  finalLoss: number;
+  trainableParameters: number;
+  deltaSha256: string;
+  /** class-embedding: the new class's index. */
+  newClass?: number;
+}
+
+/** A model kind that can be fine-tuned: a copy adapted to `records`, the model itself unchanged. */
+export interface FineTunable {
+  fineTune(records: Table, request: FineTuneRequest): Promise<{ model: TabularGenerator; outcome: FineTuneResult }>;
+}
+
+/** The wire spec checked and completed; an error names the field. */
+export function fineTuneRequestOf(spec: FineTuneSpec__Output): FineTuneRequest {
+  if (!(FINE_TUNE_METHODS as readonly string[]).includes(spec.method)) {
+    throw new Error(`spec.method: "${spec.method}" is not a fine-tuning method (expected one of ${FINE_TUNE_METHODS.join(', ')})`);
+  }
+  for (const [field, value] of [['steps', spec.steps], ['batch_size', spec.batchSize]] as const) {
+    if (!Number.isInteger(value) || value < 1) throw new Error(`spec.${field}: expected a positive integer, got ${value}`);
+  }
+  if (!Number.isFinite(spec.learningRate) || spec.learningRate < 0) throw new Error(`spec.learning_rate: expected ≥ 0, got ${spec.learningRate}`);
+  if (!Number.isInteger(spec.rank) || spec.rank < 0) throw new Error(`spec.rank: expected a non-negative integer (0 = the default ${DEFAULT_LORA_RANK}), got ${spec.rank}`);
+  if (!Number.isFinite(spec.loraAlpha) || spec.loraAlpha < 0) throw new Error(`spec.lora_alpha: expected ≥ 0 (0 = the default ${DEFAULT_LORA_ALPHA}), got ${spec.loraAlpha}`);
+  return {
+    method: spec.method as FineTuneMethod,
+    steps: spec.steps,
+    batchSize: spec.batchSize,
+    learningRate: spec.learningRate,
+    rank: spec.rank || DEFAULT_LORA_RANK,
+    loraAlpha: spec.loraAlpha || DEFAULT_LORA_ALPHA,
+    modules: [...spec.modules],
+    seed: spec.seed,
+  };
+}
