@@ -9,7 +9,7 @@ import { tf } from '../../shared/tf';
 import { deriveSeed } from '../../shared/random';
 import { DiffusionSchedule, ScheduleKind, makeSchedule } from '../../shared/diffusion/schedule';
 import { sinusoidalTimeTable } from './conditioning';
-import type { DenoiserNetwork } from './denoiserWeights';
+import type { DenoiserNetwork, WeightSpec } from './denoiserWeights';
 import { flattenWeights, writeModelDirAtomic } from './modelFiles';
 import { checkTrainOptions, runTrainingLoop, type DenoiserTraining, type TrainOptions, type TrainResult } from './trainingLoop';
 import { runChains, samplerTimesteps, stepCoefficients, type ChainBatch, type ChainOptions, type SamplerKind, type StepCoefficients, type TrajectoryOptions } from './sampler';
@@ -96,6 +96,11 @@ export abstract class DdpmCore<C extends DdpmCoreConfig> {
     return this.net.numParameters;
   }
 
+  /** Names, shapes and initialisations of the weights, in save order (fine-tuning selects weights by them). */
+  get weightSpecs(): ReadonlyArray<Readonly<WeightSpec>> {
+    return this.net.specs;
+  }
+
   /** Copies of the weights by name (for inspection and tests). */
   getWeights(): Map<string, Float32Array> {
     this.checkAlive();
@@ -139,27 +144,35 @@ export abstract class DdpmCore<C extends DdpmCoreConfig> {
     }
     checkTrainOptions(who, opts);
     hooks.beforeTraining?.();
-    if (!this.optimizer) this.optimizer = tf.train.adam(opts.learningRate);
-    return runTrainingLoop(
-      {
-        ...hooks,
-        who,
-        variables: this.net.variables,
-        optimizer: this.optimizer,
-        schedule: this.schedule,
-        n,
-        size: this.recordSize,
-        labels,
-        condDropProb: this.config.condDropProb,
-        nullClass: this.nullClass,
-        defaultSeed: deriveSeed(this.config.seed, `train/${this.stepsTrained}`),
-        checkAlive: () => this.checkAlive(),
-        stepDone: () => {
-          this.stepsTrained++;
+    // A fine-tune gets an Adam of its own, dropped at the end (trainingLoop.ts, FineTuningStep): its parameters may be
+    // LoRA adapters that do not outlive the run, and its moments must not leak into a later train().
+    const fineTuneOptimizer = opts.fineTuning ? tf.train.adam(opts.learningRate) : null;
+    if (!fineTuneOptimizer && !this.optimizer) this.optimizer = tf.train.adam(opts.learningRate);
+    const optimizer = fineTuneOptimizer ?? this.optimizer!;
+    try {
+      return await runTrainingLoop(
+        {
+          ...hooks,
+          who,
+          variables: this.net.variables,
+          optimizer,
+          schedule: this.schedule,
+          n,
+          size: this.recordSize,
+          labels,
+          condDropProb: this.config.condDropProb,
+          nullClass: this.nullClass,
+          defaultSeed: deriveSeed(this.config.seed, `train/${this.stepsTrained}`),
+          checkAlive: () => this.checkAlive(),
+          stepDone: () => {
+            this.stepsTrained++;
+          },
         },
-      },
-      opts,
-    );
+        opts,
+      );
+    } finally {
+      fineTuneOptimizer?.dispose();
+    }
   }
 
   // ---------------------------------------------------------------------------------------------------

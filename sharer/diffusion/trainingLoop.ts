@@ -45,6 +45,31 @@ export interface TrainOptions extends LearningRateSchedule {
   progressEvery?: number;
   /** Yield to the event loop when this much wall time has passed since the last yield (default 50 ms). */
   yieldEveryMs?: number;
+  /**
+   * Fine-tuning (fineTuning/): which weights are differentiated and what Adam updates instead of every weight of the
+   * denoiser. Absent for ordinary training, which then computes exactly what it always did.
+   */
+  fineTuning?: FineTuningStep;
+}
+
+/** One gradient with the name of the variable it updates (the form tfjs' optimisers take). */
+export type NamedGradients = Array<{ name: string; tensor: tf.Tensor }>;
+
+/**
+ * What a fine-tuning run changes in a training step (fineTuning/ builds one per method). The loss is differentiated
+ * with respect to the denoiser's weights at `weightIndices` only; `parameterGradients` turns those gradients into the
+ * gradients of the parameters Adam updates (the weights themselves for full fine-tuning, LoRA's A and B by the chain
+ * rule, the new class row); clipping applies to the latter; `afterUpdate` then writes the parameters back into the
+ * weights (LoRA's W₀ + (α/r)·A·B). The run gets its own Adam, dropped at its end: its parameters may be variables
+ * that do not outlive the run.
+ */
+export interface FineTuningStep {
+  /** Indices into the denoiser's weights (spec order) whose gradients the step needs; fixed for the run. */
+  weightIndices: readonly number[];
+  /** Inside the step's tidy: the gradients of those weights (same order) → the parameters' gradients, same order every step. */
+  parameterGradients(weightGradients: tf.Tensor[], weights: tf.Variable[]): NamedGradients;
+  /** Inside the step's tidy, after Adam's update of the parameters. */
+  afterUpdate?(weights: tf.Variable[]): void;
 }
 
 export interface TrainResult {
@@ -92,10 +117,16 @@ export function checkTrainOptions(who: string, opts: TrainOptions): void {
   for (const [name, value] of [['steps', opts.steps], ['batchSize', opts.batchSize]] as const) {
     if (!Number.isInteger(value) || value < 1) throw new Error(`${who}.train: ${name} must be a positive integer, got ${value}`);
   }
+  if (opts.fineTuning) {
+    // A fine-tune at learning rate 0 is the sham control (docs/fine-tuning.md): the same procedure, the same batches
+    // and cost, weights bit-identical to the base. Training from scratch at 0 would only be a mistake.
+    if (!(opts.learningRate >= 0 && Number.isFinite(opts.learningRate))) throw new Error(`${who}.train: learningRate must be ≥ 0 for fine-tuning, got ${opts.learningRate}`);
+    if (opts.dp) throw new Error(`${who}.train: fine-tuning does not run under DP-SGD (dp)`);
+    if (opts.emaDecay) throw new Error(`${who}.train: fine-tuning keeps no weight EMA (emaDecay)`);
+    return;
+  }
   if (!(opts.learningRate > 0)) throw new Error(`${who}.train: learningRate must be > 0, got ${opts.learningRate}`);
 }
-
-type NamedGradients = Array<{ name: string; tensor: tf.Tensor }>;
 
 export async function runTrainingLoop(model: DenoiserTraining, opts: TrainOptions): Promise<TrainResult> {
   if (opts.dp) return runDpTraining(model, opts, opts.dp);
@@ -106,6 +137,8 @@ export async function runTrainingLoop(model: DenoiserTraining, opts: TrainOption
   const { sqrtAlphaBars, sqrtOneMinusAlphaBars } = model.schedule;
   const tIdx = new Int32Array(B);
   const yIdx = new Int32Array(B);
+  const fineTuning = opts.fineTuning;
+  const differentiated = fineTuning ? fineTuning.weightIndices.map((k) => variables[k]) : variables;
   return trainSteps(
     model,
     opts,
@@ -125,15 +158,21 @@ export async function runTrainingLoop(model: DenoiserTraining, opts: TrainOption
     },
     ({ xt, noise }) => {
       const batch = model.batchTensors(xt, noise, tIdx, yIdx, B);
-      const { value, grads } = tf.variableGrads(() => tf.mean(tf.squaredDifference(batch.epsHat(), batch.noise)) as tf.Scalar, variables);
-      let named: NamedGradients = variables.map((w) => ({ name: w.name, tensor: grads[w.name] }));
+      const { value, grads } = tf.variableGrads(() => tf.mean(tf.squaredDifference(batch.epsHat(), batch.noise)) as tf.Scalar, differentiated);
+      let named: NamedGradients = fineTuning
+        ? fineTuning.parameterGradients(
+            differentiated.map((w) => grads[w.name]),
+            differentiated,
+          )
+        : variables.map((w) => ({ name: w.name, tensor: grads[w.name] }));
       if (clip > 0) {
         // Global-norm clipping: g ← g · min(1, c / ‖g‖).
         const norm = tf.sqrt(tf.addN(named.map((g) => tf.sum(tf.square(g.tensor)))));
         const factor = tf.minimum(1, tf.div(clip, tf.add(norm, 1e-12)));
         named = named.map((g) => ({ name: g.name, tensor: tf.mul(g.tensor, factor) }));
       }
-      return { grads: named, loss: value };
+      const afterUpdate = fineTuning?.afterUpdate ? () => fineTuning.afterUpdate!(differentiated) : undefined;
+      return { grads: named, loss: value, afterUpdate };
     },
   );
 }
@@ -143,7 +182,12 @@ export async function runTrainingLoop(model: DenoiserTraining, opts: TrainOption
  * order), then, inside one tidy, `gradients` computes the step's gradients and loss, Adam applies them with the
  * scheduled learning rate and the EMA follows. Losses are read back every progressEvery steps.
  */
-async function trainSteps<P>(model: DenoiserTraining, opts: TrainOptions, prepare: (rng: Rng) => P, gradients: (prepared: P) => { grads: NamedGradients; loss: tf.Scalar }): Promise<TrainResult> {
+async function trainSteps<P>(
+  model: DenoiserTraining,
+  opts: TrainOptions,
+  prepare: (rng: Rng) => P,
+  gradients: (prepared: P) => { grads: NamedGradients; loss: tf.Scalar; afterUpdate?: () => void },
+): Promise<TrainResult> {
   const { optimizer, variables } = model;
   const progressEvery = Math.max(1, opts.progressEvery ?? 50);
   const emaDecay = opts.emaDecay ?? 0;
@@ -162,8 +206,9 @@ async function trainSteps<P>(model: DenoiserTraining, opts: TrainOptions, prepar
       const prepared = prepare(rng);
       optimizerWithLr.learningRate = learningRateAt(step, opts);
       tf.tidy(() => {
-        const { grads, loss } = gradients(prepared);
+        const { grads, loss, afterUpdate } = gradients(prepared);
         optimizer.applyGradients(grads);
+        afterUpdate?.();
         lossWindow.add(loss);
         ema?.update();
       });
