@@ -7,11 +7,12 @@ import type { FineTuneSpec__Output } from '../shared/grpc/generated/sharebox/Fin
 import type { Table } from '../shared/data/table';
 import type { TabularGenerator } from './tabularGenerator';
 
-/** S2L's LoRA settings (VITA-Group/Shake-to-Leak `scripts/lora_db.sh`, PEFT's defaults): r = 8, α = 32. */
-export const DEFAULT_LORA_RANK = 8;
-export const DEFAULT_LORA_ALPHA = 32;
-/** S2L clips gradients to norm 1.0 (`max_grad_norm`). */
-export const FINE_TUNE_GRAD_CLIP = 1.0;
+import { FINE_TUNE_DEFAULTS } from '../shared/scenario/fineTuneDefaults';
+
+/** S2L's LoRA settings (VITA-Group/Shake-to-Leak `scripts/lora_db.sh`, PEFT's defaults): r = 8, α = 32, clip 1.0. */
+const DEFAULT_LORA_RANK = FINE_TUNE_DEFAULTS.rank;
+const DEFAULT_LORA_ALPHA = FINE_TUNE_DEFAULTS.loraAlpha;
+export const FINE_TUNE_GRAD_CLIP = FINE_TUNE_DEFAULTS.gradClipNorm;
 
 export interface FineTuneRequest {
   method: FineTuneMethod;

@@ -10,6 +10,7 @@ import * as grpc from '@grpc/grpc-js';
 import { z } from 'zod';
 import { rpcError } from '../../../shared/grpc/errors';
 import { FINE_TUNE_METHODS } from '../../../shared/scenario/lists';
+import { FINE_TUNE_DEFAULTS } from '../../../shared/scenario/fineTuneDefaults';
 import type { MoveIssue } from '../../../shared/moves/move';
 import type { Scenario } from '../../../shared/scenario/schema';
 import type { BrokerMove } from '../context';
@@ -28,8 +29,6 @@ const configSchema = z.strictObject({
 });
 export type FineTuneCapsConfig = z.output<typeof configSchema>;
 
-/** LoRA's rank when the spec leaves it at 0 (sharer/fineTuning.ts DEFAULT_LORA_RANK; the wire's default). */
-const DEFAULT_RANK = 8;
 
 /** The first cap the call's spec (`args`, broker/services/fineTune.ts) breaks, as a message; null if none. */
 export function capBroken(config: FineTuneCapsConfig, args: Record<string, unknown>): string | null {
@@ -42,7 +41,7 @@ export function capBroken(config: FineTuneCapsConfig, args: Record<string, unkno
   if (config.maxStepsTimesBatch !== undefined && seen > config.maxStepsTimesBatch) {
     return `steps × batch_size = ${num('steps')} × ${num('batchSize')} = ${seen}, at most ${config.maxStepsTimesBatch} allowed (maxStepsTimesBatch)`;
   }
-  const rank = num('rank') || DEFAULT_RANK;
+  const rank = num('rank') || FINE_TUNE_DEFAULTS.rank;
   if (config.maxRank !== undefined && args.method === 'lora' && rank > config.maxRank) return `LoRA rank ${rank}, at most ${config.maxRank} allowed (maxRank)`;
   if (config.maxLearningRate !== undefined && num('learningRate') > config.maxLearningRate) {
     return `learning_rate ${num('learningRate')}, at most ${config.maxLearningRate} allowed (maxLearningRate)`;

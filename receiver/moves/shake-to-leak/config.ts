@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { FINE_TUNE_METHODS } from '../../../shared/scenario/lists';
+import { FINE_TUNE_DEFAULTS } from '../../../shared/scenario/fineTuneDefaults';
 
 /**
  * Where the fine-tuning set comes from:
@@ -21,8 +22,8 @@ export const fineTuneSpecSchema = z.strictObject({
   /** Constant; 0 is the sham control, whose version must equal the base exactly (Δ = 0). */
   learningRate: z.number().min(0),
   /** LoRA r and α (S2L's r = 8, α = 32). */
-  rank: z.number().int().min(1).default(8),
-  loraAlpha: z.number().gt(0).default(32),
+  rank: z.number().int().min(1).default(FINE_TUNE_DEFAULTS.rank),
+  loraAlpha: z.number().gt(0).default(FINE_TUNE_DEFAULTS.loraAlpha),
   /** Weight-name patterns to adapt (empty: every dense weight). */
   modules: z.array(z.string().min(1)).default(() => []),
 });

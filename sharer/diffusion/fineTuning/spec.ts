@@ -3,19 +3,11 @@
  * The defaults are Shake-to-Leak's (Li et al., SaTML 2024, §5 "Implementation details" and its released scripts):
  * LoRA rank 8 and α = 32, a constant learning rate, gradients clipped to norm 1.0.
  */
+import { FINE_TUNE_METHODS, type FineTuneMethod } from '../../../shared/scenario/lists';
+import { FINE_TUNE_DEFAULTS } from '../../../shared/scenario/fineTuneDefaults';
 
-/** The one list of methods (the broker, the receiver and the checks read it from here). */
-export const FINE_TUNE_METHODS = ['full', 'lora', 'class-embedding'] as const;
-export type FineTuneMethod = (typeof FINE_TUNE_METHODS)[number];
-
-export const FINE_TUNE_DEFAULTS = {
-  /** Global-norm gradient clipping (S2L's max_grad_norm). */
-  gradClipNorm: 1.0,
-  /** LoRA rank r. */
-  rank: 8,
-  /** LoRA α: the update is scaled by α / r (PEFT's `lora_alpha / r`). */
-  loraAlpha: 32,
-} as const;
+// The list of methods and the defaults are the scenario's (the broker's caps and the receiver's move read them too).
+export { FINE_TUNE_METHODS, FINE_TUNE_DEFAULTS, type FineTuneMethod };
 
 export interface FineTuneSpec {
   method: FineTuneMethod;
