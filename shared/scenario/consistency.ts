@@ -341,9 +341,15 @@ function checkMembership(s: Scenario, issues: PathIssue[]): void {
   if (s.sharer.poisoning && s.sharer.poisoning.method !== 'none') {
     issues.push({ path: ['sharer', 'poisoning', 'method'], message: 'must be none with `membership`: the sharer trains on exactly the members' });
   }
+  if (game.nonMembersFrom !== undefined) {
+    const from = s.datasets[game.nonMembersFrom];
+    if (!from) issues.push({ path: ['membership', 'nonMembersFrom'], message: `"${game.nonMembersFrom}" is not a declared dataset (declared: ${Object.keys(s.datasets).join(', ')})` });
+    else if (game.nonMembersFrom === s.sharer.data) issues.push({ path: ['membership', 'nonMembersFrom'], message: 'names the pool itself: leave it out for the i.i.d. split' });
+  }
   const pool = s.datasets[s.sharer.data];
   const available = pool?.source === 'census' ? pool.propertyShare?.rows ?? pool.take?.rows ?? pool.rows : undefined;
-  if (available !== undefined && game.members + game.nonMembers > available) {
+  const fromPool = game.nonMembersFrom !== undefined ? game.members : game.members + game.nonMembers;
+  if (available !== undefined && fromPool > available) {
     issues.push({
       path: ['membership', 'nonMembers'],
       message: `expected membership.members + membership.nonMembers ≤ the pool's rows (sharer.data "${s.sharer.data}": ${available}), got ${game.members + game.nonMembers}`,

@@ -46,7 +46,8 @@ export function membershipGame(scenario: Scenario): MembershipGame | null {
   if (!spec) throw new Error(`membership: the pool sharer.data ("${scenario.sharer.data}") is not a declared dataset`);
   const pool = loadDataset(spec, deriveSeed(scenario.seed, `dataset/${scenario.sharer.data}`));
   const wanted = game.members + game.nonMembers;
-  if (wanted > pool.rows.length) {
+  const fromPool = game.nonMembersFrom ? game.members : wanted;
+  if (fromPool > pool.rows.length) {
     throw new Error(
       `membership.members + membership.nonMembers: ${game.members} + ${game.nonMembers} = ${wanted} records asked, but the pool ` +
         `(sharer.data "${scenario.sharer.data}") has ${pool.rows.length}`,
@@ -61,29 +62,77 @@ export function membershipGame(scenario: Scenario): MembershipGame | null {
   const memberIndices = permutation.slice(0, game.members);
   const members = selectRows(pool, memberIndices);
   const memberKeys = new Set(memberIndices.map((i) => recordKey(sharedPool.rows[i])));
-  const nonMemberIndices: number[] = [];
-  let nonMemberCopiesReplaced = 0;
-  for (let k = game.members; k < permutation.length && nonMemberIndices.length < game.nonMembers; k++) {
-    if (!memberKeys.has(recordKey(sharedPool.rows[permutation[k]]))) nonMemberIndices.push(permutation[k]);
-    else if (k < wanted) nonMemberCopiesReplaced++;
-  }
-  if (nonMemberIndices.length < game.nonMembers) {
-    throw new Error(
-      `membership.nonMembers: ${game.nonMembers} non-members asked, but only ${nonMemberIndices.length} records of the pool ` +
-        `(sharer.data "${scenario.sharer.data}") are not copies of a member in the shared columns`,
-    );
-  }
-  const nonMembers = selectRows(pool, nonMemberIndices);
+  const { nonMembers, sharedNon, nonMemberCopiesReplaced } = game.nonMembersFrom
+    ? shiftedNonMembers(scenario, pool, game.nonMembersFrom, game.nonMembers, memberKeys)
+    : poolNonMembers(pool, sharedPool, permutation, game.members, game.nonMembers, memberKeys, scenario.sharer.data);
   const order = new Rng(deriveSeed(scenario.seed, 'membership/challenge')).shuffle(Array.from({ length: wanted }, (_, i) => i));
   const isMember = order.map((i) => i < game.members);
   const sourceIndex = order.map((i) => (i < game.members ? i : i - game.members));
   const sharedMembers = selectRows(sharedPool, memberIndices);
-  const sharedNon = selectRows(sharedPool, nonMemberIndices);
   const challenge: Table = {
     schema: sharedMembers.schema,
     rows: order.map((i) => (i < game.members ? sharedMembers.rows[i] : sharedNon.rows[i - game.members])),
   };
   return { pool: scenario.sharer.data, poolRows: pool.rows.length, members, nonMembers, challenge, isMember, sourceIndex, nonMemberCopiesReplaced };
+}
+
+/**
+ * The non-members of the i.i.d. split: the pool's records after the members in the seeded permutation, skipping any
+ * that is an exact copy of a member in the shared columns (it would be a member to every attack).
+ */
+function poolNonMembers(
+  pool: Table,
+  sharedPool: Table,
+  permutation: number[],
+  members: number,
+  wanted: number,
+  memberKeys: Set<string>,
+  poolName: string,
+): { nonMembers: Table; sharedNon: Table; nonMemberCopiesReplaced: number } {
+  const nonMemberIndices: number[] = [];
+  let nonMemberCopiesReplaced = 0;
+  for (let k = members; k < permutation.length && nonMemberIndices.length < wanted; k++) {
+    if (!memberKeys.has(recordKey(sharedPool.rows[permutation[k]]))) nonMemberIndices.push(permutation[k]);
+    else if (k < members + wanted) nonMemberCopiesReplaced++;
+  }
+  if (nonMemberIndices.length < wanted) {
+    throw new Error(
+      `membership.nonMembers: ${wanted} non-members asked, but only ${nonMemberIndices.length} records of the pool ` +
+        `(sharer.data "${poolName}") are not copies of a member in the shared columns`,
+    );
+  }
+  return { nonMembers: selectRows(pool, nonMemberIndices), sharedNon: selectRows(sharedPool, nonMemberIndices), nonMemberCopiesReplaced };
+}
+
+/** Non-members drawn from another dataset (`membership.nonMembersFrom`): a shifted split, copies of members skipped. */
+function shiftedNonMembers(
+  scenario: Scenario,
+  pool: Table,
+  name: string,
+  wanted: number,
+  memberKeys: Set<string>,
+): { nonMembers: Table; sharedNon: Table; nonMemberCopiesReplaced: number } {
+  const spec = scenario.datasets[name];
+  if (!spec) throw new Error(`membership.nonMembersFrom: "${name}" is not a declared dataset`);
+  const source = loadDataset(spec, deriveSeed(scenario.seed, `dataset/${name}`));
+  const poolColumns = pool.schema.columns.map((c) => c.name).join(', ');
+  const columns = source.schema.columns.map((c) => c.name).join(', ');
+  if (poolColumns !== columns) {
+    throw new Error(`membership.nonMembersFrom: "${name}" has columns ${columns}, the pool has ${poolColumns}: non-members need the pool's columns`);
+  }
+  const shared = dropColumns(source, sharedHiddenColumns(scenario));
+  const permutation = new Rng(deriveSeed(scenario.seed, 'membership/non-members')).sampleIndices(source.rows.length, source.rows.length);
+  const chosen: number[] = [];
+  let replaced = 0;
+  for (const i of permutation) {
+    if (chosen.length >= wanted) break;
+    if (memberKeys.has(recordKey(shared.rows[i]))) replaced++;
+    else chosen.push(i);
+  }
+  if (chosen.length < wanted) {
+    throw new Error(`membership.nonMembers: ${wanted} non-members asked, but "${name}" (membership.nonMembersFrom) has ${chosen.length} records that are not copies of a member`);
+  }
+  return { nonMembers: selectRows(source, chosen), sharedNon: selectRows(shared, chosen), nonMemberCopiesReplaced: replaced };
 }
 
 /** A record's values as a key: equal keys are exact copies. */

@@ -479,6 +479,13 @@ export const membershipSchema = z.strictObject({
   members: positiveInt(),
   /** M, held-out records of the same pool. */
   nonMembers: positiveInt(),
+  /**
+   * Draw the non-members from this declared dataset instead of the pool (same columns): a non-member split from
+   * another source, as Shake-to-Leak's members (LAION) and non-members (other web images) were
+   * (docs/shake-to-leak.md). Membership attacks then also measure the shift, not only membership: keep it for
+   * showing that, and the default i.i.d. split for everything else.
+   */
+  nonMembersFrom: z.string().min(1).optional(),
 });
 
 export const scenarioSchema = z.strictObject({
