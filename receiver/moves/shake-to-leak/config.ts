@@ -46,6 +46,12 @@ export const shakeToLeakConfigSchema = z.strictObject({
    */
   fineTuneSeed: z.number().int().min(0).default(0),
   /**
+   * The utility guard: records of the class drawn from the base and from the version (same seed), whose marginals the
+   * referee compares with the training records of the class, so a fine-tune that broke the model is not read as one
+   * that leaks less (or more). 0 turns it off.
+   */
+  guardSamples: z.number().int().min(0).default(1000),
+  /**
    * The membership attacks, each `{ kind, ...its config }` as in receiver.attacks: run once on the base model and once
    * on the fine-tuned version with the same seeds (common random numbers), and scored as a paired difference.
    */

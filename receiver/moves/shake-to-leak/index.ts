@@ -6,8 +6,8 @@
  * on the base and on the version, with the same seeds, so the referee scores the difference paired on the same
  * challenge records of class c.
  *
- * Cost: the SP set's records, the fine-tune's price (steps × batch × 3, broker/services/fineTune.ts), and each
- * attack's own cost twice.
+ * Cost: the SP set's records, the fine-tune's price (steps × batch × 3, broker/services/fineTune.ts), each attack's
+ * own cost twice, and the utility guard's draws from both models.
  */
 import type { MoveIssue } from '../../../shared/moves/move';
 import { moveById, resolveMoves } from '../../../shared/moves/registry';
@@ -60,7 +60,7 @@ export const shakeToLeak: ReceiverMove<ShakeToLeakConfig, ShakeToLeakEvidence> =
   cost(config, view) {
     const inner = innerMoves(config, 'shake-to-leak').reduce((sum, { move, config: c }) => sum + move.cost(c, view), 0);
     const sp = config.source === 'real' ? 0 : config.records;
-    return sp + config.fineTune.steps * config.fineTune.batchSize * FINE_TUNE_UNITS_PER_RECORD_STEP + 2 * inner;
+    return sp + config.fineTune.steps * config.fineTune.batchSize * FINE_TUNE_UNITS_PER_RECORD_STEP + 2 * inner + 2 * config.guardSamples;
   },
   check(config, scenario: Scenario): MoveIssue[] {
     const issues: MoveIssue[] = [];
@@ -103,6 +103,15 @@ export const shakeToLeak: ReceiverMove<ShakeToLeakConfig, ShakeToLeakEvidence> =
       }
       attacks.push({ kind: move.id, index, config: inner as Record<string, unknown>, base, fineTuned });
     }
+    // The utility guard: the same draw of the class from both models.
+    let guard: ShakeToLeakEvidence['guard'] = null;
+    if (config.guardSamples > 0) {
+      const request = { count: config.guardSamples, seed: deriveSeed(seed, 'guard'), classIndex: c };
+      const fromBase = await ctx.broker.sample(ctx.description.schema, request);
+      const fromVersion = await version.sample(ctx.description.schema, request);
+      samplesDrawn += fromBase.rows.length + fromVersion.rows.length;
+      guard = { base: fromBase.rows, fineTuned: fromVersion.rows };
+    }
     return {
       kind: this.id,
       index: ctx.index,
@@ -126,6 +135,7 @@ export const shakeToLeak: ReceiverMove<ShakeToLeakConfig, ShakeToLeakEvidence> =
         seconds: reply.seconds,
       },
       attacks,
+      guard,
     };
   },
   score: scoreShakeToLeak,

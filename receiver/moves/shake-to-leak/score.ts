@@ -6,7 +6,8 @@
  * where amplification should be weaker. Extraction is scored by its own scorer on each model, side by side.
  */
 import { Rng, deriveSeed } from '../../../shared/random';
-import { columnIndex } from '../../../shared/data/table';
+import { columnIndex, dropColumns, type Table } from '../../../shared/data/table';
+import { marginalDistances } from '../../../cli/fidelity';
 import { membershipMetrics, pairedAucDifference } from '../../../shared/metrics/roc';
 import type { Interval } from '../../../shared/metrics/bootstrap';
 import type { MoveEvidence, ScoredMove } from '../../../shared/moves/move';
@@ -34,6 +35,33 @@ export interface ShakeToLeakEvidence extends MoveEvidence {
     seconds: number;
   };
   attacks: Array<{ kind: string; index: number; config: Record<string, unknown>; base: MembershipEvidence; fineTuned: MembershipEvidence }>;
+  /** The utility guard's draws of the class (rows in the shared schema), or null when it is off. */
+  guard: { base: number[][]; fineTuned: number[][] } | null;
+}
+
+/**
+ * The worst marginal total variation of each model's draws of the class against the training records of the class
+ * (cli/fidelity.ts, the report's marginal fidelity): a version much worse than the base is a broken model, whose
+ * lower membership scores say nothing about leakage.
+ */
+function utilityGuard(evidence: ShakeToLeakEvidence, truth: RefereeTruth, schema: Table['schema']): Record<string, unknown> | null {
+  if (!evidence.guard) return null;
+  const training = dropColumns(truth.trainingRecords, truth.hideColumns);
+  const label = columnIndex(training.schema, evidence.classColumn);
+  const real: Table = { schema: training.schema, rows: training.rows.filter((r) => r[label] === evidence.classIndex) };
+  const worst = (rows: number[][]) => {
+    const d = marginalDistances({ schema, rows }, real);
+    return d.reduce((w, c) => (c.totalVariation > w.totalVariation ? c : w), d[0]);
+  };
+  const base = worst(evidence.guard.base);
+  const tuned = worst(evidence.guard.fineTuned);
+  return {
+    records: evidence.guard.base.length,
+    worstMarginalTvBase: base.totalVariation,
+    worstColumnBase: base.column,
+    worstMarginalTvFineTuned: tuned.totalVariation,
+    worstColumnFineTuned: tuned.column,
+  };
 }
 
 /** One score on one set of challenge records: base, fine-tuned, and the paired difference. */
@@ -115,6 +143,7 @@ export function scoreShakeToLeak(evidence: ShakeToLeakEvidence, _config: ShakeTo
           fineTuningRecords: evidence.fineTuningRecords,
           fineTune: { ...f.spec, modelVersion: f.modelVersion, unitsCharged: f.unitsCharged, trainableParameters: f.trainableParameters, finalLoss: f.finalLoss, seconds: f.seconds, deltaSha256: f.deltaSha256 },
           attacks,
+          utility: utilityGuard(evidence, truth, game.challenge.schema),
         },
       },
     },
