@@ -11,7 +11,7 @@ import { FINE_TUNE_DEFAULTS } from '../../../shared/scenario/fineTuneDefaults';
  * Where the fine-tuning set comes from:
  *   self         S2L's SP set: records of the class drawn from the base model (black-box), the attack itself;
  *   other-class  the SP set of another class (`otherClass`; S2L's domain transfer, a control);
- *   real         records of the class from the receiver's own dataset `data` (fine-tuning per se, a control).
+ *   real         records of the class from the receiver's own dataset `auxData` (fine-tuning per se, a control).
  */
 export const FINE_TUNE_SOURCES = ['self', 'other-class', 'real'] as const;
 
@@ -36,8 +36,8 @@ export const shakeToLeakConfigSchema = z.strictObject({
   records: z.number().int().min(1).default(2000),
   /** source other-class: the class whose SP set is used. */
   otherClass: z.string().min(1).optional(),
-  /** source real: the receiver's dataset (a key of `datasets:` handed to it) holding records of the class. */
-  data: z.string().min(1).optional(),
+  /** source real: the receiver's own dataset (a key of `datasets:`, handed to it) holding records of the class. */
+  auxData: z.string().min(1).optional(),
   fineTune: fineTuneSpecSchema,
   /**
    * Which of several fine-tunes of the same base this is: it salts the SP set's draw and the fine-tune's seed, so the

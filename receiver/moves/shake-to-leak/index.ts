@@ -37,12 +37,12 @@ function classIndexOf(ctx: ReceiverMoveContext, value: string, field: string): n
 async function fineTuningSet(config: ShakeToLeakConfig, ctx: ReceiverMoveContext, c: number, seed: number): Promise<{ rows: number[][]; classes: number[]; drawn: number }> {
   const where = `receiver.attacks[${ctx.index}] (shake-to-leak)`;
   if (config.source === 'real') {
-    const spec = config.data ? ctx.attackData[config.data] : undefined;
-    if (!spec) throw new Error(`${where}: data: the dataset "${config.data}" was not handed to the receiver`);
+    const spec = config.auxData ? ctx.attackData[config.auxData] : undefined;
+    if (!spec) throw new Error(`${where}: auxData: the dataset "${config.auxData}" was not handed to the receiver`);
     const table = loadDataset(spec, spec.seed);
     const label = columnIndex(table.schema, ctx.description.classes.column);
     const rows = table.rows.filter((r) => r[label] === c).slice(0, config.records);
-    if (rows.length === 0) throw new Error(`${where}: data: "${config.data}" has no record of class "${config.class}"`);
+    if (rows.length === 0) throw new Error(`${where}: auxData: "${config.auxData}" has no record of class "${config.class}"`);
     return { rows, classes: rows.map(() => c), drawn: 0 };
   }
   const from = config.source === 'other-class' ? classIndexOf(ctx, config.otherClass!, 'otherClass') : c;
@@ -75,7 +75,7 @@ export const shakeToLeak: ReceiverMove<ShakeToLeakConfig, ShakeToLeakEvidence> =
       }
     });
     if (config.source === 'other-class' && !config.otherClass) issues.push({ path: ['otherClass'], message: 'source other-class needs otherClass (the class whose SP set is used)' });
-    if (config.source === 'real' && !config.data) issues.push({ path: ['data'], message: "source real needs data (the receiver's dataset with records of the class)" });
+    if (config.source === 'real' && !config.auxData) issues.push({ path: ['auxData'], message: "source real needs auxData (the receiver's dataset with records of the class)" });
     return issues;
   },
   async run(config, ctx) {
