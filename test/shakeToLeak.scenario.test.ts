@@ -83,7 +83,7 @@ describe('the scenario rules', () => {
   const parse = (text: string) => parseScenario(text, TINY_S2L);
   test('an inner attack that is not a membership attack, or needs a grant not given, is an error naming it', () => {
     expect(() => parse(SOURCE.replace('- { kind: mia-nearest-synthetic, samples: 100 }', '- { kind: property-inference }'))).toThrow(
-      /attacks\.0\.attacks\.1\.kind: "property-inference" is not a membership attack/,
+      /receiver\.attacks\.1\.attacks\.1\.kind: "property-inference" is not a membership attack/,
     );
     expect(() => parse(SOURCE.replace('- { kind: mia-nearest-synthetic, samples: 100 }', '- { kind: mia-loss }'))).toThrow(/mia-loss needs the "white-box" grant/);
   });

@@ -89,8 +89,9 @@ function split(values: readonly number[], isMember: readonly boolean[], keep: re
 function amplification(base: readonly number[], tuned: readonly number[], isMember: readonly boolean[], keep: readonly boolean[], seed: number): AmplificationEntry {
   const a = split(tuned, isMember, keep);
   const b = split(base, isMember, keep);
-  const mTuned = membershipMetrics(a.members, a.nonMembers, new Rng(deriveSeed(seed, 'fine-tuned')));
-  const mBase = membershipMetrics(b.members, b.nonMembers, new Rng(deriveSeed(seed, 'base')));
+  // The same bootstrap resamples for both models: equal scores (the sham) give equal intervals, not only equal AUCs.
+  const mTuned = membershipMetrics(a.members, a.nonMembers, new Rng(deriveSeed(seed, 'auc')));
+  const mBase = membershipMetrics(b.members, b.nonMembers, new Rng(deriveSeed(seed, 'auc')));
   const d = pairedAucDifference(a, b, new Rng(deriveSeed(seed, 'delta'))).difference;
   return {
     nMembers: a.members.length,
