@@ -66,7 +66,7 @@ export function fineTuneHandler(
       const versions = state.versions;
       if (!versions) throw rpcError(grpc.status.FAILED_PRECONDITION, `${rpc}: this sharer keeps no model versions`);
       const base = versions.resolve(state.model, '', rpc);
-      if (!canFineTune(base)) throw rpcError(grpc.status.FAILED_PRECONDITION, `${rpc}: the sharer's model is a ${state.modelKind}, which cannot be fine-tuned (a tabular-ddpm can)`);
+      if (!canFineTune(base)) throw rpcError(grpc.status.FAILED_PRECONDITION, `${rpc}: the sharer's model is a ${state.modelKind}, which cannot be fine-tuned (a tabular-ddpm or an image-ddpm can)`);
       const { spec, table, recordsSha256 } = await readUpload(call, base.schema, rpc);
       let request;
       try {

@@ -6,13 +6,13 @@ import { FINE_TUNE_METHODS, type FineTuneMethod } from '../shared/scenario/lists
 import type { FineTuneSpec__Output } from '../shared/grpc/generated/sharebox/FineTuneSpec';
 import type { Table } from '../shared/data/table';
 import type { TabularGenerator } from './tabularGenerator';
+import type { FineTuneOutcome, FineTuneSpec } from './diffusion/fineTune';
 
 import { FINE_TUNE_DEFAULTS } from '../shared/scenario/fineTuneDefaults';
 
 /** S2L's LoRA settings (VITA-Group/Shake-to-Leak `scripts/lora_db.sh`, PEFT's defaults): r = 8, α = 32, clip 1.0. */
 const DEFAULT_LORA_RANK = FINE_TUNE_DEFAULTS.rank;
 const DEFAULT_LORA_ALPHA = FINE_TUNE_DEFAULTS.loraAlpha;
-export const FINE_TUNE_GRAD_CLIP = FINE_TUNE_DEFAULTS.gradClipNorm;
 
 export interface FineTuneRequest {
   method: FineTuneMethod;
@@ -60,5 +60,30 @@ export function fineTuneRequestOf(spec: FineTuneSpec__Output): FineTuneRequest {
     loraAlpha: spec.loraAlpha || DEFAULT_LORA_ALPHA,
     modules: [...spec.modules],
     seed: spec.seed,
+  };
+}
+
+/** The request as the fine-tuning library takes it: S2L's gradient clipping; no modules = the method's default set. */
+export function fineTuneSpecOf(request: FineTuneRequest): FineTuneSpec {
+  return {
+    method: request.method,
+    steps: request.steps,
+    batchSize: request.batchSize,
+    learningRate: request.learningRate,
+    gradClipNorm: FINE_TUNE_DEFAULTS.gradClipNorm,
+    rank: request.rank,
+    loraAlpha: request.loraAlpha,
+    ...(request.modules.length > 0 ? { modules: request.modules } : {}),
+    seed: request.seed,
+  };
+}
+
+/** What the reply reports of the library's outcome: the last window's mean loss, the size and hash of the change. */
+export function fineTuneResultOf(outcome: FineTuneOutcome): FineTuneResult {
+  return {
+    finalLoss: outcome.losses[outcome.losses.length - 1] ?? NaN,
+    trainableParameters: outcome.trainableParameters,
+    deltaSha256: outcome.deltaSha256,
+    ...(outcome.newClass !== undefined ? { newClass: outcome.newClass } : {}),
   };
 }

@@ -11,6 +11,8 @@
  * in the U-Net's coordinates x₀ = 2·pixel − 1 (model width H·W·C), conditioned on the record's label, including the
  * generation trajectory (GrayBox.Trajectory: `sampleTrajectory`, the same chain as `sample` with its states kept).
  */
+import { fineTuneCopy } from './diffusion/fineTune';
+import { fineTuneResultOf, fineTuneSpecOf, type FineTunable, type FineTuneRequest, type FineTuneResult } from './fineTuning';
 import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
@@ -38,7 +40,7 @@ export const IMAGE_GENERATION_BATCH = 256;
 /** Images per network evaluation in the gray-/white-box queries (bounds the tensors of one batch). */
 const QUERY_BATCH = 256;
 
-export class ImageModel implements TabularGenerator, TimestepModel {
+export class ImageModel implements TabularGenerator, TimestepModel, FineTunable {
   readonly kind = KIND;
   /** Encode, PredictX0, TimestepLoss and Trajectory are served. */
   readonly supportsTimesteps = true;
@@ -248,6 +250,20 @@ export class ImageModel implements TabularGenerator, TimestepModel {
       for (let i = 0; i < n; i++) out[i * K + k] = acc[i] / draws;
     }
     return out;
+  }
+
+  /**
+   * A copy of this model fine-tuned on the image records (docs/shake-to-leak.md; sharer/diffusion/fineTune.ts), this
+   * model unchanged. LoRA adapts the U-Net's convolutions (LoCon) and dense weights.
+   */
+  async fineTune(records: Table, request: FineTuneRequest): Promise<{ model: ImageModel; outcome: FineTuneResult }> {
+    const { x, classes } = this.encodeRecords(records);
+    const { model: ddpm, outcome } = await fineTuneCopy(this.ddpm, x, classes, fineTuneSpecOf(request));
+    if (outcome.newClass !== undefined) {
+      ddpm.dispose();
+      throw new Error('spec.method: class-embedding fine-tunes are not served as model versions yet (full and lora are)');
+    }
+    return { model: new ImageModel(ddpm, this.schema, this.classes, this.config), outcome: fineTuneResultOf(outcome) };
   }
 
   dispose(): void {

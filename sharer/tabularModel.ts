@@ -9,7 +9,7 @@ import type { TableEncoder } from '../shared/data/encoder';
 import { columnIndex, type Table, type TableSchema, type TaskSpec } from '../shared/data/table';
 import { TabularDdpm } from './diffusion/tabularDdpm';
 import { fineTuneCopy } from './diffusion/fineTune';
-import { FINE_TUNE_GRAD_CLIP, type FineTunable, type FineTuneRequest, type FineTuneResult } from './fineTuning';
+import { fineTuneResultOf, fineTuneSpecOf, type FineTunable, type FineTuneRequest, type FineTuneResult } from './fineTuning';
 import { commonNoiseStates } from './commonNoiseStates';
 import type { ClassInfo } from '../shared/grpc/records';
 import type { TabularDdpmConfig } from './config';
@@ -202,26 +202,12 @@ export class TabularModel implements TabularGenerator, FineTunable {
    */
   async fineTune(records: Table, request: FineTuneRequest): Promise<{ model: TabularModel; outcome: FineTuneResult }> {
     const { x, classes } = this.encodeRecords(records);
-    const { model: ddpm, outcome } = await fineTuneCopy(this.ddpm, x, classes, {
-      method: request.method,
-      steps: request.steps,
-      batchSize: request.batchSize,
-      learningRate: request.learningRate,
-      gradClipNorm: FINE_TUNE_GRAD_CLIP,
-      rank: request.rank,
-      loraAlpha: request.loraAlpha,
-      ...(request.modules.length > 0 ? { modules: request.modules } : {}),
-      seed: request.seed,
-    });
+    const { model: ddpm, outcome } = await fineTuneCopy(this.ddpm, x, classes, fineTuneSpecOf(request));
     if (outcome.newClass !== undefined) {
       ddpm.dispose();
-      throw new Error('spec.method: class-embedding fine-tunes are not served as model versions of a tabular-ddpm yet (full and lora are)');
+      throw new Error('spec.method: class-embedding fine-tunes are not served as model versions yet (full and lora are)');
     }
-    const last = outcome.losses[outcome.losses.length - 1];
-    return {
-      model: new TabularModel(ddpm, this.encoder, this.schema, this.classes, this.config),
-      outcome: { finalLoss: last ?? NaN, trainableParameters: outcome.trainableParameters, deltaSha256: outcome.deltaSha256 },
-    };
+    return { model: new TabularModel(ddpm, this.encoder, this.schema, this.classes, this.config), outcome: fineTuneResultOf(outcome) };
   }
 
   dispose(): void {

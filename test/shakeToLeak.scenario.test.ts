@@ -91,3 +91,15 @@ describe('the scenario rules', () => {
     expect(() => parse(SOURCE.replace('access: [black-box, gray-box, fine-tune]', 'access: [black-box, gray-box]'))).toThrow(/fine-tune/);
   });
 });
+
+describe('shake-to-leak on an image model', () => {
+  test('LoRA on the U-Net through the grant: a version whose x̂0 errors differ from the base\'s', async () => {
+    const out = path.join(tmp, 'mnist');
+    const { code, stderr } = await runCli(['run', path.join(repoRoot(), 'test', 'fixtures', 'tiny-mnist-s2l.yaml'), '--out', out, '--cache', path.join(tmp, 'cache'), '--quiet']);
+    expect({ code, stderr: code === 0 ? '' : stderr }).toEqual({ code: 0, stderr: '' });
+    const s2l = JSON.parse(fs.readFileSync(path.join(out, 'report.json'), 'utf8')).moves['shake-to-leak'];
+    expect(s2l.fineTune).toMatchObject({ method: 'lora', modelVersion: 'ft-1', unitsCharged: 4 * 8 * 3 });
+    expect(s2l.fineTune.trainableParameters).toBeGreaterThan(0);
+    expect(s2l.attacks['mia-x0-error'].scores.mean.inClass.nMembers + s2l.attacks['mia-x0-error'].scores.mean.inClass.nNonMembers).toBeLessThan(64);
+  }, 90_000);
+});
