@@ -93,7 +93,7 @@ describe('the scenario rules', () => {
 });
 
 describe('shake-to-leak on an image model', () => {
-  test('LoRA on the U-Net through the grant: a version whose x̂0 errors differ from the base\'s', async () => {
+  test('LoRA on the U-Net through the grant: a version made, priced and attacked on the class', async () => {
     const out = path.join(tmp, 'mnist');
     const { code, stderr } = await runCli(['run', path.join(repoRoot(), 'test', 'fixtures', 'tiny-mnist-s2l.yaml'), '--out', out, '--cache', path.join(tmp, 'cache'), '--quiet']);
     expect({ code, stderr: code === 0 ? '' : stderr }).toEqual({ code: 0, stderr: '' });
