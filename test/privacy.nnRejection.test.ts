@@ -7,7 +7,7 @@
 import { EventEmitter } from 'events';
 import type { Table, TableSchema } from '../shared/data/table';
 import { dropColumns } from '../shared/data/table';
-import { RecordSpace, nearestDistances, withinRadius } from '../shared/data/recordDistance';
+import { RecordSpace, nearestDistances, nearestOtherDistances, withinRadius } from '../shared/data/recordDistance';
 import { Rng } from '../shared/random';
 import { auc } from '../shared/metrics/roc';
 import { bearerMetadata } from '../shared/grpc/auth';
@@ -109,6 +109,18 @@ describe('the record distance', () => {
     // Two records that differ only in the category are √2 apart.
     const two = space.encode({ schema: SCHEMA, rows: [[3, 3, 0], [3, 3, 1]] });
     expect(nearestDistances(two.subarray(0, 4), two.subarray(4), 4)[0]).toBeCloseTo(Math.SQRT2, 6);
+  });
+
+  test('nearestOtherDistances: each row to its nearest other row of the same set (itself excluded)', () => {
+    // 1-D rows 0, 1, 3, 3.5: nearest others 1, 1, 0.5, 0.5.
+    expect(Array.from(nearestOtherDistances(Float32Array.from([0, 1, 3, 3.5]), 1))).toEqual([1, 1, 0.5, 0.5]);
+    // Equal to nearestDistances against the set without the row.
+    const rows = Float32Array.from({ length: 30 }, (_, i) => Math.sin(i * 1.7) * 3);
+    const other = nearestOtherDistances(rows, 3);
+    for (let i = 0; i < 10; i++) {
+      const rest = Float32Array.from([...rows.subarray(0, 3 * i), ...rows.subarray(3 * i + 3)]);
+      expect(other[i]).toBeCloseTo(nearestDistances(rows.subarray(3 * i, 3 * i + 3), rest, 3)[0], 12);
+    }
   });
 });
 

@@ -30,6 +30,7 @@ afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 describe('shake-to-leak through the CLI', () => {
   test('scores each attack on the base and the fine-tuned version, paired on the class', () => {
     const s2l = report.moves['shake-to-leak-a0'];
+    // 200 generations drawn, the 100 densest kept (selectDensestOf).
     expect(s2l).toMatchObject({ class: '<=50K', source: 'self', fineTuningRecords: 100, fineTune: { method: 'lora', steps: 20, batchSize: 32, modelVersion: 'ft-1', unitsCharged: 20 * 32 * 3 } });
     const x0 = s2l.attacks['mia-x0-error-0'].scores;
     expect(Object.keys(x0).sort()).toEqual(['mean', 'trimmed']);

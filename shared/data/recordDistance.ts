@@ -90,6 +90,31 @@ export function nearestDistances(queries: Float32Array, reference: Float32Array,
   return out;
 }
 
+/**
+ * For each row of a set (n × D), the distance to its nearest other row of the same set: how often a generator
+ * produces (nearly) that record again. With early abandoning, as nearestDistances.
+ */
+export function nearestOtherDistances(rows: Float32Array, D: number): Float64Array {
+  const n = rowsOf(rows, D, 'rows');
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const io = i * D;
+    let best = Infinity;
+    for (let k = 0; k < n; k++) {
+      if (k === i) continue;
+      const ko = k * D;
+      let sq = 0;
+      for (let j = 0; j < D && sq < best; j++) {
+        const d = rows[io + j] - rows[ko + j];
+        sq += d * d;
+      }
+      if (sq < best) best = sq;
+    }
+    out[i] = Math.sqrt(best);
+  }
+  return out;
+}
+
 function rowsOf(values: Float32Array, D: number, name: string): number {
   if (!Number.isInteger(D) || D < 1) throw new Error(`recordDistance: width must be a positive integer (got ${D})`);
   const n = values.length / D;

@@ -34,6 +34,13 @@ export const shakeToLeakConfigSchema = z.strictObject({
   source: z.enum(FINE_TUNE_SOURCES).default('self'),
   /** Records of the fine-tuning set (S2L draws 2,000 per domain). */
   records: z.number().int().min(1).default(2000),
+  /**
+   * A memorisation-aware SP set (sources self and other-class): draw this many generations and keep the `records`
+   * whose nearest other generation is closest. A record the model generates again and again is one it memorised
+   * (Carlini et al. 2023 §4 find memorised images as cliques of near-identical generations), so the kept set carries
+   * more of the memorised region S2L's intuition needs. Absent: the SP set is the first `records` generations.
+   */
+  selectDensestOf: z.number().int().min(2).optional(),
   /** source other-class: the class whose SP set is used. */
   otherClass: z.string().min(1).optional(),
   /** source real: the receiver's own dataset (a key of `datasets:`, handed to it) holding records of the class. */

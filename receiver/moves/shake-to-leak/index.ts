@@ -14,7 +14,8 @@ import { moveById, resolveMoves } from '../../../shared/moves/registry';
 import type { Scenario } from '../../../shared/scenario/schema';
 import { deriveSeed } from '../../../shared/random';
 import { loadDataset } from '../../../shared/data/loadDataset';
-import { columnIndex } from '../../../shared/data/table';
+import { columnIndex, type Table } from '../../../shared/data/table';
+import { RecordSpace, nearestOtherDistances } from '../../../shared/data/recordDistance';
 import type { ReceiverMove, ReceiverMoveContext } from '../context';
 import type { MembershipEvidence } from '../membership/run';
 import { shakeToLeakConfigSchema, type ShakeToLeakConfig } from './config';
@@ -46,8 +47,23 @@ async function fineTuningSet(config: ShakeToLeakConfig, ctx: ReceiverMoveContext
     return { rows, classes: rows.map(() => c), drawn: 0 };
   }
   const from = config.source === 'other-class' ? classIndexOf(ctx, config.otherClass!, 'otherClass') : c;
-  const drawn = await ctx.broker.sample(ctx.description.schema, { count: config.records, seed: deriveSeed(seed, 'sp-set'), classIndex: from }, (got) => ctx.onProgress(got, config.records));
-  return { rows: drawn.rows, classes: drawn.classes, drawn: drawn.rows.length };
+  const count = config.selectDensestOf ?? config.records;
+  const drawn = await ctx.broker.sample(ctx.description.schema, { count, seed: deriveSeed(seed, 'sp-set'), classIndex: from }, (got) => ctx.onProgress(got, count));
+  if (config.selectDensestOf === undefined) return { rows: drawn.rows, classes: drawn.classes, drawn: drawn.rows.length };
+  const kept = densest({ schema: ctx.description.schema, rows: drawn.rows }, config.records);
+  return { rows: kept.map((i) => drawn.rows[i]), classes: kept.map((i) => drawn.classes[i]), drawn: drawn.rows.length };
+}
+
+/**
+ * The indices of the `keep` records whose nearest other record is closest (ties by index), in the record distance
+ * fitted on the set itself (the receiver holds nothing else of the class).
+ */
+function densest(table: Table, keep: number): number[] {
+  const space = RecordSpace.fit(table);
+  const nearest = nearestOtherDistances(space.encode(table), space.width);
+  return Array.from(nearest.keys())
+    .sort((a, b) => nearest[a] - nearest[b] || a - b)
+    .slice(0, keep);
 }
 
 export const shakeToLeak: ReceiverMove<ShakeToLeakConfig, ShakeToLeakEvidence> = {
@@ -59,7 +75,7 @@ export const shakeToLeak: ReceiverMove<ShakeToLeakConfig, ShakeToLeakEvidence> =
   configSchema: shakeToLeakConfigSchema,
   cost(config, view) {
     const inner = innerMoves(config, 'shake-to-leak').reduce((sum, { move, config: c }) => sum + move.cost(c, view), 0);
-    const sp = config.source === 'real' ? 0 : config.records;
+    const sp = config.source === 'real' ? 0 : config.selectDensestOf ?? config.records;
     return sp + config.fineTune.steps * config.fineTune.batchSize * FINE_TUNE_UNITS_PER_RECORD_STEP + 2 * inner + 2 * config.guardSamples;
   },
   check(config, scenario: Scenario): MoveIssue[] {
@@ -75,6 +91,8 @@ export const shakeToLeak: ReceiverMove<ShakeToLeakConfig, ShakeToLeakEvidence> =
       }
     });
     if (config.source === 'other-class' && !config.otherClass) issues.push({ path: ['otherClass'], message: 'source other-class needs otherClass (the class whose SP set is used)' });
+    if (config.selectDensestOf !== undefined && config.selectDensestOf < config.records) issues.push({ path: ['selectDensestOf'], message: `expected at least records (${config.records}) generations to select from, got ${config.selectDensestOf}` });
+    if (config.selectDensestOf !== undefined && config.source === 'real') issues.push({ path: ['selectDensestOf'], message: 'selects among generations: not with source real' });
     if (config.source === 'real' && !config.auxData) issues.push({ path: ['auxData'], message: "source real needs auxData (the receiver's dataset with records of the class)" });
     return issues;
   },
