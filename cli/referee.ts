@@ -13,7 +13,7 @@ import type { ClassifierKind } from '../shared/evaluation/classifiers';
 import type { Scenario } from '../shared/scenario';
 import { brokerSlice, refereeSlice, sharerSlice, receiverSlice } from '../shared/scenario';
 import type { BrokerResult, ReceiverResult, SharerResult } from '../shared/party/results';
-import { marginalDistances, type MarginalDistance } from './fidelity';
+import { marginalDistances, type MarginalDistance } from '../shared/metrics/marginals';
 import { initBackend } from '../shared/tf';
 import type { PiaSection } from './studies/pia';
 import { completeDecoySections } from './studies/decoy';

@@ -7,7 +7,7 @@
  */
 import { Rng, deriveSeed } from '../../../shared/random';
 import { columnIndex, dropColumns, type Table } from '../../../shared/data/table';
-import { marginalDistances } from '../../../cli/fidelity';
+import { marginalDistances } from '../../../shared/metrics/marginals';
 import { membershipMetrics, pairedAucDifference } from '../../../shared/metrics/roc';
 import type { Interval } from '../../../shared/metrics/bootstrap';
 import type { MoveEvidence, ScoredMove } from '../../../shared/moves/move';
@@ -41,7 +41,7 @@ export interface ShakeToLeakEvidence extends MoveEvidence {
 
 /**
  * The worst marginal total variation of each model's draws of the class against the training records of the class
- * (cli/fidelity.ts, the report's marginal fidelity): a version much worse than the base is a broken model, whose
+ * (shared/metrics/marginals.ts, the report's marginal fidelity): a version much worse than the base is a broken model, whose
  * lower membership scores say nothing about leakage.
  */
 function utilityGuard(evidence: ShakeToLeakEvidence, truth: RefereeTruth, schema: Table['schema']): Record<string, unknown> | null {

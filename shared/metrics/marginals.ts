@@ -1,10 +1,11 @@
 /**
- * Did the model learn the data? Marginal total-variation distances between synthetic and real records, per
- * shared column. Categorical columns compare value frequencies; numeric columns compare frequencies over
- * decile bins of the real values (so the distance is scale-free and a heavy tail cannot dominate it).
+ * Did the model learn the data? Marginal total-variation distances between synthetic and real records, per shared
+ * column: the referee's marginal fidelity, and Shake-to-Leak's utility guard. Categorical columns compare value
+ * frequencies; numeric columns compare frequencies over decile bins of the real values (so the distance is scale-free
+ * and a heavy tail cannot dominate it).
  */
-import { alignToSchema } from '../shared/data/align';
-import type { Table } from '../shared/data/table';
+import { alignToSchema } from '../data/align';
+import type { Table } from '../data/table';
 
 export interface MarginalDistance {
   column: string;
