@@ -54,11 +54,14 @@ describe('means over seeds', () => {
     expect(() => meanOverSeeds([0.1])).toThrow(/at least two/);
   });
 
-  test('acrossSeeds mirrors a replicate: numbers and interval estimates become means; lists, text and run facts stay out', () => {
+  test('acrossSeeds mirrors a replicate: numbers and interval estimates become means; lists, text that differs and run facts stay out', () => {
     const replicate = (acc: number, loss: number) => ({
       scenario: { seed: 1 },
       sharer: { model: { trainSeconds: 3 } },
-      fpa: { honestLabel: 'honest', rows: { 'poisoning=greedy-0.5': { alpha: 0.5, cells: [[1]], logistic: { accuracy: { estimate: acc, low: 0, high: 1 }, accuracyLossVsHonest: loss } } } },
+      fpa: {
+        honestLabel: 'honest',
+        rows: { 'poisoning=greedy-0.5': { alpha: 0.5, method: 'greedy-mi', note: `seed ${acc}`, cells: [[1]], logistic: { accuracy: { estimate: acc, low: 0, high: 1 }, accuracyLossVsHonest: loss } } },
+      },
     });
     const summary = acrossSeeds([replicate(0.8, 0.03), replicate(0.7, 0.05), replicate(0.75, 0.04)]) as any;
     const row = summary.fpa.rows['poisoning=greedy-0.5'];
@@ -67,7 +70,10 @@ describe('means over seeds', () => {
     expect(row.logistic.accuracyLossVsHonest.estimate).toBeCloseTo(0.04, 12);
     expect(row.alpha).toMatchObject({ estimate: 0.5, sd: 0 });
     expect(row.cells).toBeUndefined();
-    expect(summary.fpa.honestLabel).toBeUndefined();
+    // Text every replicate shares names what the numbers are (a row's method, the honest label); text that differs goes.
+    expect(row.method).toBe('greedy-mi');
+    expect(summary.fpa.honestLabel).toBe('honest');
+    expect(row.note).toBeUndefined();
     expect(summary.sharer).toBeUndefined();
     expect(summary.scenario).toBeUndefined();
   });
