@@ -6,7 +6,9 @@ import { FINE_TUNE_METHODS, type FineTuneMethod } from '../shared/scenario/lists
 import type { FineTuneSpec__Output } from '../shared/grpc/generated/sharebox/FineTuneSpec';
 import type { Table } from '../shared/data/table';
 import type { TabularGenerator } from './tabularGenerator';
-import type { FineTuneOutcome, FineTuneSpec } from './diffusion/fineTune';
+import { fineTuneCopy, type FineTuneOutcome, type FineTuneSpec } from './diffusion/fineTune';
+import type { TabularDdpm } from './diffusion/tabularDdpm';
+import type { ImageDdpm } from './diffusion/imageDdpm';
 
 import { FINE_TUNE_DEFAULTS } from '../shared/scenario/fineTuneDefaults';
 
@@ -63,8 +65,27 @@ export function fineTuneRequestOf(spec: FineTuneSpec__Output): FineTuneRequest {
   };
 }
 
+/**
+ * A fine-tuned copy of a model's DDPM on its encoded records (the DDPM itself unchanged), with what the reply
+ * reports. A class-embedding copy is refused: its new class is one the label column cannot name, so its records
+ * would have no label to be served with (docs/shake-to-leak.md, "Not yet").
+ */
+export async function fineTunedDdpm<D extends TabularDdpm | ImageDdpm>(
+  ddpm: D,
+  x: Float32Array,
+  classes: Int32Array,
+  request: FineTuneRequest,
+): Promise<{ ddpm: D; outcome: FineTuneResult }> {
+  const { model, outcome } = await fineTuneCopy(ddpm, x, classes, fineTuneSpecOf(request));
+  if (outcome.newClass !== undefined) {
+    model.dispose();
+    throw new Error('spec.method: class-embedding fine-tunes are not served as model versions yet (full and lora are)');
+  }
+  return { ddpm: model, outcome: fineTuneResultOf(outcome) };
+}
+
 /** The request as the fine-tuning library takes it: S2L's gradient clipping; no modules = the method's default set. */
-export function fineTuneSpecOf(request: FineTuneRequest): FineTuneSpec {
+function fineTuneSpecOf(request: FineTuneRequest): FineTuneSpec {
   return {
     method: request.method,
     steps: request.steps,
@@ -79,7 +100,7 @@ export function fineTuneSpecOf(request: FineTuneRequest): FineTuneSpec {
 }
 
 /** What the reply reports of the library's outcome: the last window's mean loss, the size and hash of the change. */
-export function fineTuneResultOf(outcome: FineTuneOutcome): FineTuneResult {
+function fineTuneResultOf(outcome: FineTuneOutcome): FineTuneResult {
   return {
     finalLoss: outcome.losses[outcome.losses.length - 1] ?? NaN,
     trainableParameters: outcome.trainableParameters,

@@ -11,8 +11,7 @@
  * in the U-Net's coordinates x₀ = 2·pixel − 1 (model width H·W·C), conditioned on the record's label, including the
  * generation trajectory (GrayBox.Trajectory: `sampleTrajectory`, the same chain as `sample` with its states kept).
  */
-import { fineTuneCopy } from './diffusion/fineTune';
-import { fineTuneResultOf, fineTuneSpecOf, type FineTunable, type FineTuneRequest, type FineTuneResult } from './fineTuning';
+import { fineTunedDdpm, type FineTunable, type FineTuneRequest, type FineTuneResult } from './fineTuning';
 import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
@@ -258,12 +257,8 @@ export class ImageModel implements TabularGenerator, TimestepModel, FineTunable 
    */
   async fineTune(records: Table, request: FineTuneRequest): Promise<{ model: ImageModel; outcome: FineTuneResult }> {
     const { x, classes } = this.encodeRecords(records);
-    const { model: ddpm, outcome } = await fineTuneCopy(this.ddpm, x, classes, fineTuneSpecOf(request));
-    if (outcome.newClass !== undefined) {
-      ddpm.dispose();
-      throw new Error('spec.method: class-embedding fine-tunes are not served as model versions yet (full and lora are)');
-    }
-    return { model: new ImageModel(ddpm, this.schema, this.classes, this.config), outcome: fineTuneResultOf(outcome) };
+    const { ddpm, outcome } = await fineTunedDdpm(this.ddpm, x, classes, request);
+    return { model: new ImageModel(ddpm, this.schema, this.classes, this.config), outcome };
   }
 
   dispose(): void {

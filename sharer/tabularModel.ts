@@ -8,8 +8,7 @@ import type { DpSgdOptions } from './diffusion/dpSgd';
 import type { TableEncoder } from '../shared/data/encoder';
 import { columnIndex, type Table, type TableSchema, type TaskSpec } from '../shared/data/table';
 import { TabularDdpm } from './diffusion/tabularDdpm';
-import { fineTuneCopy } from './diffusion/fineTune';
-import { fineTuneResultOf, fineTuneSpecOf, type FineTunable, type FineTuneRequest, type FineTuneResult } from './fineTuning';
+import { fineTunedDdpm, type FineTunable, type FineTuneRequest, type FineTuneResult } from './fineTuning';
 import { commonNoiseStates } from './commonNoiseStates';
 import type { ClassInfo } from '../shared/grpc/records';
 import type { TabularDdpmConfig } from './config';
@@ -197,17 +196,12 @@ export class TabularModel implements TabularGenerator, FineTunable {
   /**
    * A copy of this model fine-tuned on `records` (docs/shake-to-leak.md; sharer/diffusion/fineTune.ts), encoded with
    * this model's encoder (fitted on the private data: the records are placed where the model would place them). This
-   * model is unchanged. A new class (class-embedding) is sampled as the class its records carried: its samples are
-   * decoded with that label.
+   * model is unchanged.
    */
   async fineTune(records: Table, request: FineTuneRequest): Promise<{ model: TabularModel; outcome: FineTuneResult }> {
     const { x, classes } = this.encodeRecords(records);
-    const { model: ddpm, outcome } = await fineTuneCopy(this.ddpm, x, classes, fineTuneSpecOf(request));
-    if (outcome.newClass !== undefined) {
-      ddpm.dispose();
-      throw new Error('spec.method: class-embedding fine-tunes are not served as model versions yet (full and lora are)');
-    }
-    return { model: new TabularModel(ddpm, this.encoder, this.schema, this.classes, this.config), outcome: fineTuneResultOf(outcome) };
+    const { ddpm, outcome } = await fineTunedDdpm(this.ddpm, x, classes, request);
+    return { model: new TabularModel(ddpm, this.encoder, this.schema, this.classes, this.config), outcome };
   }
 
   dispose(): void {

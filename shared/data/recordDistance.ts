@@ -72,47 +72,36 @@ export function withinRadius(queries: Float32Array, reference: Float32Array, D: 
 export function nearestDistances(queries: Float32Array, reference: Float32Array, D: number): Float64Array {
   const q = rowsOf(queries, D, 'queries');
   const r = rowsOf(reference, D, 'reference');
-  const out = new Float64Array(q);
-  for (let i = 0; i < q; i++) {
-    const qo = i * D;
-    let best = Infinity;
-    for (let k = 0; k < r; k++) {
-      const ko = k * D;
-      let sq = 0;
-      for (let j = 0; j < D && sq < best; j++) {
-        const d = queries[qo + j] - reference[ko + j];
-        sq += d * d;
-      }
-      if (sq < best) best = sq;
-    }
-    out[i] = Math.sqrt(best);
-  }
-  return out;
+  return Float64Array.from({ length: q }, (_, i) => Math.sqrt(nearestSquared(queries, i, reference, r, D, -1)));
 }
 
 /**
  * For each row of a set (n × D), the distance to its nearest other row of the same set: how often a generator
- * produces (nearly) that record again. With early abandoning, as nearestDistances.
+ * produces (nearly) that record again.
  */
 export function nearestOtherDistances(rows: Float32Array, D: number): Float64Array {
   const n = rowsOf(rows, D, 'rows');
-  const out = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    const io = i * D;
-    let best = Infinity;
-    for (let k = 0; k < n; k++) {
-      if (k === i) continue;
-      const ko = k * D;
-      let sq = 0;
-      for (let j = 0; j < D && sq < best; j++) {
-        const d = rows[io + j] - rows[ko + j];
-        sq += d * d;
-      }
-      if (sq < best) best = sq;
+  return Float64Array.from({ length: n }, (_, i) => Math.sqrt(nearestSquared(rows, i, rows, n, D, i)));
+}
+
+/**
+ * The squared distance from query row i to its nearest reference row other than `skip` (−1: none skipped),
+ * abandoning a reference row as soon as its partial sum reaches the best so far.
+ */
+function nearestSquared(queries: Float32Array, i: number, reference: Float32Array, r: number, D: number, skip: number): number {
+  const qo = i * D;
+  let best = Infinity;
+  for (let k = 0; k < r; k++) {
+    if (k === skip) continue;
+    const ko = k * D;
+    let sq = 0;
+    for (let j = 0; j < D && sq < best; j++) {
+      const d = queries[qo + j] - reference[ko + j];
+      sq += d * d;
     }
-    out[i] = Math.sqrt(best);
+    if (sq < best) best = sq;
   }
-  return out;
+  return best;
 }
 
 function rowsOf(values: Float32Array, D: number, name: string): number {
