@@ -21,23 +21,33 @@ function randomData(n: number, size: number, seed: number, unit = false): { x: F
   return { x, labels: Int32Array.from({ length: n }, (_, i) => i % 2) };
 }
 
-async function benchTabular(): Promise<void> {
-  const { features, hidden, batch, steps, records } = TABULAR;
+/** Steps/s of a training run and of a fine-tune by each method, on the census-sized tabular DDPM. */
+export async function measureFineTuneTabular(steps: number = TABULAR.steps): Promise<{ train: number; parameters: number; methods: Array<{ method: string; stepsPerSecond: number; trainable: number }> }> {
+  const { features, hidden, batch, records } = TABULAR;
   const base = new TabularDdpm({ dataWidth: features, numClasses: 2, oneHotBlocks: [], timesteps: 1000, schedule: 'cosine', hidden, timeEmbedding: 64, seed: 1 });
   const { x, labels } = randomData(records, features, 2);
   // Untimed warm-up (kernels, JIT), then a timed training run from where it left off.
   await base.train(x, labels, { steps: 30, batchSize: batch, learningRate: 1e-3, seed: 6 });
   const train = await base.train(x, labels, { steps, batchSize: batch, learningRate: 1e-3, seed: 3 });
-  console.log(`tabular (110 features, hidden ${hidden.join('/')}, ${base.numParameters} params, batch ${batch}, ${steps} steps)`);
-  console.log(`  train            ${train.stepsPerSecond.toFixed(1)} steps/s`);
   const tune = randomData(512, features, 4);
   tune.labels.fill(0);
+  const methods = [];
   for (const method of FINE_TUNE_METHODS) {
     const { model, outcome } = await fineTuneCopy(base, tune.x, tune.labels, { method, steps, batchSize: batch, learningRate: 1e-4, seed: 5 });
-    console.log(`  fine-tune ${method.padEnd(16)} ${outcome.stepsPerSecond.toFixed(1)} steps/s (${outcome.trainableParameters} trainable)`);
+    methods.push({ method, stepsPerSecond: outcome.stepsPerSecond, trainable: outcome.trainableParameters });
     model.dispose();
   }
+  const parameters = base.numParameters;
   base.dispose();
+  return { train: train.stepsPerSecond, parameters, methods };
+}
+
+async function benchTabular(): Promise<void> {
+  const { hidden, batch, steps } = TABULAR;
+  const m = await measureFineTuneTabular(steps);
+  console.log(`tabular (110 features, hidden ${hidden.join('/')}, ${m.parameters} params, batch ${batch}, ${steps} steps)`);
+  console.log(`  train            ${m.train.toFixed(1)} steps/s`);
+  for (const { method, stepsPerSecond, trainable } of m.methods) console.log(`  fine-tune ${method.padEnd(16)} ${stepsPerSecond.toFixed(1)} steps/s (${trainable} trainable)`);
 }
 
 async function benchUnet(): Promise<void> {
@@ -65,7 +75,9 @@ async function main(): Promise<void> {
   if (process.argv.includes('--unet')) await benchUnet();
 }
 
-main().catch((err) => {
-  console.error(err);
-  process.exit(1);
-});
+if (require.main === module) {
+  main().catch((err) => {
+    console.error(err);
+    process.exit(1);
+  });
+}

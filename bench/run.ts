@@ -22,6 +22,7 @@ import { BenchEnvironment, BenchRow, printEnvironment, printTable, writeResults 
 import { measureConvFilterGradMs, measureConvInputGradMs, measureMatMulGflops, measureSampling, measureTrainStepsPerSecond, MLP_SHAPE } from './tfjsMlpDdpm';
 import { benchBrokerOverhead } from './brokerOverhead';
 import { measureDpSgdCost } from './dpSgdStep';
+import { measureFineTuneTabular } from './fineTuneStep';
 import { measureUnetSamplingImagesPerSecond, measureUnetTrainStepsPerSecond, unetBenchLabel } from './tfjsUnet';
 
 /** Passes of one DDPM sampling chain (the records/s figures are for chains of this length). */
@@ -443,6 +444,19 @@ async function benchDpSgd(plan: BenchPlan, rows: BenchRow[]): Promise<void> {
   rows.push({ task, runner: 'DP-SGD (Poisson q·N = 256, K = 1)', value: dp, unit: 'steps/s', note: `${slowdown.toFixed(2)}× a plain step (goal ≤ 2×)` });
 }
 
+/** A fine-tuning step (full, LoRA, class-embedding) against a training step of the same model (bench/fineTuneStep.ts). */
+async function benchFineTune(plan: BenchPlan, rows: BenchRow[]): Promise<void> {
+  installWasmFixes();
+  await useBackend('wasm');
+  const steps = plan.runners.wasmNative.steps;
+  const m = await measureFineTuneTabular(steps);
+  const task = 'TabularDdpm fine-tune step, 110 × 2×256, batch 256';
+  rows.push({ task, runner: 'training (for comparison)', value: m.train, unit: 'steps/s', note: `${steps} steps after 30 warm-up` });
+  for (const { method, stepsPerSecond, trainable } of m.methods) {
+    rows.push({ task, runner: `fine-tune: ${method}`, value: stepsPerSecond, unit: 'steps/s', note: `${trainable} trainable parameters; ${(m.train / stepsPerSecond).toFixed(2)}× a training step` });
+  }
+}
+
 async function main(): Promise<void> {
   const quick = process.argv.includes('--quick');
   const plan = quick ? QUICK_PLAN : DEFAULT_PLAN;
@@ -472,6 +486,7 @@ async function main(): Promise<void> {
   }
   await benchUnet(plan, rows);
   if (!unetOnly) await benchDpSgd(plan, rows);
+  if (!unetOnly) await benchFineTune(plan, rows);
   installWasmFixes();
   await useBackend('wasm');
   environment.wasm = `${describeBackend()}; XNNPACK threads ${getThreadsCount()}`;
