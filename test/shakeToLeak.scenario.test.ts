@@ -70,13 +70,19 @@ describe('shake-to-leak through the CLI', () => {
     expect(real.fineTuningRecords).toBeLessThanOrEqual(100);
   });
 
+  test('the domain-transfer control fine-tunes on the other class\'s generations and is scored on this class', () => {
+    const transfer = report.moves['shake-to-leak-a4'];
+    expect(transfer).toMatchObject({ class: '<=50K', source: 'other-class', fineTuningRecords: 50, fineTune: { modelVersion: 'ft-4' } });
+    expect(transfer.attacks['mia-x0-error'].scores.mean.inClass.nMembers).toBe(report.moves['shake-to-leak-a2'].attacks['mia-x0-error'].scores.mean.inClass.nMembers);
+  });
+
   test('a spec over the cap is refused by the broker and the run goes on; budget, audit and receiver agree', () => {
     expect(report.refused['shake-to-leak-a3'].message).toMatch(/100 × 32 = 3200, at most 2000 allowed \(maxStepsTimesBatch\)/);
     expect(report.audit.consistentWithReceiver).toBe(true);
     const lines = readAuditLog(path.join(tmp, 'run', 'audit.jsonl')).filter((r) => r.method === 'FineTune.Start');
-    expect(lines.map((l) => l.status)).toEqual(['OK', 'OK', 'OK', 'PERMISSION_DENIED']);
-    expect(lines.map((l) => l.arguments.modelVersion)).toEqual(['ft-1', 'ft-2', 'ft-3', undefined]);
-    expect(report.moves['fine-tune-caps']).toMatchObject({ callsChecked: 4, refused: 1 });
+    expect(lines.map((l) => l.status)).toEqual(['OK', 'OK', 'OK', 'PERMISSION_DENIED', 'OK']);
+    expect(lines.map((l) => l.arguments.modelVersion)).toEqual(['ft-1', 'ft-2', 'ft-3', undefined, 'ft-4']);
+    expect(report.moves['fine-tune-caps']).toMatchObject({ callsChecked: 5, refused: 1 });
   });
 });
 
