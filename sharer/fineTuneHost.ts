@@ -4,11 +4,11 @@
  * of its model (the base is never changed) and registers it as a new version, which it then serves by name. The
  * weights never leave: the reply carries the version's name and hashes for the lineage, not the adapter.
  */
-import * as crypto from 'crypto';
 import * as grpc from '@grpc/grpc-js';
 import { authenticate } from '../shared/grpc/auth';
 import { rpcError, toRpcError } from '../shared/grpc/errors';
 import { rowsFromChunk } from '../shared/grpc/records';
+import { readFineTuneUpload } from '../shared/grpc/fineTuneUpload';
 import type { FineTuneUpload__Output } from '../shared/grpc/generated/sharebox/FineTuneUpload';
 import type { FineTuneReply } from '../shared/grpc/generated/sharebox/FineTuneReply';
 import type { FineTuneSpec__Output } from '../shared/grpc/generated/sharebox/FineTuneSpec';
@@ -17,36 +17,27 @@ import { fineTuneRequestOf, type FineTunable } from './fineTuning';
 import type { ModelVersions } from './modelVersions';
 import type { TabularGenerator } from './tabularGenerator';
 
-/** The upload, read whole: its spec (first message) and the records of every later message, with their hash. */
-export async function readUpload(
+/**
+ * The upload read whole (shared/grpc/fineTuneUpload.ts: the spec and the records' hash, as the broker read it) and its
+ * records decoded in the model's schema.
+ */
+async function readUpload(
   call: AsyncIterable<FineTuneUpload__Output>,
   schema: Table['schema'],
   rpc: string,
 ): Promise<{ spec: FineTuneSpec__Output; table: Table; recordsSha256: string }> {
-  let spec: FineTuneSpec__Output | null = null;
+  const { messages, spec, recordsSha256 } = await readFineTuneUpload(call, rpc);
   const rows: number[][] = [];
-  const hash = crypto.createHash('sha256');
-  let index = 0;
-  for await (const message of call) {
-    if (index === 0) {
-      if (!message.spec) throw rpcError(grpc.status.INVALID_ARGUMENT, `${rpc}: the first message must hold the spec`);
-      spec = message.spec;
-    } else if (message.spec) {
-      throw rpcError(grpc.status.INVALID_ARGUMENT, `${rpc}: message ${index} holds a second spec; only the first message may`);
+  messages.forEach((message, index) => {
+    if (index > 0 && message.spec) throw rpcError(grpc.status.INVALID_ARGUMENT, `${rpc}: message ${index} holds a second spec; only the first message may`);
+    if (!message.records || message.records.count === 0) return;
+    try {
+      rows.push(...rowsFromChunk(message.records, schema));
+    } catch (err) {
+      throw rpcError(grpc.status.INVALID_ARGUMENT, `${rpc}: records of message ${index}: ${(err as Error).message}`);
     }
-    if (message.records && message.records.count > 0) {
-      try {
-        rows.push(...rowsFromChunk(message.records, schema));
-      } catch (err) {
-        throw rpcError(grpc.status.INVALID_ARGUMENT, `${rpc}: records of message ${index}: ${(err as Error).message}`);
-      }
-      hash.update(message.records.data);
-    }
-    index++;
-  }
-  if (!spec) throw rpcError(grpc.status.INVALID_ARGUMENT, `${rpc}: empty upload (expected a spec, then records)`);
-  if (rows.length === 0) throw rpcError(grpc.status.INVALID_ARGUMENT, `${rpc}: no records to fine-tune on`);
-  return { spec, table: { schema, rows }, recordsSha256: hash.digest('hex') };
+  });
+  return { spec, table: { schema, rows }, recordsSha256 };
 }
 
 function canFineTune(model: TabularGenerator): model is TabularGenerator & FineTunable {

@@ -7,56 +7,29 @@
  * refunded whole when it fails. The audit line is the version's lineage: the spec, the records' count and hash, the
  * parent, the new version and the hash of its weight change.
  */
-import * as crypto from 'crypto';
 import * as grpc from '@grpc/grpc-js';
 import type { FineTuneHandlers } from '../../shared/grpc/generated/sharebox/FineTune';
-import type { FineTuneUpload, FineTuneUpload__Output } from '../../shared/grpc/generated/sharebox/FineTuneUpload';
+import { readFineTuneUpload, type ReadUpload } from '../../shared/grpc/fineTuneUpload';
+import { FINE_TUNE_UNITS_PER_RECORD_STEP } from '../../shared/scenario/fineTuneDefaults';
 import type { FineTuneReply__Output } from '../../shared/grpc/generated/sharebox/FineTuneReply';
 import { rpcError } from '../../shared/grpc/errors';
 import { runChain, type ChainDeps, type Delivery } from '../chain';
 import type { SharerLink } from '../sharerLink';
 
-/** Units per record per fine-tuning step: one forward and one backward pass (≈ 2 forwards). */
-export const FINE_TUNE_UNITS_PER_RECORD_STEP = 3;
 /** Records one upload may hold, whatever the caps: bounds the broker's memory per call. */
 export const MAX_UPLOAD_RECORDS = 200_000;
-
-/** The upload read whole, with what the chain and the audit need of it. */
-interface Upload {
-  messages: FineTuneUpload[];
-  records: number;
-  recordsSha256: string;
-}
-
-async function readUpload(call: AsyncIterable<FineTuneUpload__Output>, rpc: string): Promise<Upload> {
-  const messages: FineTuneUpload[] = [];
-  const hash = crypto.createHash('sha256');
-  let records = 0;
-  for await (const message of call) {
-    if (messages.length === 0 && !message.spec) throw rpcError(grpc.status.INVALID_ARGUMENT, `${rpc}: the first message must hold the spec`);
-    const count = message.records?.count ?? 0;
-    if (!Number.isSafeInteger(count) || count < 0) throw rpcError(grpc.status.INVALID_ARGUMENT, `${rpc}: message ${messages.length}: records.count must be a non-negative integer`);
-    records += count;
-    if (records > MAX_UPLOAD_RECORDS) throw rpcError(grpc.status.RESOURCE_EXHAUSTED, `${rpc}: more than ${MAX_UPLOAD_RECORDS} records in one upload`);
-    if (message.records && count > 0) hash.update(message.records.data);
-    messages.push(message);
-  }
-  if (messages.length === 0) throw rpcError(grpc.status.INVALID_ARGUMENT, `${rpc}: empty upload (expected a spec, then records)`);
-  if (records === 0) throw rpcError(grpc.status.INVALID_ARGUMENT, `${rpc}: no records to fine-tune on`);
-  return { messages, records, recordsSha256: hash.digest('hex') };
-}
 
 export function fineTuneHandlers(deps: ChainDeps, sharer: SharerLink): FineTuneHandlers {
   return {
     Start(call, callback) {
       const rpc = 'FineTune.Start';
       const args: Record<string, unknown> = {};
-      let upload: Upload | null = null;
+      let upload: ReadUpload | null = null;
       let reply: FineTuneReply__Output | null = null;
       // Read after the caller is authenticated and granted (an unknown caller uploads nothing into the broker).
       const price = async (): Promise<number> => {
-        upload = await readUpload(call, rpc);
-        const spec = upload.messages[0].spec!;
+        upload = await readFineTuneUpload(call, rpc, MAX_UPLOAD_RECORDS);
+        const spec = upload.spec;
         Object.assign(args, {
           method: spec.method,
           steps: spec.steps,

@@ -81,10 +81,9 @@ function poisoningOf(result: FpaVariantInput['result']): { method: string; alpha
   return { method: move?.method ?? 'none', alpha: move?.alpha ?? 0 };
 }
 
-/** The kinds of the defences a scenario runs, at any party, or "none". */
-function defenceKinds(sc: Scenario): string {
-  const kinds = [sc.sharer.defences, sc.broker.defences, sc.receiver.defences].flatMap((list) => (list ?? []).map((d) => d.kind));
-  return kinds.length > 0 ? kinds.join(' + ') : 'none';
+/** The kinds of the defences a scenario runs, at any party, in list order. */
+function defenceKinds(sc: Scenario): string[] {
+  return [sc.sharer.defences, sc.broker.defences, sc.receiver.defences].flatMap((list) => (list ?? []).map((d) => d.kind));
 }
 
 /** Whether a sweep's variants call for the summary: some variant poisons (method ≠ none and α > 0). */
@@ -100,7 +99,7 @@ export function fpaSummary(variants: readonly FpaVariantInput[]): FpaSummary | n
   if (!sweepPoisons(variants.map((v) => v.scenario))) return null;
   // In a sweep that also varies the defences, the baseline is the honest run that defends nothing (the fair world a
   // defended receiver is compared with); the first honest variant otherwise.
-  const undefended = (sc: Scenario) => !sc.sharer.defences?.length && !sc.broker.defences?.length && !sc.receiver.defences?.length;
+  const undefended = (sc: Scenario) => defenceKinds(sc).length === 0;
   const honest = variants.find((v) => sharerIsHonest(v.scenario) && undefended(v.scenario)) ?? variants.find((v) => sharerIsHonest(v.scenario));
   if (!honest) {
     throw new Error(
@@ -112,7 +111,7 @@ export function fpaSummary(variants: readonly FpaVariantInput[]): FpaSummary | n
     const report = (v.result.sharer.moves[0] as { report?: MoveReport } | undefined)?.report;
     const row: FpaRow = {
       ...poisoningOf(v.result),
-      defences: defenceKinds(v.scenario),
+      defences: defenceKinds(v.scenario).join(' + ') || 'none',
       trainingISY: report?.iSY ?? null,
       trainingLabelParityGap: report?.labelParityGap ?? null,
       trainingIXY: report?.iXY ?? null,

@@ -11,3 +11,9 @@ export const FINE_TUNE_DEFAULTS = {
   /** LoRA α: the update is scaled by α / r (PEFT's `lora_alpha / r`). */
   loraAlpha: 32,
 } as const;
+
+/**
+ * The price of a fine-tune, in budget units per record per step: one forward and one backward pass (the backward
+ * about two forwards). The broker charges steps × batch size × this; the receiver's moves count it in their cost.
+ */
+export const FINE_TUNE_UNITS_PER_RECORD_STEP = 3;

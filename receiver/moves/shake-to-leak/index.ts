@@ -18,11 +18,10 @@ import { columnIndex, type Table } from '../../../shared/data/table';
 import { RecordSpace, nearestOtherDistances } from '../../../shared/data/recordDistance';
 import type { ReceiverMove, ReceiverMoveContext } from '../context';
 import type { MembershipEvidence } from '../membership/run';
+import { FINE_TUNE_UNITS_PER_RECORD_STEP } from '../../../shared/scenario/fineTuneDefaults';
 import { shakeToLeakConfigSchema, type ShakeToLeakConfig } from './config';
 import { scoreShakeToLeak, type ShakeToLeakEvidence } from './score';
 
-/** Units per record per fine-tuning step the broker charges (broker/services/fineTune.ts). */
-const FINE_TUNE_UNITS_PER_RECORD_STEP = 3;
 
 function innerMoves(config: ShakeToLeakConfig, where: string) {
   return resolveMoves(config.attacks as Array<{ kind: string }>, `${where}.attacks`);
