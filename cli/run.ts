@@ -213,7 +213,7 @@ async function runOnce(
   // A membership game: the sharer gets the members as records, the receiver the shuffled challenge set (docs/mia.md).
   const game = membershipGame(scenario);
   const { port: sharerPort } = await sharer.configure({
-    ...(game ? sharerGameSlice(scenario, game.members) : sharerSlice(scenario)),
+    ...(game ? sharerGameSlice(scenario, game.trainingSet) : sharerSlice(scenario)),
     brokerToken: brokerToSharer,
     cacheDir: path.resolve(opts.cacheDir ?? defaultCacheDir()),
   });

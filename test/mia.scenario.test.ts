@@ -158,6 +158,36 @@ describe('the game', () => {
     expect(game.nonMembers.rows).toEqual(plain.slice(100).map((i) => pool.rows[i]));
   });
 
+  test('duplicated members: a seeded draw of members is in the training set `copies` times, the challenge holds each member once', () => {
+    const dup = parse(SOURCE.replace('nonMembers: 100 }', 'nonMembers: 100, duplicates: { members: 10, copies: 4 } }'));
+    const g = membershipGame(dup)!;
+    // The members, the non-members and the challenge are those of the game without duplicates.
+    expect(g.members.rows).toEqual(game.members.rows);
+    expect(g.challenge.rows).toEqual(game.challenge.rows);
+    expect(g.memberCopies.filter((c) => c === 4)).toHaveLength(10);
+    expect(g.memberCopies.filter((c) => c === 1)).toHaveLength(90);
+    expect(g.trainingSet.rows).toHaveLength(90 + 10 * 4);
+    const key = (r: number[]) => r.join(',');
+    const count = new Map<string, number>();
+    for (const r of g.trainingSet.rows) count.set(key(r), (count.get(key(r)) ?? 0) + 1);
+    g.members.rows.forEach((r, i) => expect(count.get(key(r))).toBe(g.memberCopies[i]));
+    // By challenge position: a member's copies, 0 for a non-member.
+    g.challengeCopies.forEach((c, i) => expect(c).toBe(g.isMember[i] ? g.memberCopies[g.sourceIndex[i]] : 0));
+    // The scorer reports duplicated and single members apart: here only the duplicated ones score above every non-member.
+    const scores = g.challengeCopies.map((c, i) => (c > 1 ? 10 + i : i % 7));
+    const evidence = { kind: 'mia-loss', index: 0, access: ['white-box'], samplesDrawn: 0, queryUnits: 0, seconds: 0, details: {}, scores: { score: scores } };
+    const entry = (scoreMembershipEvidence(evidence, { game: g, seed: 1 }, 'loss', { resamples: 50 }).report as any).membership.scores.loss;
+    expect(entry.byCopies).toMatchObject({ nDuplicated: 10, nSingle: 90, duplicated: { estimate: 1 } });
+    expect(entry.byCopies.single.estimate).toBeLessThan(0.6);
+    expect((scoreMembershipEvidence(evidence, { game, seed: 1 }, 'loss', { resamples: 50 }).report as any).membership.scores.loss.byCopies).toBeUndefined();
+    // Without duplicates the training set is the members themselves.
+    expect(game.trainingSet).toBe(game.members);
+    expect(sharerGameSlice(dup, g.trainingSet).trainingRecords.rows).toHaveLength(130);
+    expect(() => parse(SOURCE.replace('nonMembers: 100 }', 'nonMembers: 100, duplicates: { members: 101, copies: 4 } }'))).toThrow(
+      /membership\.duplicates\.members.*at most membership\.members \(100\)/,
+    );
+  });
+
   test('the sharer is handed exactly the members, never the pool; the receiver the challenge, never the labels', () => {
     const sharer = sharerGameSlice(s, game.members);
     expect(sharer.trainingRecords.rows).toEqual(game.members.rows);

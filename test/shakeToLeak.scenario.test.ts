@@ -12,6 +12,8 @@ import { repoRoot } from '../shared/repoRoot';
 import { readAuditLog } from '../broker/audit';
 import { parseScenario } from '../shared/scenario';
 import { runCli } from './helpers/cli';
+import { Rng } from '../shared/random';
+import { scrambleColumns } from '../receiver/moves/shake-to-leak';
 
 const TINY_S2L = path.join(repoRoot(), 'test', 'fixtures', 'tiny-s2l.yaml');
 const SOURCE = fs.readFileSync(TINY_S2L, 'utf8');
@@ -43,6 +45,13 @@ describe('shake-to-leak through the CLI', () => {
     }
     // A real fine-tune moves the scores.
     expect(x0.mean.allClasses.deltaAuc.estimate).not.toBe(0);
+    // Duplicated members (membership.duplicates) scored apart: they and the single members split the class's members,
+    // each against all of its non-members.
+    const { inClass, inClassDuplicated, inClassSingle } = x0.mean;
+    expect(inClassDuplicated.nMembers + inClassSingle.nMembers).toBe(inClass.nMembers);
+    expect(inClassDuplicated.nMembers).toBeGreaterThan(0);
+    expect([inClassDuplicated.nNonMembers, inClassSingle.nNonMembers]).toEqual([inClass.nNonMembers, inClass.nNonMembers]);
+    expect(report.sharer.trainingData.rows).toBe(100 + 20 * 2);
     const extraction = s2l.attacks['carlini-extraction-1'];
     expect(extraction.base.excess.length).toBe(2);
     expect(extraction.fineTuned.excess.length).toBe(2);
@@ -76,13 +85,19 @@ describe('shake-to-leak through the CLI', () => {
     expect(transfer.attacks['mia-x0-error'].scores.mean.inClass.nMembers).toBe(report.moves['shake-to-leak-a2'].attacks['mia-x0-error'].scores.mean.inClass.nMembers);
   });
 
+  test('the zero-prior control fine-tunes on its SP set with every column scrambled', () => {
+    const scrambled = report.moves['shake-to-leak-a5'];
+    expect(scrambled).toMatchObject({ class: '<=50K', source: 'scrambled', fineTuningRecords: 50, fineTune: { modelVersion: 'ft-5' } });
+    expect(scrambled.attacks['mia-x0-error'].scores.mean.inClass.deltaAuc.estimate).not.toBe(0);
+  });
+
   test('a spec over the cap is refused by the broker and the run goes on; budget, audit and receiver agree', () => {
     expect(report.refused['shake-to-leak-a3'].message).toMatch(/100 × 32 = 3200, at most 2000 allowed \(maxStepsTimesBatch\)/);
     expect(report.audit.consistentWithReceiver).toBe(true);
     const lines = readAuditLog(path.join(tmp, 'run', 'audit.jsonl')).filter((r) => r.method === 'FineTune.Start');
-    expect(lines.map((l) => l.status)).toEqual(['OK', 'OK', 'OK', 'PERMISSION_DENIED', 'OK']);
-    expect(lines.map((l) => l.arguments.modelVersion)).toEqual(['ft-1', 'ft-2', 'ft-3', undefined, 'ft-4']);
-    expect(report.moves['fine-tune-caps']).toMatchObject({ callsChecked: 5, refused: 1 });
+    expect(lines.map((l) => l.status)).toEqual(['OK', 'OK', 'OK', 'PERMISSION_DENIED', 'OK', 'OK']);
+    expect(lines.map((l) => l.arguments.modelVersion)).toEqual(['ft-1', 'ft-2', 'ft-3', undefined, 'ft-4', 'ft-5']);
+    expect(report.moves['fine-tune-caps']).toMatchObject({ callsChecked: 6, refused: 1 });
   });
 });
 
@@ -109,4 +124,17 @@ describe('shake-to-leak on an image model', () => {
     expect(s2l.fineTune.trainableParameters).toBeGreaterThan(0);
     expect(s2l.attacks['mia-x0-error'].scores.mean.inClass.nMembers + s2l.attacks['mia-x0-error'].scores.mean.inClass.nNonMembers).toBeLessThan(64);
   }, 90_000);
+});
+
+describe('the scrambled SP set (zero-prior control)', () => {
+  test('keeps each column\'s values and the class column, and no record', () => {
+    const rows = Array.from({ length: 200 }, (_, i) => [i, 1000 + i, i % 2, 2000 + i]);
+    const out = scrambleColumns(rows, 2, new Rng(5));
+    const column = (t: number[][], j: number) => t.map((r) => r[j]).sort((a, b) => a - b);
+    for (const j of [0, 1, 2, 3]) expect(column(out, j)).toEqual(column(rows, j));
+    expect(out.map((r) => r[2])).toEqual(rows.map((r) => r[2]));
+    // Columns are permuted independently: almost no output row keeps its first two values together.
+    expect(out.filter((r) => r[1] === r[0] + 1000).length).toBeLessThan(10);
+    expect(rows[0]).toEqual([0, 1000, 0, 2000]);
+  });
 });

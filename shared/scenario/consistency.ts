@@ -346,6 +346,9 @@ function checkMembership(s: Scenario, issues: PathIssue[]): void {
     if (!from) issues.push({ path: ['membership', 'nonMembersFrom'], message: `"${game.nonMembersFrom}" is not a declared dataset (declared: ${Object.keys(s.datasets).join(', ')})` });
     else if (game.nonMembersFrom === s.sharer.data) issues.push({ path: ['membership', 'nonMembersFrom'], message: 'names the pool itself: leave it out for the i.i.d. split' });
   }
+  if (game.duplicates && game.duplicates.members > game.members) {
+    issues.push({ path: ['membership', 'duplicates', 'members'], message: `expected at most membership.members (${game.members}) duplicated members, got ${game.duplicates.members}` });
+  }
   const pool = s.datasets[s.sharer.data];
   const available = pool?.source === 'census' ? pool.propertyShare?.rows ?? pool.take?.rows ?? pool.rows : undefined;
   const fromPool = game.nonMembersFrom !== undefined ? game.members : game.members + game.nonMembers;

@@ -37,6 +37,15 @@ export interface MembershipGame {
   sourceIndex: number[];
   /** Non-members of the plain i.i.d. draw that were exact copies of a member in the shared columns, replaced. */
   nonMemberCopiesReplaced: number;
+  /**
+   * What the sharer trains on: the members, each as many times as `memberCopies` says (`membership.duplicates`);
+   * the members themselves when nothing is duplicated.
+   */
+  trainingSet: Table;
+  /** By member index: how many times the member is in the training set (1 unless duplicated). */
+  memberCopies: number[];
+  /** By challenge position: the member's copies in the training set, 0 for a non-member (known to the referee only). */
+  challengeCopies: number[];
 }
 
 export function membershipGame(scenario: Scenario): MembershipGame | null {
@@ -73,7 +82,37 @@ export function membershipGame(scenario: Scenario): MembershipGame | null {
     schema: sharedMembers.schema,
     rows: order.map((i) => (i < game.members ? sharedMembers.rows[i] : sharedNon.rows[i - game.members])),
   };
-  return { pool: scenario.sharer.data, poolRows: pool.rows.length, members, nonMembers, challenge, isMember, sourceIndex, nonMemberCopiesReplaced };
+  const memberCopies = duplicatedCopies(scenario);
+  const challengeCopies = order.map((i) => (i < game.members ? memberCopies[i] : 0));
+  const trainingSet = memberCopies.some((c) => c > 1)
+    ? selectRows(members, memberCopies.flatMap((c, i) => Array.from({ length: c }, () => i)))
+    : members;
+  return {
+    pool: scenario.sharer.data,
+    poolRows: pool.rows.length,
+    members,
+    nonMembers,
+    challenge,
+    isMember,
+    sourceIndex,
+    nonMemberCopiesReplaced,
+    trainingSet,
+    memberCopies,
+    challengeCopies,
+  };
+}
+
+/**
+ * Each member's copies in the training set (`membership.duplicates`): a seeded draw of members is repeated, the
+ * rest appear once. The draw has its own seed, so the members and the non-members do not depend on it.
+ */
+function duplicatedCopies(scenario: Scenario): number[] {
+  const game = scenario.membership!;
+  const copies = new Array<number>(game.members).fill(1);
+  if (!game.duplicates) return copies;
+  const chosen = new Rng(deriveSeed(scenario.seed, 'membership/duplicates')).sampleIndices(game.members, game.duplicates.members);
+  for (const i of chosen) copies[i] = game.duplicates.copies;
+  return copies;
 }
 
 /**

@@ -486,6 +486,20 @@ export const membershipSchema = z.strictObject({
    * showing that, and the default i.i.d. split for everything else.
    */
   nonMembersFrom: z.string().min(1).optional(),
+  /**
+   * Members the sharer trains on more than once: `members` of the N members (a seeded draw) appear `copies` times
+   * each in its training set, as duplicated images do in LAION, the ones Stable Diffusion memorises (Carlini et al.
+   * 2023; Shake-to-Leak's extracted images). The challenge set still holds each member once; scorers that know of
+   * duplicates report the duplicated members apart (docs/shake-to-leak.md).
+   */
+  duplicates: z
+    .strictObject({
+      /** How many members are duplicated (at most membership.members). */
+      members: positiveInt(),
+      /** How many times each of them is in the training set (2 or more). */
+      copies: z.number().int().min(2).max(1000),
+    })
+    .optional(),
 });
 
 export const scenarioSchema = z.strictObject({

@@ -27,8 +27,24 @@ export type MembershipScoreEntry = Pick<MembershipMetrics, 'auc' | 'tprAt' | 'tp
   /** The ε this score proves was lost (shared/metrics/empiricalEpsilon.ts): set it beside an accountant's ε. */
   empiricalEpsilon: EmpiricalEpsilon;
   rocFile: string;
+  /** With duplicated members (membership.duplicates): the AUC of the duplicated and of the single members, each against every non-member. */
+  byCopies?: { duplicated: Interval; single: Interval; nDuplicated: number; nSingle: number };
   details?: Record<string, unknown>;
 };
+
+/** The AUC of duplicated members and of single members against the same non-members (memorisation grows with copies). */
+function aucByCopies(values: readonly number[], game: MembershipGame, duplicated: readonly boolean[], seed: number): NonNullable<MembershipScoreEntry['byCopies']> {
+  const nonMembers = values.filter((_, i) => !game.isMember[i]);
+  const of = (want: boolean) => values.filter((_, i) => game.isMember[i] && duplicated[i] === want);
+  const dup = of(true);
+  const single = of(false);
+  return {
+    duplicated: membershipMetrics(dup, nonMembers, new Rng(deriveSeed(seed, 'duplicated'))).auc,
+    single: membershipMetrics(single, nonMembers, new Rng(deriveSeed(seed, 'single'))).auc,
+    nDuplicated: dup.length,
+    nSingle: single.length,
+  };
+}
 
 export interface TrimmedVsMean {
   trimmed: number;
@@ -68,6 +84,7 @@ export function scoreMembershipEvidence(
   const files: Record<string, unknown> = {};
   // Each score split into members and non-members once, for its metrics and for the trimmed-vs-mean comparison.
   const split: Record<string, { members: number[]; nonMembers: number[] }> = {};
+  const duplicated = game.challengeCopies.some((c) => c > 1) ? game.challengeCopies.map((c) => c > 1) : null;
   for (const [scoreName, values] of Object.entries(attack.scores ?? {})) {
     if (values.length !== game.isMember.length) {
       throw new Error(`receiver.attacks[${attack.index}] (${attack.kind}): ${values.length} scores "${scoreName}" for ${game.isMember.length} challenge records`);
@@ -94,6 +111,7 @@ export function scoreMembershipEvidence(
       nNonMembers: metrics.nNonMembers,
       minResolvableFpr: metrics.minResolvableFpr,
       rocFile,
+      ...(duplicated ? { byCopies: aucByCopies(values, game, duplicated, deriveSeed(seed, `membership/${key}/copies`)) } : {}),
       ...(attack.details ? { details: attack.details } : {}),
     };
   }

@@ -11,9 +11,12 @@ import { FINE_TUNE_DEFAULTS } from '../../../shared/scenario/fineTuneDefaults';
  * Where the fine-tuning set comes from:
  *   self         S2L's SP set: records of the class drawn from the base model (black-box), the attack itself;
  *   other-class  the SP set of another class (`otherClass`; S2L's domain transfer, a control);
- *   real         records of the class from the receiver's own dataset `auxData` (fine-tuning per se, a control).
+ *   real         records of the class from the receiver's own dataset `auxData` (fine-tuning per se, a control);
+ *   scrambled    the SP set with every column but the class permuted independently across records: each column's
+ *                values are kept, every record is destroyed (for images, every pixel): S2L's zero-prior control,
+ *                a fine-tune that moves the model as far with nothing the model memorised in it.
  */
-export const FINE_TUNE_SOURCES = ['self', 'other-class', 'real'] as const;
+export const FINE_TUNE_SOURCES = ['self', 'other-class', 'real', 'scrambled'] as const;
 
 export const fineTuneSpecSchema = z.strictObject({
   method: z.enum(FINE_TUNE_METHODS).default('lora'),

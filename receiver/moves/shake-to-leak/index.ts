@@ -12,7 +12,7 @@
 import type { MoveIssue } from '../../../shared/moves/move';
 import { moveById, resolveMoves } from '../../../shared/moves/registry';
 import type { Scenario } from '../../../shared/scenario/schema';
-import { deriveSeed } from '../../../shared/random';
+import { Rng, deriveSeed } from '../../../shared/random';
 import { loadDataset } from '../../../shared/data/loadDataset';
 import { columnIndex, type Table } from '../../../shared/data/table';
 import { RecordSpace, nearestOtherDistances } from '../../../shared/data/recordDistance';
@@ -48,9 +48,25 @@ async function fineTuningSet(config: ShakeToLeakConfig, ctx: ReceiverMoveContext
   const from = config.source === 'other-class' ? classIndexOf(ctx, config.otherClass!, 'otherClass') : c;
   const count = config.selectDensestOf ?? config.records;
   const drawn = await ctx.broker.sample(ctx.description.schema, { count, seed: deriveSeed(seed, 'sp-set'), classIndex: from }, (got) => ctx.onProgress(got, count));
+  if (config.source === 'scrambled') {
+    const label = columnIndex(ctx.description.schema, ctx.description.classes.column);
+    return { rows: scrambleColumns(drawn.rows, label, new Rng(deriveSeed(seed, 'scramble'))), classes: drawn.classes, drawn: drawn.rows.length };
+  }
   if (config.selectDensestOf === undefined) return { rows: drawn.rows, classes: drawn.classes, drawn: drawn.rows.length };
   const kept = densest({ schema: ctx.description.schema, rows: drawn.rows }, config.records);
   return { rows: kept.map((i) => drawn.rows[i]), classes: kept.map((i) => drawn.classes[i]), drawn: drawn.rows.length };
+}
+
+/** Every column but `keep` permuted independently across the rows: the column's values survive, no record does. */
+export function scrambleColumns(rows: readonly number[][], keep: number, rng: Rng): number[][] {
+  const out = rows.map((r) => r.slice());
+  const width = rows[0]?.length ?? 0;
+  for (let j = 0; j < width; j++) {
+    if (j === keep) continue;
+    const order = rng.shuffle(Array.from(rows.keys()));
+    order.forEach((from, i) => (out[i][j] = rows[from][j]));
+  }
+  return out;
 }
 
 /**
@@ -91,7 +107,7 @@ export const shakeToLeak: ReceiverMove<ShakeToLeakConfig, ShakeToLeakEvidence> =
     });
     if (config.source === 'other-class' && !config.otherClass) issues.push({ path: ['otherClass'], message: 'source other-class needs otherClass (the class whose SP set is used)' });
     if (config.selectDensestOf !== undefined && config.selectDensestOf < config.records) issues.push({ path: ['selectDensestOf'], message: `expected at least records (${config.records}) generations to select from, got ${config.selectDensestOf}` });
-    if (config.selectDensestOf !== undefined && config.source === 'real') issues.push({ path: ['selectDensestOf'], message: 'selects among generations: not with source real' });
+    if (config.selectDensestOf !== undefined && (config.source === 'real' || config.source === 'scrambled')) issues.push({ path: ['selectDensestOf'], message: `selects among generations: not with source ${config.source}` });
     if (config.source === 'real' && !config.auxData) issues.push({ path: ['auxData'], message: "source real needs auxData (the receiver's dataset with records of the class)" });
     return issues;
   },

@@ -104,12 +104,33 @@ function amplification(base: readonly number[], tuned: readonly number[], isMemb
   };
 }
 
+/**
+ * The class's duplicated members against all its non-members, and its single members against them: the same
+ * non-members in both, so the two Δs differ only by which members are asked about.
+ */
+function byCopies(
+  base: readonly number[],
+  tuned: readonly number[],
+  isMember: readonly boolean[],
+  inClass: readonly boolean[],
+  duplicated: readonly boolean[],
+  seed: number,
+): { inClassDuplicated: AmplificationEntry; inClassSingle: AmplificationEntry } {
+  const keep = (wantDuplicated: boolean) => inClass.map((c, i) => c && (!isMember[i] || duplicated[i] === wantDuplicated));
+  return {
+    inClassDuplicated: amplification(base, tuned, isMember, keep(true), deriveSeed(seed, 'class-duplicated')),
+    inClassSingle: amplification(base, tuned, isMember, keep(false), deriveSeed(seed, 'class-single')),
+  };
+}
+
 export function scoreShakeToLeak(evidence: ShakeToLeakEvidence, _config: ShakeToLeakConfig, truth: RefereeTruth, label: string): ScoredMove {
   const game = gameOf(truth, evidence);
   const labelColumn = columnIndex(game.challenge.schema, evidence.classColumn);
   const inClass = game.challenge.rows.map((r) => r[labelColumn] === evidence.classIndex);
   const everyone = game.challenge.rows.map(() => true);
   const seed = deriveSeed(truth.seed, `shake-to-leak/${label}`);
+  // With duplicated members (membership.duplicates) the memorised ones are scored apart: S2L's leak is theirs.
+  const duplicated = game.challengeCopies.some((c) => c > 1) ? game.challengeCopies.map((c) => c > 1) : null;
   const attacks: Record<string, unknown> = {};
   for (const [i, pair] of evidence.attacks.entries()) {
     const key = evidence.attacks.length > 1 ? `${pair.kind}-${i}` : pair.kind;
@@ -124,6 +145,7 @@ export function scoreShakeToLeak(evidence: ShakeToLeakEvidence, _config: ShakeTo
         scores[name] = {
           inClass: amplification(base, tuned, game.isMember, inClass, deriveSeed(seed, `${key}/${name}/class`)),
           allClasses: amplification(base, tuned, game.isMember, everyone, deriveSeed(seed, `${key}/${name}/all`)),
+          ...(duplicated ? byCopies(base, tuned, game.isMember, inClass, duplicated, deriveSeed(seed, `${key}/${name}`)) : {}),
         };
       }
       attacks[key] = { kind: pair.kind, access: pair.base.access, scores };
