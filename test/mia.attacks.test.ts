@@ -261,4 +261,8 @@ test("Carlini's criterion: a near-copy counts once, a typical generation does no
   expect(result.ratioQuantiles['0']).toBeCloseTo(0.1, 5);
   // n is capped at the reference size.
   expect(carliniExtraction(generations, reference.subarray(0, 3), 1, { neighbours: 50, thresholds: [1] }).neighbours).toBe(3);
+  // Marked reference records (duplicated members) extracted are counted apart: record 3 is marked, then record 7 alone.
+  const marked = (k: number) => Array.from({ length: 10 }, (_, i) => i === k);
+  expect(carliniExtraction(generations, reference, 1, { neighbours: 4, thresholds: [1], marked: marked(3) }).counts[0].extractedMarked).toBe(1);
+  expect(carliniExtraction(generations, reference, 1, { neighbours: 4, thresholds: [1], marked: marked(7) }).counts[0].extractedMarked).toBe(0);
 });

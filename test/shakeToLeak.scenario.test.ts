@@ -55,6 +55,11 @@ describe('shake-to-leak through the CLI', () => {
     const extraction = s2l.attacks['carlini-extraction-1'];
     expect(extraction.base.excess.length).toBe(2);
     expect(extraction.fineTuned.excess.length).toBe(2);
+    // Duplicated members extracted are counted apart, out of the 20 duplicated.
+    for (const e of [...extraction.base.excess, ...extraction.fineTuned.excess]) {
+      expect(e.duplicatedMembers.of).toBe(20);
+      expect(e.duplicatedMembers.extracted).toBeLessThanOrEqual(Math.min(20, e.members));
+    }
     expect(s2l.utility.records).toBe(100);
     expect(s2l.utility.worstMarginalTvFineTuned).toBeGreaterThan(0);
   });

@@ -14,6 +14,8 @@ export interface ExtractionOptions {
   thresholds: number[];
   /** α of the criterion (Carlini: 0.5). */
   alpha?: number;
+  /** By reference record: counted apart in `extractedMarked` (e.g. the duplicated members). */
+  marked?: readonly boolean[];
 }
 
 export interface ExtractionCount {
@@ -22,6 +24,8 @@ export interface ExtractionCount {
   extractedRecords: number;
   /** Generations with ratio < threshold. */
   generations: number;
+  /** With `marked`: how many of the extracted records are marked ones. */
+  extractedMarked?: number;
 }
 
 export interface ExtractionResult {
@@ -82,7 +86,8 @@ export function carliniExtraction(generations: Float32Array, reference: Float32A
         generationsBelow++;
       }
     }
-    return { threshold, extractedRecords: hit.size, generations: generationsBelow };
+    const marked = opts.marked;
+    return { threshold, extractedRecords: hit.size, generations: generationsBelow, ...(marked ? { extractedMarked: [...hit].filter((k) => marked[k]).length } : {}) };
   });
   const sorted = Array.from(ratios).sort((a, b) => a - b);
   const q = (p: number) => (sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]);

@@ -30,6 +30,8 @@ export interface ExtractionExcess {
   nonMembers: number;
   /** members − nonMembers: the records the criterion finds because they were trained on, not because they are typical. */
   excessOverNonMembers: number;
+  /** With duplicated members (membership.duplicates): how many of the members extracted are duplicated ones, of how many. */
+  duplicatedMembers?: { extracted: number; of: number };
 }
 
 
@@ -43,14 +45,21 @@ export function scoreExtraction(
 ): ScoredMove {
   if (!evidence.generations) throw new Error(`receiver.attacks[${evidence.index}] (${evidence.kind}): no generations to score`);
   const measured = extractionAgainstGame(gameOf(truth, evidence), evidence.generations, truth.hideColumns, config);
-  const section: ExtractionSection = { ...measured, excess: extractionExcess(measured.training, measured.nonMemberBaseline) };
+  const duplicated = gameOf(truth, evidence).memberCopies.filter((c) => c > 1).length;
+  const section: ExtractionSection = { ...measured, excess: extractionExcess(measured.training, measured.nonMemberBaseline, duplicated) };
   return { report: { membership: { extraction: { [label]: section } } } };
 }
 
-function extractionExcess(training: ExtractionResult, baseline: ExtractionResult): ExtractionExcess[] {
+function extractionExcess(training: ExtractionResult, baseline: ExtractionResult, duplicated: number): ExtractionExcess[] {
   return training.counts.map((c, i) => {
     const nonMembers = baseline.counts[i]?.extractedRecords ?? 0;
-    return { threshold: c.threshold, members: c.extractedRecords, nonMembers, excessOverNonMembers: c.extractedRecords - nonMembers };
+    return {
+      threshold: c.threshold,
+      members: c.extractedRecords,
+      nonMembers,
+      excessOverNonMembers: c.extractedRecords - nonMembers,
+      ...(duplicated > 0 ? { duplicatedMembers: { extracted: c.extractedMarked ?? 0, of: duplicated } } : {}),
+    };
   });
 }
 
@@ -66,6 +75,8 @@ function extractionAgainstGame(
   opts: { neighbours: number; thresholds: number[] },
 ): { training: ExtractionResult; nonMemberBaseline: ExtractionResult; distance: 'l2-pixels' | 'l2-encoded' } {
   const members = dropColumns(game.members, hideColumns);
+  // Duplicated members are counted apart (ExtractionExcess.duplicatedMembers); without any, the counts are unchanged.
+  const withMarks = game.memberCopies.some((c) => c > 1) ? { ...opts, marked: game.memberCopies.map((c) => c > 1) } : opts;
   // The baseline reference set has as many records as the training set, so the two counts compare like for like.
   const nonMembers = dropColumns({ schema: game.nonMembers.schema, rows: game.nonMembers.rows.slice(0, members.rows.length) }, hideColumns);
   if (imageShapeOf(members.schema) && imageShapeOf(generations.schema)) {
@@ -73,7 +84,7 @@ function extractionAgainstGame(
     const train = pixelsOf(members, 'members').pixels;
     const D = train.length / Math.max(1, members.rows.length);
     return {
-      training: carliniExtraction(g, train, D, opts),
+      training: carliniExtraction(g, train, D, withMarks),
       nonMemberBaseline: carliniExtraction(g, pixelsOf(nonMembers, 'non-members').pixels, D, opts),
       distance: 'l2-pixels',
     };
@@ -82,7 +93,7 @@ function extractionAgainstGame(
   const encoder = TableEncoder.fit(members, RECORD_SPACE_OPTIONS);
   const g = encoder.encode(generations); // columns by name
   return {
-    training: carliniExtraction(g, encoder.encode(members), encoder.width, opts),
+    training: carliniExtraction(g, encoder.encode(members), encoder.width, withMarks),
     nonMemberBaseline: carliniExtraction(g, encoder.encode(nonMembers), encoder.width, opts),
     distance: 'l2-encoded',
   };
