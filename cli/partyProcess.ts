@@ -11,7 +11,7 @@ import * as grpc from '@grpc/grpc-js';
 import { nanoid } from 'nanoid';
 import { loadProto, CHANNEL_OPTIONS } from '../shared/grpc/proto';
 import { bearerMetadata } from '../shared/grpc/auth';
-import { unary } from '../shared/grpc/streams';
+import { collectStream, unary } from '../shared/grpc/streams';
 import { READY_PREFIX, CONTROL_TOKEN_ENV, type PartyName } from '../shared/party/runtime';
 import { repoRoot } from '../shared/repoRoot';
 import type { ControlClient } from '../shared/grpc/generated/sharebox/Control';
@@ -149,8 +149,8 @@ export class PartyProcess {
   }
 
   async result(): Promise<unknown> {
-    const reply = await this.race(unary(this.client.result.bind(this.client), {}, this.md()), 'Control.Result');
-    return JSON.parse((reply as { resultJson: string }).resultJson);
+    const pieces = await this.race(collectStream(this.client.result({}, this.md())), 'Control.Result');
+    return JSON.parse(pieces.map((p) => p.resultJson).join(''));
   }
 
   /** Asks the party to exit, then makes sure it did. */

@@ -6,12 +6,29 @@ import * as grpc from '@grpc/grpc-js';
 import { loadProto, CHANNEL_OPTIONS } from '../grpc/proto';
 import { authenticate } from '../grpc/auth';
 import { rpcError, toRpcError } from '../grpc/errors';
+import { failStream, writeWithBackpressure } from '../grpc/streams';
 import type { ProgressEvent } from '../grpc/generated/sharebox/ProgressEvent';
 import type { ControlHandlers } from '../grpc/generated/sharebox/Control';
 
 export type PartyName = 'sharer' | 'broker' | 'receiver';
 
 /** The line a party prints when its Control server listens; the runner waits for it. */
+/** Characters per Control.Result message: well under the channel's message cap even if every one takes 3 bytes. */
+const RESULT_PIECE_CHARS = 1 << 20;
+
+/** A result's JSON cut into pieces for Control.Result, never between the two halves of a surrogate pair. */
+export function resultPieces(json: string, size = RESULT_PIECE_CHARS): string[] {
+  const pieces: string[] = [];
+  for (let at = 0; at < json.length; ) {
+    let end = Math.min(json.length, at + size);
+    const last = json.charCodeAt(end - 1);
+    if (end < json.length && end - 1 > at && last >= 0xd800 && last <= 0xdbff) end--;
+    pieces.push(json.slice(at, end));
+    at = end;
+  }
+  return pieces;
+}
+
 export const READY_PREFIX = 'SHAREBOX_READY ';
 
 /** Environment variable through which the runner hands each party its control token (not argv: ps shows argv). */
@@ -124,18 +141,18 @@ export async function runParty(party: Party): Promise<void> {
         },
       );
     },
-    Result(call, callback) {
+    async Result(call) {
       try {
         authenticate(call.metadata, known, 'Control.Result');
         if (state === 'failed') throw rpcError(grpc.status.ABORTED, `Control.Result: ${party.name} failed: ${failure}`);
-        if ((state === 'running' || state === 'done') && party.snapshot) {
-          callback(null, { resultJson: JSON.stringify(party.snapshot()) });
-          return;
-        }
-        if (state !== 'done') throw rpcError(grpc.status.FAILED_PRECONDITION, `Control.Result: party is ${state}`);
-        callback(null, { resultJson: JSON.stringify(result) });
+        let json: string;
+        if ((state === 'running' || state === 'done') && party.snapshot) json = JSON.stringify(party.snapshot());
+        else if (state !== 'done') throw rpcError(grpc.status.FAILED_PRECONDITION, `Control.Result: party is ${state}`);
+        else json = JSON.stringify(result);
+        for (const piece of resultPieces(json)) await writeWithBackpressure(call, { resultJson: piece });
+        call.end();
       } catch (err) {
-        callback(toRpcError(err, 'Control.Result'));
+        failStream(call, toRpcError(err, 'Control.Result'));
       }
     },
     Shutdown(call, callback) {

@@ -21,14 +21,10 @@ export interface ControlClient extends grpc.Client {
   configure(argument: _sharebox_ConfigureRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_sharebox_ConfigureReply__Output>): grpc.ClientUnaryCall;
   configure(argument: _sharebox_ConfigureRequest, callback: grpc.requestCallback<_sharebox_ConfigureReply__Output>): grpc.ClientUnaryCall;
   
-  Result(argument: _sharebox_ResultRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_sharebox_ResultReply__Output>): grpc.ClientUnaryCall;
-  Result(argument: _sharebox_ResultRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_sharebox_ResultReply__Output>): grpc.ClientUnaryCall;
-  Result(argument: _sharebox_ResultRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_sharebox_ResultReply__Output>): grpc.ClientUnaryCall;
-  Result(argument: _sharebox_ResultRequest, callback: grpc.requestCallback<_sharebox_ResultReply__Output>): grpc.ClientUnaryCall;
-  result(argument: _sharebox_ResultRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_sharebox_ResultReply__Output>): grpc.ClientUnaryCall;
-  result(argument: _sharebox_ResultRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_sharebox_ResultReply__Output>): grpc.ClientUnaryCall;
-  result(argument: _sharebox_ResultRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_sharebox_ResultReply__Output>): grpc.ClientUnaryCall;
-  result(argument: _sharebox_ResultRequest, callback: grpc.requestCallback<_sharebox_ResultReply__Output>): grpc.ClientUnaryCall;
+  Result(argument: _sharebox_ResultRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_sharebox_ResultReply__Output>;
+  Result(argument: _sharebox_ResultRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_sharebox_ResultReply__Output>;
+  result(argument: _sharebox_ResultRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_sharebox_ResultReply__Output>;
+  result(argument: _sharebox_ResultRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_sharebox_ResultReply__Output>;
   
   Shutdown(argument: _sharebox_ShutdownRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_sharebox_ShutdownReply__Output>): grpc.ClientUnaryCall;
   Shutdown(argument: _sharebox_ShutdownRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_sharebox_ShutdownReply__Output>): grpc.ClientUnaryCall;
@@ -49,7 +45,7 @@ export interface ControlClient extends grpc.Client {
 export interface ControlHandlers extends grpc.UntypedServiceImplementation {
   Configure: grpc.handleUnaryCall<_sharebox_ConfigureRequest__Output, _sharebox_ConfigureReply>;
   
-  Result: grpc.handleUnaryCall<_sharebox_ResultRequest__Output, _sharebox_ResultReply>;
+  Result: grpc.handleServerStreamingCall<_sharebox_ResultRequest__Output, _sharebox_ResultReply>;
   
   Shutdown: grpc.handleUnaryCall<_sharebox_ShutdownRequest__Output, _sharebox_ShutdownReply>;
   
