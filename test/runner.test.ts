@@ -71,6 +71,9 @@ test('a tiny scenario runs end to end, writes the reports, and the same seed giv
   expect(report.audit.consistentWithReceiver).toBe(true);
   expect(report.broker.budgetSamplesUsed).toBe(1000);
   expect(report.sharer.model.cached).toBe(false);
+  // Each party's log carries the progress it reported, not only what it printed: the log a failure names tells how far it got.
+  expect(fs.readFileSync(path.join(tmp, 'a', 'logs', 'sharer.log'), 'utf8')).toMatch(/^\[sharer\] train 150\/150 /m);
+  expect(fs.readFileSync(path.join(tmp, 'a', 'logs', 'receiver.log'), 'utf8')).toMatch(/^\[receiver\] draw 1000\/1000 /m);
 
   // A separate cache, so the model is trained again from scratch: identical numbers all the same.
   const b = await runCli(['run', TINY, '--out', path.join(tmp, 'b'), '--cache', path.join(tmp, 'cache-b')]);
@@ -195,6 +198,10 @@ test('a party killed mid-training fails the run loudly, and no process is left b
   expect(others).toHaveLength(2);
   expect(r.code).toBe(2);
   expect(r.stderr).toMatch(/sharer exited unexpectedly \(signal SIGKILL\)/);
+  // The log the message names says how far the sharer got (its progress went to the console, and to the log).
+  const sharerLog = path.join(tmp, 'killed', 'logs', 'sharer.log');
+  expect(r.stderr).toContain(`log: ${sharerLog}`);
+  expect(fs.readFileSync(sharerLog, 'utf8')).toMatch(/^\[sharer\] train \d+\/\d+ /m);
   expect(await waitUntil(() => others.every((pid) => !alive(pid)), 5000)).toBe(true);
   expect(fs.existsSync(path.join(tmp, 'killed', 'report.json'))).toBe(false);
 }, 60_000);
