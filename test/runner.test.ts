@@ -90,7 +90,7 @@ test('a tiny scenario runs end to end, writes the reports, and the same seed giv
   // A run directory that already holds a run is refused (the audit log is append-only).
   const again = await runCli(['run', TINY, '--out', path.join(tmp, 'a')]);
   expect(again.code).toBe(2);
-  expect(again.stderr).toMatch(/already holds a run/);
+  expect(again.stderr).toMatch(/expected a new or empty directory, but it already holds audit\.jsonl/);
 }, 180_000);
 
 test('a sweep runs each variant with its own processes and reports them side by side', async () => {
