@@ -15,9 +15,9 @@ const USAGE = `usage:
   sharebox run <scenario.yaml> [--out DIR] [--cache DIR] [--quiet]
   sharebox validate <scenario.yaml>
 
-  run       start sharer, broker and receiver, referee the run, write report.json/.md/.html into --out
-            (default runs/<scenario>-<timestamp>/). Trained models are cached in --cache (default .cache/,
-            or $SHAREBOX_CACHE_DIR).
+  run       start sharer, broker and receiver, referee the run, write report.json/.md/.html into --out, a new
+            or empty directory (default runs/<scenario>-<timestamp>/). Trained models are cached in --cache
+            (default .cache/, or $SHAREBOX_CACHE_DIR).
   validate  check a scenario without running it.
 exit codes: 0 all expectations hold (or none: report only), 1 an expectation failed, 2 bad scenario or a party failed.`;
 

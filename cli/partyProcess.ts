@@ -14,6 +14,7 @@ import { bearerMetadata } from '../shared/grpc/auth';
 import { collectStream, unary } from '../shared/grpc/streams';
 import { READY_PREFIX, CONTROL_TOKEN_ENV, type PartyName } from '../shared/party/runtime';
 import { repoRoot } from '../shared/repoRoot';
+import { createLogProgress, type ProgressSink } from './progress';
 import type { ControlClient } from '../shared/grpc/generated/sharebox/Control';
 import type { ProgressEvent__Output } from '../shared/grpc/generated/sharebox/ProgressEvent';
 
@@ -38,14 +39,18 @@ export class PartyProcess {
   readonly died: Promise<never>;
   private rejectDied!: (err: Error) => void;
   private exitedFlag = false;
+  /** The party's progress events as lines in its log file, beside what it writes to stdout and stderr. */
+  private readonly logProgress: ProgressSink;
 
   private constructor(
     readonly name: PartyName,
     private readonly child: ChildProcess,
     readonly logFile: string,
+    private readonly log: fs.WriteStream,
     /** Bearer token for this party's Control service; handed over in the child's environment, never argv. */
     private readonly token: string,
   ) {
+    this.logProgress = createLogProgress({ write: (text) => this.writeLog(text) });
     this.died = new Promise<never>((_, reject) => {
       this.rejectDied = reject;
     });
@@ -73,18 +78,23 @@ export class PartyProcess {
       stdio: ['pipe', 'pipe', 'pipe'],
       env: { ...process.env, [CONTROL_TOKEN_ENV]: token },
     });
-    const party = new PartyProcess(name, child, logFile, token);
-    return party.boot(log);
+    const party = new PartyProcess(name, child, logFile, log, token);
+    return party.boot();
   }
 
-  private boot(log: fs.WriteStream): Promise<PartyProcess> {
+  /** Lines can still arrive (a last stderr line, a progress event in flight) after the exit closed the log. */
+  private writeLog(text: string): void {
+    if (!this.log.writableEnded) this.log.write(text);
+  }
+
+  private boot(): Promise<PartyProcess> {
     return new Promise((resolve, reject) => {
       const child = this.child;
       const timer = setTimeout(() => {
         reject(new PartyFailure(this.name, `${this.name} did not report ready within ${READY_TIMEOUT_MS / 1000} s (log: ${this.logFile})`));
       }, READY_TIMEOUT_MS);
       readline.createInterface({ input: child.stderr! }).on('line', (line) => {
-        log.write(line + '\n');
+        this.writeLog(line + '\n');
         this.stderrTail.push(line);
         if (this.stderrTail.length > 20) this.stderrTail.shift();
       });
@@ -96,13 +106,13 @@ export class PartyProcess {
           this.client = new Ctor(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), CHANNEL_OPTIONS);
           resolve(this);
         } else {
-          log.write(line + '\n');
+          this.writeLog(line + '\n');
         }
       });
       child.on('exit', (code, signal) => {
         this.exitedFlag = true;
         clearTimeout(timer);
-        log.end();
+        this.log.end();
         if (!this.expectedExit) {
           const tail = this.stderrTail.slice(-8).map((l) => `    ${l}`).join('\n');
           const err = new PartyFailure(
@@ -134,7 +144,7 @@ export class PartyProcess {
   start(onEvent: (event: ProgressEvent__Output) => void): Promise<void> {
     const stream = this.client.start({}, this.md());
     const done = new Promise<void>((resolve, reject) => {
-      stream.on('data', onEvent);
+      stream.on('data', this.logged(onEvent));
       stream.on('error', (err: grpc.ServiceError) => reject(new PartyFailure(this.name, `${this.name} failed: ${err.details || err.message}`)));
       stream.on('end', () => resolve());
     });
@@ -144,8 +154,16 @@ export class PartyProcess {
   /** Opens the progress stream of a party that serves until shutdown (the broker); errors surface via `died`. */
   startInBackground(onEvent: (event: ProgressEvent__Output) => void): void {
     const stream = this.client.start({}, this.md());
-    stream.on('data', onEvent);
+    stream.on('data', this.logged(onEvent));
     stream.on('error', () => undefined);
+  }
+
+  /** The runner's handler for progress events, writing each into this party's log first. */
+  private logged(onEvent: (event: ProgressEvent__Output) => void): (event: ProgressEvent__Output) => void {
+    return (event) => {
+      this.logProgress.event(event);
+      onEvent(event);
+    };
   }
 
   async result(): Promise<unknown> {

@@ -17,6 +17,19 @@ export function createProgress(opts: { quiet?: boolean; stream?: NodeJS.WriteStr
   return stream.isTTY ? new BarProgress(stream) : new LineProgress(stream);
 }
 
+/** Where plain progress lines go: a terminal, a pipe, a party's log file. */
+export interface LineSink {
+  write(text: string): unknown;
+}
+
+/**
+ * The plain lines for a party's log file: the same ones a non-terminal console shows, whatever the console does
+ * (bars, or nothing with --quiet), so the log a failure message names tells how far the party got.
+ */
+export function createLogProgress(sink: LineSink): ProgressSink {
+  return new LineProgress(sink);
+}
+
 class BarProgress implements ProgressSink {
   private readonly multi: cliProgress.MultiBar;
   private readonly bars = new Map<string, cliProgress.SingleBar>();
@@ -62,7 +75,7 @@ class BarProgress implements ProgressSink {
 class LineProgress implements ProgressSink {
   private readonly lastDecile = new Map<string, number>();
 
-  constructor(private readonly stream: NodeJS.WriteStream) {}
+  constructor(private readonly stream: LineSink) {}
 
   event(e: ProgressEvent__Output): void {
     if (e.level !== 'progress' || !(e.total > 0)) {

@@ -11,6 +11,7 @@ import { nanoid } from 'nanoid';
 import { loadScenario, sharerSlice, brokerSlice, receiverSlice, refereeSlice, scenarioVariants, membershipGame, sharerGameSlice, receiverGameSlice, type Scenario } from '../shared/scenario';
 import type { BrokerResult, ReceiverResult, SharerResult } from '../shared/party/results';
 import { PartyFailure, PartyProcess } from './partyProcess';
+import { prepareRunDirectory } from './runDirectories';
 import { createProgress, type ProgressSink } from './progress';
 import { referee } from './referee';
 import { checkExpectations, verdictOf } from './expectations';
@@ -42,6 +43,12 @@ export function defaultCacheDir(): string {
   return process.env.SHAREBOX_CACHE_DIR ?? path.join(repoRoot(), '.cache');
 }
 
+/** How the user chose the cache directory, to name it in a message. */
+function cacheFlag(opts: RunOptions): string {
+  if (opts.cacheDir !== undefined) return '--cache';
+  return process.env.SHAREBOX_CACHE_DIR !== undefined ? '$SHAREBOX_CACHE_DIR' : 'the default cache directory';
+}
+
 /** A label as a folder name: "alpha=0.5,n=100" → "alpha=0.5_n=100". */
 function folderFor(label: string): string {
   return label.replace(/[^A-Za-z0-9=._-]+/g, '_');
@@ -57,13 +64,13 @@ export async function runScenario(file: string, opts: RunOptions = {}): Promise<
   }
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const runDir = path.resolve(opts.outDir ?? path.join('runs', `${scenario.name}-${stamp}`));
-  // The audit log is append-only: a new run must not extend (or be confused with) an earlier run's log.
-  for (const earlier of ['audit.jsonl', 'report.json', 'variants', 'replicates']) {
-    if (fs.existsSync(path.join(runDir, earlier))) {
-      return { exitCode: 2, error: `--out ${runDir} already holds a run (${earlier}); choose a new directory` };
-    }
-  }
-  fs.mkdirSync(runDir, { recursive: true });
+  const cacheDir = path.resolve(opts.cacheDir ?? defaultCacheDir());
+  // Both checked before any party starts: an unwritable cache would lose the model the sharer has just trained. The
+  // cache first, so that a refused cache leaves no empty run folder behind.
+  const directoryProblem =
+    prepareRunDirectory({ flag: cacheFlag(opts), dir: cacheDir }) ?? prepareRunDirectory({ flag: '--out', dir: runDir, mustBeEmpty: true });
+  if (directoryProblem) return { exitCode: 2, error: directoryProblem };
+  const partyOpts: RunOptions = { ...opts, cacheDir };
   const progress = createProgress({ quiet: opts.quiet });
   const parties: PartyProcess[] = [];
 
@@ -93,7 +100,7 @@ export async function runScenario(file: string, opts: RunOptions = {}): Promise<
         const label = `seed=${seed}`;
         const dir = path.join(runDir, 'replicates', label);
         const replicateHeader = { ...header, scenario: { ...header.scenario, seed } };
-        const result = await runSweepOrOnce(withSeed(scenario, seed), replicateHeader, dir, opts, progress, parties);
+        const result = await runSweepOrOnce(withSeed(scenario, seed), replicateHeader, dir, partyOpts, progress, parties);
         await writeReport(dir, { ...replicateHeader, ...result, ...partOfWhole() });
         bySeed[label] = result;
       }
@@ -102,7 +109,7 @@ export async function runScenario(file: string, opts: RunOptions = {}): Promise<
       const audit = auditStudy(scenario.replicates.seeds.flatMap((seed) => auditRunsOf(bySeed[`seed=${seed}`], seed)));
       if (audit) body.auditStudy = audit;
     } else {
-      body = { ...header, ...(await runSweepOrOnce(scenario, header, runDir, opts, progress, parties)) };
+      body = { ...header, ...(await runSweepOrOnce(scenario, header, runDir, partyOpts, progress, parties)) };
       const audit = auditStudy(auditRunsOf(body, scenario.seed));
       if (audit) body.auditStudy = audit;
     }

@@ -71,6 +71,9 @@ test('a tiny scenario runs end to end, writes the reports, and the same seed giv
   expect(report.audit.consistentWithReceiver).toBe(true);
   expect(report.broker.budgetSamplesUsed).toBe(1000);
   expect(report.sharer.model.cached).toBe(false);
+  // Each party's log carries the progress it reported, not only what it printed: the log a failure names tells how far it got.
+  expect(fs.readFileSync(path.join(tmp, 'a', 'logs', 'sharer.log'), 'utf8')).toMatch(/^\[sharer\] train 150\/150 /m);
+  expect(fs.readFileSync(path.join(tmp, 'a', 'logs', 'receiver.log'), 'utf8')).toMatch(/^\[receiver\] draw 1000\/1000 /m);
 
   // A separate cache, so the model is trained again from scratch: identical numbers all the same.
   const b = await runCli(['run', TINY, '--out', path.join(tmp, 'b'), '--cache', path.join(tmp, 'cache-b')]);
@@ -87,7 +90,7 @@ test('a tiny scenario runs end to end, writes the reports, and the same seed giv
   // A run directory that already holds a run is refused (the audit log is append-only).
   const again = await runCli(['run', TINY, '--out', path.join(tmp, 'a')]);
   expect(again.code).toBe(2);
-  expect(again.stderr).toMatch(/already holds a run/);
+  expect(again.stderr).toMatch(/expected a new or empty directory, but it already holds audit\.jsonl/);
 }, 180_000);
 
 test('a sweep runs each variant with its own processes and reports them side by side', async () => {
@@ -195,6 +198,10 @@ test('a party killed mid-training fails the run loudly, and no process is left b
   expect(others).toHaveLength(2);
   expect(r.code).toBe(2);
   expect(r.stderr).toMatch(/sharer exited unexpectedly \(signal SIGKILL\)/);
+  // The log the message names says how far the sharer got (its progress went to the console, and to the log).
+  const sharerLog = path.join(tmp, 'killed', 'logs', 'sharer.log');
+  expect(r.stderr).toContain(`log: ${sharerLog}`);
+  expect(fs.readFileSync(sharerLog, 'utf8')).toMatch(/^\[sharer\] train \d+\/\d+ /m);
   expect(await waitUntil(() => others.every((pid) => !alive(pid)), 5000)).toBe(true);
   expect(fs.existsSync(path.join(tmp, 'killed', 'report.json'))).toBe(false);
 }, 60_000);

@@ -252,7 +252,7 @@ describe('structural errors point at the YAML', () => {
   });
 
   it('a missing scenario file is a ScenarioError naming the file', () => {
-    expect(() => loadScenario('/nonexistent/scenario.yaml')).toThrow(/\/nonexistent\/scenario\.yaml:1:1: .*no such file/);
+    expect(() => loadScenario('/nonexistent/scenario.yaml')).toThrow(/^invalid scenario \/nonexistent\/scenario\.yaml: cannot read the scenario file: no such file$/);
   });
 });
 

@@ -9,12 +9,36 @@ export function bearerMetadata(token: string): grpc.Metadata {
   return md;
 }
 
-/** The bearer token of an incoming call, or null when there is none. */
-export function bearerToken(metadata: grpc.Metadata): string | null {
+/**
+ * The bearer token of an incoming call, or why there is none: `missing` (no `authorization` metadata at all) or
+ * `malformed` (there is some, but not one `Bearer <token>` value), with what was found. The header's value is never
+ * quoted back: a malformed credential may still be a secret.
+ */
+export type BearerToken = { token: string } | { problem: 'missing' } | { problem: 'malformed'; found: string };
+
+export function bearerToken(metadata: grpc.Metadata): BearerToken {
   const values = metadata.get('authorization');
-  if (values.length !== 1 || typeof values[0] !== 'string') return null;
-  const match = /^Bearer (\S+)$/.exec(values[0]);
-  return match ? match[1] : null;
+  if (values.length === 0) return { problem: 'missing' };
+  if (values.length > 1) return { problem: 'malformed', found: `${values.length} values` };
+  const value = values[0];
+  if (typeof value !== 'string') return { problem: 'malformed', found: 'a binary value' };
+  const match = /^Bearer (\S+)$/.exec(value);
+  if (match) return { token: match[1] };
+  return { problem: 'malformed', found: describeMalformed(value) };
+}
+
+/**
+ * What a malformed value looks like, without its secret part. A scheme word followed by more is safe to name; a
+ * lone word may be a token sent without its scheme, so it is not named.
+ */
+function describeMalformed(value: string): string {
+  if (value.trim() === '') return 'an empty value';
+  // Two headers sent over HTTP/2 can arrive joined into one value by commas.
+  if (value.includes(',')) return 'several comma-separated values';
+  const [scheme, ...rest] = value.split(' ');
+  if (scheme === 'Bearer') return rest.join('').trim() === '' ? '"Bearer" with no token' : '"Bearer" and a token holding whitespace';
+  if (rest.length === 0) return 'a single word without the "Bearer" scheme';
+  return /^[A-Za-z-]{1,20}$/.test(scheme) ? `the "${scheme}" scheme` : 'an unknown scheme';
 }
 
 /** Constant-time comparison, so that response timing does not reveal how much of a token was right. */
@@ -26,15 +50,19 @@ export function tokensEqual(a: string, b: string): boolean {
 
 /**
  * Which of the known parties (name → token) made this call. Throws UNAUTHENTICATED, naming the RPC, when
- * the token is missing or matches nobody.
+ * the token is missing, malformed (a different scheme, no token, several values) or matches nobody.
  */
 export function authenticate(metadata: grpc.Metadata, known: Record<string, string>, rpc: string): string {
-  const token = bearerToken(metadata);
-  if (token === null) {
-    throw rpcError(grpc.status.UNAUTHENTICATED, `${rpc}: missing "authorization: Bearer <token>" metadata`);
+  const bearer = bearerToken(metadata);
+  if ('problem' in bearer) {
+    const message =
+      bearer.problem === 'missing'
+        ? `missing "authorization: Bearer <token>" metadata`
+        : `malformed "authorization" metadata: expected exactly one value "Bearer <token>" (got ${bearer.found})`;
+    throw rpcError(grpc.status.UNAUTHENTICATED, `${rpc}: ${message}`);
   }
   for (const [party, expected] of Object.entries(known)) {
-    if (tokensEqual(token, expected)) return party;
+    if (tokensEqual(bearer.token, expected)) return party;
   }
   throw rpcError(grpc.status.UNAUTHENTICATED, `${rpc}: the bearer token is not valid for this server`);
 }

@@ -16,8 +16,11 @@ export interface ScenarioIssue {
   path: ScenarioIssuePath;
   /** What was expected, with the value found when there is one: `expected an integer ≥ 1 (got 0)`. */
   message: string;
-  /** `yaml` for syntax errors, `schema` for structure, `consistency` for cross-field rules, `files` for paths. */
-  kind: 'yaml' | 'schema' | 'consistency' | 'files';
+  /**
+   * `file` for the scenario file itself (unreadable, too large, not text), `yaml` for syntax errors, `schema` for
+   * structure, `consistency` for cross-field rules, `files` for the paths it names.
+   */
+  kind: 'file' | 'yaml' | 'schema' | 'consistency' | 'files';
 }
 
 /** `sharer.model.timesteps`, `expect.0.max`; the empty path is the whole document. */
@@ -25,10 +28,24 @@ export function formatIssuePath(path: ScenarioIssuePath): string {
   return path.length === 0 ? '(top level)' : path.map(String).join('.');
 }
 
-/** `file:line:col: path: message` — the shape editors and terminals turn into links. */
+/**
+ * Control characters (C0, DEL, C1) and the bidirectional overrides, written as `\u001b` escapes. Messages quote
+ * what the scenario holds (a key, a value, a file name); raw, an escape sequence from the file would be run by the
+ * terminal that shows the message (clear the screen, hide text, retitle the window), and a bidi override would
+ * display the text in another order than it is.
+ */
+export function escapeControlCharacters(text: string): string {
+  return text.replace(/[\p{Cc}\u202A-\u202E\u2066-\u2069]/gu, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/**
+ * `file:line:col: path: message` — the shape editors and terminals turn into links; `file: message` for the file as
+ * a whole. Control characters are escaped wherever they come from.
+ */
 export function formatIssue(issue: ScenarioIssue): string {
+  if (issue.kind === 'file') return escapeControlCharacters(`${issue.file}: ${issue.message}`);
   const where = issue.kind === 'yaml' ? 'YAML syntax' : formatIssuePath(issue.path);
-  return `${issue.file}:${issue.line}:${issue.col}: ${where}: ${issue.message}`;
+  return escapeControlCharacters(`${issue.file}:${issue.line}:${issue.col}: ${where}: ${issue.message}`);
 }
 
 export class ScenarioError extends Error {
@@ -37,7 +54,13 @@ export class ScenarioError extends Error {
 
   constructor(file: string, issues: readonly ScenarioIssue[]) {
     const count = issues.length === 1 ? '1 problem' : `${issues.length} problems`;
-    super(`invalid scenario ${file} (${count}):\n${issues.map(formatIssue).join('\n')}`);
+    // A problem with the file as a whole is the only one there can be: one line says it.
+    const wholeFile = issues.length === 1 && issues[0].kind === 'file';
+    super(
+      wholeFile
+        ? `invalid scenario ${formatIssue(issues[0])}`
+        : `invalid scenario ${escapeControlCharacters(file)} (${count}):\n${issues.map(formatIssue).join('\n')}`,
+    );
     this.name = 'ScenarioError';
     this.file = file;
     this.issues = issues;

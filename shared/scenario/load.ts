@@ -3,6 +3,7 @@
  * `file:line:col: path.to.field: what was expected (got X)`.
  *
  * Passes, each run only if the previous one found nothing (later passes need the earlier ones' guarantees):
+ *   0. the file itself (scenarioFile.ts): readable, at most 1 MiB, UTF-8 text;
  *   1. YAML syntax (all syntax errors, including duplicate keys);
  *   2. structure (schema.ts: types, ranges, unknown fields, defaults) — every issue at once;
  *   3. cross-field rules (consistency.ts) and dataset files on disk — every issue at once.
@@ -15,21 +16,15 @@ import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Docum
 import { checkScenarioConsistency, type PathIssue } from './consistency';
 import { ScenarioError, type ScenarioIssue } from './errors';
 import { describeValue, describeZodIssue, valueAt } from './messages';
+import { readScenarioText } from './scenarioFile';
 import { scenarioSchema, type Scenario } from './schema';
 import { missingHonestVariant, scenarioVariants } from './sweep';
 
 /** Reads, parses and validates a scenario file. Throws `ScenarioError`. */
 export function loadScenario(file: string): Scenario {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (err) {
-    const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message;
-    throw new ScenarioError(file, [
-      { file, line: 1, col: 1, path: [], message: `cannot read the scenario file: ${reason}`, kind: 'files' },
-    ]);
-  }
-  return parseScenario(text, file);
+  const read = readScenarioText(file);
+  if ('problem' in read) throw new ScenarioError(file, [{ file, line: 1, col: 1, path: [], message: read.problem, kind: 'file' }]);
+  return parseScenario(read.text, file);
 }
 
 /**
