@@ -10,6 +10,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { nanoid } from 'nanoid';
+import { newReservationKey } from '../shared/grpc/reservation';
 import { PartyProcess } from '../cli/partyProcess';
 import { BrokerClient } from '../receiver/brokerClient';
 import { TabularModel } from '../sharer/tabularModel';
@@ -52,13 +53,14 @@ export async function benchBrokerOverhead(rows: BenchRow[], opts: { records: num
     parties.push(broker);
     const brokerToken = nanoid(32);
     const receiverToken = nanoid(32);
+    const reservationKey = newReservationKey();
     const { port: sharerPort } = await sharer.configure({
-      scenario: 'bench', seed: SHARER_SEED, data: DATA, task: TASK, model: MODEL, hideColumns: [], brokerToken, cacheDir,
+      scenario: 'bench', seed: SHARER_SEED, data: DATA, task: TASK, model: MODEL, hideColumns: [], brokerToken, reservationKey, cacheDir,
     });
     await sharer.start(() => undefined);
     const { port: brokerPort } = await broker.configure({
       scenario: 'bench', seed: 6, access: ['black-box'], budgetSamples: opts.records * (opts.repeats + 1), maxChunkRecords: 1000,
-      sharerAddress: `127.0.0.1:${sharerPort}`, sharerToken: brokerToken, receiverToken, auditLogPath: path.join(dir, 'audit.jsonl'),
+      sharerAddress: `127.0.0.1:${sharerPort}`, sharerToken: brokerToken, reservationKey, receiverToken, auditLogPath: path.join(dir, 'audit.jsonl'),
     });
     broker.startInBackground(() => undefined);
     const client = new BrokerClient(`127.0.0.1:${brokerPort}`, receiverToken);

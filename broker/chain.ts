@@ -1,17 +1,18 @@
 /**
  * Every receiver-facing call passes the same chain, in this order (style.md, "the broker is a chain"):
- *   authenticate → check the access grant → check the model version → meter the budget → the broker's moves (links)
- *   → forward → audit.
- * Each step is a small function; a step refuses a call by throwing an RpcError, which the chain audits
- * before passing it on to the caller. The broker's moves (`broker.defences`, broker/moves/) are links: each sees
+ *   audit (at the server's edge, around everything) → authenticate → check the access grant → check the model version
+ *   → meter the budget → the broker's moves (links) → forward.
+ * Each step is a small function; a step refuses a call by throwing an RpcError, which goes back to the caller and
+ * into the call's audit line. The audit itself is the edge's (broker/edgeAudit.ts): it sees every call, including those
+ * that never reach a handler, and what actually left; the chain tells it the arguments and what each message carries,
+ * and settles the budget when the edge says the call is over. The broker's moves (`broker.defences`, broker/moves/) are links: each sees
  * every metered call before it is forwarded and may refuse it (`check`), and may change every chunk of every answer
  * before the receiver sees it (`filterChunk`: records, x̂₀, states, losses); the audit hashes what the receiver got.
  */
-import * as crypto from 'crypto';
 import * as grpc from '@grpc/grpc-js';
 import { authenticate } from '../shared/grpc/auth';
-import { rpcError, statusName, toRpcError } from '../shared/grpc/errors';
-import type { AuditLog } from './audit';
+import { rpcError, toRpcError } from '../shared/grpc/errors';
+import { edgeCallOf } from './edgeAudit';
 import type { SampleBudget } from './budget';
 import type { AccessLevel } from './grants';
 import type { RecordChunk__Output } from '../shared/grpc/generated/sharebox/RecordChunk';
@@ -33,19 +34,13 @@ export interface CallContext {
   party?: string;
 }
 
-/** What a forward reports back, updated as it goes so a failure mid-stream is still metered exactly. */
-export class Delivery {
-  returned = 0;
-  private readonly hash = crypto.createHash('sha256');
-
-  add(units: number, payload: Uint8Array): void {
-    this.returned += units;
-    this.hash.update(payload);
-  }
-
-  digest(): string {
-    return this.hash.digest('hex');
-  }
+/**
+ * What a forward tells the audit of each message it sends: its metered units and the payload bytes hashed. The edge
+ * counts a message only once the transport has taken it (broker/edgeAudit.ts), so a call that fails or is cancelled
+ * mid-stream is metered and audited at exactly what left.
+ */
+export interface Delivery {
+  expect(message: object, units: number, ...payloads: Uint8Array[]): void;
 }
 
 /**
@@ -102,7 +97,6 @@ export interface ChainDeps {
   tokens: Record<string, string>;
   grants: ReadonlySet<AccessLevel>;
   budget: SampleBudget;
-  audit: AuditLog;
   /** The broker's moves, in the order `broker.defences` lists them. */
   links: readonly ChainLink[];
   /**
@@ -119,8 +113,8 @@ export const authenticateStep: Step = (ctx, deps) => {
 };
 
 /**
- * Defence in depth: a non-granted service is never registered (so it answers UNIMPLEMENTED), and a handler
- * that somehow runs without its grant is refused here too.
+ * Defence in depth: a non-granted service has no handler of ours (grpc-js answers UNIMPLEMENTED, audited at the edge),
+ * and a handler that somehow runs without its grant is refused here too.
  */
 export const checkGrantStep: Step = (ctx, deps) => {
   if (ctx.grant !== null && !deps.grants.has(ctx.grant)) {
@@ -150,46 +144,34 @@ export const linksStep: Step = (ctx, deps) => {
 export const BEFORE_FORWARD: Step[] = [authenticateStep, checkGrantStep, versionStep, meterStep, linksStep];
 
 /**
- * Runs one call through the chain. `forward` does the work and records what it delivered. `price`, when given,
- * sets `ctx.cost` after the caller is authenticated and granted and before metering, for a call whose cost depends
- * on the model (it may refuse a malformed request, which then costs nothing).
+ * Runs one call through the chain. `forward` does the work and tells `delivery` what each message carries. `price`,
+ * when given, sets `ctx.cost` after the caller is authenticated and granted and before metering, for a call whose cost
+ * depends on the model (it may refuse a malformed request, which then costs nothing). What is reserved is settled
+ * when the call ends (the edge's close): what was delivered is spent, the rest refunded — also for a call its caller
+ * cancelled half-way.
  */
 export async function runChain(
   ctx: CallContext,
   deps: ChainDeps,
   forward: (delivery: Delivery) => Promise<void>,
   price?: () => Promise<number>,
-): Promise<Delivery> {
-  const delivery = new Delivery();
-  let reserved = 0;
+): Promise<void> {
+  const edge = edgeCallOf(ctx.metadata);
+  // Fails closed: a call the edge did not see would leave no audit line.
+  if (!edge) throw rpcError(grpc.status.INTERNAL, `${ctx.rpc}: the call did not pass the broker's edge audit; refused unaudited`);
+  edge.args = ctx.args;
+  edge.seed = ctx.seed;
   try {
     for (const step of BEFORE_FORWARD) {
       if (step === meterStep && price) ctx.cost = await price();
       step(ctx, deps);
-      if (step === meterStep) reserved = ctx.cost;
+      if (step === meterStep && ctx.cost > 0) {
+        const reserved = ctx.cost;
+        edge.whenClosed((delivered) => deps.budget.settle(reserved, delivered));
+      }
     }
-    await forward(delivery);
-    deps.budget.settle(reserved, delivery.returned);
-    audit(ctx, deps, delivery, 'OK');
-    return delivery;
+    await forward(edge);
   } catch (err) {
-    const rpcErr = toRpcError(err, ctx.rpc);
-    deps.budget.settle(reserved, delivery.returned);
-    audit(ctx, deps, delivery, statusName(rpcErr.code), rpcErr.message);
-    throw rpcErr;
+    throw toRpcError(err, ctx.rpc);
   }
-}
-
-function audit(ctx: CallContext, deps: ChainDeps, delivery: Delivery, status: string, error?: string): void {
-  deps.audit.append({
-    time: new Date().toISOString(),
-    party: ctx.party ?? 'unauthenticated',
-    method: ctx.rpc,
-    arguments: ctx.args,
-    samplesReturned: delivery.returned,
-    seed: ctx.seed,
-    responseSha256: delivery.digest(),
-    status,
-    ...(error ? { error } : {}),
-  });
 }

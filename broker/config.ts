@@ -13,6 +13,8 @@ export const brokerRuntimeConfigSchema = z
     maxChunkRecords: z.number().int().positive(),
     sharerAddress: z.string().min(1),
     sharerToken: z.string().min(16),
+    /** The run's reservation key: signs what each ModelHost call may take (shared/grpc/reservation.ts). */
+    reservationKey: z.string().min(32),
     receiverToken: z.string().min(16),
     auditLogPath: z.string().min(1),
     /** `broker.defences`, defaults applied (each move's own fields are parsed again by its schema). */

@@ -1,6 +1,7 @@
 /**
  * The broker process: the only door between sharer and receiver. It opens a receiver-facing server on which
- * it registers exactly the services the scenario grants, and forwards to the sharer's ModelHost.
+ * it serves exactly the services the scenario grants, and forwards to the sharer's ModelHost. Every call to that
+ * server, to any method of the protocol, passes the edge audit (broker/edgeAudit.ts) and gets its line.
  */
 import * as path from 'path';
 import { loadProto } from '../shared/grpc/proto';
@@ -20,12 +21,22 @@ import { grayBoxHandlers, whiteBoxHandlers } from './services/timestepAccess';
 import { fineTuneHandlers } from './services/fineTune';
 import { parseBrokerRuntimeConfig, type BrokerRuntimeConfig } from './config';
 import type * as grpc from '@grpc/grpc-js';
+import { authenticate } from '../shared/grpc/auth';
+import { edgeAuditInterceptor } from './edgeAudit';
+
+/** Every service of the protocol (protos/sharebox.proto), by name. */
+function protocolServices(): Array<[string, grpc.ServiceDefinition]> {
+  return Object.entries(loadProto().sharebox).flatMap(([name, value]) =>
+    typeof value === 'function' && 'service' in value ? [[name, (value as { service: grpc.ServiceDefinition }).service] as [string, grpc.ServiceDefinition]] : [],
+  );
+}
 
 class Broker implements Party {
   readonly name = 'broker' as const;
   private server: grpc.Server | null = null;
   private sharer: SharerLink | null = null;
   private deps: ChainDeps | null = null;
+  private audit: AuditLog | null = null;
   private config: BrokerRuntimeConfig | null = null;
   private stop: (() => void) | null = null;
   /** The broker's moves (broker.defences) and the link each put in the chain, in order. */
@@ -42,35 +53,50 @@ class Broker implements Party {
       const link = await (move as BrokerMove<unknown>).run(moveConfig, { seed: config.seed, index, access: config.access });
       this.links.push({ link, kind: move.id, index });
     }
-    this.sharer = new SharerLink(config.sharerAddress, config.sharerToken);
+    this.sharer = new SharerLink(config.sharerAddress, config.sharerToken, config.reservationKey);
+    this.audit = new AuditLog(path.resolve(config.auditLogPath));
     this.deps = {
       tokens: { receiver: config.receiverToken },
       grants,
       budget: new SampleBudget(config.budgetSamples),
-      audit: new AuditLog(path.resolve(config.auditLogPath)),
       links: this.links.map(({ link }) => link),
       versions: new Set<string>(),
     };
+    const deps = this.deps;
     const proto = loadProto().sharebox;
-    const server = newServer();
-    server.addService(proto.Gateway.service, gatewayHandlers(this.deps, this.sharer));
-    // Register only what is granted: an absent service answers UNIMPLEMENTED without reaching any code here.
+    const identify = (metadata: grpc.Metadata): string => {
+      try {
+        return authenticate(metadata, deps.tokens, '');
+      } catch {
+        return 'unauthenticated';
+      }
+    };
+    const server = newServer([edgeAuditInterceptor(this.audit, identify)]);
+    const served = new Set<string>(['Gateway']);
+    server.addService(proto.Gateway.service, gatewayHandlers(deps, this.sharer));
+    // Serve only what is granted.
     if (grants.has('black-box')) {
-      server.addService(
-        proto.BlackBox.service,
-        blackBoxHandlers(this.deps, this.sharer, { maxChunkRecords: config.maxChunkRecords, brokerSeed: config.seed }),
-      );
+      served.add('BlackBox');
+      server.addService(proto.BlackBox.service, blackBoxHandlers(deps, this.sharer, { maxChunkRecords: config.maxChunkRecords, brokerSeed: config.seed }));
     }
     if (grants.has('gray-box')) {
-      server.addService(
-        proto.GrayBox.service,
-        grayBoxHandlers(this.deps, this.sharer, { maxChunkRecords: config.maxChunkRecords, brokerSeed: config.seed }),
-      );
+      served.add('GrayBox');
+      server.addService(proto.GrayBox.service, grayBoxHandlers(deps, this.sharer, { maxChunkRecords: config.maxChunkRecords, brokerSeed: config.seed }));
     }
     if (grants.has('white-box')) {
-      server.addService(proto.WhiteBox.service, whiteBoxHandlers(this.deps, this.sharer, { maxChunkRecords: config.maxChunkRecords }));
+      served.add('WhiteBox');
+      server.addService(proto.WhiteBox.service, whiteBoxHandlers(deps, this.sharer, { maxChunkRecords: config.maxChunkRecords }));
     }
-    if (grants.has('fine-tune')) server.addService(proto.FineTune.service, fineTuneHandlers(this.deps, this.sharer));
+    if (grants.has('fine-tune')) {
+      served.add('FineTune');
+      server.addService(proto.FineTune.service, fineTuneHandlers(deps, this.sharer));
+    }
+    // Every other service of the protocol (a grant not given, the sharer's ModelHost, the runner's Control) is added
+    // with no implementation: grpc-js then answers each method UNIMPLEMENTED from a handler of its own, which passes
+    // the interceptors, so the call is audited. A service never added is answered below them, and leaves no line.
+    for (const [name, service] of protocolServices()) {
+      if (!served.has(name)) server.addService(service, {});
+    }
     this.server = server;
     const port = await bindServer(server);
     return { port, grants: [...grants] };
@@ -91,8 +117,8 @@ class Broker implements Party {
       budgetSamplesTotal: deps.budget.total,
       budgetSamplesUsed: deps.budget.used,
       budgetSamplesLeft: deps.budget.left,
-      auditRecords: deps.audit.records,
-      auditLog: deps.audit.file,
+      auditRecords: this.audit!.records,
+      auditLog: this.audit!.file,
       // Each broker move's evidence: what its link did over the run (absent when the scenario lists none).
       ...(this.links.length > 0 ? { defences: this.links.map(({ link, kind, index }) => ({ kind, index, ...link.report() })) } : {}),
     };
@@ -102,7 +128,8 @@ class Broker implements Party {
     this.stop?.();
     this.server?.forceShutdown();
     this.sharer?.close();
-    this.deps?.audit.close();
+    // The audit log stays open until the process exits: the calls the shutdown cuts still write their close lines
+    // (every line is fsync'd as written; the OS closes the file at exit).
   }
 }
 

@@ -6,7 +6,7 @@
 import { loadDataset } from '../shared/data/loadDataset';
 import { imageSummaryTable } from '../shared/data/imageTable';
 import { imagesPerClass, realVsSyntheticGrid } from '../shared/data/sampleGrid';
-import { readAuditLog } from '../broker/audit';
+import { callsLeftOpen, readAuditTrail, type AuditRecord } from '../broker/audit';
 import { trainAndEvaluate } from '../shared/evaluation/downstream';
 import { receiverTestSplit } from '../shared/evaluation/testSplit';
 import type { ClassifierKind } from '../shared/evaluation/classifiers';
@@ -64,6 +64,8 @@ export interface AuditCheck {
   refusedCalls: number;
   /** Samples in the audit log equal the samples the receiver says it received. */
   consistentWithReceiver: boolean;
+  /** Streaming calls with an open line and no close line: in flight when the broker stopped (0 after a clean run). */
+  callsLeftOpen: number;
 }
 
 export async function referee(
@@ -137,7 +139,9 @@ export async function referee(
     columns,
   };
 
-  const records = readAuditLog(results.broker.auditLog);
+  const trail = readAuditTrail(results.broker.auditLog);
+  // One close line per call (broker/audit.ts); open lines only pair with them.
+  const records = trail.filter((line): line is AuditRecord => line.phase !== 'open');
   const samplesReturned = records.filter((r) => r.status === 'OK').reduce((a, r) => a + r.samplesReturned, 0);
   const audit: AuditCheck = {
     records: records.length,
@@ -151,6 +155,7 @@ export async function referee(
         (a, r) => a + ((r.samplesDrawn as number | undefined) ?? 0) + ((r.queryUnits as number | undefined) ?? 0),
         0,
       ),
+    callsLeftOpen: callsLeftOpen(trail).length,
   };
   // Every move the sharer, the broker and the receiver ran, scored by its own scorer on what the referee knows.
   const truth: RefereeTruth = { seed, trainingRecords, game, hideColumns: sharerView.hideColumns, receiverDatasets: receiverView.attackData };

@@ -23,6 +23,7 @@ import { decoyStudy, type DecoyStudyVariant } from './studies/decoy';
 import { defenceStudy, type PairedVariant } from './studies/defences';
 import { auditRunsOf, auditStudy } from './studies/audit';
 import { repoRoot } from '../shared/repoRoot';
+import { newReservationKey } from '../shared/grpc/reservation';
 import { registerBuiltInMoves } from './moves';
 import type { TestPredictions } from '../shared/metrics/fairnessReport';
 
@@ -213,15 +214,18 @@ async function runOnce(
   );
   const anyDeath = Promise.race([sharer, broker, receiver].map((p) => p.died));
 
-  // Tokens for this run only: the broker's to the sharer, the receiver's to the broker.
+  // Tokens for this run only: the broker's to the sharer, the receiver's to the broker. And the key the broker signs
+  // each ModelHost call's reservation with, so the sharer serves no more than the broker reserved (sharer/brokerGate.ts).
   const brokerToSharer = nanoid(32);
   const receiverToBroker = nanoid(32);
+  const reservationKey = newReservationKey();
 
   // A membership game: the sharer gets the members as records, the receiver the shuffled challenge set (docs/mia.md).
   const game = membershipGame(scenario);
   const { port: sharerPort } = await sharer.configure({
     ...(game ? sharerGameSlice(scenario, game.trainingSet) : sharerSlice(scenario)),
     brokerToken: brokerToSharer,
+    reservationKey,
     cacheDir: path.resolve(opts.cacheDir ?? defaultCacheDir()),
   });
   await Promise.race([sharer.start((e) => progress.event(e)), anyDeath]);
@@ -231,6 +235,7 @@ async function runOnce(
     ...brokerSlice(scenario),
     sharerAddress: `127.0.0.1:${sharerPort}`,
     sharerToken: brokerToSharer,
+    reservationKey,
     receiverToken: receiverToBroker,
     auditLogPath: path.join(runDir, 'audit.jsonl'),
   });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { formatZodIssues } from '../shared/party/configErrors';
-import { modelSchema, poisoningSchema, type tabularDdpmSchema } from '../shared/scenario/schema';
+import { SHARER_MAX_UNITS_PER_CALL, modelSchema, poisoningSchema, type tabularDdpmSchema } from '../shared/scenario/schema';
 import { resolvedDatasetSchema } from '../shared/scenario/slices';
 
 /**
@@ -26,7 +26,11 @@ export const sharerRuntimeConfigSchema = z
     poisoning: poisoningSchema.optional(),
     /** `sharer.defences`, defaults applied (each move's own fields are parsed again by its schema). */
     defences: z.array(z.object({ kind: z.string() }).passthrough()).default(() => []),
+    /** sharer.maxUnitsPerCall (defaulted for a slice written before it existed). */
+    maxUnitsPerCall: z.number().int().positive().default(SHARER_MAX_UNITS_PER_CALL),
     brokerToken: z.string().min(16),
+    /** The run's reservation key: the broker signs each metered call's reservation with it (sharer/brokerGate.ts). */
+    reservationKey: z.string().min(32),
     cacheDir: z.string().min(1),
   })
   .passthrough();

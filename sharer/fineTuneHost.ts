@@ -5,7 +5,8 @@
  * weights never leave: the reply carries the version's name and hashes for the lineage, not the adapter.
  */
 import * as grpc from '@grpc/grpc-js';
-import { authenticate } from '../shared/grpc/auth';
+import type { BrokerGate } from './brokerGate';
+import { fineTuneUnits } from '../shared/grpc/pricing';
 import { rpcError, toRpcError } from '../shared/grpc/errors';
 import { rowsFromChunk } from '../shared/grpc/records';
 import { readFineTuneUpload } from '../shared/grpc/fineTuneUpload';
@@ -46,19 +47,21 @@ function canFineTune(model: TabularGenerator): model is TabularGenerator & FineT
 
 export function fineTuneHandler(
   state: { model: TabularGenerator | null; modelKind: string; versions?: ModelVersions<TabularGenerator> },
-  known: Record<string, string>,
+  gate: BrokerGate,
   serialise: <T>(fn: () => Promise<T>) => Promise<T>,
 ): grpc.handleClientStreamingCall<FineTuneUpload__Output, FineTuneReply> {
   const rpc = 'ModelHost.FineTune';
   return (call, callback) => {
     const run = async (): Promise<FineTuneReply> => {
-      authenticate(call.metadata, known, rpc);
+      gate.authenticate(call.metadata, rpc);
       // Fine-tunes start from the sharer's own model (a version of a version is not offered: one lineage step each).
       const versions = state.versions;
       if (!versions) throw rpcError(grpc.status.FAILED_PRECONDITION, `${rpc}: this sharer keeps no model versions`);
       const base = versions.resolve(state.model, '', rpc);
       if (!canFineTune(base)) throw rpcError(grpc.status.FAILED_PRECONDITION, `${rpc}: the sharer's model is a ${state.modelKind}, which cannot be fine-tuned (a tabular-ddpm or an image-ddpm can)`);
       const { spec, table, recordsSha256 } = await readUpload(call, base.schema, rpc);
+      // The price is known once the spec is read: no training beyond what the broker reserved.
+      gate.admit(call.metadata, rpc, fineTuneUnits(spec));
       let request;
       try {
         request = fineTuneRequestOf(spec);

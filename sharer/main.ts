@@ -17,6 +17,7 @@ import { dropColumns, type Table } from '../shared/data/table';
 import { deriveSeed } from '../shared/random';
 import { parseSharerRuntimeConfig, type SharerRuntimeConfig } from './config';
 import { modelHostHandlers, type ModelHostState } from './modelHost';
+import { BrokerGate } from './brokerGate';
 import { ModelVersions } from './modelVersions';
 import type { TabularGenerator } from './tabularGenerator';
 import { trainOrLoadGenerator } from './generators';
@@ -81,7 +82,7 @@ class Sharer implements Party {
     this.config = parseSharerRuntimeConfig(raw);
     this.host.modelKind = this.config.model.kind;
     const server = newServer();
-    server.addService(loadProto().sharebox.ModelHost.service, modelHostHandlers(this.host, this.config.brokerToken));
+    server.addService(loadProto().sharebox.ModelHost.service, modelHostHandlers(this.host, new BrokerGate(this.config)));
     this.server = server;
     return { port: await bindServer(server) };
   }

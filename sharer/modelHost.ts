@@ -1,7 +1,9 @@
-/** The sharer's ModelHost service: the broker (and only the broker, by its token) draws records here. */
+/**
+ * The sharer's ModelHost service: the broker (and only the broker, by its token) draws records here, each metered call
+ * no more than the broker reserved for it (sharer/brokerGate.ts).
+ */
 import * as grpc from '@grpc/grpc-js';
 import type { ModelHostHandlers } from '../shared/grpc/generated/sharebox/ModelHost';
-import { authenticate } from '../shared/grpc/auth';
 import { rpcError, toRpcError } from '../shared/grpc/errors';
 import { failStream, writeWithBackpressure } from '../shared/grpc/streams';
 import { schemaToWire, tableChunk } from '../shared/grpc/records';
@@ -11,6 +13,8 @@ import { scheduleOf, timestepAccessHandlers } from './timestepAccess';
 import type { ReleaseGate } from './releaseGuard';
 import { fineTuneHandler } from './fineTuneHost';
 import { modelAt, type ModelVersions } from './modelVersions';
+import type { BrokerGate } from './brokerGate';
+import { sampleUnits } from '../shared/grpc/pricing';
 
 export { GENERATION_BATCH } from './generationBatches';
 
@@ -36,16 +40,15 @@ class Mutex {
   }
 }
 
-export function modelHostHandlers(state: ModelHostState, brokerToken: string): ModelHostHandlers {
-  const known = { broker: brokerToken };
+export function modelHostHandlers(state: ModelHostState, gate: BrokerGate): ModelHostHandlers {
   const mutex = new Mutex();
   return {
     // Gray-box and white-box queries (docs/mia.md); FAILED_PRECONDITION for a model without timesteps.
-    ...timestepAccessHandlers(state, known, (fn) => mutex.run(fn)),
-    FineTune: fineTuneHandler(state, known, (fn) => mutex.run(fn)),
+    ...timestepAccessHandlers(state, gate, (fn) => mutex.run(fn)),
+    FineTune: fineTuneHandler(state, gate, (fn) => mutex.run(fn)),
     Describe(call, callback) {
       try {
-        authenticate(call.metadata, known, 'ModelHost.Describe');
+        gate.authenticate(call.metadata, 'ModelHost.Describe');
         const model = state.model;
         if (!model) throw rpcError(grpc.status.UNAVAILABLE, 'ModelHost.Describe: the model is still training');
         callback(null, { schema: schemaToWire(model.schema, model.classes), modelKind: state.modelKind, ready: true, schedule: scheduleOf(model) });
@@ -56,7 +59,7 @@ export function modelHostHandlers(state: ModelHostState, brokerToken: string): M
     Sample(call) {
       const rpc = 'ModelHost.Sample';
       const run = async () => {
-        authenticate(call.metadata, known, rpc);
+        gate.authenticate(call.metadata, rpc);
         const model = modelAt(state, call.request.modelVersion, rpc);
         const { count, seed, conditional, classIndex } = call.request;
         if (!Number.isSafeInteger(count) || count <= 0) {
@@ -68,6 +71,8 @@ export function modelHostHandlers(state: ModelHostState, brokerToken: string): M
             `${rpc}: class_index ${classIndex} is out of range (the model has ${model.classes.values.length} classes)`,
           );
         }
+        // Never more records than the broker reserved for this call (nor than the sharer's own bound).
+        gate.admit(call.metadata, rpc, sampleUnits(call.request));
         await forEachGenerationBatch(count, seed, () => call.cancelled, async (n, batchSeed, rngForClasses) => {
           // Refused records are replaced by fresh draws of their class (the count stays n; sharer/releaseGuard.ts).
           const records = await mutex.run(() =>

@@ -11,7 +11,8 @@ import type * as protoTypes from '../shared/grpc/generated/sharebox/ModelHost';
 import type { RecordChunk__Output } from '../shared/grpc/generated/sharebox/RecordChunk';
 import type { TimestepQuery__Output } from '../shared/grpc/generated/sharebox/TimestepQuery';
 import type { DiffusionSchedule } from '../shared/grpc/generated/sharebox/DiffusionSchedule';
-import { authenticate } from '../shared/grpc/auth';
+import type { BrokerGate } from './brokerGate';
+import { encodeUnits, predictX0Units, timestepLossUnits, trajectoryUnits } from '../shared/grpc/pricing';
 import { isRpcError, rpcError, toRpcError } from '../shared/grpc/errors';
 import { failStream, writeWithBackpressure } from '../shared/grpc/streams';
 import { LOSSES_ENCODING, MODEL_ENCODING, matrixChunk, matrixFromChunk, recordEncoding, rowsFromChunk } from '../shared/grpc/records';
@@ -91,7 +92,7 @@ type Handlers = Pick<protoTypes.ModelHostHandlers, 'Encode' | 'PredictX0' | 'Tim
 /** `serialise` runs model work one call at a time (tfjs work from two requests must not interleave). */
 export function timestepAccessHandlers(
   state: TimestepAccessState,
-  known: Record<string, string>,
+  gate: BrokerGate,
   serialise: <T>(fn: () => Promise<T>) => Promise<T>,
 ): Handlers {
   /** The model, or the reason it cannot answer a timestep query. */
@@ -117,12 +118,15 @@ export function timestepAccessHandlers(
     rpc: string,
     call: grpc.ServerWritableStream<Req, unknown>,
     work: (model: TimestepModel, req: Req) => { values: Float32Array; width: number; encoding: string; classes?: ArrayLike<number> },
+    /** What the request costs (shared/grpc/pricing.ts): served only within the broker's reservation for it. */
+    unitsOf: (req: Req) => number,
     /** The model version the request names (Encode names none: every version encodes records alike). */
     versionOf: (req: Req) => string | undefined = () => undefined,
   ) => {
     const run = async () => {
-      authenticate(call.metadata, known, rpc);
+      gate.authenticate(call.metadata, rpc);
       const model = timestepModel(rpc, versionOf(call.request));
+      gate.admit(call.metadata, rpc, unitsOf(call.request));
       const out = await serialise(async () => {
         try {
           return work(model, call.request);
@@ -155,7 +159,7 @@ export function timestepAccessHandlers(
         const table = recordsOf(chunk, model.schema);
         const { x, classes } = model.encodeRecords(table);
         return { values: x, width: model.diffusionSchedule.modelWidth, encoding: MODEL_ENCODING, classes };
-      });
+      }, encodeUnits);
     },
     PredictX0(call) {
       serve('ModelHost.PredictX0', call, (model, req) => {
@@ -178,19 +182,20 @@ export function timestepAccessHandlers(
         }
         const t = Int32Array.from({ length: n }, (_, i) => timesteps[timesteps.length === 1 ? 0 : i]);
         return { values: guardX0(model, model.predictX0(values, t, Int32Array.from(classes)), width, classes), width, encoding: MODEL_ENCODING, classes };
-      }, (req) => req.modelVersion);
+      }, predictX0Units, (req) => req.modelVersion);
     },
     Trajectory(call) {
       // The same batches, seeds and class draws as ModelHost.Sample, so the final records equal Sample's.
       const rpc = 'ModelHost.Trajectory';
       const run = async () => {
-        authenticate(call.metadata, known, rpc);
+        gate.authenticate(call.metadata, rpc);
         const model = timestepModel(rpc, call.request.sample?.modelVersion);
         const sampleTrajectory = model.sampleTrajectory?.bind(model);
         if (!sampleTrajectory) {
           throw rpcError(grpc.status.FAILED_PRECONDITION, `${rpc}: Trajectory is not implemented for ${state.modelKind} (Encode, PredictX0 and TimestepLoss are)`);
         }
         const { count, seed, classIndex, timesteps, predictedX0 } = checkTrajectory(model, call.request);
+        gate.admit(call.metadata, rpc, trajectoryUnits(call.request, model.diffusionSchedule.samplerTimesteps.length));
         const width = model.diffusionSchedule.modelWidth;
         const K = timesteps.length;
         const recordsPerChunk = Math.max(1, Math.floor(TRAJECTORY_CHUNK_BYTES / (K * width * 4 * (predictedX0 ? 2 : 1))));
@@ -232,7 +237,7 @@ export function timestepAccessHandlers(
         const table = recordsOf(records, model.schema);
         checkRows(table.rows.length * timesteps.length, model.diffusionSchedule.modelWidth);
         return { values: model.timestepLoss(table, timesteps, req.noiseSeed, draws), width: timesteps.length, encoding: LOSSES_ENCODING };
-      }, (req) => req.modelVersion);
+      }, timestepLossUnits, (req) => req.modelVersion);
     },
   };
 }

@@ -19,6 +19,7 @@ import { LOSSES_ENCODING, MODEL_ENCODING, matrixChunk, matrixFromChunk, tableChu
 import type { RecordChunk__Output } from '../shared/grpc/generated/sharebox/RecordChunk';
 import { parseScenario } from '../shared/scenario';
 import { moveCost } from './helpers/moveCost';
+import { asBroker } from './helpers/brokerCredentials';
 import { startSharerAndBroker, type LivePair } from './helpers/liveParties';
 
 const SIGMA_X0 = 0.5;
@@ -52,7 +53,7 @@ function someRows(columns: number, n: number): number[][] {
 async function fromSharer(pair: LivePair, method: 'predictX0' | 'timestepLoss', request: Record<string, unknown>, encoding: string): Promise<Float32Array> {
   const host = new (loadProto().sharebox.ModelHost)(pair.sharerAddress, grpc.credentials.createInsecure());
   try {
-    const chunks = await collectStream<RecordChunk__Output>(host[method](request, bearerMetadata(pair.brokerToken)));
+    const chunks = await collectStream<RecordChunk__Output>(host[method](request, asBroker(pair.brokerToken, method === 'predictX0' ? 'ModelHost.PredictX0' : 'ModelHost.TimestepLoss', 1_000_000, pair.reservationKey)));
     const parts = chunks.map((c) => matrixFromChunk(c, encoding).values);
     const out = new Float32Array(parts.reduce((a, p) => a + p.length, 0));
     let at = 0;

@@ -61,7 +61,8 @@ test("the receiver's token does not open the sharer's ModelHost (only the broker
 
 test('gray-box and white-box RPCs under a black-box grant are refused (not registered)', async () => {
   // Well-formed queries (the same ones succeed under their grants in test/mia.broker.test.ts): records of the
-  // model's schema at a timestep on its schedule. Refused by the transport, so nothing is metered or audited.
+  // model's schema at a timestep on its schedule. Refused before any handler of the broker's: nothing is metered, but
+  // every call is audited (broker/edgeAudit.ts).
   const client = new BrokerClient(live.brokerAddress, live.receiverToken);
   const description = await client.describe();
   client.close();
@@ -80,7 +81,13 @@ test('gray-box and white-box RPCs under a black-box grant are refused (not regis
   await expect(streamCall(gray.trajectory(trajectory, md))).rejects.toMatchObject({ code: grpc.status.UNIMPLEMENTED });
   gray.close();
   white.close();
-  expect(readAuditLog(live.auditLog).filter((r) => /^(GrayBox|WhiteBox)\./.test(r.method))).toEqual([]);
+  const refused = readAuditLog(live.auditLog).filter((r) => /^(GrayBox|WhiteBox)\./.test(r.method));
+  expect(refused.map((r) => [r.method, r.party, r.status, r.samplesReturned])).toEqual([
+    ['GrayBox.Encode', 'receiver', 'UNIMPLEMENTED', 0],
+    ['GrayBox.PredictX0', 'receiver', 'UNIMPLEMENTED', 0],
+    ['WhiteBox.TimestepLoss', 'receiver', 'UNIMPLEMENTED', 0],
+    ['GrayBox.Trajectory', 'receiver', 'UNIMPLEMENTED', 0],
+  ]);
 });
 
 test('the budget is exact: never one sample more, RESOURCE_EXHAUSTED after, every call audited', async () => {

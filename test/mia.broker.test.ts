@@ -161,11 +161,11 @@ test('gray-box: Trajectory returns the states asked for, its final records are S
 
   // The wire layout, read raw from the sharer's own stream through the broker's proto: [count, K, width] per part.
   const proto = (await import('../shared/grpc/proto')).loadProto().sharebox;
-  const { bearerMetadata } = await import('../shared/grpc/auth');
+  const { asBroker } = await import('./helpers/brokerCredentials');
   const host = new proto.ModelHost(gray.sharerAddress, grpc.credentials.createInsecure());
   const chunks: any[] = [];
   await new Promise((resolve, reject) => {
-    const stream = host.trajectory({ sample: { count: 3, seed: 5 }, timesteps: [14], includePredictedX0: false }, bearerMetadata(gray.brokerToken));
+    const stream = host.trajectory({ sample: { count: 3, seed: 5 }, timesteps: [14], includePredictedX0: false }, asBroker(gray.brokerToken, 'ModelHost.Trajectory', 1_000_000, gray.reservationKey));
     stream.on('data', (c) => chunks.push(c));
     stream.on('end', resolve);
     stream.on('error', reject);
@@ -235,7 +235,8 @@ test('a model without timesteps (a VAE, a GAN) answers FAILED_PRECONDITION namin
   const token = 'b'.repeat(32);
   // A model that samples but has no schedule.
   const state = { model: { schema: { columns: [] }, sample: async () => ({}) }, modelKind: 'tabular-vae' };
-  const handlers = timestepAccessHandlers(state, { broker: token }, (fn) => fn());
+  const { testBrokerGate } = await import('./helpers/brokerCredentials');
+  const handlers = timestepAccessHandlers(state, testBrokerGate(token), (fn) => fn());
   for (const [name, request] of [
     ['PredictX0', { records: null, timesteps: [1], noiseSeed: 0, noiseDraws: 0 }],
     ['TimestepLoss', { records: null, timesteps: [1], noiseSeed: 0, noiseDraws: 0 }],

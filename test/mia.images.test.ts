@@ -20,7 +20,7 @@ import { fillStandardNormal } from '../sharer/diffusion/standardNormal';
 import { spacedTimesteps } from '../shared/diffusion/schedule';
 import { IMAGE_ENCODING, LOSSES_ENCODING, MODEL_ENCODING, matrixFromChunk, rowsFromChunk, tableChunk } from '../shared/grpc/records';
 import { loadProto } from '../shared/grpc/proto';
-import { bearerMetadata } from '../shared/grpc/auth';
+import { asBroker, testBrokerGate } from './helpers/brokerCredentials';
 import { collectStream } from '../shared/grpc/streams';
 import { bindServer, newServer } from '../shared/party/runtime';
 import type { RecordChunk__Output } from '../shared/grpc/generated/sharebox/RecordChunk';
@@ -211,11 +211,11 @@ describe('the sharer serves image records over gRPC', () => {
   let server: grpc.Server;
   let client: ModelHostClient;
   const token = 'a-test-token-of-sufficient-length';
-  const md = () => bearerMetadata(token);
+  const md = (rpc: string) => asBroker(token, rpc);
 
   beforeAll(async () => {
     server = newServer();
-    server.addService(loadProto().sharebox.ModelHost.service, modelHostHandlers({ model, modelKind: 'image-ddpm' }, token));
+    server.addService(loadProto().sharebox.ModelHost.service, modelHostHandlers({ model, modelKind: 'image-ddpm' }, testBrokerGate(token)));
     const port = await bindServer(server);
     client = new (loadProto().sharebox.ModelHost)(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
   });
@@ -230,22 +230,22 @@ describe('the sharer serves image records over gRPC', () => {
     expect(records.encoding).toBe(IMAGE_ENCODING);
     const wire = { schema: table.schema, rows: rowsFromChunk(records as unknown as RecordChunk__Output, table.schema) };
 
-    const encoded = await collectStream<RecordChunk__Output>(client.encode(records, md()));
+    const encoded = await collectStream<RecordChunk__Output>(client.encode(records, md('ModelHost.Encode')));
     const { values: x, classes } = matrixFromChunk(encoded[0], MODEL_ENCODING, D);
     expect(x).toEqual(model.encodeRecords(wire).x);
     expect(classes).toEqual(table.rows.map((r) => r[0]));
 
-    const predicted = await collectStream<RecordChunk__Output>(client.predictX0({ records, timesteps: [0, 30], noiseSeed: 9 }, md()));
+    const predicted = await collectStream<RecordChunk__Output>(client.predictX0({ records, timesteps: [0, 30], noiseSeed: 9 }, md('ModelHost.PredictX0')));
     const x0hat = matrixFromChunk(predicted[0], MODEL_ENCODING, D);
     expect(x0hat.values).toEqual(model.predictX0AtTimesteps(wire, [0, 30], 9));
     expect(x0hat.classes).toEqual(table.rows.flatMap((r) => [r[0], r[0]]));
 
-    const lossChunks = await collectStream<RecordChunk__Output>(client.timestepLoss({ records, timesteps: [0, 30], noiseSeed: 9, noiseDraws: 1 }, md()));
+    const lossChunks = await collectStream<RecordChunk__Output>(client.timestepLoss({ records, timesteps: [0, 30], noiseSeed: 9, noiseDraws: 1 }, md('ModelHost.TimestepLoss')));
     expect(matrixFromChunk(lossChunks[0], LOSSES_ENCODING, 2).values).toEqual(model.timestepLoss(wire, [0, 30], 9, 1));
 
     // Records as float table rows are not this model's encoding.
     const floatRows = { ...records, encoding: 'f32le-rows' };
-    await expect(collectStream(client.timestepLoss({ records: floatRows, timesteps: [0], noiseSeed: 1, noiseDraws: 1 }, md()))).rejects.toMatchObject({
+    await expect(collectStream(client.timestepLoss({ records: floatRows, timesteps: [0], noiseSeed: 1, noiseDraws: 1 }, md('ModelHost.TimestepLoss')))).rejects.toMatchObject({
       code: grpc.status.INVALID_ARGUMENT,
       details: expect.stringMatching(/TimestepLoss takes records x0 as "f32le-u8-image-rows"/),
     });
@@ -256,7 +256,7 @@ describe('the sharer serves image records over gRPC', () => {
     expect(S).toEqual([0, 11, 22, 33, 44, 55, 66, 77, 88, 99]);
     const request = (timesteps: number[], includePredictedX0: boolean) => ({ sample: { count: 5, seed: 31, conditional: false, classIndex: 0 }, timesteps, includePredictedX0 });
     const asked = [99, 33, 0];
-    const chunks = await collectStream<TrajectoryChunk__Output>(client.trajectory(request(asked, true), md()));
+    const chunks = await collectStream<TrajectoryChunk__Output>(client.trajectory(request(asked, true), md('ModelHost.Trajectory')));
     const rows = chunks.flatMap((c) => rowsFromChunk(c.samples!, model.schema));
     const classes = chunks.flatMap((c) => c.samples!.classes);
     const join = (part: 'states' | 'predictedX0') => Float32Array.from(chunks.flatMap((c) => Array.from(stepsFromChunk(c[part]!, 3, D).values)));
@@ -266,12 +266,12 @@ describe('the sharer serves image records over gRPC', () => {
     expect(x0hat).toHaveLength(5 * 3 * D);
 
     // The final images, as 8-bit rows, are exactly Sample's for the same count and seed (and so are the classes).
-    const sampled = await collectStream<RecordChunk__Output>(client.sample({ count: 5, seed: 31, conditional: false, classIndex: 0 }, md()));
+    const sampled = await collectStream<RecordChunk__Output>(client.sample({ count: 5, seed: 31, conditional: false, classIndex: 0 }, md('ModelHost.Sample')));
     expect(rows).toEqual(sampled.flatMap((c) => rowsFromChunk(c, model.schema)));
     expect(classes).toEqual(sampled.flatMap((c) => c.classes));
 
     // The same chain asked in another order gives the same states, permuted; without x̂₀ none comes back.
-    const sorted = await collectStream<TrajectoryChunk__Output>(client.trajectory(request([0, 33, 99], false), md()));
+    const sorted = await collectStream<TrajectoryChunk__Output>(client.trajectory(request([0, 33, 99], false), md('ModelHost.Trajectory')));
     expect(sorted.every((c) => c.predictedX0 === null)).toBe(true);
     const sortedStates = Float32Array.from(sorted.flatMap((c) => Array.from(stepsFromChunk(c.states!, 3, D).values)));
     const at = (buffer: Float32Array, i: number, k: number) => buffer.subarray((i * 3 + k) * D, (i * 3 + k + 1) * D);
@@ -297,17 +297,17 @@ describe('the sharer serves image records over gRPC', () => {
     }
 
     // A timestep off the sampler's schedule (or asked twice) is INVALID_ARGUMENT naming `timesteps`.
-    await expect(collectStream(client.trajectory(request([33, 5], false), md()))).rejects.toMatchObject({
+    await expect(collectStream(client.trajectory(request([33, 5], false), md('ModelHost.Trajectory')))).rejects.toMatchObject({
       code: grpc.status.INVALID_ARGUMENT,
       details: expect.stringMatching(/^ModelHost\.Trajectory: timesteps: 5 is not on the sampler's schedule/),
     });
-    await expect(collectStream(client.trajectory(request([33, 33], false), md()))).rejects.toMatchObject({
+    await expect(collectStream(client.trajectory(request([33, 33], false), md('ModelHost.Trajectory')))).rejects.toMatchObject({
       code: grpc.status.INVALID_ARGUMENT,
       details: expect.stringMatching(/^ModelHost\.Trajectory: timesteps: each timestep at most once/),
     });
     // The states of one call are bounded: count × K × width floats within MAX_QUERY_VALUES (42,799 rows of 784).
     await expect(
-      collectStream(client.trajectory({ sample: { count: 4300, seed: 1, conditional: false, classIndex: 0 }, timesteps: S, includePredictedX0: false }, md())),
+      collectStream(client.trajectory({ sample: { count: 4300, seed: 1, conditional: false, classIndex: 0 }, timesteps: S, includePredictedX0: false }, md('ModelHost.Trajectory'))),
     ).rejects.toMatchObject({ code: grpc.status.INVALID_ARGUMENT, details: expect.stringMatching(/43000 states in one call; at most 42799 of width 784/) });
   });
 });

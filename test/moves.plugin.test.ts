@@ -7,6 +7,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { readAuditLog } from '../broker/audit';
 import { repoRoot } from '../shared/repoRoot';
 import { parseScenario } from '../shared/scenario';
 import { registerMove, unregisterMove } from '../shared/moves/registry';
@@ -84,7 +85,7 @@ describe('end to end through SHAREBOX_MOVES', () => {
     expect(report.audit).toMatchObject({ samplesReturned: 1400, consistentWithReceiver: true });
     expect(report.expectations.map((e: { passed: boolean }) => e.passed)).toEqual([true, true]);
     // The broker's move saw every Sample call between meter and forward, and refused none under a high cap.
-    const sampleCalls = fs.readFileSync(path.join(out, 'audit.jsonl'), 'utf8').split('\n').filter((l) => l.includes('"BlackBox.Sample"')).length;
+    const sampleCalls = readAuditLog(path.join(out, 'audit.jsonl')).filter((r) => r.method === 'BlackBox.Sample').length;
     expect(report.moves['sample-cap']).toEqual({ maxRecordsPerCall: 5000, sampleCallsChecked: sampleCalls, refused: 0 });
     expect(sampleCalls).toBeGreaterThan(1);
   });
@@ -96,7 +97,7 @@ describe('end to end through SHAREBOX_MOVES', () => {
     const run = await runCli(['run', file, '--out', out, '--quiet'], undefined, { ...process.env, [MOVE_PLUGINS_ENV]: PLUGIN });
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/BlackBox\.Sample: the platform allows at most 300 records per call/);
-    const refused = fs.readFileSync(path.join(out, 'audit.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)).filter((r) => r.status !== 'OK');
+    const refused = readAuditLog(path.join(out, 'audit.jsonl')).filter((r) => r.status !== 'OK');
     expect(refused[0]).toMatchObject({ method: 'BlackBox.Sample', status: 'PERMISSION_DENIED', samplesReturned: 0 });
   });
 

@@ -10,7 +10,7 @@ import { dropColumns } from '../shared/data/table';
 import { RecordSpace, nearestDistances, nearestOtherDistances, withinRadius } from '../shared/data/recordDistance';
 import { Rng } from '../shared/random';
 import { auc } from '../shared/metrics/roc';
-import { bearerMetadata } from '../shared/grpc/auth';
+import { asBroker, testBrokerGate } from './helpers/brokerCredentials';
 import { matrixFromChunk, MODEL_ENCODING, recordEncoding, rowsFromChunk, tableChunk } from '../shared/grpc/records';
 import { modelHostHandlers } from '../sharer/modelHost';
 import { ReleaseGate } from '../sharer/releaseGuard';
@@ -77,11 +77,11 @@ function withinTauOfTraining(records: Table, tau: number): boolean[] {
 }
 
 /** A fake server-stream call for a ModelHost handler; resolves with the messages written, rejects with its error. */
-function callHandler<Msg>(handler: (call: any) => void, request: unknown): Promise<Msg[]> {
+function callHandler<Msg>(handler: (call: any) => void, rpc: string, request: unknown): Promise<Msg[]> {
   const written: Msg[] = [];
   return new Promise((resolve, reject) => {
     const call = Object.assign(new EventEmitter(), {
-      metadata: bearerMetadata(TOKEN),
+      metadata: asBroker(TOKEN, rpc),
       request,
       cancelled: false,
       write: (m: Msg) => (written.push(m), true),
@@ -93,8 +93,8 @@ function callHandler<Msg>(handler: (call: any) => void, request: unknown): Promi
 }
 
 async function sampleThroughHost(gate: ReleaseGate | undefined, count: number, seed: number): Promise<Table> {
-  const handlers = modelHostHandlers({ model: memorisingGenerator(TRAINING), modelKind: 'fake', ...(gate ? { release: gate } : {}) }, TOKEN);
-  const chunks = await callHandler<any>(handlers.Sample.bind(handlers), { count, seed, conditional: false, classIndex: 0 });
+  const handlers = modelHostHandlers({ model: memorisingGenerator(TRAINING), modelKind: 'fake', ...(gate ? { release: gate } : {}) }, testBrokerGate(TOKEN));
+  const chunks = await callHandler<any>(handlers.Sample.bind(handlers), 'ModelHost.Sample', { count, seed, conditional: false, classIndex: 0 });
   return { schema: SCHEMA, rows: chunks.flatMap((c) => rowsFromChunk(c, SCHEMA)) };
 }
 
@@ -241,8 +241,8 @@ function memorisingDiffusion(training: Table): TimestepModel & TabularGenerator 
 
 async function predictX0ThroughHost(gate: ReleaseGate | undefined, records: Table, timesteps: number[], noiseSeed: number): Promise<Float32Array> {
   const model = memorisingDiffusion(TRAINING);
-  const handlers = modelHostHandlers({ model, modelKind: 'fake', ...(gate ? { release: gate } : {}) }, TOKEN);
-  const chunks = await callHandler<any>(handlers.PredictX0.bind(handlers), {
+  const handlers = modelHostHandlers({ model, modelKind: 'fake', ...(gate ? { release: gate } : {}) }, testBrokerGate(TOKEN));
+  const chunks = await callHandler<any>(handlers.PredictX0.bind(handlers), 'ModelHost.PredictX0', {
     records: { ...tableChunk(records, records.rows.map((r) => r[2]), 0, records.rows.length), encoding: recordEncoding(SCHEMA) },
     timesteps,
     noiseSeed,

@@ -38,7 +38,7 @@ export function blackBoxHandlers(deps: ChainDeps, sharer: SharerLink, opts: Blac
         }
         // The broker's output filters see each chunk before the receiver does.
         const filter = (chunk: RecordChunk__Output) => filterOutput(ctx, deps, 'samples', chunk);
-        await forwardSamples(call, sharer, { ...req, seed }, req.count, opts.maxChunkRecords, delivery, () => deps.budget.left, filter);
+        await forwardSamples(call, sharer, { ...req, seed }, ctx.cost, opts.maxChunkRecords, delivery, () => deps.budget.left, filter);
       }).then(
         () => call.end(),
         (err) => failStream(call, err),
@@ -49,7 +49,8 @@ export function blackBoxHandlers(deps: ChainDeps, sharer: SharerLink, opts: Blac
 
 /**
  * Streams the sharer's chunks to the receiver, re-chunked to the broker's bound and cut at exactly `count`
- * records: a sharer that sends more than asked can never push the receiver past its budget.
+ * records: a sharer that sends more than asked can never push the receiver past its budget. `count` is also what the
+ * chain reserved, and the sharer's reservation for this call (it serves no more).
  */
 async function forwardSamples(
   call: grpc.ServerWritableStream<unknown, { records: RecordChunk__Output; budgetSamplesLeft: number }>,
@@ -63,17 +64,20 @@ async function forwardSamples(
   /** The broker's output filters (identity without any). */
   filter: (chunk: RecordChunk__Output) => RecordChunk__Output,
 ): Promise<void> {
-  const upstream = sharer.sample(request);
+  const upstream = sharer.sample(request, count);
   call.on('cancelled', () => upstream.cancel());
+  let sent = 0;
   for await (const chunk of upstream as AsyncIterable<RecordChunk__Output>) {
     for (const piece of splitChunk(chunk, maxChunkRecords)) {
-      const room = count - delivery.returned;
+      const room = count - sent;
       if (room <= 0) break;
       const part = filter(piece.count > room ? splitChunk(piece, room)[0] : piece);
-      delivery.add(part.count, part.data);
-      await writeWithBackpressure(call, { records: part, budgetSamplesLeft: budgetLeft() });
+      const message = { records: part, budgetSamplesLeft: budgetLeft() };
+      delivery.expect(message, part.count, part.data);
+      sent += part.count;
+      await writeWithBackpressure(call, message);
     }
-    if (delivery.returned >= count) {
+    if (sent >= count) {
       upstream.cancel();
       break;
     }

@@ -10,8 +10,8 @@
 import * as grpc from '@grpc/grpc-js';
 import type { FineTuneHandlers } from '../../shared/grpc/generated/sharebox/FineTune';
 import { readFineTuneUpload, type ReadUpload } from '../../shared/grpc/fineTuneUpload';
-import { FINE_TUNE_UNITS_PER_RECORD_STEP } from '../../shared/scenario/fineTuneDefaults';
-import type { FineTuneReply__Output } from '../../shared/grpc/generated/sharebox/FineTuneReply';
+import { fineTuneUnits } from '../../shared/grpc/pricing';
+import type { FineTuneReply } from '../../shared/grpc/generated/sharebox/FineTuneReply';
 import { rpcError } from '../../shared/grpc/errors';
 import { runChain, type ChainDeps, type Delivery } from '../chain';
 import type { SharerLink } from '../sharerLink';
@@ -25,7 +25,7 @@ export function fineTuneHandlers(deps: ChainDeps, sharer: SharerLink): FineTuneH
       const rpc = 'FineTune.Start';
       const args: Record<string, unknown> = {};
       let upload: ReadUpload | null = null;
-      let reply: FineTuneReply__Output | null = null;
+      let reply: FineTuneReply | null = null;
       // Read after the caller is authenticated and granted (an unknown caller uploads nothing into the broker).
       const price = async (): Promise<number> => {
         upload = await readFineTuneUpload(call, rpc, MAX_UPLOAD_RECORDS);
@@ -46,25 +46,27 @@ export function fineTuneHandlers(deps: ChainDeps, sharer: SharerLink): FineTuneH
         for (const [field, value] of [['steps', spec.steps], ['batch_size', spec.batchSize]] as const) {
           if (!Number.isSafeInteger(value) || (value as number) < 1) throw rpcError(grpc.status.INVALID_ARGUMENT, `${rpc}: spec.${field} must be a positive integer (got ${value})`);
         }
-        return (spec.steps as number) * (spec.batchSize as number) * FINE_TUNE_UNITS_PER_RECORD_STEP;
+        return fineTuneUnits({ steps: spec.steps as number, batchSize: spec.batchSize as number });
       };
       const ctx = { rpc, grant: 'fine-tune' as const, metadata: call.metadata, args, cost: 0 };
       runChain(
         ctx,
         deps,
         async (delivery: Delivery) => {
-          reply = await sharer.fineTune(upload!.messages);
-          if (reply.recordsSha256 !== upload!.recordsSha256) {
-            throw rpcError(grpc.status.INTERNAL, `${rpc}: the sharer hashed the upload as ${reply.recordsSha256}, the broker as ${upload!.recordsSha256}`);
+          const made = await sharer.fineTune(upload!.messages, ctx.cost);
+          if (made.recordsSha256 !== upload!.recordsSha256) {
+            throw rpcError(grpc.status.INTERNAL, `${rpc}: the sharer hashed the upload as ${made.recordsSha256}, the broker as ${upload!.recordsSha256}`);
           }
-          deps.versions.add(reply.modelVersion);
+          deps.versions.add(made.modelVersion);
           // The lineage goes into this call's audit line.
-          Object.assign(args, { modelVersion: reply.modelVersion, parentVersion: reply.parentVersion, deltaSha256: reply.deltaSha256, trainableParameters: reply.trainableParameters });
-          delivery.add(ctx.cost, Buffer.from(JSON.stringify(reply)));
+          Object.assign(args, { modelVersion: made.modelVersion, parentVersion: made.parentVersion, deltaSha256: made.deltaSha256, trainableParameters: made.trainableParameters });
+          reply = { ...made, unitsCharged: ctx.cost, budgetSamplesLeft: deps.budget.left };
+          // Charged whole once the reply has left (broker/edgeAudit.ts).
+          delivery.expect(reply, ctx.cost, Buffer.from(JSON.stringify(made)));
         },
         price,
       ).then(
-        () => callback(null, { ...reply!, unitsCharged: ctx.cost, budgetSamplesLeft: deps.budget.left }),
+        () => callback(null, reply!),
         (err) => callback(err),
       );
     },

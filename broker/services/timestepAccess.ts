@@ -21,7 +21,7 @@ import type { TrajectoryChunk, TrajectoryChunk__Output } from '../../shared/grpc
 import { deriveSeed } from '../../shared/random';
 import { rpcError } from '../../shared/grpc/errors';
 import { failStream, writeWithBackpressure } from '../../shared/grpc/streams';
-import { MODEL_ENCODING } from '../../shared/grpc/records';
+import { encodeUnits, predictX0Units, timestepLossUnits, trajectoryUnits } from '../../shared/grpc/pricing';
 import { filterOutput, runChain, type ChainDeps, type Delivery, type OutputPart } from '../chain';
 import type { AccessLevel } from '../grants';
 import type { SharerLink } from '../sharerLink';
@@ -54,18 +54,17 @@ function recordCount(records: RecordChunk__Output | null): number {
 }
 
 export function encodeMetering(records: RecordChunk__Output): Metering {
-  const n = recordCount(records);
-  return n > 0 ? { cost: n, unitsPerRow: 1 } : { cost: 0, unitsPerRow: 1, invalid: 'expected at least one record' };
+  const cost = encodeUnits(records);
+  return cost > 0 ? { cost, unitsPerRow: 1 } : { cost: 0, unitsPerRow: 1, invalid: 'expected at least one record' };
 }
 
 export function predictX0Metering(q: TimestepQuery__Output): Metering {
   const n = recordCount(q.records);
   const K = q.timesteps.length;
   if (n === 0 || K === 0) return { cost: 0, unitsPerRow: 1, invalid: 'expected at least one record and one timestep' };
-  // Model-space states ("f32le-model") carry their own t; anything else is records x0 (table or image rows, in
-  // the encoding of the model's schema, which the sharer checks), queried at every timestep. A malformed
-  // encoding is refused by the sharer and refunded.
-  return { cost: q.records!.encoding === MODEL_ENCODING ? n : n * K, unitsPerRow: 1 };
+  // Records x0 come in the encoding of the model's schema, which the sharer checks: a malformed encoding is refused
+  // by the sharer and refunded.
+  return { cost: predictX0Units(q), unitsPerRow: 1 };
 }
 
 export function timestepLossMetering(q: TimestepQuery__Output): Metering {
@@ -73,7 +72,7 @@ export function timestepLossMetering(q: TimestepQuery__Output): Metering {
   const K = q.timesteps.length;
   const draws = q.noiseDraws || 1;
   if (n === 0 || K === 0 || !(draws >= 1)) return { cost: 0, unitsPerRow: 1, invalid: 'expected at least one record, one timestep and noise_draws ≥ 0' };
-  return { cost: n * K * draws, unitsPerRow: K * draws };
+  return { cost: timestepLossUnits(q), unitsPerRow: K * draws };
 }
 
 function queryArgs(q: TimestepQuery__Output): Record<string, unknown> {
@@ -100,7 +99,8 @@ function meteredForward(
   args: Record<string, unknown>,
   seed: number | undefined,
   metering: Metering,
-  upstream: () => grpc.ClientReadableStream<RecordChunk__Output>,
+  /** The sharer's stream, given the units reserved for it (the sharer serves no more). */
+  upstream: (units: number) => grpc.ClientReadableStream<RecordChunk__Output>,
   opts: TimestepAccessOptions,
 ): void {
   const modelVersion = typeof args.modelVersion === 'string' ? args.modelVersion : undefined;
@@ -108,7 +108,7 @@ function meteredForward(
   runChain(ctx, deps, async (delivery: Delivery) => {
     if (metering.invalid) throw rpcError(grpc.status.INVALID_ARGUMENT, `${rpc}: ${metering.invalid}`);
     const paidRows = metering.cost / metering.unitsPerRow;
-    const stream = upstream();
+    const stream = upstream(metering.cost);
     call.on('cancelled', () => stream.cancel());
     let rows = 0;
     for await (const chunk of stream as AsyncIterable<RecordChunk__Output>) {
@@ -117,7 +117,7 @@ function meteredForward(
         if (room <= 0) break;
         const out = filterOutput(ctx, deps, part, piece.count > room ? splitChunk(piece, room)[0] : piece);
         rows += out.count;
-        delivery.add(out.count * metering.unitsPerRow, out.data);
+        delivery.expect(out, out.count * metering.unitsPerRow, out.data);
         await writeWithBackpressure(call, out);
       }
       if (rows >= paidRows) {
@@ -144,11 +144,11 @@ export function grayBoxHandlers(deps: ChainDeps, sharer: SharerLink, opts: GrayB
     Encode(call) {
       const req = call.request;
       const args = { records: recordCount(req), encoding: req.encoding };
-      meteredForward(call, deps, 'GrayBox.Encode', 'encoded', 'gray-box', args, undefined, encodeMetering(req), () => sharer.encode(req), opts);
+      meteredForward(call, deps, 'GrayBox.Encode', 'encoded', 'gray-box', args, undefined, encodeMetering(req), (units) => sharer.encode(req, units), opts);
     },
     PredictX0(call) {
       const req = call.request;
-      meteredForward(call, deps, 'GrayBox.PredictX0', 'predictedX0', 'gray-box', queryArgs(req), req.noiseSeed, predictX0Metering(req), () => sharer.predictX0(req), opts);
+      meteredForward(call, deps, 'GrayBox.PredictX0', 'predictedX0', 'gray-box', queryArgs(req), req.noiseSeed, predictX0Metering(req), (units) => sharer.predictX0(req, units), opts);
     },
   };
 }
@@ -157,7 +157,7 @@ export function whiteBoxHandlers(deps: ChainDeps, sharer: SharerLink, opts: Time
   return {
     TimestepLoss(call) {
       const req = call.request;
-      meteredForward(call, deps, 'WhiteBox.TimestepLoss', 'losses', 'white-box', queryArgs(req), req.noiseSeed, timestepLossMetering(req), () => sharer.timestepLoss(req), opts);
+      meteredForward(call, deps, 'WhiteBox.TimestepLoss', 'losses', 'white-box', queryArgs(req), req.noiseSeed, timestepLossMetering(req), (units) => sharer.timestepLoss(req, units), opts);
     },
   };
 }
@@ -204,14 +204,14 @@ function trajectory(
     if (new Set(req.timesteps).size !== req.timesteps.length) throw invalid('timesteps: each timestep at most once');
     steps = onSchedule.size;
     args.steps = steps;
-    return count * steps;
+    return trajectoryUnits(req, steps);
   };
   const ctx = { rpc, grant: 'gray-box' as const, metadata: call.metadata, args, cost: 0, seed, modelVersion: req.sample?.modelVersion };
   runChain(
     ctx,
     deps,
     async (delivery: Delivery) => {
-      const upstream = sharer.trajectory({ ...req, sample: { ...req.sample!, seed } });
+      const upstream = sharer.trajectory({ ...req, sample: { ...req.sample!, seed } }, ctx.cost);
       call.on('cancelled', () => upstream.cancel());
       let records = 0;
       for await (const chunk of upstream as AsyncIterable<TrajectoryChunk__Output>) {
@@ -227,10 +227,9 @@ function trajectory(
           };
           const n = part.samples.count;
           records += n;
-          delivery.add(n * steps, part.samples.data);
-          delivery.add(0, part.states.data);
-          if (part.predictedX0) delivery.add(0, part.predictedX0.data);
-          await writeWithBackpressure(call, { ...part, budgetSamplesLeft: deps.budget.left });
+          const message = { ...part, budgetSamplesLeft: deps.budget.left };
+          delivery.expect(message, n * steps, ...[part.samples.data, part.states.data, ...(part.predictedX0 ? [part.predictedX0.data] : [])]);
+          await writeWithBackpressure(call, message);
         }
         if (records >= count) {
           upstream.cancel();

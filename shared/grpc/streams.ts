@@ -1,10 +1,26 @@
-import type * as grpc from '@grpc/grpc-js';
-import type { RpcError } from './errors';
+import * as grpc from '@grpc/grpc-js';
+import { rpcError, type RpcError } from './errors';
 
-/** Writes one message to a server stream, waiting for the transport to drain when its buffer is full. */
+/**
+ * Writes one message to a server stream, waiting for the transport to drain when its buffer is full. Throws CANCELLED
+ * once the caller has cancelled: a cancelled stream never drains, and a producer waiting on it would hang for good.
+ */
 export async function writeWithBackpressure<T>(call: grpc.ServerWritableStream<unknown, T>, message: T): Promise<void> {
+  const cancelled = () => rpcError(grpc.status.CANCELLED, 'the caller cancelled the call');
+  if (call.cancelled) throw cancelled();
   if (!call.write(message)) {
-    await new Promise<void>((resolve) => call.once('drain', () => resolve()));
+    await new Promise<void>((resolve, reject) => {
+      const onDrain = () => {
+        call.off('cancelled', onCancel);
+        resolve();
+      };
+      const onCancel = () => {
+        call.off('drain', onDrain);
+        reject(cancelled());
+      };
+      call.once('drain', onDrain);
+      call.once('cancelled', onCancel);
+    });
   }
 }
 

@@ -61,8 +61,9 @@ export async function bindServer(server: grpc.Server): Promise<number> {
   });
 }
 
-export function newServer(): grpc.Server {
-  return new grpc.Server(CHANNEL_OPTIONS);
+/** A server with the protocol's message bounds; `interceptors` wrap every call it serves (the broker's edge audit). */
+export function newServer(interceptors: grpc.ServerInterceptor[] = []): grpc.Server {
+  return new grpc.Server({ ...CHANNEL_OPTIONS, interceptors });
 }
 
 /** Runs a party process: call from each party's main.ts. */

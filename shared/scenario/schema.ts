@@ -363,6 +363,9 @@ export const poisoningSchema = z.strictObject({
 /** The fields the poisoning moves share (`sharer.poisoning` without `method`, which names the move): each move's config schema. */
 export const poisoningFieldsSchema = poisoningSchema.omit({ method: true });
 
+/** `sharer.maxUnitsPerCall`'s default: as large as the largest budget a shipped scenario gives (10 million units). */
+export const SHARER_MAX_UNITS_PER_CALL = 10_000_000;
+
 export const sharerSchema = z.strictObject({
   /** Name of the dataset (a key of `datasets:`) the sharer trains on: its private data. */
   data: datasetRef(),
@@ -376,6 +379,11 @@ export const sharerSchema = z.strictObject({
    * docs/privacy.md), e.g. DP-SGD training at a target ε.
    */
   defences: z.array(moveConfigSchema('sharer', 'defences')).default(() => []),
+  /**
+   * The most budget units (shared/grpc/pricing.ts) the sharer serves in one ModelHost call, whatever the broker
+   * reserved: the data owner's own bound, a second line of defence behind the broker's reservation (sharer/brokerGate.ts).
+   */
+  maxUnitsPerCall: positiveInt().default(SHARER_MAX_UNITS_PER_CALL),
 });
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -55,6 +55,8 @@ export interface SharerConfig {
   poisoning?: PoisoningConfig;
   /** The sharer's defences (sharer.defences), as the scenario lists them. */
   defences: AttackConfig[];
+  /** sharer.maxUnitsPerCall: the sharer's own bound on one ModelHost call. */
+  maxUnitsPerCall: number;
 }
 
 export interface BrokerConfig {
@@ -139,6 +141,7 @@ export function sharerSlice(scenario: Scenario): SharerConfig {
     hideColumns: sharedHiddenColumns(scenario),
     ...(scenario.sharer.poisoning ? { poisoning: plain(scenario.sharer.poisoning) } : {}),
     defences: plain(scenario.sharer.defences),
+    maxUnitsPerCall: scenario.sharer.maxUnitsPerCall,
   };
 }
 

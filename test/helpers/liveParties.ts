@@ -7,6 +7,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { nanoid } from 'nanoid';
 import { PartyProcess } from '../../cli/partyProcess';
+import { newReservationKey } from '../../shared/grpc/reservation';
 
 export interface LivePair {
   sharer: PartyProcess;
@@ -15,6 +16,8 @@ export interface LivePair {
   brokerAddress: string;
   receiverToken: string;
   brokerToken: string;
+  /** The run's reservation key: sign a ModelHost call's reservation with it (test/helpers/brokerCredentials.ts asBroker). */
+  reservationKey: string;
   auditLog: string;
   dir: string;
   stop(): Promise<void>;
@@ -47,12 +50,15 @@ export async function startSharerAndBroker(opts: {
   model?: Record<string, unknown>;
   /** broker.defences: the broker's moves, links of its chain. */
   defences?: Array<{ kind: string } & Record<string, unknown>>;
+  /** sharer.maxUnitsPerCall (the sharer's own bound on one call); the scenario default when absent. */
+  sharerMaxUnitsPerCall?: number;
 }): Promise<LivePair> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sharebox-live-'));
   const sharer = await PartyProcess.spawn('sharer', path.join(dir, 'logs'));
   const broker = await PartyProcess.spawn('broker', path.join(dir, 'logs'));
   const brokerToken = nanoid(32);
   const receiverToken = nanoid(32);
+  const reservationKey = newReservationKey();
   const { port: sharerPort } = await sharer.configure({
     scenario: 'test',
     seed: 5,
@@ -61,6 +67,8 @@ export async function startSharerAndBroker(opts: {
     model: opts.model ?? TINY_MODEL,
     hideColumns: [],
     brokerToken,
+    reservationKey,
+    ...(opts.sharerMaxUnitsPerCall ? { maxUnitsPerCall: opts.sharerMaxUnitsPerCall } : {}),
     cacheDir: path.join(dir, 'cache'),
   });
   await sharer.start(() => undefined);
@@ -73,6 +81,7 @@ export async function startSharerAndBroker(opts: {
     maxChunkRecords: opts.maxChunkRecords ?? 100,
     sharerAddress: `127.0.0.1:${sharerPort}`,
     sharerToken: brokerToken,
+    reservationKey,
     receiverToken,
     auditLogPath: auditLog,
     ...(opts.defences ? { defences: opts.defences } : {}),
@@ -85,6 +94,7 @@ export async function startSharerAndBroker(opts: {
     brokerAddress: `127.0.0.1:${brokerPort}`,
     receiverToken,
     brokerToken,
+    reservationKey,
     auditLog,
     dir,
     async stop() {
