@@ -12,7 +12,7 @@ import { nanoid } from 'nanoid';
 import { loadProto, CHANNEL_OPTIONS } from '../shared/grpc/proto';
 import { bearerMetadata } from '../shared/grpc/auth';
 import { collectStream, unary } from '../shared/grpc/streams';
-import { READY_PREFIX, CONTROL_TOKEN_ENV, type PartyName } from '../shared/party/runtime';
+import { READY_PREFIX, type PartyName } from '../shared/party/runtime';
 import { repoRoot } from '../shared/repoRoot';
 import { createLogProgress, type ProgressSink } from './progress';
 import type { ControlClient } from '../shared/grpc/generated/sharebox/Control';
@@ -47,7 +47,7 @@ export class PartyProcess {
     private readonly child: ChildProcess,
     readonly logFile: string,
     private readonly log: fs.WriteStream,
-    /** Bearer token for this party's Control service; handed over in the child's environment, never argv. */
+    /** Bearer token for this party's Control service; written on the child's stdin, never argv or the environment. */
     private readonly token: string,
   ) {
     this.logProgress = createLogProgress({ write: (text) => this.writeLog(text) });
@@ -74,10 +74,10 @@ export class PartyProcess {
       throw new PartyFailure(name, `${script} does not exist: build the project first (npm run build)`);
     }
     const token = nanoid(32);
-    const child = spawn(process.execPath, [script], {
-      stdio: ['pipe', 'pipe', 'pipe'],
-      env: { ...process.env, [CONTROL_TOKEN_ENV]: token },
-    });
+    const child = spawn(process.execPath, [script], { stdio: ['pipe', 'pipe', 'pipe'] });
+    // The token goes down the stdin pipe, which only the runner holds (shared/party/runtime.ts readControlToken).
+    child.stdin!.on('error', () => undefined); // a party that died early: its exit is reported, not an EPIPE
+    child.stdin!.write(`${token}\n`);
     const party = new PartyProcess(name, child, logFile, log, token);
     return party.boot();
   }

@@ -31,8 +31,38 @@ export function resultPieces(json: string, size = RESULT_PIECE_CHARS): string[] 
 
 export const READY_PREFIX = 'SHAREBOX_READY ';
 
-/** Environment variable through which the runner hands each party its control token (not argv: ps shows argv). */
-export const CONTROL_TOKEN_ENV = 'SHAREBOX_CONTROL_TOKEN';
+/** How long a party waits for its control token on stdin before it gives up. */
+const TOKEN_TIMEOUT_MS = 10_000;
+
+/**
+ * The control token, the first line the runner writes on the party's stdin. Not argv (ps shows it) and not the
+ * environment (/proc/<pid>/environ shows it to every process of the same user): a pipe only the runner holds.
+ */
+function readControlToken(partyName: string): Promise<string> {
+  return new Promise((resolve) => {
+    let buffered = '';
+    const fail = (why: string) => {
+      console.error(`${partyName}: ${why}; parties are started by \`sharebox run\`, which writes their control token on stdin`);
+      process.exit(2);
+    };
+    const timer = setTimeout(() => fail(`no control token on stdin within ${TOKEN_TIMEOUT_MS / 1000} s`), TOKEN_TIMEOUT_MS);
+    const onData = (chunk: Buffer) => {
+      buffered += chunk.toString('utf8');
+      const end = buffered.indexOf('\n');
+      if (end < 0) return;
+      clearTimeout(timer);
+      process.stdin.off('data', onData);
+      process.stdin.off('end', onEnd);
+      process.stdin.pause();
+      const token = buffered.slice(0, end).trim();
+      if (!token) fail('an empty control token on stdin');
+      resolve(token);
+    };
+    const onEnd = () => fail('stdin closed before a control token arrived');
+    process.stdin.on('data', onData);
+    process.stdin.on('end', onEnd);
+  });
+}
 
 export type Emit = (event: Omit<ProgressEvent, 'party'>) => void;
 
@@ -68,16 +98,15 @@ export function newServer(interceptors: grpc.ServerInterceptor[] = []): grpc.Ser
 
 /** Runs a party process: call from each party's main.ts. */
 export async function runParty(party: Party): Promise<void> {
-  const token = process.env[CONTROL_TOKEN_ENV];
-  if (!token) {
-    console.error(`${party.name}: ${CONTROL_TOKEN_ENV} is not set; parties are started by \`sharebox run\``);
-    process.exit(2);
-  }
+  // Whatever a party writes (the sharer's model cache, the broker's audit log) is its own: no other user reads it.
+  process.umask(0o077);
+  const token = await readControlToken(party.name);
   const log = (msg: string) => process.stderr.write(`[${party.name}] ${msg}\n`);
 
   // The runner holds our stdin open; when it dies, stdin ends and we must not outlive it.
   process.stdin.on('end', () => exitSoon(3, 'the runner closed our stdin (it stopped); exiting'));
   process.stdin.on('error', () => exitSoon(3, 'stdin error; exiting'));
+  process.stdin.on('data', () => undefined); // nothing more is expected; reading keeps 'end' coming
   process.stdin.resume();
   process.on('uncaughtException', (err) => exitSoon(1, `uncaught: ${err.stack ?? err}`));
   process.on('unhandledRejection', (err) => exitSoon(1, `unhandled rejection: ${(err as Error)?.stack ?? err}`));
