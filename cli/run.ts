@@ -4,6 +4,7 @@
  * every child is killed on every way out (success, failure, SIGINT, SIGTERM, the runner's own crash).
  * A scenario with a `sweep:` runs each variant in turn (fresh processes, same seed) under variants/<label>/.
  */
+import { SECRET_RUN_KEY, drawRunKey } from '../shared/scenario/rootSeeds';
 import { SAMPLE_GRID_FILE } from '../shared/data/sampleGrid';
 import * as fs from 'fs';
 import * as path from 'path';
@@ -60,6 +61,8 @@ export async function runScenario(file: string, opts: RunOptions = {}): Promise<
   try {
     registerBuiltInMoves();
     scenario = loadScenario(file);
+    // `runKey: secret`: a key drawn now, before any seed is derived, and written into the report for replay.
+    if (scenario.runKey === SECRET_RUN_KEY) scenario = { ...scenario, runKey: drawRunKey() };
   } catch (err) {
     return { exitCode: 2, error: (err as Error).message };
   }
@@ -89,7 +92,13 @@ export async function runScenario(file: string, opts: RunOptions = {}): Promise<
   try {
     progress.info(`sharebox: scenario ${scenario.name} (seed ${scenario.seed}); run directory ${runDir}`);
     const header = {
-      scenario: { name: scenario.name, description: scenario.description, file: path.resolve(file), seed: scenario.seed },
+      scenario: {
+        name: scenario.name,
+        description: scenario.description,
+        file: path.resolve(file),
+        seed: scenario.seed,
+        ...(scenario.runKey ? { runKey: scenario.runKey } : {}),
+      },
       createdAt: new Date().toISOString(),
     };
     let body: Record<string, unknown>;

@@ -15,7 +15,8 @@
  */
 import { loadDataset } from '../data/loadDataset';
 import { dropColumns, selectRows, type Table } from '../data/table';
-import { Rng, deriveSeed } from '../random';
+import { Rng } from '../random';
+import { rootSeed } from './rootSeeds';
 import type { Scenario } from './schema';
 import { sharedHiddenColumns } from './slices';
 
@@ -53,7 +54,7 @@ export function membershipGame(scenario: Scenario): MembershipGame | null {
   if (!game) return null;
   const spec = scenario.datasets[scenario.sharer.data];
   if (!spec) throw new Error(`membership: the pool sharer.data ("${scenario.sharer.data}") is not a declared dataset`);
-  const pool = loadDataset(spec, deriveSeed(scenario.seed, `dataset/${scenario.sharer.data}`));
+  const pool = loadDataset(spec, rootSeed(scenario, `dataset/${scenario.sharer.data}`));
   const wanted = game.members + game.nonMembers;
   const fromPool = game.nonMembersFrom ? game.members : wanted;
   if (fromPool > pool.rows.length) {
@@ -64,7 +65,7 @@ export function membershipGame(scenario: Scenario): MembershipGame | null {
   }
   // One seeded permutation of the pool (a partial Fisher–Yates: its first N + M indices are the plain i.i.d. draw,
   // so the members, and the model trained on them, do not depend on the copy rule below).
-  const permutation = new Rng(deriveSeed(scenario.seed, 'membership/split')).sampleIndices(pool.rows.length, pool.rows.length);
+  const permutation = new Rng(rootSeed(scenario, 'membership/split')).sampleIndices(pool.rows.length, pool.rows.length);
   // The pool in the columns the model is served in (slices.ts sharedHiddenColumns: an image model shares the label
   // and pixels only): copies are judged there, and the challenge records are its rows.
   const sharedPool = dropColumns(pool, sharedHiddenColumns(scenario));
@@ -74,7 +75,7 @@ export function membershipGame(scenario: Scenario): MembershipGame | null {
   const { nonMembers, sharedNon, nonMemberCopiesReplaced } = game.nonMembersFrom
     ? shiftedNonMembers(scenario, pool, game.nonMembersFrom, game.nonMembers, memberKeys)
     : poolNonMembers(pool, sharedPool, permutation, game.members, game.nonMembers, memberKeys, scenario.sharer.data);
-  const order = new Rng(deriveSeed(scenario.seed, 'membership/challenge')).shuffle(Array.from({ length: wanted }, (_, i) => i));
+  const order = new Rng(rootSeed(scenario, 'membership/challenge')).shuffle(Array.from({ length: wanted }, (_, i) => i));
   const isMember = order.map((i) => i < game.members);
   const sourceIndex = order.map((i) => (i < game.members ? i : i - game.members));
   const sharedMembers = selectRows(sharedPool, memberIndices);
@@ -110,7 +111,7 @@ function duplicatedCopies(scenario: Scenario): number[] {
   const game = scenario.membership!;
   const copies = new Array<number>(game.members).fill(1);
   if (!game.duplicates) return copies;
-  const chosen = new Rng(deriveSeed(scenario.seed, 'membership/duplicates')).sampleIndices(game.members, game.duplicates.members);
+  const chosen = new Rng(rootSeed(scenario, 'membership/duplicates')).sampleIndices(game.members, game.duplicates.members);
   for (const i of chosen) copies[i] = game.duplicates.copies;
   return copies;
 }
@@ -153,14 +154,14 @@ function shiftedNonMembers(
 ): { nonMembers: Table; sharedNon: Table; nonMemberCopiesReplaced: number } {
   const spec = scenario.datasets[name];
   if (!spec) throw new Error(`membership.nonMembersFrom: "${name}" is not a declared dataset`);
-  const source = loadDataset(spec, deriveSeed(scenario.seed, `dataset/${name}`));
+  const source = loadDataset(spec, rootSeed(scenario, `dataset/${name}`));
   const poolColumns = pool.schema.columns.map((c) => c.name).join(', ');
   const columns = source.schema.columns.map((c) => c.name).join(', ');
   if (poolColumns !== columns) {
     throw new Error(`membership.nonMembersFrom: "${name}" has columns ${columns}, the pool has ${poolColumns}: non-members need the pool's columns`);
   }
   const shared = dropColumns(source, sharedHiddenColumns(scenario));
-  const permutation = new Rng(deriveSeed(scenario.seed, 'membership/non-members')).sampleIndices(source.rows.length, source.rows.length);
+  const permutation = new Rng(rootSeed(scenario, 'membership/non-members')).sampleIndices(source.rows.length, source.rows.length);
   const chosen: number[] = [];
   let replaced = 0;
   for (const i of permutation) {

@@ -16,6 +16,7 @@
  * receiver moves, shared/moves/registry.ts: each move declares its own fields); `sharer.poisoning` and `defences` are
  * added as new optional fields.
  */
+import { RUN_KEY_PATTERN, SECRET_RUN_KEY } from './rootSeeds';
 import { z } from 'zod';
 import { sweepEntrySchema } from './sweepSchema';
 import type { TaskSpec } from '../data/table';
@@ -516,6 +517,15 @@ export const scenarioSchema = z.strictObject({
   description: z.string().optional(),
   /** Root of every seed: each party's seed is deriveSeed(seed, party), each dataset's deriveSeed(seed, "dataset/<name>"). */
   seed: z.number().int().min(0).max(MAX_SEED),
+  /**
+   * How seeds are derived from `seed` (shared/scenario/rootSeeds.ts): absent, a plain hash a party can invert by
+   * searching the seed; `secret`, a keyed derivation from a key the runner draws and writes into the report; 64 hex
+   * digits, that key again (a replay).
+   */
+  runKey: z
+    .string()
+    .refine((v) => v === SECRET_RUN_KEY || RUN_KEY_PATTERN.test(v), { error: 'expected "secret" or a key of 64 lowercase hex digits from a report' })
+    .optional(),
   /** Named datasets; parties refer to them by name. */
   datasets: z.record(
     z.string().regex(DATASET_NAME_PATTERN, {

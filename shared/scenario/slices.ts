@@ -9,7 +9,7 @@
  *   - referee: the assertions and its seed.
  * Seeds are derived, never the scenario seed itself, so no party can re-derive another party's randomness.
  */
-import { deriveSeed } from '../random';
+import { rootSeed, type SeedRoot } from './rootSeeds';
 import type { Table } from '../data/table';
 import { datasetColumns } from './sources';
 import { isPixelColumnName } from '../data/imageTable';
@@ -25,7 +25,7 @@ export const PARTIES: readonly Party[] = ['sharer', 'broker', 'receiver', 'refer
 export type ResolvedDataset = DatasetConfig & {
   /** The key under `datasets:`. */
   name: string;
-  /** Seed for generating (census) and subsampling (`take`) this dataset: deriveSeed(scenario seed, "dataset/<name>"). */
+  /** Seed for generating (census) and subsampling (`take`) this dataset: rootSeed(scenario, "dataset/<name>"). */
   seed: number;
 };
 
@@ -94,13 +94,13 @@ export interface RefereeConfig {
 
 export type PartySeeds = Record<Party, number>;
 
-/** Each party's seed: deriveSeed(scenario.seed, party name). Deterministic, and distinct across parties. */
-export function partySeeds(scenario: Pick<Scenario, 'seed'>): PartySeeds {
+/** Each party's seed: rootSeed(scenario, party name). Deterministic, and distinct across parties. */
+export function partySeeds(scenario: SeedRoot): PartySeeds {
   return {
-    sharer: deriveSeed(scenario.seed, 'sharer'),
-    broker: deriveSeed(scenario.seed, 'broker'),
-    receiver: deriveSeed(scenario.seed, 'receiver'),
-    referee: deriveSeed(scenario.seed, 'referee'),
+    sharer: rootSeed(scenario, 'sharer'),
+    broker: rootSeed(scenario, 'broker'),
+    receiver: rootSeed(scenario, 'receiver'),
+    referee: rootSeed(scenario, 'referee'),
   };
 }
 
@@ -115,7 +115,7 @@ function resolvedDataset(scenario: Scenario, name: string, field: string): Resol
     // loadScenario rejects dangling references; this guards scenarios built by hand.
     throw new Error(`${field}: no dataset named "${name}" in scenario "${scenario.name}"`);
   }
-  return { ...plain(dataset), name, seed: deriveSeed(scenario.seed, `dataset/${name}`) };
+  return { ...plain(dataset), name, seed: rootSeed(scenario, `dataset/${name}`) };
 }
 
 /**
