@@ -9,6 +9,7 @@
  * every metered call before it is forwarded and may refuse it (`check`), and may change every chunk of every answer
  * before the receiver sees it (`filterChunk`: records, x̂₀, states, losses); the audit hashes what the receiver got.
  */
+import type { DescribeReply } from '../shared/grpc/generated/sharebox/DescribeReply';
 import * as grpc from '@grpc/grpc-js';
 import { authenticate } from '../shared/grpc/auth';
 import { rpcError, toRpcError } from '../shared/grpc/errors';
@@ -68,6 +69,8 @@ export interface ChainLink {
   name: string;
   check?(ctx: CallContext): void;
   filterChunk?(ctx: CallContext, part: OutputPart, chunk: RecordChunk__Output): RecordChunk__Output;
+  /** What Gateway.Describe tells the receiver, after the sharer's answer (e.g. without the training data's class shares). */
+  filterDescription?(reply: DescribeReply): DescribeReply;
   report(): Record<string, unknown>;
 }
 

@@ -8,13 +8,19 @@ import { deriveSeed } from '../shared/random';
 import type { BrokerClient, BrokerDescription } from './brokerClient';
 
 export interface DrawPlan {
-  classIndex: number;
+  /** null: an unconditional draw, each record's class picked by the sharer from its training shares. */
+  classIndex: number | null;
   count: number;
 }
 
-/** Splits `samples` over classes; largest-remainder rounding so the counts add up exactly. */
-export function planDraw(samples: number, shares: number[], classBalance: 'match' | 'balanced'): DrawPlan[] {
-  const weights = classBalance === 'balanced' ? shares.map(() => 1 / shares.length) : shares;
+/**
+ * Splits `samples` over classes; largest-remainder rounding so the counts add up exactly. When the broker reports no
+ * class shares (broker move hide-class-shares), a draw in the model's proportions is one unconditional request.
+ */
+export function planDraw(samples: number, classes: { values: string[]; shares: number[] }, classBalance: 'match' | 'balanced'): DrawPlan[] {
+  const { shares } = classes;
+  if (classBalance === 'match' && shares.length === 0) return [{ classIndex: null, count: samples }];
+  const weights = classBalance === 'balanced' ? classes.values.map(() => 1 / classes.values.length) : shares;
   const total = weights.reduce((a, b) => a + b, 0);
   if (!(total > 0)) throw new Error('receiver.draw: the broker reported no class shares to draw by');
   const exact = weights.map((w) => (samples * w) / total);
@@ -39,11 +45,11 @@ export async function drawSynthetic(
     const before = rows.length;
     const got = await broker.sample(
       description.schema,
-      { count, seed: deriveSeed(seed, `draw/class-${classIndex}`), classIndex },
+      classIndex === null ? { count, seed: deriveSeed(seed, 'draw/unconditional') } : { count, seed: deriveSeed(seed, `draw/class-${classIndex}`), classIndex },
       (received) => onProgress(before + received, total),
     );
     if (got.rows.length !== count) {
-      throw new Error(`BlackBox.Sample: asked for ${count} records of class ${classIndex}, received ${got.rows.length}`);
+      throw new Error(`BlackBox.Sample: asked for ${count} records of ${classIndex === null ? 'any class' : `class ${classIndex}`}, received ${got.rows.length}`);
     }
     rows.push(...got.rows);
     budgetSamplesLeft = got.budgetSamplesLeft;

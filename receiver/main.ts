@@ -125,7 +125,7 @@ class Receiver implements Party {
       );
     }
 
-    const plan = planDraw(config.draw.samples, description.classes.shares, config.draw.classBalance);
+    const plan = planDraw(config.draw.samples, description.classes, config.draw.classBalance);
     const drawStarted = Date.now();
     const { table: synthetic, budgetSamplesLeft } = await drawSynthetic(broker, description, plan, config.seed, (got, total) =>
       emit({ stage: 'draw', current: got, total, message: 'synthetic records', level: 'progress' }),

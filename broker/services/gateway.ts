@@ -20,6 +20,7 @@ export function gatewayHandlers(deps: ChainDeps, sharer: SharerLink): GatewayHan
           // ᾱ_t is what gray-/white-box attacks need to move between x0, x_t and x̂0; black-box gets nothing of the model.
           ...(deps.grants.has('gray-box') || deps.grants.has('white-box') ? { schedule: host.schedule } : {}),
         };
+        for (const link of deps.links) if (link.filterDescription) reply = link.filterDescription(reply);
       }).then(
         () => callback(null, reply),
         (err) => callback(err),

@@ -94,7 +94,7 @@ export function challengeOf(ctx: ReceiverMoveContext, id: string): Table {
  * by class, and a move that uses the first n must see the class shares of all of them.
  */
 export async function drawShuffled(ctx: ReceiverMoveContext, count: number, seed: number): Promise<{ table: Table; budgetSamplesLeft: number }> {
-  const plan = planDraw(count, ctx.description.classes.shares, 'match');
+  const plan = planDraw(count, ctx.description.classes, 'match');
   const drawn = await drawSynthetic(ctx.broker, ctx.description, plan, deriveSeed(seed, 'draw'), ctx.onProgress);
   const order = new Rng(deriveSeed(seed, 'shuffle')).shuffle(Array.from({ length: drawn.table.rows.length }, (_, i) => i));
   return { table: { schema: drawn.table.schema, rows: order.map((i) => drawn.table.rows[i]) }, budgetSamplesLeft: drawn.budgetSamplesLeft };

@@ -1,0 +1,67 @@
+/**
+ * The broker move hide-class-shares (issue 19; docs/privacy.md "Broker defences"): by default Gateway.Describe gives the
+ * exact class shares of the sharer's training data; with the move it gives none, and the receiver's draw in the model's
+ * proportions becomes one unconditional request whose classes the sharer picks from its shares at random.
+ */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { readAuditLog } from '../broker/audit';
+import { BrokerClient } from '../receiver/brokerClient';
+import { planDraw } from '../receiver/draw';
+import { repoRoot } from '../shared/repoRoot';
+import { runCli } from './helpers/cli';
+import { startSharerAndBroker, type LivePair } from './helpers/liveParties';
+
+let plain: LivePair;
+let hidden: LivePair;
+beforeAll(async () => {
+  [plain, hidden] = await Promise.all([
+    startSharerAndBroker({ budgetSamples: 1000 }),
+    startSharerAndBroker({ budgetSamples: 1000, defences: [{ kind: 'hide-class-shares' }] }),
+  ]);
+}, 90_000);
+afterAll(async () => {
+  await Promise.all([plain?.stop(), hidden?.stop()]);
+});
+
+test('Describe gives the training data\'s class shares by default, none with the move; the rest of the description is the same', async () => {
+  const a = await new BrokerClient(plain.brokerAddress, plain.receiverToken).describe();
+  const b = await new BrokerClient(hidden.brokerAddress, hidden.receiverToken).describe();
+  expect(a.classes.shares.length).toBe(2);
+  expect(a.classes.shares.reduce((x, y) => x + y, 0)).toBeCloseTo(1, 9);
+  expect(b.classes.shares).toEqual([]);
+  expect(b.classes.values).toEqual(a.classes.values);
+  expect(b.schema).toEqual(a.schema);
+});
+
+test('a draw in the model\'s proportions without shares is one unconditional request; a balanced draw still splits by class', () => {
+  expect(planDraw(1000, { values: ['a', 'b'], shares: [] }, 'match')).toEqual([{ classIndex: null, count: 1000 }]);
+  expect(planDraw(1000, { values: ['a', 'b'], shares: [] }, 'balanced')).toEqual([
+    { classIndex: 0, count: 500 },
+    { classIndex: 1, count: 500 },
+  ]);
+  expect(planDraw(1000, { values: ['a', 'b'], shares: [0.75, 0.25] }, 'match')).toEqual([
+    { classIndex: 0, count: 750 },
+    { classIndex: 1, count: 250 },
+  ]);
+});
+
+test('through the CLI: the receiver draws unconditionally, and the report counts the filtered descriptions', async () => {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sharebox-shares-'));
+  try {
+    const source = fs.readFileSync(path.join(repoRoot(), 'test', 'fixtures', 'tiny.yaml'), 'utf8').replace('  maxChunkRecords: 250\n', '  maxChunkRecords: 250\n  defences: [{ kind: hide-class-shares }]\n');
+    const file = path.join(tmp, 'tiny-hidden.yaml');
+    fs.writeFileSync(file, source);
+    const out = path.join(tmp, 'run');
+    const { code, stderr } = await runCli(['run', file, '--out', out, '--cache', path.join(tmp, 'cache'), '--quiet']);
+    expect({ code, stderr: code === 0 ? '' : stderr }).toEqual({ code: 0, stderr: '' });
+    const samples = readAuditLog(path.join(out, 'audit.jsonl')).filter((l) => l.method === 'BlackBox.Sample');
+    expect(samples.map((l) => [(l.arguments as { conditional?: boolean }).conditional ?? false, l.samplesReturned])).toEqual([[false, 1000]]);
+    const report = JSON.parse(fs.readFileSync(path.join(out, 'report.json'), 'utf8'));
+    expect(report.moves['hide-class-shares'].describesFiltered).toBeGreaterThanOrEqual(1);
+    expect(report.receiver.draw.received).toBe(1000);
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+}, 120_000);
