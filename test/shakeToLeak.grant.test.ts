@@ -5,6 +5,7 @@
  * it (refunded, audited), versions are served by name and unknown names fail closed, and the sham control (learning
  * rate 0) gives a version whose answers equal the base's bit for bit.
  */
+import { capBroken } from '../broker/moves/fine-tune-caps';
 import * as grpc from '@grpc/grpc-js';
 import { readAuditLog } from '../broker/audit';
 import { BrokerClient } from '../receiver/brokerClient';
@@ -76,6 +77,8 @@ describe('the fine-tune grant', () => {
       expect(line.status).toBe('OK');
       expect(line.samplesReturned).toBe(960);
       expect(line.arguments).toMatchObject({ method: 'lora', steps: 10, batchSize: 32, records: 100, modelVersion: 'ft-1', parentVersion: '', recordsSha256: reply.recordsSha256, deltaSha256: reply.deltaSha256 });
+      // The lineage names the classes the records were of (the sharer's class names).
+      expect(line.arguments.classes).toEqual([schema.columns.find((c) => c.name === 'income')!.categories![1]]);
 
       const version = client.atVersion('ft-1');
       const a = await version.sample(schema, { count: 50, seed: 9 });
@@ -128,4 +131,20 @@ describe('the fine-tune grant', () => {
       client.close();
     }
   }, 60_000);
+});
+
+describe('fine-tune-caps on modules and classes', () => {
+  const base = { method: 'lora', steps: 10, batchSize: 32, learningRate: 0.001, rank: 8, records: 100 };
+  test('a spec must name its modules, each allowed; every weight (empty modules) is refused', () => {
+    const caps = { modules: ['layer0', 'layer1'] };
+    expect(capBroken(caps, { ...base, modules: ['layer0'] })).toBeNull();
+    expect(capBroken(caps, { ...base, modules: [] })).toBe('every weight asked (modules empty), only layer0, layer1 allowed (modules)');
+    expect(capBroken(caps, { ...base, modules: ['layer0', 'out'] })).toBe('modules out not allowed (allowed: layer0, layer1)');
+    expect(capBroken({}, { ...base, modules: [] })).toBeNull();
+  });
+  test('records of a class outside the allowed ones are refused, naming it', () => {
+    const caps = { classes: ['<=50K'] };
+    expect(capBroken(caps, { ...base, classes: ['<=50K'] })).toBeNull();
+    expect(capBroken(caps, { ...base, classes: ['<=50K', '>50K'] })).toBe('records of class ">50K" not allowed (allowed: "<=50K") (classes)');
+  });
 });

@@ -19,6 +19,20 @@ import type { SharerLink } from '../sharerLink';
 /** Records one upload may hold, whatever the caps: bounds the broker's memory per call. */
 export const MAX_UPLOAD_RECORDS = 200_000;
 
+/** The distinct classes of an upload's records, by the sharer's class names, in class order. */
+async function classNamesOf(upload: ReadUpload, sharer: SharerLink, rpc: string): Promise<string[]> {
+  const indices = new Set<number>();
+  for (const m of upload.messages) for (const c of m.records?.classes ?? []) indices.add(c);
+  const { schema } = await sharer.describe();
+  const names = schema?.classValues ?? [];
+  return [...indices]
+    .sort((a, b) => a - b)
+    .map((k) => {
+      if (!Number.isInteger(k) || k < 0 || k >= names.length) throw rpcError(grpc.status.INVALID_ARGUMENT, `${rpc}: a record of class index ${k}, but the model has ${names.length} classes`);
+      return names[k];
+    });
+}
+
 export function fineTuneHandlers(deps: ChainDeps, sharer: SharerLink): FineTuneHandlers {
   return {
     Start(call, callback) {
@@ -41,6 +55,8 @@ export function fineTuneHandlers(deps: ChainDeps, sharer: SharerLink): FineTuneH
           seed: spec.seed,
           records: upload.records,
           recordsSha256: upload.recordsSha256,
+          // The classes the records are of, by name: a cap may restrict them, and the lineage records them.
+          classes: await classNamesOf(upload, sharer, rpc),
           parentVersion: '',
         });
         for (const [field, value] of [['steps', spec.steps], ['batch_size', spec.batchSize]] as const) {

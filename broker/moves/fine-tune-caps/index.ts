@@ -26,6 +26,13 @@ const configSchema = z.strictObject({
   maxLearningRate: z.number().gt(0).optional(),
   /** The methods allowed (absent: all). */
   methods: z.array(z.enum(FINE_TUNE_METHODS)).min(1).optional(),
+  /**
+   * The weights a fine-tune may touch, as the spec's `modules` patterns allowed (absent: any). A spec must then name
+   * its modules, each one of these: an empty list means every weight, which this cap refuses.
+   */
+  modules: z.array(z.string().min(1)).min(1).optional(),
+  /** The classes (values of the task label) whose records a fine-tune may hold (absent: any): S2L targets one domain. */
+  classes: z.array(z.string().min(1)).min(1).optional(),
 });
 export type FineTuneCapsConfig = z.output<typeof configSchema>;
 
@@ -46,13 +53,23 @@ export function capBroken(config: FineTuneCapsConfig, args: Record<string, unkno
   if (config.maxLearningRate !== undefined && num('learningRate') > config.maxLearningRate) {
     return `learning_rate ${num('learningRate')}, at most ${config.maxLearningRate} allowed (maxLearningRate)`;
   }
+  if (config.modules) {
+    const asked = (args.modules ?? []) as string[];
+    if (asked.length === 0) return `every weight asked (modules empty), only ${config.modules.join(', ')} allowed (modules)`;
+    const outside = asked.filter((m) => !config.modules!.includes(m));
+    if (outside.length > 0) return `modules ${outside.join(', ')} not allowed (allowed: ${config.modules.join(', ')})`;
+  }
+  if (config.classes) {
+    const outside = ((args.classes ?? []) as string[]).filter((c) => !config.classes!.includes(c));
+    if (outside.length > 0) return `records of class ${outside.map((c) => `"${c}"`).join(', ')} not allowed (allowed: ${config.classes.map((c) => `"${c}"`).join(', ')}) (classes)`;
+  }
   return null;
 }
 
 export const fineTuneCaps: BrokerMove<FineTuneCapsConfig> = {
   id: 'fine-tune-caps',
   party: 'broker',
-  describe: 'Refuses every FineTune.Start call whose spec exceeds a cap: records, steps × batch, LoRA rank, learning rate, methods',
+  describe: 'Refuses every FineTune.Start call whose spec exceeds a cap: records, steps × batch, LoRA rank, learning rate, methods, modules, classes',
   paper: "Shake-to-Leak's amplification grows with how far the fine-tune moves the model (Li et al., SaTML 2024)",
   requires: { access: [] },
   configSchema,
