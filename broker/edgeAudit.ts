@@ -103,6 +103,14 @@ class AuditedCall extends grpc.ServerInterceptingCall {
 }
 
 /**
+ * grpc-js answers a request whose bytes do not decode as the method's message INTERNAL ("Error deserializing request"),
+ * as if the server had failed. The fault is the caller's: it goes out, and into the audit line, as INVALID_ARGUMENT.
+ */
+function undecodableRequest(status: { code: grpc.status; details: string }): boolean {
+  return status.code === grpc.status.INTERNAL && status.details.startsWith('Error deserializing request');
+}
+
+/**
  * The interceptor. `identify` names the caller from its metadata ("unauthenticated" when no token matches); refusing
  * is the chain's job, the edge only records.
  */
@@ -115,8 +123,9 @@ export function edgeAuditInterceptor(audit: AuditLog, identify: (metadata: grpc.
     // same method. Wrapping it on that object sees both. The first status wins; one after the call ended never left.
     const sendStatus = call.sendStatus.bind(call);
     call.sendStatus = (s) => {
-      if (status === null && !edge.closed) status = s;
-      sendStatus(s);
+      const sent = undecodableRequest(s) ? { ...s, code: grpc.status.INVALID_ARGUMENT, details: `${edge.method}: the request does not decode as the method's request message (protos/sharebox.proto)` } : s;
+      if (status === null && !edge.closed) status = sent;
+      sendStatus(sent);
     };
     const listener = new grpc.ServerListenerBuilder()
       .withOnReceiveMetadata((metadata, next) => {

@@ -1,7 +1,7 @@
 /**
  * The audit at the broker's edge (broker/edgeAudit.ts): every call to the receiver-facing server gets a line, whatever
  * happens to it. Real processes, real gRPC: calls to services the scenario does not grant (with the receiver's token
- * and with a wrong one), a message over the size bound, a Sample its caller cancels half-way (audited and metered at
+ * and with a wrong one), a message over the size bound, a request that does not decode, a Sample its caller cancels half-way (audited and metered at
  * what left, CANCELLED), and a Sample in flight when the broker is killed (its open line stays without a close line).
  */
 import * as grpc from '@grpc/grpc-js';
@@ -74,6 +74,18 @@ test('a message over the size bound is refused by grpc-js before any handler, an
   raw.close();
   const lines = await eventually(() => linesOf('BlackBox.Sample').filter((r) => r.status === 'RESOURCE_EXHAUSTED'), (l) => l.length === 1);
   expect(lines).toMatchObject([{ party: 'receiver', samplesReturned: 0, arguments: {} }]);
+});
+
+test('a request whose bytes do not decode is INVALID_ARGUMENT (not grpc-js\'s INTERNAL), and audited so', async () => {
+  // Found by the fuzzing (test/broker.fuzz.test.ts): grpc-js answers undecodable bytes INTERNAL, "Error deserializing
+  // request", as if the broker had failed; the fault is the caller's.
+  const raw = new grpc.Client(live.brokerAddress, grpc.credentials.createInsecure());
+  const truncatedVarint = Buffer.from([0x08, 0xff]);
+  const stream = raw.makeServerStreamRequest('/sharebox.BlackBox/Sample', (b: Buffer) => b, (b: Buffer) => b, truncatedVarint, bearerMetadata(live.receiverToken));
+  await expect(streamCall(stream)).rejects.toMatchObject({ code: grpc.status.INVALID_ARGUMENT, details: expect.stringMatching(/^BlackBox\.Sample: the request does not decode/) });
+  raw.close();
+  const lines = await eventually(() => linesOf('BlackBox.Sample').filter((r) => r.status === 'INVALID_ARGUMENT'), (l) => l.length === 1);
+  expect(lines).toMatchObject([{ party: 'receiver', samplesReturned: 0, error: expect.stringMatching(/does not decode/) }]);
 });
 
 test('a Sample cancelled by its caller is audited CANCELLED at the records that left, and the rest is refunded', async () => {
