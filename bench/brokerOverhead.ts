@@ -13,6 +13,7 @@ import { nanoid } from 'nanoid';
 import { newReservationKey } from '../shared/grpc/reservation';
 import { PartyProcess } from '../cli/partyProcess';
 import { BrokerClient } from '../receiver/brokerClient';
+import { issueRunCredentials } from '../cli/runCredentials';
 import { TabularModel } from '../sharer/tabularModel';
 import { GENERATION_BATCH } from '../sharer/modelHost';
 import { loadDataset, type DatasetSpec } from '../shared/data/loadDataset';
@@ -46,10 +47,11 @@ export async function benchBrokerOverhead(rows: BenchRow[], opts: { records: num
   const cacheDir = path.join(dir, 'cache');
   const parties: PartyProcess[] = [];
   try {
-    // Through the broker: real processes, as `sharebox run` starts them.
-    const sharer = await PartyProcess.spawn('sharer', path.join(dir, 'logs'));
+    // Through the broker: real processes, as `sharebox run` starts them (mutual TLS included).
+    const transport = issueRunCredentials(path.join(dir, 'tls'));
+    const sharer = await PartyProcess.spawn('sharer', path.join(dir, 'logs'), transport);
     parties.push(sharer);
-    const broker = await PartyProcess.spawn('broker', path.join(dir, 'logs'));
+    const broker = await PartyProcess.spawn('broker', path.join(dir, 'logs'), transport);
     parties.push(broker);
     const brokerToken = nanoid(32);
     const receiverToken = nanoid(32);
@@ -63,7 +65,7 @@ export async function benchBrokerOverhead(rows: BenchRow[], opts: { records: num
       sharerAddress: `127.0.0.1:${sharerPort}`, sharerToken: brokerToken, reservationKey, receiverToken, auditLogPath: path.join(dir, 'audit.jsonl'),
     });
     broker.startInBackground(() => undefined);
-    const client = new BrokerClient(`127.0.0.1:${brokerPort}`, receiverToken);
+    const client = new BrokerClient(`127.0.0.1:${brokerPort}`, receiverToken, transport.identityOf('receiver'));
     const description = await client.describe();
 
     // In-process: the same cached model (same data, config and seed), the same batching as ModelHost.Sample.

@@ -12,13 +12,8 @@
 import * as crypto from 'crypto';
 import * as grpc from '@grpc/grpc-js';
 import { statusName } from '../shared/grpc/errors';
+import { rpcNameOf } from '../shared/grpc/rpcName';
 import type { AuditLog } from './audit';
-
-/** "/sharebox.BlackBox/Sample" → "BlackBox.Sample", the name audit lines have always used. */
-export function rpcNameOf(path: string): string {
-  const match = /^\/(?:[\w.]+\.)?(\w+)\/(\w+)$/.exec(path);
-  return match ? `${match[1]}.${match[2]}` : path;
-}
 
 /** One call as the edge sees it. */
 export class EdgeCall {

@@ -23,6 +23,7 @@ import { parseBrokerRuntimeConfig, type BrokerRuntimeConfig } from './config';
 import type * as grpc from '@grpc/grpc-js';
 import { authenticate } from '../shared/grpc/auth';
 import { edgeAuditInterceptor } from './edgeAudit';
+import type { Transport } from '../shared/grpc/transport';
 
 /** Every service of the protocol (protos/sharebox.proto), by name. */
 function protocolServices(): Array<[string, grpc.ServiceDefinition]> {
@@ -42,7 +43,7 @@ class Broker implements Party {
   /** The broker's moves (broker.defences) and the link each put in the chain, in order. */
   private links: Array<{ link: ChainLink; kind: string; index: number }> = [];
 
-  async configure(raw: unknown): Promise<Record<string, unknown>> {
+  async configure(raw: unknown, transport: Transport): Promise<Record<string, unknown>> {
     registerMoves(BROKER_MOVES);
     loadMovePlugins();
     const config = parseBrokerRuntimeConfig(raw);
@@ -53,7 +54,7 @@ class Broker implements Party {
       const link = await (move as BrokerMove<unknown>).run(moveConfig, { seed: config.seed, index, access: config.access });
       this.links.push({ link, kind: move.id, index });
     }
-    this.sharer = new SharerLink(config.sharerAddress, config.sharerToken, config.reservationKey);
+    this.sharer = new SharerLink(config.sharerAddress, config.sharerToken, config.reservationKey, transport);
     this.audit = new AuditLog(path.resolve(config.auditLogPath));
     this.deps = {
       tokens: { receiver: config.receiverToken },
@@ -71,7 +72,8 @@ class Broker implements Party {
         return 'unauthenticated';
       }
     };
-    const server = newServer([edgeAuditInterceptor(this.audit, identify)]);
+    // Receiver-facing: only the receiver's certificate is served (the edge audit still records every refused call).
+    const server = newServer(transport, 'receiver', [edgeAuditInterceptor(this.audit, identify)]);
     const served = new Set<string>(['Gateway']);
     server.addService(proto.Gateway.service, gatewayHandlers(deps, this.sharer));
     // Serve only what is granted.
@@ -98,7 +100,7 @@ class Broker implements Party {
       if (!served.has(name)) server.addService(service, {});
     }
     this.server = server;
-    const port = await bindServer(server);
+    const port = await bindServer(server, transport);
     return { port, grants: [...grants] };
   }
 

@@ -4,7 +4,8 @@
  * sharer serves no more.
  */
 import * as grpc from '@grpc/grpc-js';
-import { loadProto, CHANNEL_OPTIONS } from '../shared/grpc/proto';
+import { loadProto } from '../shared/grpc/proto';
+import { channelTo, type Transport } from '../shared/grpc/transport';
 import { bearerMetadata } from '../shared/grpc/auth';
 import { addReservation } from '../shared/grpc/reservation';
 import { unary } from '../shared/grpc/streams';
@@ -25,9 +26,11 @@ export class SharerLink {
     address: string,
     private readonly token: string,
     private readonly reservationKey: string,
+    transport: Transport,
   ) {
     const Ctor = loadProto().sharebox.ModelHost;
-    this.client = new Ctor(address, grpc.credentials.createInsecure(), CHANNEL_OPTIONS);
+    const { credentials, options } = channelTo(transport, 'sharer');
+    this.client = new Ctor(address, credentials, options);
   }
 
   /** The bearer token and a reservation of `units` for this one call of `rpc`. */

@@ -9,12 +9,14 @@ import * as path from 'path';
 import * as readline from 'readline';
 import * as grpc from '@grpc/grpc-js';
 import { nanoid } from 'nanoid';
-import { loadProto, CHANNEL_OPTIONS } from '../shared/grpc/proto';
+import { loadProto } from '../shared/grpc/proto';
+import { channelTo } from '../shared/grpc/transport';
 import { bearerMetadata } from '../shared/grpc/auth';
 import { collectStream, unary } from '../shared/grpc/streams';
 import { READY_PREFIX, type PartyName } from '../shared/party/runtime';
 import { repoRoot } from '../shared/repoRoot';
 import { createLogProgress, type ProgressSink } from './progress';
+import type { RunTransport } from './runCredentials';
 import type { ControlClient } from '../shared/grpc/generated/sharebox/Control';
 import type { ProgressEvent__Output } from '../shared/grpc/generated/sharebox/ProgressEvent';
 
@@ -33,6 +35,8 @@ const EXIT_WAIT_MS = 1_000;
 
 export class PartyProcess {
   private client!: ControlClient;
+  /** Where the party's Control service listens (known once it is ready). */
+  controlAddress = '';
   private expectedExit = false;
   private readonly stderrTail: string[] = [];
   /** Rejects when the child exits without being asked to: every runner wait races against it. */
@@ -49,6 +53,7 @@ export class PartyProcess {
     private readonly log: fs.WriteStream,
     /** Bearer token for this party's Control service; written on the child's stdin, never argv or the environment. */
     private readonly token: string,
+    private readonly transport: RunTransport,
   ) {
     this.logProgress = createLogProgress({ write: (text) => this.writeLog(text) });
     this.died = new Promise<never>((_, reject) => {
@@ -65,7 +70,8 @@ export class PartyProcess {
     return this.exitedFlag;
   }
 
-  static async spawn(name: PartyName, logDir: string): Promise<PartyProcess> {
+  /** `transport`: the run's, which tells the child where its own TLS identity is (or that the run is insecure). */
+  static async spawn(name: PartyName, logDir: string, transport: RunTransport): Promise<PartyProcess> {
     fs.mkdirSync(logDir, { recursive: true });
     const logFile = path.join(logDir, `${name}.log`);
     const log = fs.createWriteStream(logFile, { flags: 'a' });
@@ -74,11 +80,12 @@ export class PartyProcess {
       throw new PartyFailure(name, `${script} does not exist: build the project first (npm run build)`);
     }
     const token = nanoid(32);
-    const child = spawn(process.execPath, [script], { stdio: ['pipe', 'pipe', 'pipe'] });
-    // The token goes down the stdin pipe, which only the runner holds (shared/party/runtime.ts readControlToken).
+    // The TLS folder's path (not a secret: its files are the party's own, 0600) goes in the environment; the token
+    // down the stdin pipe, which only the runner holds (shared/party/runtime.ts readControlToken).
+    const child = spawn(process.execPath, [script], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...transport.environmentFor(name) } });
     child.stdin!.on('error', () => undefined); // a party that died early: its exit is reported, not an EPIPE
     child.stdin!.write(`${token}\n`);
-    const party = new PartyProcess(name, child, logFile, log, token);
+    const party = new PartyProcess(name, child, logFile, log, token, transport);
     return party.boot();
   }
 
@@ -102,8 +109,11 @@ export class PartyProcess {
         if (line.startsWith(READY_PREFIX)) {
           clearTimeout(timer);
           const { port } = JSON.parse(line.slice(READY_PREFIX.length));
+          this.controlAddress = `127.0.0.1:${port}`;
           const Ctor = loadProto().sharebox.Control;
-          this.client = new Ctor(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), CHANNEL_OPTIONS);
+          // As the runner, and only to this party: its certificate must name it.
+          const { credentials, options } = channelTo(this.transport.runner, this.name);
+          this.client = new Ctor(this.controlAddress, credentials, options);
           resolve(this);
         } else {
           this.writeLog(line + '\n');

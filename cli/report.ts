@@ -69,6 +69,7 @@ export function renderMarkdown(report: Report): string {
   if (report.scenario.description) lines.push(report.scenario.description, '');
   const seeds = (report.replicates as { seeds?: number[] } | undefined)?.seeds;
   lines.push(`- scenario file: \`${report.scenario.file}\``, seeds ? `- seeds (replicates): ${seeds.join(', ')}` : `- seed: ${report.scenario.seed}`, `- created: ${report.createdAt}`);
+  if (report.transport) lines.push(`- transport: ${report.transport === 'insecure' ? '**insecure** (plaintext gRPC, `--insecure`)' : 'mutual TLS under a CA of the run'}`);
   lines.push(`- verdict: **${describeVerdict(report.verdict)}**`, '');
 
   if (report.expectations.length > 0) {

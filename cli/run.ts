@@ -12,6 +12,7 @@ import { nanoid } from 'nanoid';
 import { loadScenario, sharerSlice, brokerSlice, receiverSlice, refereeSlice, scenarioVariants, membershipGame, sharerGameSlice, receiverGameSlice, type Scenario } from '../shared/scenario';
 import type { BrokerResult, ReceiverResult, SharerResult } from '../shared/party/results';
 import { PartyFailure, PartyProcess } from './partyProcess';
+import { INSECURE_RUN, issueRunCredentials, type RunTransport } from './runCredentials';
 import { prepareRunDirectory } from './runDirectories';
 import { createProgress, type ProgressSink } from './progress';
 import { referee } from './referee';
@@ -32,7 +33,15 @@ export interface RunOptions {
   outDir?: string;
   cacheDir?: string;
   quiet?: boolean;
+  /** Plaintext gRPC between the processes, for debugging (`--insecure`); mutual TLS otherwise. */
+  insecure?: boolean;
 }
+
+/** What the parties of every variant and replicate of one run share: options, and the run's transport. */
+type PartyRunOptions = RunOptions & { transport: RunTransport };
+
+/** The run folder's subfolder of keys and certificates (cli/runCredentials.ts): private, deleted when the run ends. */
+const TLS_FOLDER = 'tls';
 
 export interface RunOutcome {
   exitCode: 0 | 1 | 2;
@@ -74,11 +83,21 @@ export async function runScenario(file: string, opts: RunOptions = {}): Promise<
   const directoryProblem =
     prepareRunDirectory({ flag: cacheFlag(opts), dir: cacheDir }) ?? prepareRunDirectory({ flag: '--out', dir: runDir, mustBeEmpty: true });
   if (directoryProblem) return { exitCode: 2, error: directoryProblem };
-  const partyOpts: RunOptions = { ...opts, cacheDir };
+  let transport: RunTransport;
+  try {
+    transport = opts.insecure ? INSECURE_RUN : issueRunCredentials(path.join(runDir, TLS_FOLDER));
+  } catch (err) {
+    return { exitCode: 2, runDir, error: (err as Error).message };
+  }
+  const partyOpts: PartyRunOptions = { ...opts, cacheDir, transport };
   const progress = createProgress({ quiet: opts.quiet });
   const parties: PartyProcess[] = [];
 
-  const killAll = () => parties.forEach((p) => p.kill());
+  // The keys go with the parties: on every way out, as the children do.
+  const killAll = () => {
+    parties.forEach((p) => p.kill());
+    transport.dispose();
+  };
   const onSignal = (signal: NodeJS.Signals) => {
     progress.stop();
     process.stderr.write(`\nsharebox: ${signal} received, stopping every party\n`);
@@ -90,7 +109,7 @@ export async function runScenario(file: string, opts: RunOptions = {}): Promise<
   process.once('exit', killAll);
 
   try {
-    progress.info(`sharebox: scenario ${scenario.name} (seed ${scenario.seed}); run directory ${runDir}`);
+    progress.info(`sharebox: scenario ${scenario.name} (seed ${scenario.seed}); run directory ${runDir}; ${transport.mode === 'mutual-tls' ? 'mutual TLS' : 'INSECURE: plaintext gRPC (--insecure)'}`);
     const header = {
       scenario: {
         name: scenario.name,
@@ -100,6 +119,8 @@ export async function runScenario(file: string, opts: RunOptions = {}): Promise<
         ...(scenario.runKey ? { runKey: scenario.runKey } : {}),
       },
       createdAt: new Date().toISOString(),
+      // Whether the parties talked over mutual TLS (docs/architecture.md) or plaintext.
+      transport: transport.mode,
     };
     let body: Record<string, unknown>;
     if (scenario.replicates) {
@@ -162,7 +183,7 @@ async function runSweepOrOnce(
   scenario: Scenario,
   header: Pick<Report, 'scenario' | 'createdAt'>,
   runDir: string,
-  opts: RunOptions,
+  opts: PartyRunOptions,
   progress: ProgressSink,
   parties: PartyProcess[],
 ): Promise<Record<string, unknown>> {
@@ -208,7 +229,7 @@ async function runSweepOrOnce(
 async function runOnce(
   scenario: Scenario,
   runDir: string,
-  opts: RunOptions,
+  opts: PartyRunOptions,
   progress: ProgressSink,
   parties: PartyProcess[],
 ): Promise<{ sections: Record<string, unknown>; testPredictions: TestPredictions }> {
@@ -216,7 +237,7 @@ async function runOnce(
   const logDir = path.join(runDir, 'logs');
   const [sharer, broker, receiver] = await Promise.all(
     (['sharer', 'broker', 'receiver'] as const).map(async (name) => {
-      const p = await PartyProcess.spawn(name, logDir);
+      const p = await PartyProcess.spawn(name, logDir, opts.transport);
       parties.push(p);
       return p;
     }),

@@ -4,7 +4,8 @@
  * the estimator capabilities it was given.
  */
 import * as grpc from '@grpc/grpc-js';
-import { loadProto, CHANNEL_OPTIONS } from '../shared/grpc/proto';
+import { loadProto } from '../shared/grpc/proto';
+import { channelTo, INSECURE, type Transport } from '../shared/grpc/transport';
 import { bearerMetadata } from '../shared/grpc/auth';
 import { unary } from '../shared/grpc/streams';
 import { rowsFromChunk, schemaFromWire, type ClassInfo } from '../shared/grpc/records';
@@ -65,12 +66,20 @@ export class BrokerClient {
   private fineTuneClient: FineTuneClient | null = null;
   /** The model version every query names (empty: the sharer's model); `atVersion` makes a client for another. */
   private modelVersion = '';
+  /** Every client of this broker dials with the receiver's identity and checks the server's is the broker's. */
+  private readonly channel: ReturnType<typeof channelTo>;
 
+  /**
+   * `transport` defaults to plaintext for tests and benches that start their parties insecure; the receiver process
+   * passes its own identity. A plaintext client cannot talk to a TLS broker, so the default never lowers a server's bar.
+   */
   constructor(
     private readonly address: string,
     private readonly token: string,
+    transport: Transport = INSECURE,
   ) {
-    this.gateway = new (loadProto().sharebox.Gateway)(address, grpc.credentials.createInsecure(), CHANNEL_OPTIONS);
+    this.channel = channelTo(transport, 'broker');
+    this.gateway = new (loadProto().sharebox.Gateway)(address, this.channel.credentials, this.channel.options);
   }
 
   async describe(): Promise<BrokerDescription> {
@@ -82,17 +91,17 @@ export class BrokerClient {
     if (!reply.schema) throw new Error('Gateway.Describe: the broker sent no record schema');
     const { schema, classes } = schemaFromWire(reply.schema);
     if (reply.access.includes('black-box') && !this.blackBox) {
-      this.blackBox = new (loadProto().sharebox.BlackBox)(this.address, grpc.credentials.createInsecure(), CHANNEL_OPTIONS);
+      this.blackBox = new (loadProto().sharebox.BlackBox)(this.address, this.channel.credentials, this.channel.options);
     }
     const proto = loadProto().sharebox;
     if (reply.access.includes('gray-box') && !this.grayBox) {
-      this.grayBox = new proto.GrayBox(this.address, grpc.credentials.createInsecure(), CHANNEL_OPTIONS);
+      this.grayBox = new proto.GrayBox(this.address, this.channel.credentials, this.channel.options);
     }
     if (reply.access.includes('white-box') && !this.whiteBox) {
-      this.whiteBox = new proto.WhiteBox(this.address, grpc.credentials.createInsecure(), CHANNEL_OPTIONS);
+      this.whiteBox = new proto.WhiteBox(this.address, this.channel.credentials, this.channel.options);
     }
     if (reply.access.includes('fine-tune') && !this.fineTuneClient) {
-      this.fineTuneClient = new proto.FineTune(this.address, grpc.credentials.createInsecure(), CHANNEL_OPTIONS);
+      this.fineTuneClient = new proto.FineTune(this.address, this.channel.credentials, this.channel.options);
     }
     const s = reply.schedule;
     this.schema = schema;

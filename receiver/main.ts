@@ -8,6 +8,7 @@ import { initBackend } from '../shared/tf';
 import { receiverTestSplit } from '../shared/evaluation/testSplit';
 import { parseReceiverRuntimeConfig, type ReceiverRuntimeConfig } from './config';
 import { BrokerClient } from './brokerClient';
+import type { Transport } from '../shared/grpc/transport';
 import { drawSynthetic, planDraw } from './draw';
 import { trainAndEvaluate, type DownstreamResult } from '../shared/evaluation/downstream';
 import { registerMoves, resolveMoves, type ResolvedMove } from '../shared/moves/registry';
@@ -81,11 +82,11 @@ class Receiver implements Party {
   private config: ReceiverRuntimeConfig | null = null;
   private broker: BrokerClient | null = null;
 
-  async configure(raw: unknown): Promise<Record<string, unknown>> {
+  async configure(raw: unknown, transport: Transport): Promise<Record<string, unknown>> {
     registerMoves(RECEIVER_MOVES);
     loadMovePlugins();
     this.config = parseReceiverRuntimeConfig(raw);
-    this.broker = new BrokerClient(this.config.brokerAddress, this.config.token);
+    this.broker = new BrokerClient(this.config.brokerAddress, this.config.token, transport);
     return {};
   }
 

@@ -11,6 +11,7 @@ import * as path from 'path';
 import type * as grpc from '@grpc/grpc-js';
 import { loadProto } from '../shared/grpc/proto';
 import { runParty, newServer, bindServer, type Party, type Emit } from '../shared/party/runtime';
+import type { Transport } from '../shared/grpc/transport';
 import { initBackend, describeBackend } from '../shared/tf';
 import { loadDataset } from '../shared/data/loadDataset';
 import { dropColumns, type Table } from '../shared/data/table';
@@ -76,15 +77,16 @@ class Sharer implements Party {
   /** start's result; `snapshot` adds what the release guards refused while serving. */
   private result: Record<string, unknown> | null = null;
 
-  async configure(raw: unknown): Promise<Record<string, unknown>> {
+  async configure(raw: unknown, transport: Transport): Promise<Record<string, unknown>> {
     registerMoves(SHARER_MOVES);
     loadMovePlugins();
     this.config = parseSharerRuntimeConfig(raw);
     this.host.modelKind = this.config.model.kind;
-    const server = newServer();
+    // The model is the broker's to call, no one else's: the receiver reaches it only through the broker's chain.
+    const server = newServer(transport, 'broker');
     server.addService(loadProto().sharebox.ModelHost.service, modelHostHandlers(this.host, new BrokerGate(this.config)));
     this.server = server;
-    return { port: await bindServer(server) };
+    return { port: await bindServer(server, transport) };
   }
 
   async start(emit: Emit): Promise<unknown> {

@@ -23,6 +23,7 @@ import { loadProto } from '../shared/grpc/proto';
 import { asBroker, testBrokerGate } from './helpers/brokerCredentials';
 import { collectStream } from '../shared/grpc/streams';
 import { bindServer, newServer } from '../shared/party/runtime';
+import { INSECURE } from '../shared/grpc/transport';
 import type { RecordChunk__Output } from '../shared/grpc/generated/sharebox/RecordChunk';
 import type { ModelHostClient } from '../shared/grpc/generated/sharebox/ModelHost';
 import { membershipGame, parseScenario, receiverGameSlice } from '../shared/scenario';
@@ -214,9 +215,9 @@ describe('the sharer serves image records over gRPC', () => {
   const md = (rpc: string) => asBroker(token, rpc);
 
   beforeAll(async () => {
-    server = newServer();
+    server = newServer(INSECURE, 'broker');
     server.addService(loadProto().sharebox.ModelHost.service, modelHostHandlers({ model, modelKind: 'image-ddpm' }, testBrokerGate(token)));
-    const port = await bindServer(server);
+    const port = await bindServer(server, INSECURE);
     client = new (loadProto().sharebox.ModelHost)(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
   });
   afterAll(() => {

@@ -9,7 +9,9 @@ import * as os from 'os';
 import * as path from 'path';
 import { spawn } from 'child_process';
 import { PartyProcess } from '../cli/partyProcess';
+import { issueRunCredentials } from '../cli/runCredentials';
 import { repoRoot } from '../shared/repoRoot';
+import { TLS_DIR_ENV, TLS_OFF } from '../shared/party/runtime';
 
 const onLinux = process.platform === 'linux' ? test : test.skip;
 
@@ -18,7 +20,9 @@ beforeAll(() => (tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sharebox-secrets-'
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 onLinux('a running party has no token in its environment, answers only the token it read on stdin, and writes with umask 077', async () => {
-  const party = await PartyProcess.spawn('receiver', path.join(tmp, 'logs'));
+  // As `sharebox run` spawns it: with its TLS identity (the folder's path is in its environment, not a secret).
+  const transport = issueRunCredentials(path.join(tmp, 'tls'));
+  const party = await PartyProcess.spawn('receiver', path.join(tmp, 'logs'), transport);
   try {
     const pid = party.pid!;
     const environ = fs.readFileSync(`/proc/${pid}/environ`, 'utf8');
@@ -29,11 +33,12 @@ onLinux('a running party has no token in its environment, answers only the token
     await expect(party.configure({})).rejects.toThrow(/configuration|expected|required/i);
   } finally {
     await party.shutdown();
+    transport.dispose();
   }
 }, 30_000);
 
 onLinux('a party started by hand, with no token on stdin, exits 2 with one line saying how parties are started', async () => {
-  const child = spawn(process.execPath, [path.join(repoRoot(), 'dist', 'broker', 'main.js')], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [path.join(repoRoot(), 'dist', 'broker', 'main.js')], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, [TLS_DIR_ENV]: TLS_OFF } });
   let stderr = '';
   child.stderr.on('data', (d) => (stderr += d));
   child.stdin.end();

@@ -7,10 +7,12 @@ import { loadProto, CHANNEL_OPTIONS } from '../grpc/proto';
 import { authenticate } from '../grpc/auth';
 import { rpcError, toRpcError } from '../grpc/errors';
 import { failStream, writeWithBackpressure } from '../grpc/streams';
+import { INSECURE, loadIdentity, serverCredentials, type PeerRole, type Transport } from '../grpc/transport';
+import { peerRoleInterceptors } from '../grpc/peerRole';
 import type { ProgressEvent } from '../grpc/generated/sharebox/ProgressEvent';
 import type { ControlHandlers } from '../grpc/generated/sharebox/Control';
 
-export type PartyName = 'sharer' | 'broker' | 'receiver';
+export type PartyName = Exclude<PeerRole, 'runner'>;
 
 /** The line a party prints when its Control server listens; the runner waits for it. */
 /** Characters per Control.Result message: well under the channel's message cap even if every one takes 3 bytes. */
@@ -64,12 +66,30 @@ function readControlToken(partyName: string): Promise<string> {
   });
 }
 
+/**
+ * Environment variable naming the folder with this party's key, certificate and the run's CA certificate
+ * (shared/grpc/transport.ts IDENTITY_FILES), or holding TLS_OFF when the run is `--insecure`. Required: a party never
+ * falls back to plaintext on its own.
+ */
+export const TLS_DIR_ENV = 'SHAREBOX_TLS_DIR';
+export const TLS_OFF = 'insecure';
+
+/** The transport the runner chose for this party: its identity under TLS, or plaintext. */
+export function transportFromEnvironment(party: PartyName, env: NodeJS.ProcessEnv = process.env): Transport {
+  const value = env[TLS_DIR_ENV];
+  if (!value) throw new Error(`${party}: ${TLS_DIR_ENV} is not set (a folder with its TLS identity, or "${TLS_OFF}"); parties are started by \`sharebox run\``);
+  return value === TLS_OFF ? INSECURE : loadIdentity(value, party);
+}
+
 export type Emit = (event: Omit<ProgressEvent, 'party'>) => void;
 
 export interface Party {
   name: PartyName;
-  /** Validates and applies this party's config slice; returns information for the runner (e.g. ports). */
-  configure(config: unknown): Promise<Record<string, unknown>>;
+  /**
+   * Validates and applies this party's config slice; returns information for the runner (e.g. ports). `transport` is
+   * the party's identity, for the servers it opens and the channels it dials.
+   */
+  configure(config: unknown, transport: Transport): Promise<Record<string, unknown>>;
   /** Does the party's work, reporting progress; resolves to its result (JSON-serialisable). */
   start(emit: Emit): Promise<unknown>;
   /** Releases servers and models before the process exits. */
@@ -83,23 +103,33 @@ export interface Party {
   snapshot?(): unknown;
 }
 
-export async function bindServer(server: grpc.Server): Promise<number> {
+export async function bindServer(server: grpc.Server, transport: Transport): Promise<number> {
   return new Promise((resolve, reject) => {
-    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, port) =>
+    server.bindAsync('127.0.0.1:0', serverCredentials(transport), (err, port) =>
       err ? reject(err) : resolve(port),
     );
   });
 }
 
-/** A server with the protocol's message bounds; `interceptors` wrap every call it serves (the broker's edge audit). */
-export function newServer(interceptors: grpc.ServerInterceptor[] = []): grpc.Server {
-  return new grpc.Server({ ...CHANNEL_OPTIONS, interceptors });
+/**
+ * A server with the protocol's message bounds that serves only callers whose certificate names `caller` (under TLS);
+ * `interceptors` wrap every call it serves (the broker's edge audit), outside the role check, so they see refused calls.
+ */
+export function newServer(transport: Transport, caller: PeerRole, interceptors: grpc.ServerInterceptor[] = []): grpc.Server {
+  return new grpc.Server({ ...CHANNEL_OPTIONS, interceptors: [...interceptors, ...peerRoleInterceptors(transport, caller)] });
 }
 
 /** Runs a party process: call from each party's main.ts. */
 export async function runParty(party: Party): Promise<void> {
   // Whatever a party writes (the sharer's model cache, the broker's audit log) is its own: no other user reads it.
   process.umask(0o077);
+  let transport: Transport;
+  try {
+    transport = transportFromEnvironment(party.name);
+  } catch (err) {
+    console.error((err as Error).message);
+    process.exit(2);
+  }
   const token = await readControlToken(party.name);
   const log = (msg: string) => process.stderr.write(`[${party.name}] ${msg}\n`);
 
@@ -132,7 +162,7 @@ export async function runParty(party: Party): Promise<void> {
         authenticate(call.metadata, known, 'Control.Configure');
         if (state !== 'new') throw rpcError(grpc.status.FAILED_PRECONDITION, 'Control.Configure: already configured');
         const config = JSON.parse(call.request.configJson);
-        party.configure(config).then(
+        party.configure(config, transport).then(
           (info) => {
             state = 'configured';
             callback(null, { infoJson: JSON.stringify(info) });
@@ -197,8 +227,8 @@ export async function runParty(party: Party): Promise<void> {
     },
   };
 
-  const server = newServer();
+  const server = newServer(transport, 'runner');
   server.addService(loadProto().sharebox.Control.service, handlers);
-  const port = await bindServer(server);
+  const port = await bindServer(server, transport);
   process.stdout.write(`${READY_PREFIX}${JSON.stringify({ port, pid: process.pid })}\n`);
 }

@@ -1,6 +1,8 @@
 /**
  * Starts a real sharer and broker (compiled, as child processes) for protocol tests, with a tiny model so
- * training takes a second or two. `npm test` builds dist/ before jest runs.
+ * training takes a second or two. `npm test` builds dist/ before jest runs. They talk plaintext unless `tls` is
+ * asked for: these tests knock on the doors with clients of their own; test/tls.test.ts knocks with certificates,
+ * and every `sharebox run` (test/runner.test.ts and the scenario tests) runs with mutual TLS.
  */
 import * as fs from 'fs';
 import * as os from 'os';
@@ -8,6 +10,8 @@ import * as path from 'path';
 import { nanoid } from 'nanoid';
 import { PartyProcess } from '../../cli/partyProcess';
 import { newReservationKey } from '../../shared/grpc/reservation';
+import type { PeerRole, Transport } from '../../shared/grpc/transport';
+import { INSECURE_RUN, issueRunCredentials } from '../../cli/runCredentials';
 
 export interface LivePair {
   sharer: PartyProcess;
@@ -20,6 +24,8 @@ export interface LivePair {
   reservationKey: string;
   auditLog: string;
   dir: string;
+  /** The identity of `role`, to dial the pair as it (plaintext when the pair is). */
+  identity(role: PeerRole): Transport;
   stop(): Promise<void>;
 }
 
@@ -52,10 +58,13 @@ export async function startSharerAndBroker(opts: {
   defences?: Array<{ kind: string } & Record<string, unknown>>;
   /** sharer.maxUnitsPerCall (the sharer's own bound on one call); the scenario default when absent. */
   sharerMaxUnitsPerCall?: number;
+  /** Mutual TLS under a CA of the pair's own, as `sharebox run` does. */
+  tls?: boolean;
 }): Promise<LivePair> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sharebox-live-'));
-  const sharer = await PartyProcess.spawn('sharer', path.join(dir, 'logs'));
-  const broker = await PartyProcess.spawn('broker', path.join(dir, 'logs'));
+  const transport = opts.tls ? issueRunCredentials(path.join(dir, 'tls')) : INSECURE_RUN;
+  const sharer = await PartyProcess.spawn('sharer', path.join(dir, 'logs'), transport);
+  const broker = await PartyProcess.spawn('broker', path.join(dir, 'logs'), transport);
   const brokerToken = nanoid(32);
   const receiverToken = nanoid(32);
   const reservationKey = newReservationKey();
@@ -97,6 +106,7 @@ export async function startSharerAndBroker(opts: {
     reservationKey,
     auditLog,
     dir,
+    identity: (role) => transport.identityOf(role),
     async stop() {
       await Promise.all([sharer.shutdown(), broker.shutdown()]);
       fs.rmSync(dir, { recursive: true, force: true });
