@@ -15,6 +15,7 @@ import { collectStream, unary } from '../shared/grpc/streams';
 import { READY_PREFIX, type PartyName } from '../shared/party/runtime';
 import { repoRoot } from '../shared/repoRoot';
 import { createLogProgress, type ProgressSink } from './progress';
+import type { PartyAccount } from './partyUsers';
 import type { ControlClient } from '../shared/grpc/generated/sharebox/Control';
 import type { ProgressEvent__Output } from '../shared/grpc/generated/sharebox/ProgressEvent';
 
@@ -65,16 +66,21 @@ export class PartyProcess {
     return this.exitedFlag;
   }
 
-  static async spawn(name: PartyName, logDir: string): Promise<PartyProcess> {
+  /** `account`: run as that user, in its private folder (cli/partyUsers.ts); without it, as the runner's user. */
+  static async spawn(name: PartyName, logDir: string, account?: PartyAccount): Promise<PartyProcess> {
     fs.mkdirSync(logDir, { recursive: true });
     const logFile = path.join(logDir, `${name}.log`);
-    const log = fs.createWriteStream(logFile, { flags: 'a' });
+    // Separated parties must not read each other's logs either: the runner's files are then its own (0600).
+    const log = fs.createWriteStream(logFile, { flags: 'a', ...(account ? { mode: 0o600 } : {}) });
     const script = path.join(repoRoot(), 'dist', name, 'main.js');
     if (!fs.existsSync(script)) {
       throw new PartyFailure(name, `${script} does not exist: build the project first (npm run build)`);
     }
     const token = nanoid(32);
-    const child = spawn(process.execPath, [script], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const asUser = account
+      ? { uid: account.uid, gid: account.gid, cwd: account.home, env: { ...process.env, HOME: account.home, TMPDIR: account.home } }
+      : {};
+    const child = spawn(process.execPath, [script], { stdio: ['pipe', 'pipe', 'pipe'], ...asUser });
     // The token goes down the stdin pipe, which only the runner holds (shared/party/runtime.ts readControlToken).
     child.stdin!.on('error', () => undefined); // a party that died early: its exit is reported, not an EPIPE
     child.stdin!.write(`${token}\n`);

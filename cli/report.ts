@@ -69,6 +69,8 @@ export function renderMarkdown(report: Report): string {
   if (report.scenario.description) lines.push(report.scenario.description, '');
   const seeds = (report.replicates as { seeds?: number[] } | undefined)?.seeds;
   lines.push(`- scenario file: \`${report.scenario.file}\``, seeds ? `- seeds (replicates): ${seeds.join(', ')}` : `- seed: ${report.scenario.seed}`, `- created: ${report.createdAt}`);
+  const isolation = report.isolation as { separateUsers: boolean; reason: string } | undefined;
+  if (isolation) lines.push(`- parties separated (each its own OS user): **${isolation.separateUsers ? 'yes' : 'no'}**, ${isolation.reason}`);
   lines.push(`- verdict: **${describeVerdict(report.verdict)}**`, '');
 
   if (report.expectations.length > 0) {

@@ -13,6 +13,7 @@ import { loadScenario, sharerSlice, brokerSlice, receiverSlice, refereeSlice, sc
 import type { BrokerResult, ReceiverResult, SharerResult } from '../shared/party/results';
 import { PartyFailure, PartyProcess } from './partyProcess';
 import { prepareRunDirectory } from './runDirectories';
+import { datasetPathsOf, planIsolation, type PartyUsers } from './partyUsers';
 import { createProgress, type ProgressSink } from './progress';
 import { referee } from './referee';
 import { checkExpectations, verdictOf } from './expectations';
@@ -32,6 +33,8 @@ export interface RunOptions {
   outDir?: string;
   cacheDir?: string;
   quiet?: boolean;
+  /** Set by runScenario: the parties' own users when they are separated (cli/partyUsers.ts), else null. */
+  partyUsers?: PartyUsers | null;
 }
 
 export interface RunOutcome {
@@ -91,6 +94,10 @@ export async function runScenario(file: string, opts: RunOptions = {}): Promise<
 
   try {
     progress.info(`sharebox: scenario ${scenario.name} (seed ${scenario.seed}); run directory ${runDir}`);
+    // As root, each party as a user of its own; otherwise (or if they could not reach the code) as today. Reported.
+    const { isolation, users } = await planIsolation({ repo: repoRoot(), cacheDir, runDir, reads: datasetPathsOf(scenario) });
+    partyOpts.partyUsers = users;
+    progress.info(`sharebox: parties ${isolation.separateUsers ? 'separated' : 'not separated'}: ${isolation.reason}`);
     const header = {
       scenario: {
         name: scenario.name,
@@ -100,6 +107,7 @@ export async function runScenario(file: string, opts: RunOptions = {}): Promise<
         ...(scenario.runKey ? { runKey: scenario.runKey } : {}),
       },
       createdAt: new Date().toISOString(),
+      isolation,
     };
     let body: Record<string, unknown>;
     if (scenario.replicates) {
@@ -214,9 +222,10 @@ async function runOnce(
 ): Promise<{ sections: Record<string, unknown>; testPredictions: TestPredictions }> {
   fs.mkdirSync(runDir, { recursive: true });
   const logDir = path.join(runDir, 'logs');
+  const accounts = opts.partyUsers?.accountsFor(runDir);
   const [sharer, broker, receiver] = await Promise.all(
     (['sharer', 'broker', 'receiver'] as const).map(async (name) => {
-      const p = await PartyProcess.spawn(name, logDir);
+      const p = await PartyProcess.spawn(name, logDir, accounts?.[name]);
       parties.push(p);
       return p;
     }),
@@ -240,13 +249,15 @@ async function runOnce(
   await Promise.race([sharer.start((e) => progress.event(e)), anyDeath]);
   const sharerStarted = (await sharer.result()) as SharerResult;
 
+  const auditLogPath = path.join(runDir, 'audit.jsonl');
+  opts.partyUsers?.handOver(auditLogPath, 'broker');
   const { port: brokerPort } = await broker.configure({
     ...brokerSlice(scenario),
     sharerAddress: `127.0.0.1:${sharerPort}`,
     sharerToken: brokerToSharer,
     reservationKey,
     receiverToken: receiverToBroker,
-    auditLogPath: path.join(runDir, 'audit.jsonl'),
+    auditLogPath,
   });
   broker.startInBackground((e) => progress.event(e));
 
