@@ -17,6 +17,7 @@ import { READY_PREFIX, type PartyName } from '../shared/party/runtime';
 import { repoRoot } from '../shared/repoRoot';
 import { createLogProgress, type ProgressSink } from './progress';
 import type { RunTransport } from './runCredentials';
+import type { PartyAccount } from './partyUsers';
 import type { ControlClient } from '../shared/grpc/generated/sharebox/Control';
 import type { ProgressEvent__Output } from '../shared/grpc/generated/sharebox/ProgressEvent';
 
@@ -70,11 +71,15 @@ export class PartyProcess {
     return this.exitedFlag;
   }
 
-  /** `transport`: the run's, which tells the child where its own TLS identity is (or that the run is insecure). */
-  static async spawn(name: PartyName, logDir: string, transport: RunTransport): Promise<PartyProcess> {
+  /**
+   * `transport`: the run's, which tells the child where its own TLS identity is (or that the run is insecure);
+   * `account`: run as that user, in its private folder (cli/partyUsers.ts); without it, as the runner's user.
+   */
+  static async spawn(name: PartyName, logDir: string, transport: RunTransport, account?: PartyAccount): Promise<PartyProcess> {
     fs.mkdirSync(logDir, { recursive: true });
     const logFile = path.join(logDir, `${name}.log`);
-    const log = fs.createWriteStream(logFile, { flags: 'a' });
+    // Separated parties must not read each other's logs either: the runner's files are then its own (0600).
+    const log = fs.createWriteStream(logFile, { flags: 'a', ...(account ? { mode: 0o600 } : {}) });
     const script = path.join(repoRoot(), 'dist', name, 'main.js');
     if (!fs.existsSync(script)) {
       throw new PartyFailure(name, `${script} does not exist: build the project first (npm run build)`);
@@ -82,7 +87,9 @@ export class PartyProcess {
     const token = nanoid(32);
     // The TLS folder's path (not a secret: its files are the party's own, 0600) goes in the environment; the token
     // down the stdin pipe, which only the runner holds (shared/party/runtime.ts readControlToken).
-    const child = spawn(process.execPath, [script], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...transport.environmentFor(name) } });
+    const environment = { ...process.env, ...transport.environmentFor(name) };
+    const asUser = account ? { uid: account.uid, gid: account.gid, cwd: account.home, env: { ...environment, HOME: account.home, TMPDIR: account.home } } : { env: environment };
+    const child = spawn(process.execPath, [script], { stdio: ['pipe', 'pipe', 'pipe'], ...asUser });
     child.stdin!.on('error', () => undefined); // a party that died early: its exit is reported, not an EPIPE
     child.stdin!.write(`${token}\n`);
     const party = new PartyProcess(name, child, logFile, log, token, transport);

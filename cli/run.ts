@@ -4,6 +4,7 @@
  * every child is killed on every way out (success, failure, SIGINT, SIGTERM, the runner's own crash).
  * A scenario with a `sweep:` runs each variant in turn (fresh processes, same seed) under variants/<label>/.
  */
+import { TLS_DIR_ENV, TLS_OFF } from '../shared/party/runtime';
 import { SECRET_RUN_KEY, drawRunKey } from '../shared/scenario/rootSeeds';
 import { SAMPLE_GRID_FILE } from '../shared/data/sampleGrid';
 import * as fs from 'fs';
@@ -14,6 +15,7 @@ import type { BrokerResult, ReceiverResult, SharerResult } from '../shared/party
 import { PartyFailure, PartyProcess } from './partyProcess';
 import { INSECURE_RUN, issueRunCredentials, type RunTransport } from './runCredentials';
 import { prepareRunDirectory } from './runDirectories';
+import { datasetPathsOf, planIsolation, type PartyUsers } from './partyUsers';
 import { createProgress, type ProgressSink } from './progress';
 import { referee } from './referee';
 import { checkExpectations, verdictOf } from './expectations';
@@ -35,6 +37,8 @@ export interface RunOptions {
   quiet?: boolean;
   /** Plaintext gRPC between the processes, for debugging (`--insecure`); mutual TLS otherwise. */
   insecure?: boolean;
+  /** Set by runScenario: the parties' own users when they are separated (cli/partyUsers.ts), else null. */
+  partyUsers?: PartyUsers | null;
 }
 
 /** What the parties of every variant and replicate of one run share: options, and the run's transport. */
@@ -110,6 +114,15 @@ export async function runScenario(file: string, opts: RunOptions = {}): Promise<
 
   try {
     progress.info(`sharebox: scenario ${scenario.name} (seed ${scenario.seed}); run directory ${runDir}; ${transport.mode === 'mutual-tls' ? 'mutual TLS' : 'INSECURE: plaintext gRPC (--insecure)'}`);
+    // As root, each party as a user of its own; otherwise (or if they could not reach the code) as today. Reported.
+    const { isolation, users } = await planIsolation({ repo: repoRoot(), cacheDir, runDir, reads: datasetPathsOf(scenario) });
+    partyOpts.partyUsers = users;
+    // A separated party reads its TLS identity as its own user: its folder becomes its own.
+    if (users) for (const name of ['sharer', 'broker', 'receiver'] as const) {
+      const folder = transport.environmentFor(name)[TLS_DIR_ENV];
+      if (folder !== TLS_OFF) users.handOverFolder(folder, name);
+    }
+    progress.info(`sharebox: parties ${isolation.separateUsers ? 'separated' : 'not separated'}: ${isolation.reason}`);
     const header = {
       scenario: {
         name: scenario.name,
@@ -121,6 +134,7 @@ export async function runScenario(file: string, opts: RunOptions = {}): Promise<
       createdAt: new Date().toISOString(),
       // Whether the parties talked over mutual TLS (docs/architecture.md) or plaintext.
       transport: transport.mode,
+      isolation,
     };
     let body: Record<string, unknown>;
     if (scenario.replicates) {
@@ -235,9 +249,10 @@ async function runOnce(
 ): Promise<{ sections: Record<string, unknown>; testPredictions: TestPredictions }> {
   fs.mkdirSync(runDir, { recursive: true });
   const logDir = path.join(runDir, 'logs');
+  const accounts = opts.partyUsers?.accountsFor(runDir);
   const [sharer, broker, receiver] = await Promise.all(
     (['sharer', 'broker', 'receiver'] as const).map(async (name) => {
-      const p = await PartyProcess.spawn(name, logDir, opts.transport);
+      const p = await PartyProcess.spawn(name, logDir, opts.transport, accounts?.[name]);
       parties.push(p);
       return p;
     }),
@@ -261,13 +276,15 @@ async function runOnce(
   await Promise.race([sharer.start((e) => progress.event(e)), anyDeath]);
   const sharerStarted = (await sharer.result()) as SharerResult;
 
+  const auditLogPath = path.join(runDir, 'audit.jsonl');
+  opts.partyUsers?.handOver(auditLogPath, 'broker');
   const { port: brokerPort } = await broker.configure({
     ...brokerSlice(scenario),
     sharerAddress: `127.0.0.1:${sharerPort}`,
     sharerToken: brokerToSharer,
     reservationKey,
     receiverToken: receiverToBroker,
-    auditLogPath: path.join(runDir, 'audit.jsonl'),
+    auditLogPath,
   });
   broker.startInBackground((e) => progress.event(e));
 
