@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * sharebox command line.
- *   sharebox run <scenario.yaml> [--out DIR] [--cache DIR] [--quiet] [--insecure]
+ *   sharebox run <scenario.yaml> [--out DIR] [--cache DIR] [--quiet] [--insecure] [--netns]
  *   sharebox validate <scenario.yaml>
  * Exit codes: 0 every expectation holds; 1 an expectation failed; 2 bad scenario, bad usage or failed party.
  */
@@ -12,13 +12,14 @@ import { describeVerdict } from './expectations';
 import { registerBuiltInMoves } from './moves';
 
 const USAGE = `usage:
-  sharebox run <scenario.yaml> [--out DIR] [--cache DIR] [--quiet] [--insecure]
+  sharebox run <scenario.yaml> [--out DIR] [--cache DIR] [--quiet] [--insecure] [--netns]
   sharebox validate <scenario.yaml>
 
   run       start sharer, broker and receiver, referee the run, write report.json/.md/.html into --out, a new
             or empty directory (default runs/<scenario>-<timestamp>/). Trained models are cached in --cache
             (default .cache/, or $SHAREBOX_CACHE_DIR). The parties talk mutual TLS under a CA made for the
-            run; --insecure makes them talk plaintext, for debugging (the report says which).
+            run; --insecure makes them talk plaintext, for debugging (the report says which). --netns (root)
+            puts each party in a network namespace of its own, linked only as the protocol needs.
   validate  check a scenario without running it.
 exit codes: 0 all expectations hold (or none: report only), 1 an expectation failed, 2 bad scenario or a party failed.`;
 
@@ -33,6 +34,7 @@ async function main(argv: string[]): Promise<number> {
         cache: { type: 'string' },
         quiet: { type: 'boolean', default: false },
         insecure: { type: 'boolean', default: false },
+        netns: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -68,7 +70,7 @@ async function main(argv: string[]): Promise<number> {
         return 2;
       }
     case 'run': {
-      const outcome = await runScenario(file, { outDir: parsed.values.out, cacheDir: parsed.values.cache, quiet: parsed.values.quiet, insecure: parsed.values.insecure });
+      const outcome = await runScenario(file, { outDir: parsed.values.out, cacheDir: parsed.values.cache, quiet: parsed.values.quiet, insecure: parsed.values.insecure, netns: parsed.values.netns });
       if (outcome.error) {
         process.stderr.write(`sharebox run: ${outcome.error}\n`);
         return outcome.exitCode;

@@ -13,11 +13,12 @@ import { loadProto } from '../shared/grpc/proto';
 import { channelTo } from '../shared/grpc/transport';
 import { bearerMetadata } from '../shared/grpc/auth';
 import { collectStream, unary } from '../shared/grpc/streams';
-import { READY_PREFIX, type PartyName } from '../shared/party/runtime';
+import { LISTEN_HOST_ENV, READY_PREFIX, hostPort, type PartyName } from '../shared/party/runtime';
 import { repoRoot } from '../shared/repoRoot';
 import { createLogProgress, type ProgressSink } from './progress';
 import type { RunTransport } from './runCredentials';
 import type { PartyAccount } from './partyUsers';
+import { LOOPBACK, type PartyPlacement } from './netns';
 import type { ControlClient } from '../shared/grpc/generated/sharebox/Control';
 import type { ProgressEvent__Output } from '../shared/grpc/generated/sharebox/ProgressEvent';
 
@@ -55,12 +56,18 @@ export class PartyProcess {
     /** Bearer token for this party's Control service; written on the child's stdin, never argv or the environment. */
     private readonly token: string,
     private readonly transport: RunTransport,
+    private readonly placement: PartyPlacement,
   ) {
     this.logProgress = createLogProgress({ write: (text) => this.writeLog(text) });
     this.died = new Promise<never>((_, reject) => {
       this.rejectDied = reject;
     });
     this.died.catch(() => undefined); // observed by the runner's races; never an unhandled rejection
+  }
+
+  /** The address the runner and the other parties dial to reach `port`, a server of this party. */
+  addressOf(port: number): string {
+    return hostPort(this.placement.dialHost, port);
   }
 
   get pid(): number | undefined {
@@ -74,8 +81,9 @@ export class PartyProcess {
   /**
    * `transport`: the run's, which tells the child where its own TLS identity is (or that the run is insecure);
    * `account`: run as that user, in its private folder (cli/partyUsers.ts); without it, as the runner's user.
+   * `placement`: where it listens and is dialled, and how it is launched there (cli/netns.ts); the loopback by default.
    */
-  static async spawn(name: PartyName, logDir: string, transport: RunTransport, account?: PartyAccount): Promise<PartyProcess> {
+  static async spawn(name: PartyName, logDir: string, transport: RunTransport, account?: PartyAccount, placement: PartyPlacement = LOOPBACK.placementOf(name)): Promise<PartyProcess> {
     fs.mkdirSync(logDir, { recursive: true });
     const logFile = path.join(logDir, `${name}.log`);
     // Separated parties must not read each other's logs either: the runner's files are then its own (0600).
@@ -87,12 +95,15 @@ export class PartyProcess {
     const token = nanoid(32);
     // The TLS folder's path (not a secret: its files are the party's own, 0600) goes in the environment; the token
     // down the stdin pipe, which only the runner holds (shared/party/runtime.ts readControlToken).
-    const environment = { ...process.env, ...transport.environmentFor(name) };
-    const asUser = account ? { uid: account.uid, gid: account.gid, cwd: account.home, env: { ...environment, HOME: account.home, TMPDIR: account.home } } : { env: environment };
-    const child = spawn(process.execPath, [script], { stdio: ['pipe', 'pipe', 'pipe'], ...asUser });
+    const environment = { ...process.env, ...transport.environmentFor(name), [LISTEN_HOST_ENV]: placement.listenHost };
+    // In a namespace, `ip netns exec` needs root: the launch itself then switches to the party's user (setpriv).
+    const launch = placement.launch(process.execPath, [script], account);
+    const ids = account && !launch.switchesUser ? { uid: account.uid, gid: account.gid } : {};
+    const asUser = account ? { ...ids, cwd: account.home, env: { ...environment, HOME: account.home, TMPDIR: account.home } } : { env: environment };
+    const child = spawn(launch.command, launch.args, { stdio: ['pipe', 'pipe', 'pipe'], ...asUser });
     child.stdin!.on('error', () => undefined); // a party that died early: its exit is reported, not an EPIPE
     child.stdin!.write(`${token}\n`);
-    const party = new PartyProcess(name, child, logFile, log, token, transport);
+    const party = new PartyProcess(name, child, logFile, log, token, transport, placement);
     return party.boot();
   }
 
@@ -116,7 +127,7 @@ export class PartyProcess {
         if (line.startsWith(READY_PREFIX)) {
           clearTimeout(timer);
           const { port } = JSON.parse(line.slice(READY_PREFIX.length));
-          this.controlAddress = `127.0.0.1:${port}`;
+          this.controlAddress = hostPort(this.placement.dialHost, port);
           const Ctor = loadProto().sharebox.Control;
           // As the runner, and only to this party: its certificate must name it.
           const { credentials, options } = channelTo(this.transport.runner, this.name);

@@ -70,6 +70,7 @@ export function renderMarkdown(report: Report): string {
   const seeds = (report.replicates as { seeds?: number[] } | undefined)?.seeds;
   lines.push(`- scenario file: \`${report.scenario.file}\``, seeds ? `- seeds (replicates): ${seeds.join(', ')}` : `- seed: ${report.scenario.seed}`, `- created: ${report.createdAt}`);
   if (report.transport) lines.push(`- transport: ${report.transport === 'insecure' ? '**insecure** (plaintext gRPC, `--insecure`)' : 'mutual TLS under a CA of the run'}`);
+  if (report.network) lines.push(`- network: **${report.network}**${report.networkLayout ? `, ${report.networkLayout}` : ''}`);
   const isolation = report.isolation as { separateUsers: boolean; reason: string } | undefined;
   if (isolation) lines.push(`- parties separated (each its own OS user): **${isolation.separateUsers ? 'yes' : 'no'}**, ${isolation.reason}`);
   lines.push(`- verdict: **${describeVerdict(report.verdict)}**`, '');

@@ -15,6 +15,7 @@ import type { BrokerResult, ReceiverResult, SharerResult } from '../shared/party
 import { PartyFailure, PartyProcess } from './partyProcess';
 import { INSECURE_RUN, issueRunCredentials, type RunTransport } from './runCredentials';
 import { prepareRunDirectory } from './runDirectories';
+import { LOOPBACK, createNamespaceNetwork, namespacesUnavailable, type PartyNetwork } from './netns';
 import { datasetPathsOf, planIsolation, type PartyUsers } from './partyUsers';
 import { createProgress, type ProgressSink } from './progress';
 import { referee } from './referee';
@@ -37,12 +38,14 @@ export interface RunOptions {
   quiet?: boolean;
   /** Plaintext gRPC between the processes, for debugging (`--insecure`); mutual TLS otherwise. */
   insecure?: boolean;
+  /** Each party in a network namespace of its own, linked as the protocol needs (`--netns`, root only; cli/netns.ts). */
+  netns?: boolean;
   /** Set by runScenario: the parties' own users when they are separated (cli/partyUsers.ts), else null. */
   partyUsers?: PartyUsers | null;
 }
 
-/** What the parties of every variant and replicate of one run share: options, and the run's transport. */
-type PartyRunOptions = RunOptions & { transport: RunTransport };
+/** What the parties of every variant and replicate of one run share: options, the run's transport and network. */
+type PartyRunOptions = RunOptions & { transport: RunTransport; network: PartyNetwork };
 
 /** The run folder's subfolder of keys and certificates (cli/runCredentials.ts): private, deleted when the run ends. */
 const TLS_FOLDER = 'tls';
@@ -79,6 +82,9 @@ export async function runScenario(file: string, opts: RunOptions = {}): Promise<
   } catch (err) {
     return { exitCode: 2, error: (err as Error).message };
   }
+  // Before any folder is made: a run that cannot have its namespaces leaves nothing behind.
+  const noNamespaces = opts.netns ? namespacesUnavailable() : null;
+  if (noNamespaces) return { exitCode: 2, error: noNamespaces };
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const runDir = path.resolve(opts.outDir ?? path.join('runs', `${scenario.name}-${stamp}`));
   const cacheDir = path.resolve(opts.cacheDir ?? defaultCacheDir());
@@ -93,14 +99,15 @@ export async function runScenario(file: string, opts: RunOptions = {}): Promise<
   } catch (err) {
     return { exitCode: 2, runDir, error: (err as Error).message };
   }
-  const partyOpts: PartyRunOptions = { ...opts, cacheDir, transport };
+  const partyOpts: PartyRunOptions = { ...opts, cacheDir, transport, network: LOOPBACK };
   const progress = createProgress({ quiet: opts.quiet });
   const parties: PartyProcess[] = [];
 
-  // The keys go with the parties: on every way out, as the children do.
+  // The keys and the namespaces go with the parties: on every way out, as the children do.
   const killAll = () => {
     parties.forEach((p) => p.kill());
     transport.dispose();
+    partyOpts.network.dispose();
   };
   const onSignal = (signal: NodeJS.Signals) => {
     progress.stop();
@@ -113,6 +120,7 @@ export async function runScenario(file: string, opts: RunOptions = {}): Promise<
   process.once('exit', killAll);
 
   try {
+    if (opts.netns) partyOpts.network = createNamespaceNetwork();
     progress.info(`sharebox: scenario ${scenario.name} (seed ${scenario.seed}); run directory ${runDir}; ${transport.mode === 'mutual-tls' ? 'mutual TLS' : 'INSECURE: plaintext gRPC (--insecure)'}`);
     // As root, each party as a user of its own; otherwise (or if they could not reach the code) as today. Reported.
     const { isolation, users } = await planIsolation({ repo: repoRoot(), cacheDir, runDir, reads: datasetPathsOf(scenario) });
@@ -123,6 +131,7 @@ export async function runScenario(file: string, opts: RunOptions = {}): Promise<
       if (folder !== TLS_OFF) users.handOverFolder(folder, name);
     }
     progress.info(`sharebox: parties ${isolation.separateUsers ? 'separated' : 'not separated'}: ${isolation.reason}`);
+    progress.info(`sharebox: network ${partyOpts.network.describe()}`);
     const header = {
       scenario: {
         name: scenario.name,
@@ -135,6 +144,9 @@ export async function runScenario(file: string, opts: RunOptions = {}): Promise<
       // Whether the parties talked over mutual TLS (docs/architecture.md) or plaintext.
       transport: transport.mode,
       isolation,
+      // Where the parties listened: all on 127.0.0.1, or each in a network namespace of its own (cli/netns.ts).
+      network: partyOpts.network.mode,
+      networkLayout: partyOpts.network.describe(),
     };
     let body: Record<string, unknown>;
     if (scenario.replicates) {
@@ -176,6 +188,19 @@ export async function runScenario(file: string, opts: RunOptions = {}): Promise<
     process.removeListener('SIGTERM', onSignal);
     process.removeListener('exit', killAll);
   }
+}
+
+/**
+ * In namespaces, the receiver must have no way to the sharer's ModelHost but through the broker: tried on every run,
+ * from the receiver's namespace to the address and port the broker is about to be given. A connection fails the run.
+ */
+async function checkReceiverCannotReachSharer(network: PartyNetwork, sharerHost: string, sharerPort: number, progress: ProgressSink): Promise<void> {
+  const outcome = await network.probeReach('receiver', sharerHost, sharerPort);
+  if (outcome === null) return;
+  if (outcome === 'connected' || outcome.startsWith('probe failed')) {
+    throw new Error(`--netns: the receiver's namespace was expected to have no way to the sharer's ModelHost (${sharerHost}:${sharerPort}), but the check answered: ${outcome}`);
+  }
+  progress.info(`sharebox: the receiver's namespace cannot reach the sharer's ModelHost ${sharerHost}:${sharerPort} (${outcome})`);
 }
 
 /** A replicate's scenario: the same scenario with its root seed replaced (every party and dataset seed follows). */
@@ -252,7 +277,7 @@ async function runOnce(
   const accounts = opts.partyUsers?.accountsFor(runDir);
   const [sharer, broker, receiver] = await Promise.all(
     (['sharer', 'broker', 'receiver'] as const).map(async (name) => {
-      const p = await PartyProcess.spawn(name, logDir, opts.transport, accounts?.[name]);
+      const p = await PartyProcess.spawn(name, logDir, opts.transport, accounts?.[name], opts.network.placementOf(name));
       parties.push(p);
       return p;
     }),
@@ -267,28 +292,29 @@ async function runOnce(
 
   // A membership game: the sharer gets the members as records, the receiver the shuffled challenge set (docs/mia.md).
   const game = membershipGame(scenario);
-  const { port: sharerPort } = await sharer.configure({
+  const { port: sharerPort } = (await sharer.configure({
     ...(game ? sharerGameSlice(scenario, game.trainingSet) : sharerSlice(scenario)),
     brokerToken: brokerToSharer,
     reservationKey,
     cacheDir: path.resolve(opts.cacheDir ?? defaultCacheDir()),
-  });
+  })) as { port: number };
+  await checkReceiverCannotReachSharer(opts.network, opts.network.placementOf('sharer').dialHost, sharerPort, progress);
   await Promise.race([sharer.start((e) => progress.event(e)), anyDeath]);
   const sharerStarted = (await sharer.result()) as SharerResult;
 
   const auditLogPath = path.join(runDir, 'audit.jsonl');
   opts.partyUsers?.handOver(auditLogPath, 'broker');
-  const { port: brokerPort } = await broker.configure({
+  const { port: brokerPort } = (await broker.configure({
     ...brokerSlice(scenario),
-    sharerAddress: `127.0.0.1:${sharerPort}`,
+    sharerAddress: sharer.addressOf(sharerPort),
     sharerToken: brokerToSharer,
     reservationKey,
     receiverToken: receiverToBroker,
     auditLogPath,
-  });
+  })) as { port: number };
   broker.startInBackground((e) => progress.event(e));
 
-  await receiver.configure({ ...(game ? receiverGameSlice(scenario, game.challenge) : receiverSlice(scenario)), brokerAddress: `127.0.0.1:${brokerPort}`, token: receiverToBroker });
+  await receiver.configure({ ...(game ? receiverGameSlice(scenario, game.challenge) : receiverSlice(scenario)), brokerAddress: broker.addressOf(brokerPort), token: receiverToBroker });
   await Promise.race([receiver.start((e) => progress.event(e)), anyDeath]);
   const receiverResult = (await receiver.result()) as ReceiverResult;
   const brokerResult = (await broker.result()) as BrokerResult;

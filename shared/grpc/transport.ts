@@ -51,8 +51,8 @@ export function serverCredentials(transport: Transport): grpc.ServerCredentials 
 }
 
 /**
- * Credentials and options for a channel to the server of `peer`. Parties listen on 127.0.0.1 (and later on hosts
- * whose names say nothing of their role), so the name checked against the server's certificate is the role, not the
+ * Credentials and options for a channel to the server of `peer`. Parties listen on 127.0.0.1 or on an address the
+ * runner gave them (a network namespace's, later another host's), none of which says anything of their role, so the name checked against the server's certificate is the role, not the
  * address: `grpc.ssl_target_name_override` makes grpc-js verify the certificate for that name.
  */
 export function channelTo(transport: Transport, peer: PeerRole): { credentials: grpc.ChannelCredentials; options: grpc.ChannelOptions } {

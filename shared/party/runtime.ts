@@ -2,6 +2,7 @@
  * What every party process shares: it serves the Control service to the runner, announces its port on
  * stdout, and exits as soon as the runner goes away (stdin closes), so a crashed runner leaves no orphans.
  */
+import * as net from 'net';
 import * as grpc from '@grpc/grpc-js';
 import { loadProto, CHANNEL_OPTIONS } from '../grpc/proto';
 import { authenticate } from '../grpc/auth';
@@ -103,9 +104,31 @@ export interface Party {
   snapshot?(): unknown;
 }
 
-export async function bindServer(server: grpc.Server, transport: Transport): Promise<number> {
+/**
+ * Environment variable naming the address every server of a party binds (its Control service, the sharer's ModelHost,
+ * the broker's Gateway); 127.0.0.1 when unset. Set by the runner when a party lives elsewhere than on the loopback (a
+ * network namespace of its own, cli/netns.ts). Not a secret: the environment is fine.
+ */
+export const LISTEN_HOST_ENV = 'SHAREBOX_LISTEN_HOST';
+export const DEFAULT_LISTEN_HOST = '127.0.0.1';
+
+/** The address this party's servers bind: an IP address (v4 or v6), never a name to resolve. */
+export function listenHostFromEnvironment(env: NodeJS.ProcessEnv = process.env): string {
+  const value = env[LISTEN_HOST_ENV];
+  if (value === undefined || value === '') return DEFAULT_LISTEN_HOST;
+  if (net.isIP(value) === 0) throw new Error(`${LISTEN_HOST_ENV}=${JSON.stringify(value)} is not an IP address; give the address this party listens on, e.g. 10.0.0.2`);
+  return value;
+}
+
+/** `host:port` for gRPC, with an IPv6 address in brackets. */
+export function hostPort(host: string, port: number): string {
+  return net.isIPv6(host) ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+/** Binds `server` on a free port of `host` (by default the address the runner gave this party) and resolves to the port. */
+export async function bindServer(server: grpc.Server, transport: Transport, host: string = listenHostFromEnvironment()): Promise<number> {
   return new Promise((resolve, reject) => {
-    server.bindAsync('127.0.0.1:0', serverCredentials(transport), (err, port) =>
+    server.bindAsync(hostPort(host, 0), serverCredentials(transport), (err, port) =>
       err ? reject(err) : resolve(port),
     );
   });
@@ -124,8 +147,10 @@ export async function runParty(party: Party): Promise<void> {
   // Whatever a party writes (the sharer's model cache, the broker's audit log) is its own: no other user reads it.
   process.umask(0o077);
   let transport: Transport;
+  let listenHost: string;
   try {
     transport = transportFromEnvironment(party.name);
+    listenHost = listenHostFromEnvironment();
   } catch (err) {
     console.error((err as Error).message);
     process.exit(2);
@@ -229,6 +254,6 @@ export async function runParty(party: Party): Promise<void> {
 
   const server = newServer(transport, 'runner');
   server.addService(loadProto().sharebox.Control.service, handlers);
-  const port = await bindServer(server, transport);
+  const port = await bindServer(server, transport, listenHost);
   process.stdout.write(`${READY_PREFIX}${JSON.stringify({ port, pid: process.pid })}\n`);
 }
