@@ -22,7 +22,8 @@ import { execFileSync, spawn } from 'child_process';
 import { DEFAULT_LISTEN_HOST, type PartyName } from '../shared/party/runtime';
 import type { PartyAccount } from './partyUsers';
 
-export type NetworkMode = 'loopback' | 'namespaces';
+/** 'remote': parties started by hand on hosts of their own and dialled, not spawned (cli/remoteParties.ts). */
+export type NetworkMode = 'loopback' | 'namespaces' | 'remote';
 
 /** A command to spawn, and whether it switches to the party's user itself (then spawn must not: it stays root). */
 export interface Launch {

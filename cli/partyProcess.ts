@@ -50,7 +50,8 @@ export class PartyProcess {
 
   private constructor(
     readonly name: PartyName,
-    private readonly child: ChildProcess,
+    /** null for a remote party (`sharebox party` on a host of its own): dialled, never spawned nor killed by the runner. */
+    private readonly child: ChildProcess | null,
     readonly logFile: string,
     private readonly log: fs.WriteStream,
     /** Bearer token for this party's Control service; written on the child's stdin, never argv or the environment. */
@@ -71,7 +72,7 @@ export class PartyProcess {
   }
 
   get pid(): number | undefined {
-    return this.child.pid;
+    return this.child?.pid;
   }
 
   get exited(): boolean {
@@ -107,6 +108,31 @@ export class PartyProcess {
     return party.boot();
   }
 
+  /**
+   * A party started by hand elsewhere (`sharebox party`, cli/remoteParties.ts), its Control listening at `address`:
+   * waits until it answers, as the runner, checking that its certificate names `name`. Its own log stays on its host;
+   * `logDir/<name>.log` gets its progress events. It is not killed on the way out: it exits after Control.Shutdown.
+   */
+  static async connect(name: PartyName, logDir: string, transport: RunTransport, token: string, address: string, placement: PartyPlacement): Promise<PartyProcess> {
+    fs.mkdirSync(logDir, { recursive: true });
+    const logFile = path.join(logDir, `${name}.log`);
+    const log = fs.createWriteStream(logFile, { flags: 'a' });
+    const party = new PartyProcess(name, null, logFile, log, token, transport, placement);
+    party.controlAddress = address;
+    const Ctor = loadProto().sharebox.Control;
+    const { credentials, options } = channelTo(transport.runner, name);
+    party.client = new Ctor(address, credentials, options);
+    await new Promise<void>((resolve, reject) =>
+      party.client.waitForReady(Date.now() + READY_TIMEOUT_MS, (err) =>
+        err
+          ? reject(new PartyFailure(name, `${name} did not answer at ${address} within ${READY_TIMEOUT_MS / 1000} s (${err.message}): start \`sharebox party ${name} --identity DIR --listen ${address}\` on its host first`))
+          : resolve(),
+      ),
+    );
+    party.writeLog(`remote ${name}, Control at ${address}\n`);
+    return party;
+  }
+
   /** Lines can still arrive (a last stderr line, a progress event in flight) after the exit closed the log. */
   private writeLog(text: string): void {
     if (!this.log.writableEnded) this.log.write(text);
@@ -114,7 +140,7 @@ export class PartyProcess {
 
   private boot(): Promise<PartyProcess> {
     return new Promise((resolve, reject) => {
-      const child = this.child;
+      const child = this.child!;
       const timer = setTimeout(() => {
         reject(new PartyFailure(this.name, `${this.name} did not report ready within ${READY_TIMEOUT_MS / 1000} s (log: ${this.logFile})`));
       }, READY_TIMEOUT_MS);
@@ -203,7 +229,19 @@ export class PartyProcess {
   async shutdown(): Promise<void> {
     if (this.exitedFlag) return;
     this.expectedExit = true;
-    const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
+    if (!this.child) {
+      // Remote: asked once; it exits on its own after answering (shared/party/runtime.ts), or the error is logged.
+      try {
+        await unary(this.client.shutdown.bind(this.client), {}, this.md(), { deadline: Date.now() + 5000 });
+      } catch (err) {
+        this.writeLog(`Control.Shutdown: ${(err as grpc.ServiceError).details || (err as Error).message}\n`);
+      }
+      this.exitedFlag = true;
+      this.client.close();
+      this.log.end();
+      return;
+    }
+    const exited = new Promise<void>((resolve) => this.child!.once('exit', () => resolve()));
     try {
       await Promise.race([unary(this.client.shutdown.bind(this.client), {}, this.md(), { deadline: Date.now() + 2000 }), exited]);
     } catch {
@@ -217,7 +255,7 @@ export class PartyProcess {
   /** Ends the child now (SIGKILL if it is still there): used on failure paths and at runner exit. */
   kill(): void {
     this.expectedExit = true;
-    if (!this.exitedFlag) {
+    if (!this.exitedFlag && this.child) {
       try {
         this.child.kill('SIGKILL');
       } catch {

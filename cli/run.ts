@@ -4,7 +4,7 @@
  * every child is killed on every way out (success, failure, SIGINT, SIGTERM, the runner's own crash).
  * A scenario with a `sweep:` runs each variant in turn (fresh processes, same seed) under variants/<label>/.
  */
-import { TLS_DIR_ENV, TLS_OFF } from '../shared/party/runtime';
+import { TLS_DIR_ENV, TLS_OFF, hostPort, type PartyName } from '../shared/party/runtime';
 import { SECRET_RUN_KEY, drawRunKey } from '../shared/scenario/rootSeeds';
 import { SAMPLE_GRID_FILE } from '../shared/data/sampleGrid';
 import * as fs from 'fs';
@@ -17,6 +17,7 @@ import { INSECURE_RUN, issueRunCredentials, type RunTransport } from './runCrede
 import { prepareRunDirectory } from './runDirectories';
 import { LOOPBACK, createNamespaceNetwork, namespacesUnavailable, type PartyNetwork } from './netns';
 import { datasetPathsOf, planIsolation, type PartyUsers } from './partyUsers';
+import { loadRunnerCredentials, remoteNetwork, type PartyAddresses } from './remoteParties';
 import { createProgress, type ProgressSink } from './progress';
 import { referee } from './referee';
 import { checkExpectations, verdictOf } from './expectations';
@@ -42,10 +43,18 @@ export interface RunOptions {
   netns?: boolean;
   /** Set by runScenario: the parties' own users when they are separated (cli/partyUsers.ts), else null. */
   partyUsers?: PartyUsers | null;
+  /**
+   * Parties already running on hosts of their own (`--identity DIR --party role=HOST:PORT`, cli/remoteParties.ts):
+   * dialled instead of spawned, as the runner of `identityDir` with the control tokens there.
+   */
+  remote?: { identityDir: string; parties: PartyAddresses };
 }
 
-/** What the parties of every variant and replicate of one run share: options, the run's transport and network. */
-type PartyRunOptions = RunOptions & { transport: RunTransport; network: PartyNetwork };
+/**
+ * What the parties of every variant and replicate of one run share: options, the run's transport and network, and for
+ * remote parties their control tokens.
+ */
+type PartyRunOptions = RunOptions & { transport: RunTransport; network: PartyNetwork; remoteTokens?: Record<PartyName, string> };
 
 /** The run folder's subfolder of keys and certificates (cli/runCredentials.ts): private, deleted when the run ends. */
 const TLS_FOLDER = 'tls';
@@ -82,6 +91,16 @@ export async function runScenario(file: string, opts: RunOptions = {}): Promise<
   } catch (err) {
     return { exitCode: 2, error: (err as Error).message };
   }
+  // A remote party serves one run (shared/party/runtime.ts): a sweep or replicates would need it again, fresh.
+  if (opts.remote && (scenario.sweep || scenario.replicates)) {
+    return { exitCode: 2, error: `--party: ${file} has ${scenario.sweep ? 'a sweep' : 'replicates'}, which run the parties once per ${scenario.sweep ? 'variant' : 'seed'}; a party started by \`sharebox party\` serves one run: run it without --party` };
+  }
+  let remoteCredentials: ReturnType<typeof loadRunnerCredentials> | undefined;
+  try {
+    if (opts.remote) remoteCredentials = loadRunnerCredentials(opts.remote.identityDir);
+  } catch (err) {
+    return { exitCode: 2, error: (err as Error).message };
+  }
   // Before any folder is made: a run that cannot have its namespaces leaves nothing behind.
   const noNamespaces = opts.netns ? namespacesUnavailable() : null;
   if (noNamespaces) return { exitCode: 2, error: noNamespaces };
@@ -95,11 +114,17 @@ export async function runScenario(file: string, opts: RunOptions = {}): Promise<
   if (directoryProblem) return { exitCode: 2, error: directoryProblem };
   let transport: RunTransport;
   try {
-    transport = opts.insecure ? INSECURE_RUN : issueRunCredentials(path.join(runDir, TLS_FOLDER));
+    transport = remoteCredentials?.transport ?? (opts.insecure ? INSECURE_RUN : issueRunCredentials(path.join(runDir, TLS_FOLDER)));
   } catch (err) {
     return { exitCode: 2, runDir, error: (err as Error).message };
   }
-  const partyOpts: PartyRunOptions = { ...opts, cacheDir, transport, network: LOOPBACK };
+  const partyOpts: PartyRunOptions = {
+    ...opts,
+    cacheDir,
+    transport,
+    network: opts.remote ? remoteNetwork(opts.remote.parties) : LOOPBACK,
+    remoteTokens: remoteCredentials?.tokens,
+  };
   const progress = createProgress({ quiet: opts.quiet });
   const parties: PartyProcess[] = [];
 
@@ -123,7 +148,10 @@ export async function runScenario(file: string, opts: RunOptions = {}): Promise<
     if (opts.netns) partyOpts.network = createNamespaceNetwork();
     progress.info(`sharebox: scenario ${scenario.name} (seed ${scenario.seed}); run directory ${runDir}; ${transport.mode === 'mutual-tls' ? 'mutual TLS' : 'INSECURE: plaintext gRPC (--insecure)'}`);
     // As root, each party as a user of its own; otherwise (or if they could not reach the code) as today. Reported.
-    const { isolation, users } = await planIsolation({ repo: repoRoot(), cacheDir, runDir, reads: datasetPathsOf(scenario) });
+    // Remote parties run as whoever started them on their hosts: nothing for the runner to plan.
+    const { isolation, users } = opts.remote
+      ? { isolation: { separateUsers: false, reason: 'each party was started by hand on a host of its own (`sharebox party`), as the user who started it there' }, users: null }
+      : await planIsolation({ repo: repoRoot(), cacheDir, runDir, reads: datasetPathsOf(scenario) });
     partyOpts.partyUsers = users;
     // A separated party reads its TLS identity as its own user: its folder becomes its own.
     if (users) for (const name of ['sharer', 'broker', 'receiver'] as const) {
@@ -179,6 +207,8 @@ export async function runScenario(file: string, opts: RunOptions = {}): Promise<
     return { exitCode: verdict === 'failed' ? 1 : 0, runDir, report };
   } catch (err) {
     progress.stop();
+    // Remote parties cannot be killed from here: each is asked to shut down, so that none waits for a run that is over.
+    if (opts.remote) await Promise.allSettled(parties.map((p) => p.shutdown()));
     killAll();
     const message = err instanceof PartyFailure ? err.message : (err as Error)?.stack ?? String(err);
     return { exitCode: 2, runDir, error: message };
@@ -277,7 +307,10 @@ async function runOnce(
   const accounts = opts.partyUsers?.accountsFor(runDir);
   const [sharer, broker, receiver] = await Promise.all(
     (['sharer', 'broker', 'receiver'] as const).map(async (name) => {
-      const p = await PartyProcess.spawn(name, logDir, opts.transport, accounts?.[name], opts.network.placementOf(name));
+      const placement = opts.network.placementOf(name);
+      const p = opts.remote
+        ? await PartyProcess.connect(name, logDir, opts.transport, opts.remoteTokens![name], hostPort(placement.dialHost, opts.remote.parties[name].port), placement)
+        : await PartyProcess.spawn(name, logDir, opts.transport, accounts?.[name], placement);
       parties.push(p);
       return p;
     }),

@@ -2,6 +2,7 @@
  * What every party process shares: it serves the Control service to the runner, announces its port on
  * stdout, and exits as soon as the runner goes away (stdin closes), so a crashed runner leaves no orphans.
  */
+import * as fs from 'fs';
 import * as net from 'net';
 import * as grpc from '@grpc/grpc-js';
 import { loadProto, CHANNEL_OPTIONS } from '../grpc/proto';
@@ -125,10 +126,41 @@ export function hostPort(host: string, port: number): string {
   return net.isIPv6(host) ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
-/** Binds `server` on a free port of `host` (by default the address the runner gave this party) and resolves to the port. */
-export async function bindServer(server: grpc.Server, transport: Transport, host: string = listenHostFromEnvironment()): Promise<number> {
+/**
+ * A party started by hand on a host of its own (`sharebox party <role>`, cli/partyCommand.ts) rather than spawned by
+ * the runner: its control token is the first line of this file (0600, in its identity folder) instead of its stdin,
+ * and its Control service listens on CONTROL_PORT_ENV, a fixed port the runner was told, instead of a free one. Such a
+ * party has no stdin tie to any runner: it serves one run and exits after Control.Shutdown, or on SIGINT/SIGTERM.
+ * Neither is set for a spawned party. Paths and a port, not secrets: the environment is fine.
+ */
+export const CONTROL_TOKEN_FILE_ENV = 'SHAREBOX_CONTROL_TOKEN_FILE';
+export const CONTROL_PORT_ENV = 'SHAREBOX_CONTROL_PORT';
+
+/** The token of a party started by hand, from its file: refused if empty, or readable by anyone but its owner. */
+export function readControlTokenFile(file: string): string {
+  const mode = fs.statSync(file).mode & 0o777;
+  if ((mode & 0o077) !== 0) throw new Error(`${file}: the control token must be readable by its owner only (mode ${mode.toString(8)}); chmod 600 it`);
+  const token = fs.readFileSync(file, 'utf8').split('\n')[0].trim();
+  if (!token) throw new Error(`${file}: empty control token`);
+  return token;
+}
+
+/** The fixed Control port of a party started by hand, or 0 (a free one) for a spawned party. */
+export function controlPortFromEnvironment(env: NodeJS.ProcessEnv = process.env): number {
+  const value = env[CONTROL_PORT_ENV];
+  if (value === undefined || value === '') return 0;
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`${CONTROL_PORT_ENV}=${JSON.stringify(value)} is not a port (1-65535)`);
+  return port;
+}
+
+/**
+ * Binds `server` on `port` of `host` (by default a free port of the address the runner gave this party) and resolves
+ * to the port.
+ */
+export async function bindServer(server: grpc.Server, transport: Transport, host: string = listenHostFromEnvironment(), port = 0): Promise<number> {
   return new Promise((resolve, reject) => {
-    server.bindAsync(hostPort(host, 0), serverCredentials(transport), (err, port) =>
+    server.bindAsync(hostPort(host, port), serverCredentials(transport), (err, port) =>
       err ? reject(err) : resolve(port),
     );
   });
@@ -148,21 +180,33 @@ export async function runParty(party: Party): Promise<void> {
   process.umask(0o077);
   let transport: Transport;
   let listenHost: string;
+  let controlPort: number;
+  let tokenFile: string | undefined;
+  let fileToken: string | undefined;
   try {
     transport = transportFromEnvironment(party.name);
     listenHost = listenHostFromEnvironment();
+    controlPort = controlPortFromEnvironment();
+    tokenFile = process.env[CONTROL_TOKEN_FILE_ENV] || undefined;
+    if (tokenFile) fileToken = readControlTokenFile(tokenFile);
   } catch (err) {
-    console.error((err as Error).message);
+    console.error(`${party.name}: ${(err as Error).message}`);
     process.exit(2);
   }
-  const token = await readControlToken(party.name);
+  const token = fileToken ?? (await readControlToken(party.name));
   const log = (msg: string) => process.stderr.write(`[${party.name}] ${msg}\n`);
 
-  // The runner holds our stdin open; when it dies, stdin ends and we must not outlive it.
-  process.stdin.on('end', () => exitSoon(3, 'the runner closed our stdin (it stopped); exiting'));
-  process.stdin.on('error', () => exitSoon(3, 'stdin error; exiting'));
-  process.stdin.on('data', () => undefined); // nothing more is expected; reading keeps 'end' coming
-  process.stdin.resume();
+  if (tokenFile) {
+    // Started by hand (`sharebox party`): no runner holds our stdin. We serve one run, then Control.Shutdown ends us.
+    process.once('SIGINT', () => exitSoon(130, 'SIGINT received; exiting'));
+    process.once('SIGTERM', () => exitSoon(143, 'SIGTERM received; exiting'));
+  } else {
+    // The runner holds our stdin open; when it dies, stdin ends and we must not outlive it.
+    process.stdin.on('end', () => exitSoon(3, 'the runner closed our stdin (it stopped); exiting'));
+    process.stdin.on('error', () => exitSoon(3, 'stdin error; exiting'));
+    process.stdin.on('data', () => undefined); // nothing more is expected; reading keeps 'end' coming
+    process.stdin.resume();
+  }
   process.on('uncaughtException', (err) => exitSoon(1, `uncaught: ${err.stack ?? err}`));
   process.on('unhandledRejection', (err) => exitSoon(1, `unhandled rejection: ${(err as Error)?.stack ?? err}`));
 
@@ -254,6 +298,14 @@ export async function runParty(party: Party): Promise<void> {
 
   const server = newServer(transport, 'runner');
   server.addService(loadProto().sharebox.Control.service, handlers);
-  const port = await bindServer(server, transport, listenHost);
+  let port: number;
+  try {
+    port = await bindServer(server, transport, listenHost, controlPort);
+  } catch (err) {
+    // A fixed port already taken (another party, or one left from an earlier run) is the usual cause.
+    console.error(`${party.name}: cannot listen for Control on ${hostPort(listenHost, controlPort)}: ${(err as Error).message}`);
+    process.exit(2);
+  }
+  if (tokenFile) log(`serving Control on ${hostPort(listenHost, port)} for one run (exits after Control.Shutdown, or on SIGINT/SIGTERM)`);
   process.stdout.write(`${READY_PREFIX}${JSON.stringify({ port, pid: process.pid })}\n`);
 }
