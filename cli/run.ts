@@ -3,6 +3,7 @@
  * their Control services, referee the results and write the report. Any party that dies fails the run, and
  * every child is killed on every way out (success, failure, SIGINT, SIGTERM, the runner's own crash).
  * A scenario with a `sweep:` runs each variant in turn (fresh processes, same seed) under variants/<label>/.
+ * With `--party` (RunOptions.remote) the parties already run elsewhere (`sharebox party`): dialled, not spawned.
  */
 import { TLS_DIR_ENV, TLS_OFF, hostPort, type PartyName } from '../shared/party/runtime';
 import { SECRET_RUN_KEY, drawRunKey } from '../shared/scenario/rootSeeds';

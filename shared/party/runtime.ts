@@ -1,6 +1,8 @@
 /**
  * What every party process shares: it serves the Control service to the runner, announces its port on
  * stdout, and exits as soon as the runner goes away (stdin closes), so a crashed runner leaves no orphans.
+ * A party started by hand on a host of its own (`sharebox party`, CONTROL_TOKEN_FILE_ENV below) has no such tie: it
+ * serves one run and exits after Control.Shutdown, or on SIGINT/SIGTERM.
  */
 import * as fs from 'fs';
 import * as net from 'net';
