@@ -3,6 +3,8 @@
  * `--netns` three network namespaces joined by veth pairs. The namespace tests need root and iproute2; elsewhere they
  * are skipped and their names say why.
  */
+import { linksNamed, namespaces } from './helpers/netnsState';
+import { waitUntil } from './helpers/waitUntil';
 import { execFileSync, spawn, type ChildProcess } from 'child_process';
 import * as fs from 'fs';
 import * as net from 'net';
@@ -29,29 +31,8 @@ beforeAll(() => {
 });
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-function namespaces(): string[] {
-  return execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' })
-    .split('\n')
-    .map((l) => l.split(' ')[0])
-    .filter(Boolean)
-    .sort();
-}
 
-function linksNamed(prefix: string): string[] {
-  return execFileSync('ip', ['-o', 'link', 'show'], { encoding: 'utf8' })
-    .split('\n')
-    .map((l) => /^\d+:\s+([^:@]+)/.exec(l)?.[1] ?? '')
-    .filter((name) => name.startsWith(prefix));
-}
 
-async function waitUntil(cond: () => boolean, timeoutMs: number): Promise<boolean> {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    if (cond()) return true;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return cond();
-}
 
 describe('the address a party listens on', () => {
   test('is 127.0.0.1 unless the runner says otherwise, and must be an IP address', () => {

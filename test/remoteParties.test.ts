@@ -4,6 +4,7 @@
  * each started by hand (`sharebox party`) in a network namespace of its own and dialled by the runner
  * (`sharebox run --party`). Elsewhere that test is skipped and its name says why.
  */
+import { namespaces } from './helpers/netnsState';
 import { execFileSync, spawn, type ChildProcess } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -136,13 +137,6 @@ const unavailable = namespacesUnavailable();
 const rootTest = unavailable ? test.skip : test;
 const skipped = unavailable ? ` [skipped: ${unavailable.replace(/--netns/g, 'namespaces')}]` : '';
 
-function namespaces(): string[] {
-  return execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' })
-    .split('\n')
-    .map((l) => l.split(' ')[0])
-    .filter(Boolean)
-    .sort();
-}
 
 describe('sharebox party on hosts of their own (network namespaces)', () => {
   rootTest(`three parties started by hand, each in its namespace, run the tiny scenario for a runner that dials them${skipped}`, async () => {

@@ -2,6 +2,7 @@
  * `sharebox run` as a user runs it: the compiled CLI, three real child processes, a report at the end.
  * Also the failure paths: a party that dies fails the run loudly, and nobody is left behind.
  */
+import { waitUntil } from './helpers/waitUntil';
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -42,14 +43,6 @@ function alive(pid: number): boolean {
   }
 }
 
-async function waitUntil(cond: () => boolean, timeoutMs: number): Promise<boolean> {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    if (cond()) return true;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return cond();
-}
 
 function metrics(reportFile: string): unknown {
   const report = JSON.parse(fs.readFileSync(reportFile, 'utf8'));
