@@ -30,7 +30,6 @@ async function readUpload(
   const { messages, spec, recordsSha256 } = await readFineTuneUpload(call, rpc);
   const rows: number[][] = [];
   messages.forEach((message, index) => {
-    if (index > 0 && message.spec) throw rpcError(grpc.status.INVALID_ARGUMENT, `${rpc}: message ${index} holds a second spec; only the first message may`);
     if (!message.records || message.records.count === 0) return;
     try {
       rows.push(...rowsFromChunk(message.records, schema));

@@ -25,6 +25,7 @@ export async function readFineTuneUpload(call: AsyncIterable<FineTuneUpload__Out
   let records = 0;
   for await (const message of call) {
     if (messages.length === 0 && !message.spec) throw rpcError(grpc.status.INVALID_ARGUMENT, `${rpc}: the first message must hold the spec`);
+    if (messages.length > 0 && message.spec) throw rpcError(grpc.status.INVALID_ARGUMENT, `${rpc}: message ${messages.length} holds a second spec; only the first message may`);
     const count = message.records?.count ?? 0;
     if (!Number.isSafeInteger(count) || count < 0) throw rpcError(grpc.status.INVALID_ARGUMENT, `${rpc}: message ${messages.length}: records.count must be a non-negative integer`);
     records += count;
