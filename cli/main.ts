@@ -10,7 +10,7 @@
  */
 import { parseArgs } from 'util';
 import * as path from 'path';
-import type { PartyName } from '../shared/party/runtime';
+import { PARTY_NAMES, type PartyName } from '../shared/party/runtime';
 import { spawn } from 'child_process';
 import { parsePartyCommand, parseRemoteRun, parseHostsList, type PartyLaunch } from './partyCommand';
 
@@ -178,14 +178,13 @@ function runPartyHere(launch: PartyLaunch): Promise<number> {
 function nextSteps(dir: string, folders: Record<'runner' | PartyName, string>, hosts: Record<PartyName, string> | null): string {
   const host = (p: PartyName) => hosts?.[p] ?? `<${p}-host>`;
   const port: Record<PartyName, number> = { sharer: 7001, broker: 7002, receiver: 7003 };
-  const roles = ['sharer', 'broker', 'receiver'] as const;
   const lines = [
     `identities for one run in ${dir} (folders 0700, files 0600; the CA's key is already deleted):`,
-    ...(['runner', ...roles] as const).map((r) => `  ${folders[r]}  ${r === 'runner' ? "stays here: the runner's identity and every party's control token" : `copy to the ${r}'s host, and only there`}`),
+    ...(['runner', ...PARTY_NAMES] as const).map((r) => `  ${folders[r]}  ${r === 'runner' ? "stays here: the runner's identity and every party's control token" : `copy to the ${r}'s host, and only there`}`),
     'then, on each party\'s host (any free port; the one the runner is given):',
-    ...roles.map((r) => `  sharebox party ${r} --identity <copied ${r} folder> --listen ${host(r)}:${port[r]}`),
+    ...PARTY_NAMES.map((r) => `  sharebox party ${r} --identity <copied ${r} folder> --listen ${host(r)}:${port[r]}`),
     'and here:',
-    `  sharebox run <scenario.yaml> --identity ${path.join(dir, 'runner')} ${roles.map((r) => `--party ${r}=${host(r)}:${port[r]}`).join(' ')}`,
+    `  sharebox run <scenario.yaml> --identity ${path.join(dir, 'runner')} ${PARTY_NAMES.map((r) => `--party ${r}=${host(r)}:${port[r]}`).join(' ')}`,
   ];
   return lines.join('\n') + '\n';
 }

@@ -19,7 +19,7 @@
  * whatever the root namespace's own ip_forward says. The runner checks that on every run (`probeReach`).
  */
 import { execFileSync, spawn } from 'child_process';
-import { DEFAULT_LISTEN_HOST, type PartyName } from '../shared/party/runtime';
+import { DEFAULT_LISTEN_HOST, PARTY_NAMES, type PartyName } from '../shared/party/runtime';
 import type { PartyAccount } from './partyUsers';
 
 /** 'remote': parties started by hand on hosts of their own and dialled, not spawned (cli/remoteParties.ts). */
@@ -55,7 +55,6 @@ export interface PartyNetwork {
   dispose(): void;
 }
 
-const PARTY_NAMES: readonly PartyName[] = ['sharer', 'broker', 'receiver'];
 
 export const LOOPBACK: PartyNetwork = {
   mode: 'loopback',

@@ -6,9 +6,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { loadIdentity } from '../shared/grpc/transport';
-import { CONTROL_PORT_ENV, CONTROL_TOKEN_FILE_ENV, LISTEN_HOST_ENV, TLS_DIR_ENV, readControlTokenFile, type PartyName } from '../shared/party/runtime';
+import { CONTROL_PORT_ENV, CONTROL_TOKEN_FILE_ENV, LISTEN_HOST_ENV, PARTY_NAMES, TLS_DIR_ENV, readControlTokenFile, type PartyName } from '../shared/party/runtime';
 import { repoRoot } from '../shared/repoRoot';
-import { PARTY_ROLES, PARTY_TOKEN_FILE, parseHostPort, parsePartyAddresses, parseRole, type PartyAddresses } from './remoteParties';
+import { PARTY_TOKEN_FILE, parseHostPort, parsePartyAddresses, parseRole, type PartyAddresses } from './remoteParties';
 
 /** The flags as util.parseArgs returns them (only those read here). */
 export interface PartyFlags {
@@ -27,7 +27,7 @@ export interface PartyLaunch {
 }
 
 export function parsePartyCommand(positionals: readonly string[], flags: PartyFlags): PartyLaunch {
-  if (positionals.length !== 1) throw new Error(`expected one role (${PARTY_ROLES.join(', ')}), got ${positionals.length === 0 ? 'none' : positionals.join(' ')}`);
+  if (positionals.length !== 1) throw new Error(`expected one role (${PARTY_NAMES.join(', ')}), got ${positionals.length === 0 ? 'none' : positionals.join(' ')}`);
   const role = parseRole(positionals[0], 'role');
   if (!flags.identity) throw new Error(`--identity DIR is required: the ${role}'s folder of \`sharebox credentials\``);
   if (!flags.listen) throw new Error('--listen HOST:PORT is required: the address and fixed port its Control service listens on, which the runner is given');
@@ -84,7 +84,7 @@ export function parseHostsList(value: string): Record<PartyName, string> {
     if (hosts[role]) throw new Error(`--hosts: ${role} is given twice`);
     hosts[role] = host;
   }
-  const missing = PARTY_ROLES.filter((r) => !hosts[r]);
+  const missing = PARTY_NAMES.filter((r) => !hosts[r]);
   if (missing.length > 0) throw new Error(`--hosts: missing ${missing.map((r) => `${r}=HOST`).join(', ')}`);
   return hosts as Record<PartyName, string>;
 }

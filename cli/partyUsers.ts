@@ -14,10 +14,9 @@
 import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import type { PartyName } from '../shared/party/runtime';
+import { PARTY_NAMES, type PartyName } from '../shared/party/runtime';
 import { receiverSlice, scenarioVariants, sharerSlice, type Scenario } from '../shared/scenario';
 
-const PARTY_NAMES: readonly PartyName[] = ['sharer', 'broker', 'receiver'];
 
 /**
  * Each party's uid, and gid of the same number. At the top of the range `useradd` hands out to people (UID_MAX 60000

@@ -16,11 +16,10 @@ import * as net from 'net';
 import * as path from 'path';
 import { nanoid } from 'nanoid';
 import { loadIdentity, type Transport } from '../shared/grpc/transport';
-import { hostPort, type PartyName } from '../shared/party/runtime';
+import { PARTY_NAMES, hostPort, type PartyName } from '../shared/party/runtime';
 import { issueRunCredentials, type RunTransport } from './runCredentials';
 import type { PartyNetwork } from './netns';
 
-export const PARTY_ROLES: readonly PartyName[] = ['sharer', 'broker', 'receiver'];
 
 /** The control token's file in a party's folder, and each party's token in the runner's. */
 export const PARTY_TOKEN_FILE = 'control.token';
@@ -37,8 +36,8 @@ export type PartyAddresses = Record<PartyName, HostPort>;
 
 /** A role named on the command line, or a one-line error naming the flag. */
 export function parseRole(value: string | undefined, flag: string): PartyName {
-  if (value && (PARTY_ROLES as readonly string[]).includes(value)) return value as PartyName;
-  throw new Error(`${flag}: expected one of ${PARTY_ROLES.join(', ')}, got ${value === undefined ? 'nothing' : JSON.stringify(value)}`);
+  if (value && (PARTY_NAMES as readonly string[]).includes(value)) return value as PartyName;
+  throw new Error(`${flag}: expected one of ${PARTY_NAMES.join(', ')}, got ${value === undefined ? 'nothing' : JSON.stringify(value)}`);
 }
 
 /**
@@ -66,7 +65,7 @@ export function parsePartyAddresses(specs: readonly string[]): PartyAddresses {
     if (found[role]) throw new Error(`--party: ${role} is given twice`);
     found[role] = parseHostPort(spec.slice(at + 1), `--party ${spec}`);
   }
-  const missing = PARTY_ROLES.filter((r) => !found[r]);
+  const missing = PARTY_NAMES.filter((r) => !found[r]);
   if (missing.length > 0) throw new Error(`--party: every party must be named once; missing ${missing.map((r) => `${r}=HOST:PORT`).join(', ')}`);
   return found as PartyAddresses;
 }
@@ -80,7 +79,7 @@ export function issuePartyCredentials(dir: string): Record<'runner' | PartyName,
   // The folders and identities are the spawned runs' own (a CA per run, its key deleted at once); not disposed here.
   issueRunCredentials(dir);
   const folderOf = (role: 'runner' | PartyName) => path.join(dir, role);
-  for (const party of PARTY_ROLES) {
+  for (const party of PARTY_NAMES) {
     const token = nanoid(32);
     fs.writeFileSync(path.join(folderOf(party), PARTY_TOKEN_FILE), `${token}\n`, { mode: PRIVATE_FILE_MODE });
     fs.writeFileSync(path.join(folderOf('runner'), runnerTokenFile(party)), `${token}\n`, { mode: PRIVATE_FILE_MODE });
@@ -97,7 +96,7 @@ export function loadRunnerCredentials(dir: string): { transport: RunTransport; t
     throw new Error(`--identity ${dir}: not the runner's folder of \`sharebox credentials\`: ${(err as Error).message}`);
   }
   const tokens = {} as Record<PartyName, string>;
-  for (const party of PARTY_ROLES) {
+  for (const party of PARTY_NAMES) {
     const file = path.join(dir, runnerTokenFile(party));
     const token = fs.existsSync(file) ? fs.readFileSync(file, 'utf8').split('\n')[0].trim() : '';
     if (!token) throw new Error(`--identity ${dir}: no ${party}'s control token (${runnerTokenFile(party)}); issue the folders with \`sharebox credentials\``);
@@ -131,7 +130,7 @@ export function remoteNetwork(addresses: PartyAddresses): PartyNetwork {
       },
     }),
     describe: () =>
-      `remote: ${PARTY_ROLES.map((p) => `${p} ${hostPort(addresses[p].host, addresses[p].port)}`).join(', ')}; ` +
+      `remote: ${PARTY_NAMES.map((p) => `${p} ${hostPort(addresses[p].host, addresses[p].port)}`).join(', ')}; ` +
       'each started by hand on its host (`sharebox party`), its Control dialled by the runner',
     probeReach: async () => null,
     dispose: () => undefined,

@@ -5,7 +5,7 @@
  * A scenario with a `sweep:` runs each variant in turn (fresh processes, same seed) under variants/<label>/.
  * With `--party` (RunOptions.remote) the parties already run elsewhere (`sharebox party`): dialled, not spawned.
  */
-import { TLS_DIR_ENV, TLS_OFF, hostPort, type PartyName } from '../shared/party/runtime';
+import { PARTY_NAMES, TLS_DIR_ENV, TLS_OFF, hostPort, type PartyName } from '../shared/party/runtime';
 import { SECRET_RUN_KEY, drawRunKey } from '../shared/scenario/rootSeeds';
 import { SAMPLE_GRID_FILE } from '../shared/data/sampleGrid';
 import * as fs from 'fs';
@@ -155,7 +155,7 @@ export async function runScenario(file: string, opts: RunOptions = {}): Promise<
       : await planIsolation({ repo: repoRoot(), cacheDir, runDir, reads: datasetPathsOf(scenario) });
     partyOpts.partyUsers = users;
     // A separated party reads its TLS identity as its own user: its folder becomes its own.
-    if (users) for (const name of ['sharer', 'broker', 'receiver'] as const) {
+    if (users) for (const name of PARTY_NAMES) {
       const folder = transport.environmentFor(name)[TLS_DIR_ENV];
       if (folder !== TLS_OFF) users.handOverFolder(folder, name);
     }
@@ -307,7 +307,7 @@ async function runOnce(
   const logDir = path.join(runDir, 'logs');
   const accounts = opts.partyUsers?.accountsFor(runDir);
   const [sharer, broker, receiver] = await Promise.all(
-    (['sharer', 'broker', 'receiver'] as const).map(async (name) => {
+    PARTY_NAMES.map(async (name) => {
       const placement = opts.network.placementOf(name);
       const p = opts.remote
         ? await PartyProcess.connect(name, logDir, opts.transport, opts.remoteTokens![name], hostPort(placement.dialHost, opts.remote.parties[name].port), placement)

@@ -17,6 +17,8 @@ import type { ProgressEvent } from '../grpc/generated/sharebox/ProgressEvent';
 import type { ControlHandlers } from '../grpc/generated/sharebox/Control';
 
 export type PartyName = Exclude<PeerRole, 'runner'>;
+/** The three parties, in the order the runner starts them (the sharer first: the broker dials it). One list for all. */
+export const PARTY_NAMES: readonly PartyName[] = ['sharer', 'broker', 'receiver'];
 
 /** The line a party prints when its Control server listens; the runner waits for it. */
 /** Characters per Control.Result message: well under the channel's message cap even if every one takes 3 bytes. */
