@@ -104,6 +104,16 @@ export function membershipGame(scenario: Scenario): MembershipGame | null {
 }
 
 /**
+ * Which records are duplicated members (`membership.duplicates`), for the scorers that report them apart: by member
+ * index (`members`) or by challenge position (`challenge`); null when no member is duplicated, so a game without
+ * duplicates reports nothing extra.
+ */
+export function duplicatedFlags(game: Pick<MembershipGame, 'memberCopies' | 'challengeCopies'>, by: 'members' | 'challenge'): boolean[] | null {
+  const copies = by === 'members' ? game.memberCopies : game.challengeCopies;
+  return copies.some((c) => c > 1) ? copies.map((c) => c > 1) : null;
+}
+
+/**
  * Each member's copies in the training set (`membership.duplicates`): a seeded draw of members is repeated, the
  * rest appear once. The draw has its own seed, so the members and the non-members do not depend on it.
  */

@@ -10,7 +10,7 @@ import { dropColumns, type Table } from '../../../shared/data/table';
 import { carliniExtraction, type ExtractionResult } from '../../../shared/metrics/extraction';
 import type { ScoredMove } from '../../../shared/moves/move';
 import type { RefereeTruth } from '../../../shared/moves/truth';
-import type { MembershipGame } from '../../../shared/scenario/membership';
+import { duplicatedFlags, type MembershipGame } from '../../../shared/scenario/membership';
 import { gameOf } from '../membership/score';
 import type { MembershipEvidence } from '../membership/run';
 import type { ExtractionConfig } from '../membership/config';
@@ -44,8 +44,9 @@ export function scoreExtraction(
   label: string,
 ): ScoredMove {
   if (!evidence.generations) throw new Error(`receiver.attacks[${evidence.index}] (${evidence.kind}): no generations to score`);
-  const measured = extractionAgainstGame(gameOf(truth, evidence), evidence.generations, truth.hideColumns, config);
-  const duplicated = gameOf(truth, evidence).memberCopies.filter((c) => c > 1).length;
+  const game = gameOf(truth, evidence);
+  const measured = extractionAgainstGame(game, evidence.generations, truth.hideColumns, config);
+  const duplicated = duplicatedFlags(game, 'members')?.filter(Boolean).length ?? 0;
   const section: ExtractionSection = { ...measured, excess: extractionExcess(measured.training, measured.nonMemberBaseline, duplicated) };
   return { report: { membership: { extraction: { [label]: section } } } };
 }
@@ -76,7 +77,8 @@ function extractionAgainstGame(
 ): { training: ExtractionResult; nonMemberBaseline: ExtractionResult; distance: 'l2-pixels' | 'l2-encoded' } {
   const members = dropColumns(game.members, hideColumns);
   // Duplicated members are counted apart (ExtractionExcess.duplicatedMembers); without any, the counts are unchanged.
-  const withMarks = game.memberCopies.some((c) => c > 1) ? { ...opts, marked: game.memberCopies.map((c) => c > 1) } : opts;
+  const marked = duplicatedFlags(game, 'members');
+  const withMarks = marked ? { ...opts, marked } : opts;
   // The baseline reference set has as many records as the training set, so the two counts compare like for like.
   const nonMembers = dropColumns({ schema: game.nonMembers.schema, rows: game.nonMembers.rows.slice(0, members.rows.length) }, hideColumns);
   if (imageShapeOf(members.schema) && imageShapeOf(generations.schema)) {

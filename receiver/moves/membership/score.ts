@@ -11,7 +11,7 @@ import type { Interval } from '../../../shared/metrics/bootstrap';
 import type { ScoredMove } from '../../../shared/moves/move';
 import { empiricalEpsilonLowerBound, type EmpiricalEpsilon } from '../../../shared/metrics/empiricalEpsilon';
 import type { RefereeTruth } from '../../../shared/moves/truth';
-import type { MembershipGame } from '../../../shared/scenario/membership';
+import { duplicatedFlags, type MembershipGame } from '../../../shared/scenario/membership';
 import type { MembershipEvidence } from './run';
 
 /** One score of a membership move: the ROC module's metrics (shared/metrics/roc.ts), beside chance. */
@@ -84,7 +84,7 @@ export function scoreMembershipEvidence(
   const files: Record<string, unknown> = {};
   // Each score split into members and non-members once, for its metrics and for the trimmed-vs-mean comparison.
   const split: Record<string, { members: number[]; nonMembers: number[] }> = {};
-  const duplicated = game.challengeCopies.some((c) => c > 1) ? game.challengeCopies.map((c) => c > 1) : null;
+  const duplicated = duplicatedFlags(game, 'challenge');
   for (const [scoreName, values] of Object.entries(attack.scores ?? {})) {
     if (values.length !== game.isMember.length) {
       throw new Error(`receiver.attacks[${attack.index}] (${attack.kind}): ${values.length} scores "${scoreName}" for ${game.isMember.length} challenge records`);

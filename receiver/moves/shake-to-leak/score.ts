@@ -14,6 +14,7 @@ import type { MoveEvidence, ScoredMove } from '../../../shared/moves/move';
 import { moveById } from '../../../shared/moves/registry';
 import type { RefereeTruth } from '../../../shared/moves/truth';
 import { gameOf } from '../membership/score';
+import { duplicatedFlags } from '../../../shared/scenario/membership';
 import type { MembershipEvidence } from '../membership/run';
 import type { ShakeToLeakConfig } from './config';
 
@@ -130,7 +131,7 @@ export function scoreShakeToLeak(evidence: ShakeToLeakEvidence, _config: ShakeTo
   const everyone = game.challenge.rows.map(() => true);
   const seed = deriveSeed(truth.seed, `shake-to-leak/${label}`);
   // With duplicated members (membership.duplicates) the memorised ones are scored apart: S2L's leak is theirs.
-  const duplicated = game.challengeCopies.some((c) => c > 1) ? game.challengeCopies.map((c) => c > 1) : null;
+  const duplicated = duplicatedFlags(game, 'challenge');
   const attacks: Record<string, unknown> = {};
   for (const [i, pair] of evidence.attacks.entries()) {
     const key = evidence.attacks.length > 1 ? `${pair.kind}-${i}` : pair.kind;
