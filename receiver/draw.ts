@@ -15,7 +15,7 @@ export interface DrawPlan {
 
 /**
  * Splits `samples` over classes; largest-remainder rounding so the counts add up exactly. When the broker reports no
- * class shares (broker move hide-class-shares), a draw in the model's proportions is one unconditional request.
+ * class shares (no `class-shares` grant), a draw in the model's proportions is one unconditional request.
  */
 export function planDraw(samples: number, classes: { values: string[]; shares: number[] }, classBalance: 'match' | 'balanced'): DrawPlan[] {
   const { shares } = classes;

@@ -134,7 +134,7 @@ describe('valid scenarios', () => {
     expect(s.name).toBe('quickstart');
     expect(s.datasets.private).toMatchObject({ source: 'census', rows: 8000 });
     expect(s.datasets.test).toMatchObject({ source: 'census', rows: 4000 });
-    expect(s.broker.access).toEqual(['black-box']);
+    expect(s.broker.access).toEqual(['black-box', 'class-shares']);
     expect(s.broker.budget.samples).toBe(20000);
     expect(s.receiver.draw.samples).toBe(8000);
     expect(s.expect).toEqual([
@@ -218,7 +218,7 @@ describe('structural errors point at the YAML', () => {
     const issues = issuesOf(text(withLine(21, '  access: [black-box, grey-box]')));
     expect(issues).toHaveLength(1);
     expect(issues[0]).toMatchObject({ line: 21, col: 23, path: ['broker', 'access', 1] });
-    expect(issues[0].message).toBe('expected one of black-box | gray-box | white-box | fine-tune (got "grey-box")');
+    expect(issues[0].message).toBe('expected one of black-box | gray-box | white-box | fine-tune | class-shares (got "grey-box")');
   });
 
   it('lists every structural issue at once, in file order', () => {

@@ -7,11 +7,9 @@ import type { AnyMove } from '../../shared/moves/move';
 import { outputNoise } from './output-noise';
 import { timestepFloor } from './timestep-floor';
 import { fineTuneCaps } from './fine-tune-caps';
-import { hideClassShares } from './hide-class-shares';
 
 export const BROKER_MOVES: readonly AnyMove[] = [
   outputNoise, // Gaussian noise on x̂₀, states and losses
   timestepFloor, // refuses queries at t < minTimestep
   fineTuneCaps, // refuses fine-tunes over the platform's caps (records, steps × batch, rank, learning rate, methods)
-  hideClassShares, // Describe without the training data's class shares; draws in the model's proportions become unconditional
 ];

@@ -3,8 +3,8 @@ import type { DescribeReply } from '../../shared/grpc/generated/sharebox/Describ
 import { runChain, type ChainDeps } from '../chain';
 import type { SharerLink } from '../sharerLink';
 
-/** Gateway.Describe: the record schema, the grants in force, the budget left, and (gray-/white-box only) the
- * noise schedule. Not metered. */
+/** Gateway.Describe: the record schema (with the training data's class shares only under the `class-shares` grant),
+ * the grants in force, the budget left, and (gray-/white-box only) the noise schedule. Not metered. */
 export function gatewayHandlers(deps: ChainDeps, sharer: SharerLink): GatewayHandlers {
   return {
     Describe(call, callback) {
@@ -12,7 +12,8 @@ export function gatewayHandlers(deps: ChainDeps, sharer: SharerLink): GatewayHan
       runChain({ rpc: 'Gateway.Describe', grant: null, metadata: call.metadata, args: {}, cost: 0 }, deps, async () => {
         const host = await sharer.describe();
         reply = {
-          schema: host.schema,
+          // Class shares are a property of the private data: given only when granted (shared/scenario/lists.ts).
+          schema: host.schema && !deps.grants.has('class-shares') ? { ...host.schema, classShares: [] } : host.schema,
           access: [...deps.grants],
           budgetSamplesTotal: deps.budget.total,
           budgetSamplesLeft: deps.budget.left,

@@ -17,6 +17,14 @@ export const ACCESS_GRANTS = [
    * keeps the weights and serves the copy as a new model version through the other grants.
    */
   'fine-tune',
+  /**
+   * Gateway.Describe includes the exact share of each class in the sharer's training data (issue 19). Those shares are
+   * a property of the private data (what Luo et al.'s property inference estimates), so without this grant Describe
+   * gives none, and a draw in the model's proportions is one unconditional Sample whose classes the sharer picks
+   * from its shares at random: the receiver then sees the shares only through a sample (±1/√n), as any generative
+   * model gives them. Registers no service.
+   */
+  'class-shares',
 ] as const;
 export type AccessGrant = (typeof ACCESS_GRANTS)[number];
 /** The query grants in order of how much of the model they show: the rungs of the membership ladder. */

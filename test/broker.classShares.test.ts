@@ -1,7 +1,7 @@
 /**
- * The broker move hide-class-shares (issue 19; docs/privacy.md "Broker defences"): by default Gateway.Describe gives the
- * exact class shares of the sharer's training data; with the move it gives none, and the receiver's draw in the model's
- * proportions becomes one unconditional request whose classes the sharer picks from its shares at random.
+ * The `class-shares` grant (issue 19, finding 3; docs/privacy.md "What each grant reveals"): Gateway.Describe gives the
+ * exact class shares of the sharer's training data only under that grant; without it none, and the receiver's draw in
+ * the model's proportions becomes one unconditional request whose classes the sharer picks from its shares at random.
  */
 import * as fs from 'fs';
 import * as os from 'os';
@@ -17,15 +17,15 @@ let plain: LivePair;
 let hidden: LivePair;
 beforeAll(async () => {
   [plain, hidden] = await Promise.all([
+    startSharerAndBroker({ budgetSamples: 1000, access: ['black-box', 'class-shares'] }),
     startSharerAndBroker({ budgetSamples: 1000 }),
-    startSharerAndBroker({ budgetSamples: 1000, defences: [{ kind: 'hide-class-shares' }] }),
   ]);
 }, 90_000);
 afterAll(async () => {
   await Promise.all([plain?.stop(), hidden?.stop()]);
 });
 
-test('Describe gives the training data\'s class shares by default, none with the move; the rest of the description is the same', async () => {
+test('Describe gives the training data\'s class shares only under the class-shares grant; the rest of the description is the same', async () => {
   const a = await new BrokerClient(plain.brokerAddress, plain.receiverToken).describe();
   const b = await new BrokerClient(hidden.brokerAddress, hidden.receiverToken).describe();
   expect(a.classes.shares.length).toBe(2);
@@ -33,6 +33,14 @@ test('Describe gives the training data\'s class shares by default, none with the
   expect(b.classes.shares).toEqual([]);
   expect(b.classes.values).toEqual(a.classes.values);
   expect(b.schema).toEqual(a.schema);
+  expect(a.access).toContain('class-shares');
+  expect(b.access).toEqual(['black-box']);
+});
+
+test('class-shares alone opens no service, so a scenario granting only it is refused', async () => {
+  const { parseGrants } = await import('../broker/grants');
+  expect(() => parseGrants(['class-shares'])).toThrow(/broker\.access: at least one of black-box, gray-box, white-box, fine-tune must be granted/);
+  expect([...parseGrants(['black-box', 'class-shares'])]).toEqual(['black-box', 'class-shares']);
 });
 
 test('a draw in the model\'s proportions without shares is one unconditional request; a balanced draw still splits by class', () => {
@@ -47,10 +55,12 @@ test('a draw in the model\'s proportions without shares is one unconditional req
   ]);
 });
 
-test('through the CLI: the receiver draws unconditionally, and the report counts the filtered descriptions', async () => {
+test('through the CLI: without the class-shares grant the receiver\'s draw in the model\'s proportions is one unconditional Sample', async () => {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sharebox-shares-'));
   try {
-    const source = fs.readFileSync(path.join(repoRoot(), 'test', 'fixtures', 'tiny.yaml'), 'utf8').replace('  maxChunkRecords: 250\n', '  maxChunkRecords: 250\n  defences: [{ kind: hide-class-shares }]\n');
+    const granted = fs.readFileSync(path.join(repoRoot(), 'test', 'fixtures', 'tiny.yaml'), 'utf8');
+    const source = granted.replace('access: [black-box, class-shares]', 'access: [black-box]');
+    expect(source).not.toBe(granted);
     const file = path.join(tmp, 'tiny-hidden.yaml');
     fs.writeFileSync(file, source);
     const out = path.join(tmp, 'run');
@@ -59,7 +69,6 @@ test('through the CLI: the receiver draws unconditionally, and the report counts
     const samples = readAuditLog(path.join(out, 'audit.jsonl')).filter((l) => l.method === 'BlackBox.Sample');
     expect(samples.map((l) => [(l.arguments as { conditional?: boolean }).conditional ?? false, l.samplesReturned])).toEqual([[false, 1000]]);
     const report = JSON.parse(fs.readFileSync(path.join(out, 'report.json'), 'utf8'));
-    expect(report.moves['hide-class-shares'].describesFiltered).toBeGreaterThanOrEqual(1);
     expect(report.receiver.draw.received).toBe(1000);
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
