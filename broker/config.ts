@@ -19,6 +19,20 @@ export const brokerRuntimeConfigSchema = z
     auditLogPath: z.string().min(1),
     /** `broker.defences`, defaults applied (each move's own fields are parsed again by its schema). */
     defences: z.array(z.object({ kind: z.string() }).passthrough()).default(() => []),
+    /** An external receiver's seat (docs/external-receiver.md): the broker then serves Evidence.Submit, checked against it. */
+    evidenceSeat: z
+      .object({
+        deadline: z.string().min(1),
+        attacks: z.array(
+          z.object({
+            index: z.number().int().nonnegative(),
+            kind: z.string().min(1),
+            evidence: z.enum(['membership', 'property']),
+            challengeRecords: z.number().int().nonnegative().optional(),
+          }),
+        ),
+      })
+      .optional(),
   })
   .passthrough();
 

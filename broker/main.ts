@@ -19,6 +19,8 @@ import { gatewayHandlers } from './services/gateway';
 import { blackBoxHandlers } from './services/blackBox';
 import { grayBoxHandlers, whiteBoxHandlers } from './services/timestepAccess';
 import { fineTuneHandlers } from './services/fineTune';
+import { evidenceHandlers } from './services/evidence';
+import { EVIDENCE_STAGE, type EvidenceState } from '../shared/external/evidence';
 import { parseBrokerRuntimeConfig, type BrokerRuntimeConfig } from './config';
 import type * as grpc from '@grpc/grpc-js';
 import { authenticate } from '../shared/grpc/auth';
@@ -42,6 +44,10 @@ class Broker implements Party {
   private stop: (() => void) | null = null;
   /** The broker's moves (broker.defences) and the link each put in the chain, in order. */
   private links: Array<{ link: ChainLink; kind: string; index: number }> = [];
+  /** An external receiver's submissions (docs/external-receiver.md); null when the receiver is sharebox's own. */
+  private evidence: EvidenceState | null = null;
+  /** The runner's progress stream, once Start is called: how it learns that evidence arrived. */
+  private emit: Emit | null = null;
 
   async configure(raw: unknown, transport: Transport): Promise<Record<string, unknown>> {
     registerMoves(BROKER_MOVES);
@@ -93,6 +99,18 @@ class Broker implements Party {
       served.add('FineTune');
       server.addService(proto.FineTune.service, fineTuneHandlers(deps, this.sharer));
     }
+    // An external receiver hands its evidence over here, once (the runner waits for it).
+    if (config.evidenceSeat) {
+      served.add('Evidence');
+      const state: EvidenceState = { accepted: null, outcomes: [] };
+      this.evidence = state;
+      server.addService(
+        proto.Evidence.service,
+        evidenceHandlers(deps, config.evidenceSeat, state, (outcome) =>
+          this.emit?.({ stage: EVIDENCE_STAGE, current: 1, total: 1, message: JSON.stringify(outcome), level: outcome.outcome === 'accepted' ? 'info' : 'warn' }),
+        ),
+      );
+    }
     // Every other service of the protocol (a grant not given, the sharer's ModelHost, the runner's Control) is added
     // with no implementation: grpc-js then answers each method UNIMPLEMENTED from a handler of its own, which passes
     // the interceptors, so the call is audited. A service never added is answered below them, and leaves no line.
@@ -104,8 +122,10 @@ class Broker implements Party {
     return { port, grants: [...grants] };
   }
 
-  /** The broker serves until the runner shuts it down; progress is reported per call by `snapshot`. */
-  start(_emit: Emit): Promise<unknown> {
+  /** The broker serves until the runner shuts it down; progress is reported per call by `snapshot`, and an external
+   * receiver's evidence as it arrives (stage `evidence`). */
+  start(emit: Emit): Promise<unknown> {
+    this.emit = emit;
     return new Promise((resolve) => {
       this.stop = () => resolve(this.snapshot());
     });
@@ -121,6 +141,8 @@ class Broker implements Party {
       budgetSamplesLeft: deps.budget.left,
       auditRecords: this.audit!.records,
       auditLog: this.audit!.file,
+      // What an external receiver submitted, and every Submit's outcome (absent for the built-in receiver).
+      ...(this.evidence ? { externalEvidence: this.evidence } : {}),
       // Each broker move's evidence: what its link did over the run (absent when the scenario lists none).
       ...(this.links.length > 0 ? { defences: this.links.map(({ link, kind, index }) => ({ kind, index, ...link.report() })) } : {}),
     };

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * sharebox command line.
- *   sharebox run <scenario.yaml> [--out DIR] [--cache DIR] [--quiet] [--insecure] [--netns]
+ *   sharebox run <scenario.yaml> [--out DIR] [--cache DIR] [--quiet] [--insecure] [--netns] [--receiver-command CMD]
  *   sharebox run <scenario.yaml> --identity DIR --party sharer=HOST:PORT --party broker=HOST:PORT --party receiver=HOST:PORT [--out DIR] [--cache DIR] [--quiet]
  *   sharebox credentials <dir> [--hosts sharer=HOST,broker=HOST,receiver=HOST]
  *   sharebox party <sharer|broker|receiver> --identity DIR --listen HOST:PORT
@@ -15,7 +15,7 @@ import { spawn } from 'child_process';
 import { parsePartyCommand, parseRemoteRun, parseHostsList, type PartyLaunch } from './partyCommand';
 
 const USAGE = `usage:
-  sharebox run <scenario.yaml> [--out DIR] [--cache DIR] [--quiet] [--insecure] [--netns]
+  sharebox run <scenario.yaml> [--out DIR] [--cache DIR] [--quiet] [--insecure] [--netns] [--receiver-command CMD]
   sharebox run <scenario.yaml> --identity DIR --party sharer=HOST:PORT --party broker=HOST:PORT --party receiver=HOST:PORT
                [--out DIR] [--cache DIR] [--quiet]
   sharebox credentials <dir> [--hosts sharer=HOST,broker=HOST,receiver=HOST]
@@ -30,6 +30,9 @@ const USAGE = `usage:
             With --party (all three), the parties already run on hosts of their own (sharebox party): the runner
             dials each one's Control at HOST:PORT instead of spawning it, as the runner of --identity (the runner
             folder of sharebox credentials); the report says network: remote. A run without sweep or replicates.
+            A scenario with receiver.external leaves the receiver's seat to an outside program: the runner writes
+            its connection file (printed) and waits for its evidence; --receiver-command CMD starts the program
+            itself, as the receiver would run, with the file as its last argument and in $SHAREBOX_CONNECTION.
   credentials  issue one run's identities into <dir> (new): a folder per party (its key, certificate, the CA
             certificate and its control token) to copy to its host, and runner/ (the runner's identity and every
             party's token). Certificates name roles, not addresses; --hosts only fills in the next steps printed.
@@ -56,6 +59,7 @@ async function main(argv: string[]): Promise<number> {
         party: { type: 'string', multiple: true },
         listen: { type: 'string' },
         hosts: { type: 'string' },
+        'receiver-command': { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -71,7 +75,7 @@ async function main(argv: string[]): Promise<number> {
   const values = parsed.values;
   // Each command's own flags: one a command does not take is an error naming it, not silently ignored.
   const own: Record<string, readonly string[]> = {
-    run: ['out', 'cache', 'quiet', 'insecure', 'netns', 'identity', 'party'],
+    run: ['out', 'cache', 'quiet', 'insecure', 'netns', 'identity', 'party', 'receiver-command'],
     validate: ['out', 'cache', 'quiet', 'insecure', 'netns'], // ignored, as they always were
     credentials: ['hosts'],
     party: ['identity', 'listen'],
@@ -141,7 +145,7 @@ async function main(argv: string[]): Promise<number> {
         process.stderr.write(`sharebox run: ${(err as Error).message}\n`);
         return 2;
       }
-      const outcome = await runScenario(file, { outDir: parsed.values.out, cacheDir: parsed.values.cache, quiet: parsed.values.quiet, insecure: parsed.values.insecure, netns: parsed.values.netns, remote });
+      const outcome = await runScenario(file, { outDir: parsed.values.out, cacheDir: parsed.values.cache, quiet: parsed.values.quiet, insecure: parsed.values.insecure, netns: parsed.values.netns, remote, receiverCommand: parsed.values['receiver-command'] });
       if (outcome.error) {
         process.stderr.write(`sharebox run: ${outcome.error}\n`);
         return outcome.exitCode;

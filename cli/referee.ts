@@ -48,8 +48,9 @@ export interface ClassifierFidelity {
 }
 
 export interface FidelitySection {
-  [kind: string]: ClassifierFidelity | MarginalsSection;
-  marginals: MarginalsSection;
+  [kind: string]: ClassifierFidelity | MarginalsSection | undefined;
+  /** Absent for an external receiver, whose draws are its own (docs/external-receiver.md). */
+  marginals?: MarginalsSection;
 }
 
 export interface MarginalsSection {
@@ -132,12 +133,14 @@ export async function referee(
 
   // Image records arrive summarised (attributes and ink mass; shared/data/imageTable.ts): summarise the real ones alike.
   const synthetic = results.receiver.synthetic;
-  const columns = marginalDistances(synthetic, imageSummaryTable(realData));
-  fidelity.marginals = {
-    maxTotalVariation: Math.max(...columns.map((c) => c.totalVariation)),
-    meanTotalVariation: columns.reduce((a, c) => a + c.totalVariation, 0) / Math.max(1, columns.length),
-    columns,
-  };
+  if (synthetic) {
+    const columns = marginalDistances(synthetic, imageSummaryTable(realData));
+    fidelity.marginals = {
+      maxTotalVariation: Math.max(...columns.map((c) => c.totalVariation)),
+      meanTotalVariation: columns.reduce((a, c) => a + c.totalVariation, 0) / Math.max(1, columns.length),
+      columns,
+    };
+  }
 
   const trail = readAuditTrail(results.broker.auditLog);
   // One close line per call (broker/audit.ts); open lines only pair with them.

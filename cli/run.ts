@@ -21,6 +21,8 @@ import { datasetPathsOf, planIsolation, type PartyUsers } from './partyUsers';
 import { loadRunnerCredentials, remoteNetwork, type PartyAddresses } from './remoteParties';
 import { createProgress, type ProgressSink } from './progress';
 import { referee } from './referee';
+import { CONNECTION_FILE, EvidenceInbox, connectionDocument, evidenceSeat, externalReceiverResult, startReceiverCommand, waitForEvidence, writeConnectionFile } from './externalReceiver';
+import { EVIDENCE_STAGE } from '../shared/external/evidence';
 import { checkExpectations, verdictOf } from './expectations';
 import { acrossSeeds } from './studies/acrossSeeds';
 import { writeReport, type Report } from './report';
@@ -49,6 +51,12 @@ export interface RunOptions {
    * dialled instead of spawned, as the runner of `identityDir` with the control tokens there.
    */
   remote?: { identityDir: string; parties: PartyAddresses };
+  /**
+   * With an external receiver (`receiver.external`): the outside program's command line, started by the runner in the
+   * receiver's place with the connection file as its last argument (`--receiver-command`; cli/externalReceiver.ts).
+   * Without it the runner waits for a program started by hand.
+   */
+  receiverCommand?: string;
 }
 
 /**
@@ -91,6 +99,12 @@ export async function runScenario(file: string, opts: RunOptions = {}): Promise<
     if (scenario.runKey === SECRET_RUN_KEY) scenario = { ...scenario, runKey: drawRunKey() };
   } catch (err) {
     return { exitCode: 2, error: (err as Error).message };
+  }
+  if (opts.receiverCommand !== undefined && !scenario.receiver.external) {
+    return { exitCode: 2, error: `--receiver-command: ${file} has no receiver.external, so sharebox's own receiver takes the seat (docs/external-receiver.md)` };
+  }
+  if (opts.remote && scenario.receiver.external) {
+    return { exitCode: 2, error: `--party: ${file} has receiver.external; a run with remote parties and an external receiver is not supported yet: run it without --party` };
   }
   // A remote party serves one run (shared/party/runtime.ts): a sweep or replicates would need it again, fresh.
   if (opts.remote && (scenario.sweep || scenario.replicates)) {
@@ -306,8 +320,11 @@ async function runOnce(
   fs.mkdirSync(runDir, { recursive: true });
   const logDir = path.join(runDir, 'logs');
   const accounts = opts.partyUsers?.accountsFor(runDir);
+  // An external receiver's seat is taken by an outside program (cli/externalReceiver.ts): no receiver process.
+  const external = scenario.receiver.external;
   const [sharer, broker, receiver] = await Promise.all(
     PARTY_NAMES.map(async (name) => {
+      if (name === 'receiver' && external) return null;
       const placement = opts.network.placementOf(name);
       const p = opts.remote
         ? await PartyProcess.connect(name, logDir, opts.transport, opts.remoteTokens![name], hostPort(placement.dialHost, opts.remote.parties[name].port), placement)
@@ -315,8 +332,9 @@ async function runOnce(
       parties.push(p);
       return p;
     }),
-  );
-  const anyDeath = Promise.race([sharer, broker, receiver].map((p) => p.died));
+  ) as [PartyProcess, PartyProcess, PartyProcess | null];
+  const running = [sharer, broker, ...(receiver ? [receiver] : [])];
+  const anyDeath = Promise.race(running.map((p) => p.died));
 
   // Tokens for this run only: the broker's to the sharer, the receiver's to the broker. And the key the broker signs
   // each ModelHost call's reservation with, so the sharer serves no more than the broker reserved (sharer/brokerGate.ts).
@@ -338,25 +356,73 @@ async function runOnce(
 
   const auditLogPath = path.join(runDir, 'audit.jsonl');
   opts.partyUsers?.handOver(auditLogPath, 'broker');
+  // What an external receiver must submit, and by when (the broker checks it; cli/externalReceiver.ts).
+  const seat = external ? evidenceSeat(scenario, game?.challenge.rows.length ?? 0, new Date(Date.now() + external.deadlineSeconds * 1000)) : null;
   const { port: brokerPort } = (await broker.configure({
     ...brokerSlice(scenario),
+    ...(seat ? { evidenceSeat: seat } : {}),
     sharerAddress: sharer.addressOf(sharerPort),
     sharerToken: brokerToSharer,
     reservationKey,
     receiverToken: receiverToBroker,
     auditLogPath,
   })) as { port: number };
-  broker.startInBackground((e) => progress.event(e));
+  // The broker tells of an external receiver's evidence on its progress stream (broker/services/evidence.ts).
+  const inbox = new EvidenceInbox();
+  broker.startInBackground((e) => {
+    progress.event(e);
+    if (e.stage === EVIDENCE_STAGE) inbox.receive(e.message);
+  });
 
-  await receiver.configure({ ...(game ? receiverGameSlice(scenario, game.challenge) : receiverSlice(scenario)), brokerAddress: broker.addressOf(brokerPort), token: receiverToBroker });
-  await Promise.race([receiver.start((e) => progress.event(e)), anyDeath]);
-  const receiverResult = (await receiver.result()) as ReceiverResult;
-  const brokerResult = (await broker.result()) as BrokerResult;
+  let receiverResult: ReceiverResult;
+  let brokerResult: BrokerResult;
+  if (receiver) {
+    await receiver.configure({ ...(game ? receiverGameSlice(scenario, game.challenge) : receiverSlice(scenario)), brokerAddress: broker.addressOf(brokerPort), token: receiverToBroker });
+    await Promise.race([receiver.start((e) => progress.event(e)), anyDeath]);
+    receiverResult = (await receiver.result()) as ReceiverResult;
+    brokerResult = (await broker.result()) as BrokerResult;
+  } else {
+    const connectionFile = path.join(runDir, CONNECTION_FILE);
+    // One deadline, the seat's: the broker refuses a late submission at the same moment the runner stops waiting.
+    const deadline = new Date(seat!.deadline);
+    writeConnectionFile(
+      connectionFile,
+      connectionDocument({
+        scenario: scenario.name,
+        brokerAddress: broker.addressOf(brokerPort),
+        token: receiverToBroker,
+        transport: opts.transport,
+        grants: [...scenario.broker.access],
+        budgetUnits: scenario.broker.budget.samples,
+        seat: seat!,
+        receiver: receiverSlice(scenario),
+        challenge: game?.challenge ?? null,
+      }),
+    );
+    opts.partyUsers?.handOver(connectionFile, 'receiver');
+    const logFile = path.join(logDir, 'receiver.log');
+    progress.info(`sharebox: the receiver's seat is external: connection file ${connectionFile}; evidence due by ${deadline.toISOString()} (Evidence.Submit)`);
+    const command = opts.receiverCommand
+      ? startReceiverCommand(opts.receiverCommand, connectionFile, logFile, opts.network.placementOf('receiver'), accounts?.receiver)
+      : null;
+    try {
+      await Promise.race([
+        waitForEvidence({ inbox, deadline, deadlineSeconds: external!.deadlineSeconds, connectionFile, command, logFile, anyDeath }),
+        anyDeath,
+      ]);
+    } finally {
+      command?.kill();
+    }
+    brokerResult = (await broker.result()) as BrokerResult;
+    const accepted = brokerResult.externalEvidence?.accepted;
+    if (!accepted) throw new Error('receiver (external): the broker holds no accepted evidence');
+    receiverResult = externalReceiverResult(scenario, brokerResult, accepted.evidence);
+  }
   // Asked again now that the receiver is done: a sharer defence that guards what the model releases (nn-rejection)
   // has counted its refusals while serving (sharer/releaseGuard.ts). Without one this is the result it started with.
   const sharerResult = sharerStarted.defences ? ((await sharer.result()) as SharerResult) : sharerStarted;
 
-  await Promise.all([sharer, broker, receiver].map((p) => p.shutdown()));
+  await Promise.all(running.map((p) => p.shutdown()));
 
   const refereed = await referee(scenario, { sharer: sharerResult, broker: brokerResult, receiver: receiverResult }, (m) =>
     progress.info(m),
@@ -381,7 +447,7 @@ async function runOnce(
     backend: sharerResult.backend,
     sharer: sharerResult,
     broker: brokerResult,
-    receiver: { ...receiverSummary, downstream, syntheticRecords: synthetic.rows.length },
+    receiver: { ...receiverSummary, downstream, ...(synthetic ? { syntheticRecords: synthetic.rows.length } : {}) },
     fidelity: refereed.fidelity,
     audit: refereed.audit,
     ...(refereed.pia ? { pia: refereed.pia } : {}),

@@ -115,7 +115,7 @@ describe('valid scenarios', () => {
     });
     expect(s.datasets.private).toEqual({ source: 'census', rows: 500, pSensitive: 0.5, dependence: 0.3 });
     expect(s.broker.maxChunkRecords).toBe(1000);
-    expect(s.receiver.draw.classBalance).toBe('match');
+    expect(s.receiver.draw!.classBalance).toBe('match');
     expect(s.receiver.classifiers).toEqual(['logistic', 'mlp']);
     expect(s.receiver.classifierEpochs).toBe(30);
     expect(s.receiver.attacks).toEqual([]);
@@ -136,7 +136,7 @@ describe('valid scenarios', () => {
     expect(s.datasets.test).toMatchObject({ source: 'census', rows: 4000 });
     expect(s.broker.access).toEqual(['black-box', 'class-shares']);
     expect(s.broker.budget.samples).toBe(20000);
-    expect(s.receiver.draw.samples).toBe(8000);
+    expect(s.receiver.draw!.samples).toBe(8000);
     expect(s.expect).toEqual([
       { metric: 'fidelity.logistic.accuracyBelowReal.high', max: 0.03 },
       { metric: 'fidelity.marginals.maxTotalVariation', max: 0.05 },
@@ -459,7 +459,7 @@ describe('sweep', () => {
       'samples=100,classifierEpochs=1', 'samples=100,classifierEpochs=2', 'samples=100,classifierEpochs=3',
       'samples=200,classifierEpochs=1', 'samples=200,classifierEpochs=2', 'samples=200,classifierEpochs=3',
     ]);
-    expect(variants[4].scenario.receiver.draw.samples).toBe(200);
+    expect(variants[4].scenario.receiver.draw!.samples).toBe(200);
     expect(variants[4].scenario.receiver.classifierEpochs).toBe(2);
     expect(variants[4].scenario.sweep).toBeUndefined();
   });

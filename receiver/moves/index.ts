@@ -17,6 +17,8 @@ import { fairReduction } from './fair-reduction';
 import { fairnessAudit } from './fairness-audit';
 import { reweighingDefence } from './reweighing';
 import { shakeToLeak } from './shake-to-leak';
+import { externalMembership } from './external-membership';
+import { externalProperty } from './external-property';
 
 export const RECEIVER_MOVES: readonly AnyMove[] = [
   propertyInference,
@@ -38,4 +40,7 @@ export const RECEIVER_MOVES: readonly AnyMove[] = [
   fairnessAudit,
   reweighingDefence,
   fairReduction,
+  // Evidence an outside program submits from the receiver's seat (receiver.external; docs/external-receiver.md).
+  externalMembership,
+  externalProperty,
 ];

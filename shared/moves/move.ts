@@ -31,6 +31,12 @@ export interface MoveRequirements {
   access: readonly AccessGrant[];
   /** It works on the membership game's challenge set: the scenario needs the top-level `membership` section. */
   membershipGame?: boolean;
+  /**
+   * The kind of evidence an outside program submits from the receiver's seat for this move (`receiver.external`,
+   * docs/external-receiver.md; the wire's AttackEvidence oneof): such a move is listed only in an external receiver's
+   * attacks, never run by the built-in receiver, and scored like its built-in twin.
+   */
+  externalReceiver?: 'membership' | 'property';
 }
 
 /** What a generation-trajectory attack's cost depends on besides T: the sampler's steps and the classes it draws. */

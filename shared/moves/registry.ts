@@ -67,6 +67,11 @@ export function registeredMoveIds(party?: MoveParty, slot?: string): string[] {
     .sort();
 }
 
+/** Registered ids of the evidence kinds an external receiver submits (requires.externalReceiver), sorted. */
+export function externalMoveIds(): string[] {
+  return [...registry.values()].filter((m) => m.requires.externalReceiver).map((m) => m.id).sort();
+}
+
 function expectedKinds(party: MoveParty | undefined, slot?: string): string {
   const ids = registeredMoveIds(party, slot);
   return ids.length === 0 ? `no ${party ?? ''} moves are registered`.replace('  ', ' ') : `expected one of ${ids.join(' | ')}`;

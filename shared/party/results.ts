@@ -1,3 +1,4 @@
+import type { EvidenceState } from '../external/evidence';
 /**
  * The JSON results each party returns to the runner through Control.Result. They cross a process boundary,
  * so the referee treats them as data: these types document their shape.
@@ -37,6 +38,8 @@ export interface BrokerResult {
   auditLog: string;
   /** One entry per broker move (broker.defences, in order): what its link reports, for the move's scorer. */
   defences?: Array<{ kind: string; index: number } & Record<string, unknown>>;
+  /** An external receiver's seat (docs/external-receiver.md): the evidence accepted and every Submit's outcome. */
+  externalEvidence?: EvidenceState;
 }
 
 export interface DownstreamSummary {
@@ -59,8 +62,11 @@ export interface ReceiverResult {
   /** Whether the test split was balanced into equal (s, y) cells (receiver.balanceTest). */
   testBalanced: boolean;
   downstream: Record<string, DownstreamSummary>;
-  /** The synthetic records (image records: their attributes and ink mass only, shared/data/imageTable.ts). */
-  synthetic: { schema: TableSchema; rows: number[][] };
+  /**
+   * The synthetic records (image records: their attributes and ink mass only, shared/data/imageTable.ts). Absent for an
+   * external receiver (docs/external-receiver.md), whose draws are its own.
+   */
+  synthetic?: { schema: TableSchema; rows: number[][] };
   /** Image models: the first few synthetic images of each class (cli/sampleGrid.ts). */
   syntheticImages?: ImagesPerClass;
   /** One entry per move the receiver ran (receiver.attacks, in order): its raw evidence, for the move's scorer. */

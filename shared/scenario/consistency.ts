@@ -2,7 +2,7 @@
  * The second pass over a structurally valid scenario: rules that relate two fields. Each issue carries the
  * path of the field to fix, so `load.ts` can point at it in the YAML file.
  */
-import { moveById } from '../moves/registry';
+import { externalMoveIds, moveById } from '../moves/registry';
 import type { CostView, GenerationView } from '../moves/move';
 import { samplerTimestepsOf } from '../diffusion/schedule';
 import type { ScenarioIssuePath } from './errors';
@@ -225,7 +225,16 @@ function checkBrokerAndReceiver(s: Scenario, issues: PathIssue[]): void {
   for (const i of duplicateIndices(s.receiver.classifiers)) {
     issues.push({ path: ['receiver', 'classifiers', i], message: 'expected each classifier at most once' });
   }
-  if (s.receiver.draw.samples > s.broker.budget.samples) {
+  if (!s.receiver.external && !s.receiver.draw) {
+    issues.push({ path: ['receiver', 'draw'], message: 'required: the built-in receiver draws its synthetic training set ({ samples: N })' });
+  }
+  if (s.receiver.external && s.receiver.draw) {
+    issues.push({ path: ['receiver', 'draw'], message: 'not used with receiver.external: the outside program draws what it wants within the budget (remove it)' });
+  }
+  if (s.receiver.external && s.receiver.defences.length > 0) {
+    issues.push({ path: ['receiver', 'defences'], message: 'not run with receiver.external: the outside program is the receiver (remove them)' });
+  }
+  if (s.receiver.draw && s.receiver.draw.samples > s.broker.budget.samples) {
     issues.push({
       path: ['receiver', 'draw', 'samples'],
       message: `expected at most broker.budget.samples (${s.broker.budget.samples})`,
@@ -245,7 +254,7 @@ function atPaths<C extends { kind: string }>(configs: readonly C[], party: strin
 
 function checkReceiverMoves(s: Scenario, issues: PathIssue[]): void {
   const view = loadTimeCostView(s);
-  let spent = s.receiver.draw.samples;
+  let spent = s.receiver.draw?.samples ?? 0;
   const costs: string[] = [];
   // The sharer's and the broker's moves: their grants and their own checks (they spend nothing of the receiver's budget).
   const defences = [...atPaths(s.sharer.defences, 'sharer', 'defences'), ...atPaths(s.broker.defences, 'broker', 'defences')];
@@ -279,6 +288,16 @@ function checkReceiverMoves(s: Scenario, issues: PathIssue[]): void {
       issues.push({ path: [...at, 'kind'], message: 'needs the top-level `membership` section (the game whose challenge set it scores)' });
       return;
     }
+    // An external receiver submits evidence; the built-in one runs moves: each list holds only its own kind.
+    if (Boolean(move.requires.externalReceiver) !== Boolean(s.receiver.external)) {
+      issues.push({
+        path: [...at, 'kind'],
+        message: s.receiver.external
+          ? `an external receiver (receiver.external) submits evidence, it runs no built-in move: expected one of ${listForMessage(externalMoveIds())}`
+          : 'is evidence an outside program submits: it needs receiver.external (docs/external-receiver.md)',
+      });
+      return;
+    }
     for (const issue of move.check?.(config, s) ?? []) issues.push({ path: [...at, ...issue.path], message: issue.message });
     try {
       const cost = move.cost(config, view);
@@ -298,7 +317,7 @@ function checkReceiverMoves(s: Scenario, issues: PathIssue[]): void {
   if (costs.length > 0 && spent > s.broker.budget.samples) {
     issues.push({
       path: ['broker', 'budget', 'samples'],
-      message: `expected at least ${spent} units: receiver.draw.samples (${s.receiver.draw.samples}) + ${costs.join(' + ')} (one unit = one sampled record or one denoiser evaluation of one record; docs/mia.md)`,
+      message: `expected at least ${spent} units: receiver.draw.samples (${s.receiver.draw?.samples ?? 0}) + ${costs.join(' + ')} (one unit = one sampled record or one denoiser evaluation of one record; docs/mia.md)`,
     });
   }
 }

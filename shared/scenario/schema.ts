@@ -419,10 +419,22 @@ export const drawSchema = z.strictObject({
   classBalance: z.enum(['match', 'balanced']).default('match'),
 });
 
+/**
+ * `receiver.external`: the receiver's seat is taken by an outside program (docs/external-receiver.md). The runner
+ * starts the sharer and the broker, writes a connection file for the program and waits for its evidence.
+ */
+export const externalReceiverSchema = z.strictObject({
+  /** How long the program has, from the moment the connection file is written, to submit its evidence. */
+  deadlineSeconds: positiveInt().default(600),
+});
+
 export const receiverSchema = z.strictObject({
   /** Name of the dataset (a key of `datasets:`) that is the receiver's own real test split. */
   testData: datasetRef(),
-  draw: drawSchema,
+  /** The built-in receiver's synthetic training set; required unless `external` (an outside program draws what it wants). */
+  draw: drawSchema.optional(),
+  /** Present: an outside program sits in the receiver's seat, and `attacks` lists the evidence it must submit. */
+  external: externalReceiverSchema.optional(),
   /** Classifiers trained on synthetic data and evaluated on `testData` (and their real-data baselines). */
   classifiers: z.array(z.enum(CLASSIFIER_KINDS)).min(1).default(() => ['logistic', 'mlp'] as ClassifierKind[]),
   /** Training epochs for each classifier. */

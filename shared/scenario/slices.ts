@@ -74,7 +74,8 @@ export interface ReceiverConfig {
   seed: number;
   testData: ResolvedDataset;
   task: TaskConfig;
-  draw: DrawConfig;
+  /** Absent for an external receiver (receiver.external), which draws what it wants. */
+  draw?: DrawConfig;
   classifiers: ClassifierKind[];
   classifierEpochs: number;
   attacks: AttackConfig[];
@@ -180,7 +181,7 @@ export function receiverSlice(scenario: Scenario): ReceiverConfig {
     seed: partySeeds(scenario).receiver,
     testData: resolvedDataset(scenario, scenario.receiver.testData, 'receiver.testData'),
     task: plain(scenario.task),
-    draw: plain(scenario.receiver.draw),
+    ...(scenario.receiver.draw ? { draw: plain(scenario.receiver.draw) } : {}),
     classifiers: [...scenario.receiver.classifiers],
     classifierEpochs: scenario.receiver.classifierEpochs,
     attacks: plain(scenario.receiver.attacks),
