@@ -16,9 +16,13 @@ const SWEEP_LABEL_PATTERN = /^[A-Za-z0-9_.+-]+$/;
 
 export const sweepEntrySchema = z
   .strictObject({
-    /** Dotted path of the field to vary, e.g. `sharer.poisoning.alpha`; every segment but the last must exist. */
-    path: z.string().regex(/^[A-Za-z_][A-Za-z0-9_-]*(?:\.[A-Za-z_][A-Za-z0-9_-]*)+$/, {
-      error: 'expected a dotted path of at least two field names, like sharer.poisoning.alpha',
+    /**
+     * Dotted path of the field to vary, e.g. `sharer.poisoning.alpha`; every segment but the last must exist. A party's
+     * whole section (`sharer`, `broker`, `receiver`) may be one value: e.g. an external receiver beside the built-in one
+     * on the same seed (scenarios/external-census.yaml).
+     */
+    path: z.string().regex(/^(?:sharer|broker|receiver|[A-Za-z_][A-Za-z0-9_-]*(?:\.[A-Za-z_][A-Za-z0-9_-]*)+)$/, {
+      error: 'expected a dotted path of at least two field names, like sharer.poisoning.alpha, or a party section (sharer, broker, receiver)',
     }),
     /** The values it takes, in order; at least one, no repeats. An object or list value replaces the whole field. */
     values: z
