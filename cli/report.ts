@@ -159,6 +159,7 @@ export function renderMarkdown(report: Report): string {
       lines.push(`- poisoning: ${m.method}, α = ${m.alpha}: ${m.trainRows} of ${m.poolRows} pool records; training I(S;Y) = ${fmt(m.report?.iSY)} bits`);
     }
     if (sharer.model) lines.push(`- model: ${sharer.model.kind}, cached: ${sharer.model.cached}, train seconds: ${fmt(sharer.model.trainSeconds)}, final loss: ${fmt(sharer.model.finalLoss)}`);
+    if (sharer.model?.encoderFittedOn === 'public') lines.push(`- encoder fitted on the public dataset "${sharer.model.encoderData}" (sharer.encoderData), not on the training records`);
     lines.push('');
   }
   const broker = report.broker as Record<string, unknown> | undefined;

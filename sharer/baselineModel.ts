@@ -5,6 +5,7 @@
  * them (sharer/timestepAccess.ts).
  */
 import type { TableEncoder } from '../shared/data/encoder';
+import type { EncoderData } from './encoderData';
 import type { Table, TableSchema, TaskSpec } from '../shared/data/table';
 import type { ClassInfo } from '../shared/grpc/records';
 import { TabularVae } from './generative/tabularVae';
@@ -36,6 +37,8 @@ export class BaselineModel implements TabularGenerator {
     seed: number,
     cacheDir: string,
     onProgress: ProgressFn,
+    /** sharer.encoderData: the public table the encoder is fitted on (sharer/encoderData.ts); absent, the training table. */
+    options: { encoderData?: EncoderData } = {},
   ): Promise<{ model: BaselineModel; report: TrainingReport }> {
     const { network, encoder, classInfo, report } = await trainOrLoadCached<TabularGenerativeNetwork<TabularNetworkConfig>>({
       table,
@@ -44,6 +47,7 @@ export class BaselineModel implements TabularGenerator {
       // Quantile-normal numerics (about N(0, 1), what a Gaussian decoder or a linear generator output fits) and 0/1
       // one-hot blocks, which the networks model with a softmax per block.
       encoderOptions: { numeric: 'quantile', categorical: 'onehot' },
+      encoderData: options.encoderData,
       trainingConfig: config,
       seed,
       cacheDir,

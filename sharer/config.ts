@@ -18,6 +18,8 @@ export const sharerRuntimeConfigSchema = z
       z.strictObject({ source: z.literal('membership'), name: z.string(), seed: z.number().int().nonnegative() }),
       resolvedDatasetSchema,
     ]),
+    /** sharer.encoderData: the dataset the owner treats as public; the encoder is fitted on it (sharer/encoderData.ts). */
+    encoderData: resolvedDatasetSchema.optional(),
     /** In a membership game (source "membership"): the members, the whole training set (shared/scenario/membership.ts). */
     trainingRecords: z.object({ schema: z.object({ columns: z.array(z.any()) }).passthrough(), rows: z.array(z.array(z.number())) }).optional(),
     task: z.object({ label: z.string(), positive: z.string(), sensitive: z.string(), privileged: z.string() }),

@@ -2,6 +2,7 @@
 import type { DpSgdOptions } from './diffusion/dpSgd';
 import type { Table, TaskSpec } from '../shared/data/table';
 import type { SharerModelConfig } from './config';
+import type { EncoderData } from './encoderData';
 import { TabularModel } from './tabularModel';
 import { BaselineModel } from './baselineModel';
 import { ImageModel } from './imageModel';
@@ -14,11 +15,20 @@ export async function trainOrLoadGenerator(
   seed: number,
   cacheDir: string,
   onProgress: ProgressFn,
-  /** Train with DP-SGD (a sharer defence, sharer/moves/dp-training); the tabular DDPM only. */
-  dp?: DpSgdOptions,
+  options: {
+    /** Train with DP-SGD (a sharer defence, sharer/moves/dp-training); the tabular DDPM only. */
+    dp?: DpSgdOptions;
+    /** sharer.encoderData: fit the encoder on this public table (sharer/encoderData.ts); tabular models only. */
+    encoderData?: EncoderData;
+  } = {},
 ): Promise<{ model: TabularGenerator; report: TrainingReport }> {
+  const { dp, encoderData } = options;
   if (dp && config.kind !== 'tabular-ddpm') throw new Error(`sharer.model.kind: DP-SGD trains the tabular DDPM only, not ${config.kind}`);
-  if (config.kind === 'tabular-ddpm') return TabularModel.trainOrLoad(table, task, config, seed, cacheDir, onProgress, dp);
-  if (config.kind === 'image-ddpm') return ImageModel.trainOrLoad(table, task, config, seed, cacheDir, onProgress);
-  return BaselineModel.trainOrLoad(table, task, config, seed, cacheDir, onProgress);
+  if (config.kind === 'tabular-ddpm') return TabularModel.trainOrLoad(table, task, config, seed, cacheDir, onProgress, { dp, encoderData });
+  if (config.kind === 'image-ddpm') {
+    // The scenario loader refuses this already (shared/scenario/consistency.ts); this guards a slice built by hand.
+    if (encoderData) throw new Error(`sharer.encoderData: applies to tabular models only, not ${config.kind} (its pixel scaling is fitted on no data)`);
+    return ImageModel.trainOrLoad(table, task, config, seed, cacheDir, onProgress);
+  }
+  return BaselineModel.trainOrLoad(table, task, config, seed, cacheDir, onProgress, { encoderData });
 }

@@ -26,6 +26,15 @@ import { trainingDataFacts } from './groundTruth';
 import { sharerTrainingSet } from './trainingSet';
 import { ReleaseGate, type ReleaseGuard } from './releaseGuard';
 
+/** The dataset `sharer.encoderData` names, loaded as the private data is; a failure names the field and the dataset. */
+function loadEncoderData(dataset: NonNullable<SharerRuntimeConfig['encoderData']>): Table {
+  try {
+    return loadDataset(dataset, dataset.seed);
+  } catch (err) {
+    throw new Error(`sharer.encoderData "${dataset.name}": ${(err as Error).message}`);
+  }
+}
+
 /** In a membership game the runner hands over the members as records (docs/mia.md): the whole training set. */
 function membersOf(config: SharerRuntimeConfig): Table {
   if (!config.trainingRecords) throw new Error('sharer configuration: data.source is membership but no trainingRecords were handed over');
@@ -107,6 +116,12 @@ class Sharer implements Party {
     // The data owner's defences (sharer.defences), in their order: the set the model sees, and how it is trained.
     const { trainingSet, dp, defences, releases } = await runDefences(config, data);
     const shared = dropColumns(trainingSet, config.hideColumns);
+    // sharer.encoderData: the public dataset the encoder is fitted on, loaded like the private data and cut to the
+    // same columns, so that Encode and x̂₀ reveal its statistics rather than the training set's (sharer/encoderData.ts).
+    const encoderData = config.encoderData ? { name: config.encoderData.name, table: dropColumns(loadEncoderData(config.encoderData), config.hideColumns) } : undefined;
+    if (encoderData) {
+      emit({ stage: 'data', current: encoderData.table.rows.length, total: encoderData.table.rows.length, message: `encoder fitted on ${encoderData.table.rows.length} public records (sharer.encoderData "${encoderData.name}")`, level: 'info' });
+    }
     // Release guards see the final training set as the model does (hidden columns dropped): what it could leak.
     this.host.release = new ReleaseGate(releases.map(({ index, release }) => ({ index, guard: release(shared) })));
     for (const d of defences) emit({ stage: 'defence', current: 1, total: 1, message: `${d.kind}: ${JSON.stringify(d)}`, level: 'info' });
@@ -118,7 +133,7 @@ class Sharer implements Party {
       deriveSeed(config.seed, 'model'),
       path.resolve(config.cacheDir),
       (step, total, loss) => emit({ stage: 'train', current: step, total, message: `loss ${loss.toFixed(4)}`, level: 'progress' }),
-      dp,
+      { dp, encoderData },
     );
     if (report.cached) {
       emit({ stage: 'train', current: 1, total: 1, message: `model loaded from cache ${report.cacheKey}`, level: 'info' });

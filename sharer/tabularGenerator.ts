@@ -11,12 +11,19 @@ import type { EncoderOptions } from '../shared/data/encoder';
 import { TableEncoder } from '../shared/data/encoder';
 import { columnIndex, tableFingerprint, type Table, type TableSchema, type TaskSpec } from '../shared/data/table';
 import type { ClassInfo } from '../shared/grpc/records';
+import { encoderFitTable, encoderProvenance, type EncoderData, type EncoderProvenance } from './encoderData';
 
 export interface TrainingReport {
   cached: boolean;
   cacheKey: string;
   trainSeconds: number;
   losses: number[];
+  /**
+   * Which data the tabular encoder was fitted on: 'private' (the training set) or 'public' with `encoderData`, the
+   * dataset's name (sharer/encoderData.ts). Absent for an image model, whose pixel scaling is fitted on nothing.
+   */
+  encoderFittedOn?: EncoderProvenance['encoderFittedOn'];
+  encoderData?: string;
 }
 
 export interface SampledRecords {
@@ -116,6 +123,8 @@ export interface CachedTraining<N> {
   kind: string;
   /** How the feature columns are encoded for this kind of network. */
   encoderOptions: EncoderOptions;
+  /** sharer.encoderData: fit the encoder on this public table instead of `table` (sharer/encoderData.ts). */
+  encoderData?: EncoderData;
   /** Everything in the config that changes the trained weights (sampling-time settings left out). */
   trainingConfig: unknown;
   seed: number;
@@ -128,22 +137,24 @@ export interface CachedTraining<N> {
 }
 
 /**
- * Fits the encoder, then loads the network from the cache when a complete entry exists for this (data, training
- * config, seed, encoder), else trains it and saves it atomically into the cache.
+ * Fits the encoder (on `encoderData` when given, else on the training table), then loads the network from the cache
+ * when a complete entry exists for this (data, training config, seed, encoder), else trains it and saves it
+ * atomically into the cache. The key holds the fitted encoder, so one private table under two encoders is two entries.
  */
 export async function trainOrLoadCached<N>(
   spec: CachedTraining<N>,
 ): Promise<{ network: N; encoder: TableEncoder; classInfo: ClassInfo; report: TrainingReport }> {
   const { table, task } = spec;
   const { classInfo, labels } = classesOf(table, task);
-  const encoder = TableEncoder.fit(table, { ...spec.encoderOptions, exclude: [task.label] });
+  const encoder = TableEncoder.fit(encoderFitTable(table, spec.encoderData), { ...spec.encoderOptions, exclude: [task.label] });
+  const provenance = encoderProvenance(spec.encoderData);
   const key = cacheKey(spec, encoder);
   const dir = path.join(spec.cacheDir, spec.kind, key);
   const networkDir = path.join(dir, 'network');
   if (fs.existsSync(path.join(dir, 'complete'))) {
     const network = await spec.load(networkDir);
     const meta = JSON.parse(fs.readFileSync(path.join(dir, 'meta.json'), 'utf8'));
-    return { network, encoder, classInfo, report: { cached: true, cacheKey: key, trainSeconds: meta.trainSeconds, losses: meta.losses } };
+    return { network, encoder, classInfo, report: { cached: true, cacheKey: key, trainSeconds: meta.trainSeconds, losses: meta.losses, ...provenance } };
   }
   const started = Date.now();
   const { network, losses } = await spec.train(encoder.encode(table), labels, encoder, classInfo.values.length);
@@ -154,7 +165,7 @@ export async function trainOrLoadCached<N>(
     fs.writeFileSync(path.join(tmp, 'meta.json'), JSON.stringify({ trainSeconds, losses, config: spec.trainingConfig, seed: spec.seed }));
     fs.writeFileSync(path.join(tmp, 'complete'), '');
   });
-  return { network, encoder, classInfo, report: { cached: false, cacheKey: key, trainSeconds, losses } };
+  return { network, encoder, classInfo, report: { cached: false, cacheKey: key, trainSeconds, losses, ...provenance } };
 }
 
 /**

@@ -5,6 +5,7 @@
  * scenario skips training (sharer/tabularGenerator.ts).
  */
 import type { DpSgdOptions } from './diffusion/dpSgd';
+import type { EncoderData } from './encoderData';
 import type { TableEncoder } from '../shared/data/encoder';
 import { columnIndex, type Table, type TableSchema, type TaskSpec } from '../shared/data/table';
 import { TabularDdpm } from './diffusion/tabularDdpm';
@@ -59,9 +60,14 @@ export class TabularModel implements TabularGenerator, FineTunable {
     seed: number,
     cacheDir: string,
     onProgress: ProgressFn,
-    /** DP-SGD settings (sharer/diffusion/dpSgd.ts); in the cache key only when present, so other keys do not change. */
-    dp?: DpSgdOptions,
+    options: {
+      /** DP-SGD settings (sharer/diffusion/dpSgd.ts); in the cache key only when present, so other keys do not change. */
+      dp?: DpSgdOptions;
+      /** sharer.encoderData: the public table the encoder is fitted on (sharer/encoderData.ts); absent, the training table. */
+      encoderData?: EncoderData;
+    } = {},
   ): Promise<{ model: TabularModel; report: TrainingReport }> {
+    const { dp, encoderData } = options;
     // Sampling-time settings (guidance, sampler) do not change the trained weights, so they are not in the key.
     const { guidanceScale: _g, sampler: _s, ...modelTraining } = config;
     const trainingConfig = dp ? { ...modelTraining, dp } : modelTraining;
@@ -72,6 +78,7 @@ export class TabularModel implements TabularGenerator, FineTunable {
       // Quantile-normal numerics and standardised one-hot coordinates: every coordinate the diffusion model sees has
       // about unit variance, so none is drowned early by the noise (shared/data/encoder.ts, docs/diffusion.md).
       encoderOptions: { numeric: 'quantile', categorical: 'standardised' },
+      encoderData,
       trainingConfig,
       seed,
       cacheDir,
@@ -195,8 +202,8 @@ export class TabularModel implements TabularGenerator, FineTunable {
 
   /**
    * A copy of this model fine-tuned on `records` (docs/shake-to-leak.md; sharer/diffusion/fineTune.ts), encoded with
-   * this model's encoder (fitted on the private data: the records are placed where the model would place them). This
-   * model is unchanged.
+   * this model's encoder (the one it was trained in, private or `sharer.encoderData`: the records are placed where the
+   * model would place them). This model is unchanged.
    */
   async fineTune(records: Table, request: FineTuneRequest): Promise<{ model: TabularModel; outcome: FineTuneResult }> {
     const { x, classes } = this.encodeRecords(records);

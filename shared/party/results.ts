@@ -23,7 +23,17 @@ export interface SharerResult {
     /** Counts of the four (s, y) cells, keys "s0y0", "s0y1", "s1y0", "s1y1". */
     cells: Record<string, number>;
   };
-  model: { kind: string; cached: boolean; cacheKey: string; trainSeconds: number; losses: number[]; finalLoss: number | null };
+  model: {
+    kind: string;
+    cached: boolean;
+    cacheKey: string;
+    trainSeconds: number;
+    losses: number[];
+    finalLoss: number | null;
+    /** Tabular models: the data the encoder was fitted on, the training set or `sharer.encoderData` (named in `encoderData`). */
+    encoderFittedOn?: 'private' | 'public';
+    encoderData?: string;
+  };
   moves: unknown[];
   /** One entry per defence of sharer.defences (in order): its evidence, e.g. DP-SGD's accountant transcript. */
   defences?: Array<{ kind: string; index: number } & Record<string, unknown>>;

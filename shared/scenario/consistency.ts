@@ -437,12 +437,58 @@ function checkImages(s: Scenario, issues: PathIssue[]): void {
   }
 }
 
+/**
+ * `sharer.encoderData` (docs/privacy.md "What each grant reveals"): a declared dataset other than the private data and
+ * the receiver's test split, with the private data's columns, for a tabular model (an image model's encoder is a fixed
+ * pixel scaling fitted on nothing, so there is nothing to move onto public data). A csv file's categories are known
+ * only once read: the sharer checks them when it loads the data (sharer/encoderData.ts).
+ */
+function checkEncoderData(s: Scenario, issues: PathIssue[]): void {
+  const name = s.sharer.encoderData;
+  if (name === undefined) return;
+  const path = ['sharer', 'encoderData'];
+  const publicData = s.datasets[name];
+  if (!publicData) {
+    issues.push({ path, message: `expected the name of a dataset declared under datasets (declared: ${listForMessage(Object.keys(s.datasets))})` });
+    return;
+  }
+  if (IMAGE_MODEL_KINDS.includes(s.sharer.model.kind)) {
+    issues.push({ path, message: `applies to tabular models only: ${s.sharer.model.kind} scales pixels by a fixed rule fitted on no data, so its encoding reveals nothing to move onto public data; leave the field out` });
+    return;
+  }
+  if (name === s.sharer.data) {
+    issues.push({ path, message: `must not be the private data sharer.data "${name}": the encoder would be fitted on it as without the field; name a dataset the owner treats as public` });
+    return;
+  }
+  if (name === s.receiver.testData) {
+    issues.push({ path, message: `must not be the receiver's test data "${name}": no party reads another party's data` });
+    return;
+  }
+  if (name === s.membership?.nonMembersFrom) {
+    // The sharer must not know the non-members (docs/mia.md), and an encoder fitted on them would tilt the game.
+    issues.push({ path, message: `must not be membership.nonMembersFrom "${name}": the non-members are the referee's, not the sharer's` });
+    return;
+  }
+  const privateData = s.datasets[s.sharer.data];
+  if (!privateData) return;
+  const describe = (ds: DatasetConfig) => datasetColumns(ds).map((c) => `${c.name} (${c.type})`);
+  const expected = describe(privateData);
+  const found = describe(publicData);
+  if (expected.length !== found.length || expected.some((c) => !found.includes(c))) {
+    issues.push({
+      path,
+      message: `expected a dataset with the columns of sharer.data "${s.sharer.data}" (${listForMessage(expected)}), but "${name}" has ${listForMessage(found)}`,
+    });
+  }
+}
+
 /** Every cross-field problem of a structurally valid scenario (the loader sorts them by position). */
 export function checkScenarioConsistency(s: Scenario): PathIssue[] {
   const issues: PathIssue[] = [];
   checkDatasets(s, issues);
   checkTask(s, issues);
   checkSharer(s, issues);
+  checkEncoderData(s, issues);
   checkBrokerAndReceiver(s, issues);
   checkDatasetRefs(s, issues);
   checkExpectations(s, issues);

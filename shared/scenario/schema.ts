@@ -370,6 +370,13 @@ export const SHARER_MAX_UNITS_PER_CALL = 10_000_000;
 export const sharerSchema = z.strictObject({
   /** Name of the dataset (a key of `datasets:`) the sharer trains on: its private data. */
   data: datasetRef(),
+  /**
+   * Name of a dataset (a key of `datasets:`) the data owner treats as public: the encoder (how records become model
+   * coordinates: category shares, numeric quantiles and ranges) is fitted on it instead of on the private data, so
+   * GrayBox.Encode and x̂₀ reveal only its statistics (docs/privacy.md "What each grant reveals"). The model still
+   * trains on the private data. Absent: the encoder is fitted on the training set. Tabular models only.
+   */
+  encoderData: datasetRef().optional(),
   model: modelSchema,
   /** Columns the sharer strips before training: never shared, never in samples. */
   hideColumns: z.array(nonEmptyString()).default(() => []),

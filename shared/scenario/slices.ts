@@ -2,7 +2,8 @@
  * Per-party config slices: the only part of the scenario each process receives (data flows one way:
  * scenario → slices → processes). A slice is plain JSON (it crosses a process boundary) and holds only what
  * that party may know:
- *   - sharer: its own dataset, the task, the model, hideColumns, its poisoning move (if any), its seed;
+ *   - sharer: its own dataset (and the public one its encoder is fitted on, if any), the task, the model, hideColumns,
+ *     its poisoning move (if any), its seed;
  *   - broker: grants, budget, chunking, its seed — no datasets, no task;
  *   - receiver: its own test dataset, the task, draw/classifier config, attacks, its seed — never the sharer's
  *     dataset or model;
@@ -48,6 +49,8 @@ export interface SharerConfig {
   scenario: string;
   seed: number;
   data: ResolvedDataset;
+  /** sharer.encoderData: the dataset the owner treats as public, which the encoder is fitted on; absent when not set. */
+  encoderData?: ResolvedDataset;
   task: TaskConfig;
   model: ModelConfig;
   hideColumns: string[];
@@ -137,6 +140,7 @@ export function sharerSlice(scenario: Scenario): SharerConfig {
     scenario: scenario.name,
     seed: partySeeds(scenario).sharer,
     data: resolvedDataset(scenario, scenario.sharer.data, 'sharer.data'),
+    ...(scenario.sharer.encoderData !== undefined ? { encoderData: resolvedDataset(scenario, scenario.sharer.encoderData, 'sharer.encoderData') } : {}),
     task: plain(scenario.task),
     model: plain(scenario.sharer.model),
     hideColumns: sharedHiddenColumns(scenario),
@@ -202,6 +206,7 @@ export function refereeSlice(scenario: Scenario): RefereeConfig {
 /**
  * The sharer's slice in a membership game (docs/mia.md): its training records are the members, handed over as
  * records; the pool's declaration is withheld (`data` only names it), so the sharer cannot know the non-members.
+ * `encoderData`, a dataset of its own that is not the pool, is handed over as declared and loaded by the sharer.
  */
 export type SharerGameConfig = Omit<SharerConfig, 'data'> & {
   data: { source: 'membership'; name: string; seed: number };

@@ -54,6 +54,10 @@ export async function startSharerAndBroker(opts: {
   access?: string[];
   /** Replaces TINY_MODEL (e.g. another sampler). */
   model?: Record<string, unknown>;
+  /** Replaces TINY_DATASET, the sharer's private data. */
+  data?: Record<string, unknown>;
+  /** sharer.encoderData: a resolved dataset the sharer fits its encoder on (sharer/encoderData.ts). */
+  encoderData?: Record<string, unknown>;
   /** broker.defences: the broker's moves, links of its chain. */
   defences?: Array<{ kind: string } & Record<string, unknown>>;
   /** sharer.maxUnitsPerCall (the sharer's own bound on one call); the scenario default when absent. */
@@ -71,7 +75,8 @@ export async function startSharerAndBroker(opts: {
   const { port: sharerPort } = await sharer.configure({
     scenario: 'test',
     seed: 5,
-    data: TINY_DATASET,
+    data: opts.data ?? TINY_DATASET,
+    ...(opts.encoderData ? { encoderData: opts.encoderData } : {}),
     task: TINY_TASK,
     model: opts.model ?? TINY_MODEL,
     hideColumns: [],
