@@ -206,7 +206,8 @@ export async function waitForEvidence(opts: {
  * same shapes the built-in moves return), no draw and no classifiers of its own. The units the program spent are the
  * broker's meter, which the referee checks against the audit log.
  */
-export function externalReceiverResult(scenario: Scenario, broker: BrokerResult, evidence: SubmittedEvidence[]): ReceiverResult {
+export function externalReceiverResult(scenario: Scenario, broker: BrokerResult, accepted: { evidence: SubmittedEvidence[]; sha256: string }): ReceiverResult {
+  const { evidence } = accepted;
   const attacks = evidence.map((piece) => {
     const common = { kind: piece.kind, index: piece.index, samplesDrawn: 0, seconds: 0 };
     if (piece.evidence === 'membership') {
@@ -224,5 +225,7 @@ export function externalReceiverResult(scenario: Scenario, broker: BrokerResult,
     testBalanced: false,
     downstream: {},
     attacks,
+    // That the seat was external, and the submission the referee scored (its SHA-256 is in the audit line).
+    external: { sha256: accepted.sha256, submissions: broker.externalEvidence?.outcomes.length ?? 1 },
   };
 }

@@ -416,7 +416,7 @@ async function runOnce(
     brokerResult = (await broker.result()) as BrokerResult;
     const accepted = brokerResult.externalEvidence?.accepted;
     if (!accepted) throw new Error('receiver (external): the broker holds no accepted evidence');
-    receiverResult = externalReceiverResult(scenario, brokerResult, accepted.evidence);
+    receiverResult = externalReceiverResult(scenario, brokerResult, accepted);
   }
   // Asked again now that the receiver is done: a sharer defence that guards what the model releases (nn-rejection)
   // has counted its refusals while serving (sharer/releaseGuard.ts). Without one this is the result it started with.

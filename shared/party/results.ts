@@ -81,6 +81,8 @@ export interface ReceiverResult {
   syntheticImages?: ImagesPerClass;
   /** One entry per move the receiver ran (receiver.attacks, in order): its raw evidence, for the move's scorer. */
   attacks?: Array<MoveEvidence & Record<string, unknown>>;
+  /** An outside program took the receiver's seat (docs/external-receiver.md): the submission scored, and how many Submit calls came. */
+  external?: { sha256: string; submissions: number };
   /** One entry per defence the receiver ran (receiver.defences, in order): its evidence, for the move's scorer. */
   defences?: Array<{ kind: string; index: number } & Record<string, unknown>>;
 }
