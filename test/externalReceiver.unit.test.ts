@@ -61,7 +61,7 @@ describe('the loader: an external receiver submits evidence, the built-in one ru
       parseScenario(source, '/virtual/external.yaml');
     } catch (err) {
       expect(err).toBeInstanceOf(ScenarioError);
-      return (err as ScenarioError).issues.map((i) => `${i.kind === 'file' ? '' : (i as { path: Array<string | number> }).path.join('.')}: ${i.message}`);
+      return (err as ScenarioError).issues.map((i) => `${i.kind === 'file' ? '' : (i as unknown as { path: ReadonlyArray<string | number> }).path.join('.')}: ${i.message}`);
     }
     return [];
   };
