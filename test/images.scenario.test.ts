@@ -115,7 +115,7 @@ describe('scenario rules for images', () => {
       /sharer\.model\.kind: expected an image model \(image-ddpm\): sharer\.data "pool" holds images/,
     );
     // Gray- and white-box access work for image-ddpm (issue 6; test/mia.images.test.ts).
-    expect(issue(TINY.replace('access: [black-box]', 'access: [black-box, gray-box, white-box]'))).toBe('no error');
+    expect(issue(TINY.replace('access: [black-box, class-shares]', 'access: [black-box, gray-box, white-box, class-shares]'))).toBe('no error');
     expect(issue(TINY.replace('steps: 5 }', 'steps: 500 }'))).toMatch(/sharer\.model\.sampler\.steps: expected at most sharer\.model\.timesteps \(100\)/);
     expect(issue(TINY.replace('digits: [0, 1], part: pool', 'digits: [1, 1], part: pool'))).toMatch(/datasets\.pool\.digits.*two different digits/);
     expect(issue(TINY.replace('digits: [0, 1], part: pool', 'parity: true, digits: [0, 1], part: pool'))).toMatch(/datasets\.pool\.digits: expected exactly one task/);

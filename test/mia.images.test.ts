@@ -325,7 +325,7 @@ describe('a tiny membership game on MNIST through the CLI', () => {
 
   test('the scenario loads with every grant; the challenge is in the shared columns (label and pixels)', () => {
     const s = parseScenario(fs.readFileSync(FIXTURE, 'utf8'), FIXTURE);
-    expect(s.broker.access).toEqual(['black-box', 'gray-box', 'white-box']);
+    expect(s.broker.access).toEqual(['black-box', 'gray-box', 'white-box', 'class-shares']);
     // The stroke column is hidden from an image model's records, so from the challenge too; the image shape survives
     // the receiver's config parse (the black-box attack reads pixels by it).
     const game = membershipGame(s)!;

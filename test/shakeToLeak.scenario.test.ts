@@ -115,7 +115,7 @@ describe('the scenario rules', () => {
     expect(() => parse(SOURCE.replace('- { kind: mia-nearest-synthetic, samples: 100 }', '- { kind: mia-loss }'))).toThrow(/mia-loss needs the "white-box" grant/);
   });
   test('the move needs the fine-tune grant', () => {
-    expect(() => parse(SOURCE.replace('access: [black-box, gray-box, fine-tune]', 'access: [black-box, gray-box]'))).toThrow(/fine-tune/);
+    expect(() => parse(SOURCE.replace('access: [black-box, gray-box, fine-tune, class-shares]', 'access: [black-box, gray-box]'))).toThrow(/fine-tune/);
   });
 });
 
