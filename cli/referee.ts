@@ -199,7 +199,7 @@ export async function referee(
   let membership: { section: MembershipSection; files: Record<string, unknown> } | null = null;
   if (game) {
     const scoreLists = receiverMoves.map(({ evidence: e, label }) => ({ label, scores: (e as { scores?: Record<string, number[]> }).scores }));
-    membership = membershipSection(game, membershipScores ?? {}, scoreLists);
+    membership = membershipSection(game, membershipScores ?? {}, scoreLists, rocFiles);
     Object.assign(rocFiles, membership.files);
   }
   // Image models: real beside synthetic images per class, as a PNG for the run directory.

@@ -37,6 +37,24 @@ describe('the access ladder through the CLI', () => {
     report = JSON.parse(fs.readFileSync(path.join(out(), 'report.json'), 'utf8'));
   }, 60_000);
 
+  test('the report carries the ladder, the log-log ROC and the marginal plots, each with its data and its SVG file', () => {
+    const ids = report.plots.map((p: any) => p.id);
+    expect(ids).toEqual(expect.arrayContaining(['membership-ladder', 'membership-roc', 'marginals']));
+    for (const id of ['membership-ladder', 'membership-roc', 'marginals']) {
+      expect(fs.readFileSync(path.join(out(), `plot-${id}.svg`), 'utf8')).toMatch(/^<svg/);
+      expect(report.plots.find((p: any) => p.id === id).spec.data.values.length).toBeGreaterThan(0);
+    }
+    // The ROC copy in the report is a bounded subset of the best score's roc file, from FPR = 1/non-members.
+    const rung = report.membership.byAccess['white-box'];
+    const file = JSON.parse(fs.readFileSync(path.join(out(), `roc-${rung.best}.json`), 'utf8'));
+    expect(rung.roc.length).toBeLessThanOrEqual(60);
+    for (const p of rung.roc) {
+      expect(p.fpr).toBeGreaterThanOrEqual(0.01);
+      expect(file.points).toContainEqual(expect.objectContaining(p));
+    }
+    expect(report.fidelity.marginals.columns[0].bins.length).toBeGreaterThan(1);
+  });
+
   test('every score of every rung is reported with AUC, conservative TPRs and intervals, and its ROC file', () => {
     const m = report.membership;
     expect(m.game).toMatchObject({ pool: 'pool', poolRows: 400, members: 100, nonMembers: 100, challenge: 200, nonMemberCopiesReplaced: 0 });

@@ -5,13 +5,8 @@
  * α = 0 is every line's baseline.
  */
 import type { TopLevelSpec } from 'vega-lite';
+import { BASELINE_GREY, isInterval, PALETTE } from './marks';
 import type { ReportPlot } from './render';
-
-interface IntervalLike {
-  estimate: number;
-  low: number;
-  high: number;
-}
 
 /** One point of the plot: a variant's measure for one classifier. */
 export interface FpaPoint {
@@ -24,13 +19,6 @@ export interface FpaPoint {
   estimate: number;
   low: number;
   high: number;
-}
-
-/** Colours for the defences (Vega's tableau10 without its grey, which marks the undefended line). */
-const PALETTE = ['#4c78a8', '#f58518', '#e45756', '#72b7b2', '#54a24b', '#eeca3b', '#b279a2', '#ff9da6', '#9d755d'];
-
-function isInterval(v: unknown): v is IntervalLike {
-  return !!v && typeof v === 'object' && ['estimate', 'low', 'high'].every((k) => typeof (v as Record<string, unknown>)[k] === 'number');
 }
 
 /** A number, or an interval's estimate (over seeds a constant such as α is summarised as an interval of width 0). */
@@ -75,7 +63,7 @@ export function fpaAgainstAlphaPlot(rows: Record<string, Record<string, unknown>
     field: 'defences',
     type: 'nominal' as const,
     title: 'receiver defence',
-    scale: { domain: defences, range: defences.map((d, i) => (d === 'none' ? '#7f7f7f' : PALETTE[i % PALETTE.length])) },
+    scale: { domain: defences, range: defences.map((d, i) => (d === 'none' ? BASELINE_GREY : PALETTE[i % PALETTE.length])) },
   };
   const spec: TopLevelSpec = {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',

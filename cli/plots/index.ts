@@ -2,7 +2,12 @@
  * Every plot a report can carry, in the order the report shows them: one source for the list. Each builder reads the
  * report's sections and returns null when the run has nothing for it.
  */
+import { accessLadderPlot } from './accessLadder';
 import { fpaAgainstAlphaPlot } from './fpaAgainstAlpha';
+import { marginalHistogramsPlot } from './marginalHistograms';
+import { piaEstimatesPlot } from './piaEstimates';
+import { privacyUtilityPlot } from './privacyUtility';
+import { rocLogLogPlot } from './rocLogLog';
 import type { ReportPlot } from './render';
 
 type Sections = Record<string, unknown>;
@@ -13,6 +18,11 @@ const PLOT_BUILDERS: ReadonlyArray<(report: Sections) => ReportPlot | null> = [
     const fpa = across ?? (report.fpa as { rows: Record<string, Record<string, unknown>> } | undefined);
     return fpa ? fpaAgainstAlphaPlot(fpa.rows, across !== undefined) : null;
   },
+  accessLadderPlot,
+  rocLogLogPlot,
+  privacyUtilityPlot,
+  piaEstimatesPlot,
+  marginalHistogramsPlot,
 ];
 
 export function reportPlots(report: Sections): ReportPlot[] {

@@ -4,7 +4,7 @@
  * level, with the best score per grant, and every raw score with the truth in membership-scores.json for re-analysis.
  */
 import { imageShapeOf } from '../../shared/data/imageTable';
-import { FPR_LEVELS, type FprLevel } from '../../shared/metrics/roc';
+import { downsampleRoc, FPR_LEVELS, type FprLevel } from '../../shared/metrics/roc';
 import type { Interval } from '../../shared/metrics/bootstrap';
 import type { MembershipGame } from '../../shared/scenario/membership';
 import { ACCESS_LADDER } from '../../shared/scenario/lists';
@@ -41,6 +41,12 @@ export interface MembershipSection {
       /** At each FPR, the largest TPR of any score of the rung (the attacker's best choice there, not the best AUC's). */
       maxTprAt: Record<FprLevel, { tpr: number; score: string }>;
       empiricalEpsilon: number;
+      /**
+       * The best score's ROC curve, a bounded copy of its roc-<score>.json for the report's log-log plot
+       * (cli/plots/rocLogLog.ts): at most ROC_POINTS_IN_REPORT real points, from FPR = 1/nonMembers (the smallest
+       * FPR the game can resolve; a log axis has no 0) with TPR > 0. Absent when the ROC file is.
+       */
+      roc?: Array<{ fpr: number; tpr: number }>;
     }
   >;
   /** The largest empirical ε lower bound of any score, and which: what the attacks prove, beside an accountant's ε. */
@@ -54,6 +60,20 @@ export interface MembershipSection {
   extraction?: Record<string, ExtractionSection>;
 }
 
+/**
+ * A few rungs per run, a few variants per sweep: 60 points per curve keep report.json small while the log-spaced
+ * half of downsampleRoc keeps the low-FPR end's shape.
+ */
+export const ROC_POINTS_IN_REPORT = 60;
+
+/** The report's copy of one score's ROC points (as written to its roc-<score>.json), or undefined without them. */
+export function rocForReport(rocFile: unknown, minResolvableFpr: number): Array<{ fpr: number; tpr: number }> | undefined {
+  const points = (rocFile as { points?: Array<{ fpr: number; tpr: number; threshold: number | null }> } | undefined)?.points;
+  if (!Array.isArray(points)) return undefined;
+  const resolvable = points.filter((p) => p.fpr >= minResolvableFpr && p.tpr > 0).map((p) => ({ ...p, threshold: p.threshold ?? Infinity }));
+  return downsampleRoc(resolvable, Math.max(2, Math.min(ROC_POINTS_IN_REPORT, resolvable.length))).map(({ fpr, tpr }) => ({ fpr, tpr }));
+}
+
 /** What the moves' scorers put in the section (merged over the moves, in their order). */
 export interface MembershipMoveScores {
   scores?: Record<string, MembershipScoreEntry>;
@@ -63,12 +83,14 @@ export interface MembershipMoveScores {
 
 /**
  * The section around the moves' scores, and the raw scores file (file name → content): `moves` are the labels and
- * raw scores of the moves that scored challenge records, in their order.
+ * raw scores of the moves that scored challenge records, in their order; `rocFiles` the scorers' roc-<score>.json
+ * contents, by file name, of which the best score per rung is copied into the section.
  */
 export function membershipSection(
   game: MembershipGame,
   scored: MembershipMoveScores,
   moves: ReadonlyArray<{ label: string; scores?: Record<string, number[]> }>,
+  rocFiles: Record<string, unknown> = {},
 ): { section: MembershipSection; files: Record<string, unknown> } {
   const section: MembershipSection = {
     game: {
@@ -110,6 +132,8 @@ export function membershipSection(
       maxTprAt,
       empiricalEpsilon: Math.max(...entries.map(([, e]) => e.empiricalEpsilon.epsilon)),
     };
+    const roc = rocForReport(rocFiles[entry.rocFile], entry.minResolvableFpr);
+    if (roc && roc.length > 0) section.byAccess[grant].roc = roc;
   }
   for (const [key, e] of Object.entries(section.scores)) {
     if (e.empiricalEpsilon.epsilon > section.empiricalEpsilon.epsilon) section.empiricalEpsilon = { epsilon: e.empiricalEpsilon.epsilon, score: key, delta: e.empiricalEpsilon.delta };

@@ -11,6 +11,18 @@ export interface MarginalDistance {
   column: string;
   type: 'numeric' | 'categorical';
   totalVariation: number;
+  /**
+   * The two distributions the distance compares, bin by bin (categories, or the real values' decile bins), shares
+   * rounded to 4 decimals: what the report's marginal histograms draw (cli/plots/marginalHistograms.ts).
+   */
+  bins: MarginalBin[];
+}
+
+export interface MarginalBin {
+  /** A category's name, or a decile bin's range of real values, e.g. "(25, 32]". */
+  bin: string;
+  real: number;
+  synthetic: number;
 }
 
 export function totalVariation(p: number[], q: number[]): number {
@@ -46,6 +58,21 @@ function categoryShares(values: number[], k: number): number[] {
   return counts.map((c) => c / Math.max(1, values.length));
 }
 
+/** The bins' names for a numeric column: the ranges of real values between consecutive decile edges. */
+export function decileBinLabels(edges: number[]): string[] {
+  const fmt = (x: number) => String(Number(x.toPrecision(4)));
+  if (edges.length === 0) return ['all'];
+  return [`≤ ${fmt(edges[0])}`, ...edges.slice(1).map((e, i) => `(${fmt(edges[i])}, ${fmt(e)}]`), `> ${fmt(edges[edges.length - 1])}`];
+}
+
+// Four decimals keep report.json small (a census run: ~14 columns, ~100 bins) and are finer than any plot can show.
+const round4 = (x: number) => Math.round(x * 1e4) / 1e4;
+
+function distance(column: string, type: MarginalDistance['type'], names: string[], synthetic: number[], real: number[]): MarginalDistance {
+  const bins = names.map((bin, i) => ({ bin, real: round4(real[i]), synthetic: round4(synthetic[i]) }));
+  return { column, type, totalVariation: totalVariation(synthetic, real), bins };
+}
+
 /** Distances over the synthetic table's columns; `real` is aligned to the synthetic schema first. */
 export function marginalDistances(synthetic: Table, realTable: Table): MarginalDistance[] {
   const real = alignToSchema(realTable, synthetic.schema, 'real data');
@@ -54,9 +81,10 @@ export function marginalDistances(synthetic: Table, realTable: Table): MarginalD
     const r = real.rows.map((row) => row[j]);
     if (col.type === 'categorical') {
       const k = col.categories?.length ?? 0;
-      return { column: col.name, type: col.type, totalVariation: totalVariation(categoryShares(s, k), categoryShares(r, k)) };
+      const names = Array.from({ length: k }, (_, i) => col.categories?.[i] ?? String(i));
+      return distance(col.name, col.type, names, categoryShares(s, k), categoryShares(r, k));
     }
     const edges = decileEdges(r);
-    return { column: col.name, type: col.type, totalVariation: totalVariation(binShares(s, edges), binShares(r, edges)) };
+    return distance(col.name, col.type, decileBinLabels(edges), binShares(s, edges), binShares(r, edges));
   });
 }
