@@ -9,6 +9,7 @@ import { ACCESS_LADDER, type AccessGrant } from '../shared/scenario/lists';
 import type { DefenceStudy } from './studies/defences';
 import type { AuditStudy } from './studies/audit';
 import { renderSvg, reportPlots, type ReportPlot } from './plots';
+import { matrixMarkdown, type MatrixStudy } from './studies/matrix';
 
 export interface Report {
   scenario: { name: string; description?: string; file: string; seed: number };
@@ -124,6 +125,7 @@ export function renderMarkdown(report: Report): string {
   renderPia(report, lines);
   renderDecoy(report, lines);
   renderDefenceCost(report, lines);
+  if (Array.isArray(report.matrix)) lines.push(...matrixMarkdown(report.matrix as MatrixStudy[]));
   renderAuditStudy(report, lines);
   renderMembership(report, lines);
 

@@ -31,6 +31,7 @@ import { piaStudy as piaStudySummary, type PiaSection } from './studies/pia';
 import { decoyStudy, type DecoyStudyVariant } from './studies/decoy';
 import { defenceStudy, type PairedVariant } from './studies/defences';
 import { auditRunsOf, auditStudy } from './studies/audit';
+import { matrixStudies, type MatrixVariant } from './studies/matrix';
 import { repoRoot } from '../shared/repoRoot';
 import { newReservationKey } from '../shared/grpc/reservation';
 import { registerBuiltInMoves } from './moves';
@@ -83,6 +84,11 @@ export function defaultCacheDir(): string {
 function cacheFlag(opts: RunOptions): string {
   if (opts.cacheDir !== undefined) return '--cache';
   return process.env.SHAREBOX_CACHE_DIR !== undefined ? '$SHAREBOX_CACHE_DIR' : 'the default cache directory';
+}
+
+/** A file the run wrote, parsed; null when it does not exist. */
+function readJsonIfPresent(file: string): unknown {
+  return fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, 'utf8')) : null;
 }
 
 /** A label as a folder name: "alpha=0.5,n=100" → "alpha=0.5_n=100". */
@@ -303,6 +309,19 @@ async function runSweepOrOnce(
     variants.map((v) => ({ label: v.label, seed: v.scenario.seed, testPredictions: predictions[v.label], result: results[v.label] as PairedVariant['result'] })),
   );
   if (defences) body.defenceStudy = defences;
+  // The attack × defence matrix, for a sweep with a cases axis of defences (cli/studies/matrix.ts).
+  const matrix = matrixStudies(
+    scenario.sweep,
+    variants.map((v) => ({
+      label: v.label,
+      seed: v.scenario.seed,
+      testPredictions: predictions[v.label],
+      result: results[v.label] as PairedVariant['result'],
+      membershipScores: readJsonIfPresent(path.join(runDir, 'variants', folderFor(v.label), 'membership-scores.json')) as MatrixVariant['membershipScores'],
+    })),
+    scenario.seed,
+  );
+  if (matrix) body.matrix = matrix;
   return body;
 }
 

@@ -5,6 +5,8 @@
 import { accessLadderPlot } from './accessLadder';
 import { fpaAgainstAlphaPlot } from './fpaAgainstAlpha';
 import { marginalHistogramsPlot } from './marginalHistograms';
+import { matrixHeatmapPlot } from './matrixHeatmap';
+import type { MatrixStudy } from '../studies/matrix';
 import { piaEstimatesPlot } from './piaEstimates';
 import { privacyUtilityPlot } from './privacyUtility';
 import { rocLogLogPlot } from './rocLogLog';
@@ -18,6 +20,8 @@ const PLOT_BUILDERS: ReadonlyArray<(report: Sections) => ReportPlot | null> = [
     const fpa = across ?? (report.fpa as { rows: Record<string, Record<string, unknown>> } | undefined);
     return fpa ? fpaAgainstAlphaPlot(fpa.rows, across !== undefined) : null;
   },
+  // The attack × defence matrix first of the privacy plots: it is the summary the others detail.
+  (report) => (Array.isArray(report.matrix) ? matrixHeatmapPlot(report.matrix as MatrixStudy[]) : null),
   accessLadderPlot,
   rocLogLogPlot,
   privacyUtilityPlot,

@@ -61,10 +61,12 @@ function expandVariants(scenario: Scenario): ScenarioVariant[] {
   let combos: Combo[] = [{ overrides: {}, labels: [] }];
   for (const entry of sweep) {
     combos = combos.flatMap((combo) =>
-      entry.values.map((value, i) => ({
-        overrides: { ...combo.overrides, [entry.path]: value },
-        labels: [...combo.labels, overrideLabel(entry.path, entry.labels ? entry.labels[i] : (value as string | number | boolean))],
-      })),
+      'cases' in entry
+        ? entry.cases.map((c) => ({ overrides: { ...combo.overrides, ...c.set }, labels: [...combo.labels, `${entry.name}=${c.label}`] }))
+        : entry.values.map((value, i) => ({
+            overrides: { ...combo.overrides, [entry.path]: value },
+            labels: [...combo.labels, overrideLabel(entry.path, entry.labels ? entry.labels[i] : (value as string | number | boolean))],
+          })),
     );
   }
   return combos.map(({ overrides, labels }) => {
