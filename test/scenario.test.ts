@@ -472,3 +472,31 @@ describe('sweep', () => {
   });
 });
 
+
+describe('sweep cases: one axis whose points set several fields', () => {
+  const BASE = fs.readFileSync(path.join(__dirname, 'fixtures', 'tiny.yaml'), 'utf8');
+  const file = path.join(__dirname, 'fixtures', 'sweep-cases.yaml');
+  it('expands each case into a variant labelled <name>=<label>, setting every field of the case', () => {
+    const s = parseScenario(
+      BASE +
+        'sweep:\n  - name: setting\n    cases:\n      - { label: base }\n      - { label: both, set: { receiver.draw.samples: 200, receiver.classifierEpochs: 3 } }\n' +
+        '  - { path: sharer.model.trainSteps, values: [10, 20] }\n',
+      file,
+    );
+    const variants = scenarioVariants(s);
+    expect(variants.map((v) => v.label)).toEqual(['setting=base,trainSteps=10', 'setting=base,trainSteps=20', 'setting=both,trainSteps=10', 'setting=both,trainSteps=20']);
+    expect(variants[0].scenario.receiver.draw!.samples).toBe(s.receiver.draw!.samples);
+    expect(variants[3].scenario.receiver.draw!.samples).toBe(200);
+    expect(variants[3].scenario.receiver.classifierEpochs).toBe(3);
+    expect(variants[3].overrides).toEqual({ 'receiver.draw.samples': 200, 'receiver.classifierEpochs': 3, 'sharer.model.trainSteps': 20 });
+  });
+  it('refuses a field set by two entries, and repeated case labels', () => {
+    expect(() =>
+      parseScenario(BASE + 'sweep:\n  - name: a\n    cases: [{ label: x }, { label: y, set: { receiver.classifierEpochs: 3 } }]\n  - { path: receiver.classifierEpochs, values: [1, 2] }\n', file),
+    ).toThrow(/sweep\[1\]: receiver\.classifierEpochs is also set by sweep\[0\]/);
+    expect(() => parseScenario(BASE + 'sweep:\n  - name: a\n    cases: [{ label: x }, { label: y, set: { receiver: { testData: test } } }]\n  - { path: receiver.classifierEpochs, values: [1, 2] }\n', file)).toThrow(
+      /receiver\.classifierEpochs is also set by sweep\[0\] \(receiver\)/,
+    );
+    expect(() => parseScenario(BASE + 'sweep:\n  - name: a\n    cases: [{ label: x }, { label: x }]\n', file)).toThrow(/expected distinct case labels/);
+  });
+});

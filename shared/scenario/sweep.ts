@@ -58,6 +58,20 @@ function expandVariants(scenario: Scenario): ScenarioVariant[] {
   const sweep = scenario.sweep ?? [];
   if (sweep.length === 0) return [];
   type Combo = { overrides: Record<string, SweepValue>; labels: string[] };
+  // Each field is set by one entry: two would overwrite each other in an order nobody chose (a path inside another's
+  // subtree, like sharer and sharer.defences, counts as the same field).
+  const owner = new Map<string, number>();
+  sweep.forEach((entry, i) => {
+    const paths = 'cases' in entry ? [...new Set(entry.cases.flatMap((c) => Object.keys(c.set)))] : [entry.path];
+    for (const path of paths) {
+      for (const [other, j] of owner) {
+        if (j !== i && (other === path || other.startsWith(`${path}.`) || path.startsWith(`${other}.`))) {
+          throw new Error(`sweep[${i}]: ${path} is also set by sweep[${j}] (${other}): each field is swept by one entry`);
+        }
+      }
+      owner.set(path, i);
+    }
+  });
   let combos: Combo[] = [{ overrides: {}, labels: [] }];
   for (const entry of sweep) {
     combos = combos.flatMap((combo) =>
