@@ -8,7 +8,7 @@ import { loadProto } from '../shared/grpc/proto';
 import { runParty, newServer, bindServer, type Party, type Emit } from '../shared/party/runtime';
 import { AuditLog } from './audit';
 import { SampleBudget } from './budget';
-import { parseGrants } from './grants';
+import { ALWAYS_SERVED, EXTERNAL_RECEIVER_SERVICE, GRANT_OPENS, parseGrants, type GrantedService } from './grants';
 import type { ChainDeps, ChainLink } from './chain';
 import { registerMoves, resolveMoves } from '../shared/moves/registry';
 import { loadMovePlugins } from '../shared/moves/plugins';
@@ -80,28 +80,26 @@ class Broker implements Party {
     };
     // Receiver-facing: only the receiver's certificate is served (the edge audit still records every refused call).
     const server = newServer(transport, 'receiver', [edgeAuditInterceptor(this.audit, identify)]);
-    const served = new Set<string>(['Gateway']);
+    const served = new Set<string>([ALWAYS_SERVED]);
     server.addService(proto.Gateway.service, gatewayHandlers(deps, this.sharer));
-    // Serve only what is granted.
-    if (grants.has('black-box')) {
-      served.add('BlackBox');
-      server.addService(proto.BlackBox.service, blackBoxHandlers(deps, this.sharer, { maxChunkRecords: config.maxChunkRecords, brokerSeed: config.seed }));
-    }
-    if (grants.has('gray-box')) {
-      served.add('GrayBox');
-      server.addService(proto.GrayBox.service, grayBoxHandlers(deps, this.sharer, { maxChunkRecords: config.maxChunkRecords, brokerSeed: config.seed }));
-    }
-    if (grants.has('white-box')) {
-      served.add('WhiteBox');
-      server.addService(proto.WhiteBox.service, whiteBoxHandlers(deps, this.sharer, { maxChunkRecords: config.maxChunkRecords }));
-    }
-    if (grants.has('fine-tune')) {
-      served.add('FineTune');
-      server.addService(proto.FineTune.service, fineTuneHandlers(deps, this.sharer));
+    // Serve only what is granted: each granted service of GRANT_OPENS (broker/grants.ts), with its handlers.
+    const sharerLink = this.sharer;
+    const chunking = { maxChunkRecords: config.maxChunkRecords, brokerSeed: config.seed };
+    const handlersOf: Record<GrantedService, () => grpc.UntypedServiceImplementation> = {
+      BlackBox: () => blackBoxHandlers(deps, sharerLink, chunking) as grpc.UntypedServiceImplementation,
+      GrayBox: () => grayBoxHandlers(deps, sharerLink, chunking) as grpc.UntypedServiceImplementation,
+      WhiteBox: () => whiteBoxHandlers(deps, sharerLink, { maxChunkRecords: config.maxChunkRecords }) as grpc.UntypedServiceImplementation,
+      FineTune: () => fineTuneHandlers(deps, sharerLink) as grpc.UntypedServiceImplementation,
+    };
+    for (const grant of grants) {
+      const opens = GRANT_OPENS[grant];
+      if (!('service' in opens)) continue;
+      served.add(opens.service);
+      server.addService(proto[opens.service].service, handlersOf[opens.service]());
     }
     // An external receiver hands its evidence over here, once (the runner waits for it).
     if (config.evidenceSeat) {
-      served.add('Evidence');
+      served.add(EXTERNAL_RECEIVER_SERVICE);
       const state: EvidenceState = { accepted: null, outcomes: [] };
       this.evidence = state;
       server.addService(

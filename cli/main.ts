@@ -6,9 +6,11 @@
  *   sharebox credentials <dir> [--hosts sharer=HOST,broker=HOST,receiver=HOST]
  *   sharebox party <sharer|broker|receiver> --identity DIR --listen HOST:PORT
  *   sharebox validate <scenario.yaml>
+ *   sharebox explain <scenario.yaml> [--svg FILE]
  * Exit codes: 0 every expectation holds; 1 an expectation failed; 2 bad scenario, bad usage or failed party.
  */
 import { parseArgs } from 'util';
+import * as fs from 'fs';
 import * as path from 'path';
 import { PARTY_NAMES, type PartyName } from '../shared/party/runtime';
 import { spawn } from 'child_process';
@@ -21,6 +23,7 @@ const USAGE = `usage:
   sharebox credentials <dir> [--hosts sharer=HOST,broker=HOST,receiver=HOST]
   sharebox party <sharer|broker|receiver> --identity DIR --listen HOST:PORT
   sharebox validate <scenario.yaml>
+  sharebox explain <scenario.yaml> [--svg FILE]
 
   run       start sharer, broker and receiver, referee the run, write report.json/.md/.html into --out, a new
             or empty directory (default runs/<scenario>-<timestamp>/). Trained models are cached in --cache
@@ -41,6 +44,9 @@ const USAGE = `usage:
             (free ports, sent to the runner). It serves one run and exits after Control.Shutdown, or on
             SIGINT/SIGTERM; it has no stdin tie to the runner (a runner that dies leaves it waiting: stop it).
   validate  check a scenario without running it.
+  explain   validate a scenario and print its threat-model card: who holds what, the RPCs the broker serves, who
+            attacks whom, the defences at each party, what each grant reveals. Runs nothing, reads no dataset.
+            --svg FILE also writes the card's diagram (the card.svg every report carries).
 exit codes: 0 all expectations hold (or none: report only), 1 an expectation failed, 2 bad scenario or a party failed.`;
 
 async function main(argv: string[]): Promise<number> {
@@ -60,6 +66,7 @@ async function main(argv: string[]): Promise<number> {
         listen: { type: 'string' },
         hosts: { type: 'string' },
         'receiver-command': { type: 'string' },
+        svg: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -77,6 +84,7 @@ async function main(argv: string[]): Promise<number> {
   const own: Record<string, readonly string[]> = {
     run: ['out', 'cache', 'quiet', 'insecure', 'netns', 'identity', 'party', 'receiver-command'],
     validate: ['out', 'cache', 'quiet', 'insecure', 'netns'], // ignored, as they always were
+    explain: ['svg'],
     credentials: ['hosts'],
     party: ['identity', 'listen'],
   };
@@ -132,6 +140,23 @@ async function main(argv: string[]): Promise<number> {
         const seeds = s.replicates ? `replicates at seeds ${s.replicates.seeds.join(', ')}` : `seed ${s.seed}`;
         const checks = s.expect.length > 0 ? `${s.expect.length} expectation${s.expect.length === 1 ? '' : 's'}` : 'report only: nothing asserted';
         process.stdout.write(`${file}: valid scenario "${s.name}" (${seeds}; ${checks})\n`);
+        return 0;
+      } catch (err) {
+        process.stderr.write(`${(err as Error).message}\n`);
+        return 2;
+      }
+    case 'explain':
+      try {
+        const s = loadScenario(file);
+        const { threatModelCard } = await import('./threatModel');
+        const card = threatModelCard(s);
+        const lines = [`${file}: threat model of "${s.name}"`, ...card.sentences.map((sentence) => `- ${sentence}`)];
+        if (values.svg !== undefined) {
+          const { renderThreatModelSvg } = await import('./threatModelDiagram');
+          fs.writeFileSync(values.svg, await renderThreatModelSvg(card));
+          lines.push(`diagram: ${values.svg}`);
+        }
+        process.stdout.write(lines.join('\n') + '\n');
         return 0;
       } catch (err) {
         process.stderr.write(`${(err as Error).message}\n`);

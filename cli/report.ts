@@ -10,6 +10,9 @@ import type { DefenceStudy } from './studies/defences';
 import type { AuditStudy } from './studies/audit';
 import { renderSvg, reportPlots, type ReportPlot } from './plots';
 import { matrixMarkdown, type MatrixStudy } from './studies/matrix';
+import { CARD_FILE, type ThreatModelCard } from './threatModel';
+import { renderThreatModelSvg } from './threatModelDiagram';
+import { escapeMarkdown as md, escapeMarkdownParagraphs, markdownCells, unescapeMarkdown, unescapeMarkdownInHtml } from './markdownText';
 
 export interface Report {
   scenario: { name: string; description?: string; file: string; seed: number };
@@ -39,6 +42,8 @@ export async function writeReport(dir: string, report: Report): Promise<{ json: 
   const plots = reportPlots(report);
   if (plots.length > 0) report = { ...report, plots };
   for (const plot of plots) writeAtomically(path.join(dir, plotFile(plot)), await renderSvg(plot.spec));
+  const card = report.threatModel as ThreatModelCard | undefined;
+  if (card) writeAtomically(path.join(dir, CARD_FILE), await renderThreatModelSvg(card));
   writeAtomically(files.json, JSON.stringify(report, null, 2) + '\n');
   const md = renderMarkdown(report);
   writeAtomically(files.md, md);
@@ -67,7 +72,7 @@ function interval(v: unknown): string {
 export function renderMarkdown(report: Report): string {
   const lines: string[] = [];
   lines.push(`# sharebox report: ${report.scenario.name}`, '');
-  if (report.scenario.description) lines.push(report.scenario.description, '');
+  if (report.scenario.description) for (const paragraph of escapeMarkdownParagraphs(report.scenario.description)) lines.push(paragraph, '');
   const seeds = (report.replicates as { seeds?: number[] } | undefined)?.seeds;
   lines.push(`- scenario file: \`${report.scenario.file}\``, seeds ? `- seeds (replicates): ${seeds.join(', ')}` : `- seed: ${report.scenario.seed}`, `- created: ${report.createdAt}`);
   if (report.transport) lines.push(`- transport: ${report.transport === 'insecure' ? '**insecure** (plaintext gRPC, `--insecure`)' : 'mutual TLS under a CA of the run'}`);
@@ -75,13 +80,14 @@ export function renderMarkdown(report: Report): string {
   const isolation = report.isolation as { separateUsers: boolean; reason: string } | undefined;
   if (isolation) lines.push(`- parties separated (each its own OS user): **${isolation.separateUsers ? 'yes' : 'no'}**, ${isolation.reason}`);
   lines.push(`- verdict: **${describeVerdict(report.verdict)}**`, '');
+  renderThreatModel(report, lines);
 
   if (report.expectations.length > 0) {
     lines.push('## Expectations', '', '| metric | bound | measured | result |', '|---|---|---|---|');
     for (const e of report.expectations) {
       const bound = [e.min !== undefined ? `≥ ${e.min}` : '', e.max !== undefined ? `≤ ${e.max}` : ''].filter(Boolean).join(', ');
       const metric = e.baseline ? `${e.metric} − ${e.baseline}` : e.metric;
-      lines.push(`| ${metric} | ${bound} | ${e.value === null ? 'missing' : fmt(e.value)} | ${e.passed ? 'pass' : '**FAIL**'} |`);
+      lines.push(`| ${md(metric)} | ${bound} | ${e.value === null ? 'missing' : fmt(e.value)} | ${e.passed ? 'pass' : '**FAIL**'} |`);
     }
     lines.push('');
   }
@@ -89,7 +95,7 @@ export function renderMarkdown(report: Report): string {
   const plots = (report.plots ?? []) as ReportPlot[];
   if (plots.length > 0) {
     lines.push('## Plots', '');
-    for (const plot of plots) lines.push(`### ${plot.title}`, '', `![${plot.title}](${plotFile(plot)})`, '', plot.caption, '');
+    for (const plot of plots) lines.push(`### ${md(plot.title)}`, '', `![${md(plot.title)}](${plotFile(plot)})`, '', plot.caption, '');
   }
 
   const images = report.images as { grid: string; rows: string[] } | undefined;
@@ -100,14 +106,14 @@ export function renderMarkdown(report: Report): string {
   const fpa = report.fpa as { honestLabel: string; rows: Record<string, Record<string, unknown>> } | undefined;
   if (fpa) {
     lines.push('## Fairness poisoning (FPA): every variant beside the honest one', '');
-    lines.push(`Honest baseline: \`${fpa.honestLabel}\`. Losses: accuracy honest − this; DP and EO gap this − honest. 95% bootstrap intervals in brackets (for the losses, paired: both classifiers scored on the same resampled test records).`, '');
+    lines.push(`Honest baseline: ${md(fpa.honestLabel)}. Losses: accuracy honest − this; DP and EO gap this − honest. 95% bootstrap intervals in brackets (for the losses, paired: both classifiers scored on the same resampled test records).`, '');
     lines.push('| variant | method | α | training I(S;Y) | classifier | accuracy | DP gap | EO gap | acc. loss vs honest | DP gap rise vs honest | EO gap rise vs honest |', '|---|---|---|---|---|---|---|---|---|---|---|');
     for (const [label, row] of Object.entries(fpa.rows)) {
       for (const [kind, c] of Object.entries(row)) {
         if (!c || typeof c !== 'object' || Array.isArray(c)) continue;
         const k = c as Record<string, unknown>;
         lines.push(
-          `| ${label} | ${row.method} | ${row.alpha} | ${fmt(row.trainingISY)} | ${kind} | ${interval(k.accuracy)} | ${interval(k.dpGap)} | ${interval(k.eoGap)} | ${interval(k.accuracyLossVsHonest)} | ${interval(k.dpGapRiseVsHonest)} | ${interval(k.eoGapRiseVsHonest)} |`,
+          `| ${md(label)} | ${row.method} | ${row.alpha} | ${fmt(row.trainingISY)} | ${kind} | ${interval(k.accuracy)} | ${interval(k.dpGap)} | ${interval(k.eoGap)} | ${interval(k.accuracyLossVsHonest)} | ${interval(k.dpGapRiseVsHonest)} | ${interval(k.eoGapRiseVsHonest)} |`,
         );
       }
     }
@@ -116,7 +122,7 @@ export function renderMarkdown(report: Report): string {
     for (const [label, row] of Object.entries(fpa.rows)) {
       const cells = row.cells as number[][] | null;
       const shown = cells ? `${cells[0].join(', ')}; ${cells[1].join(', ')}` : '—';
-      lines.push(`| ${label} | ${shown} | ${fmt(row.trainingISY)} | ${fmt(row.trainingIXY)} | ${fmt(row.poolIXY)} | ${row.constraintMet ?? '—'} |`);
+      lines.push(`| ${md(label)} | ${shown} | ${fmt(row.trainingISY)} | ${fmt(row.trainingIXY)} | ${fmt(row.poolIXY)} | ${row.constraintMet ?? '—'} |`);
     }
     lines.push('');
   }
@@ -148,7 +154,7 @@ export function renderMarkdown(report: Report): string {
   if (marginals) {
     lines.push('## Marginal fidelity (total variation, synthetic vs the sharer\'s real records)', '');
     lines.push('| column | type | TV |', '|---|---|---|');
-    for (const c of marginals.columns) lines.push(`| ${c.column} | ${c.type} | ${fmt(c.totalVariation)} |`);
+    for (const c of marginals.columns) lines.push(`| ${md(c.column)} | ${c.type} | ${fmt(c.totalVariation)} |`);
     lines.push('');
   }
   const sharer = report.sharer as { trainingData?: Record<string, unknown>; model?: Record<string, unknown>; moves?: Array<Record<string, any>> } | undefined;
@@ -172,10 +178,19 @@ export function renderMarkdown(report: Report): string {
     if (audit) lines.push(`- audit log: ${audit.records} calls, ${audit.samplesReturned} samples returned, ${audit.refusedCalls} refused; matches the receiver: ${audit.consistentWithReceiver}`);
     // Receiver moves that a platform defence stopped (cli/referee.ts): the refusal is their result.
     const refused = (report.refused ?? {}) as Record<string, { kind: string; message: string }>;
-    for (const [label, r] of Object.entries(refused)) lines.push(`- ${label} (${r.kind}) was refused by the broker: ${r.message}`);
+    for (const [label, r] of Object.entries(refused)) lines.push(`- ${md(label)} (${r.kind}) was refused by the broker: ${md(r.message)}`);
     lines.push('');
   }
   return lines.join('\n') + '\n';
+}
+
+/** The threat-model card (cli/threatModel.ts), first: who holds what, the door, who attacks, the defences. */
+function renderThreatModel(report: Report, lines: string[]): void {
+  const card = report.threatModel as ThreatModelCard | undefined;
+  if (!card) return;
+  lines.push('## Threat model', '');
+  for (const sentence of card.sentences) lines.push(`- ${md(sentence)}`);
+  lines.push('', `![Threat model: the three parties, what each holds, the live RPCs, the adversary](${CARD_FILE})`, '');
 }
 
 /** Replicates: the FPA rows as means over seeds with their t-intervals (each replicate has its own report). */
@@ -195,7 +210,7 @@ function renderAcrossSeedsDefences(study: { rows: Record<string, Record<string, 
   lines.push('| variant | classifier | accuracy loss vs twin | DP gap change vs twin |', '|---|---|---|---|');
   for (const [label, row] of Object.entries(study.rows)) {
     for (const [kind, c] of Object.entries((row.classifiers ?? {}) as Record<string, Record<string, unknown>>)) {
-      lines.push(`| ${label} | ${kind} | ${interval(c.accuracyLossVsUndefended)} | ${interval(c.dpGapChangeVsUndefended)} |`);
+      lines.push(`| ${md(label)} | ${kind} | ${interval(c.accuracyLossVsUndefended)} | ${interval(c.dpGapChangeVsUndefended)} |`);
     }
   }
   lines.push('');
@@ -205,7 +220,7 @@ function renderAcrossSeedsDefences(study: { rows: Record<string, Record<string, 
   lines.push('| variant | classifier | DP gap rise, undefended | DP gap rise, defended | rise cut | accuracy cost beyond honest |', '|---|---|---|---|---|---|');
   for (const [label, r] of against) {
     for (const [kind, a] of Object.entries(r.againstPoisoning as Record<string, Record<string, unknown>>)) {
-      lines.push(`| ${label} | ${kind} | ${interval(a.dpGapRiseUndefended)} | ${interval(a.dpGapRiseDefended)} | ${interval(a.riseCut)} | ${interval(a.accuracyCostBeyondHonest)} |`);
+      lines.push(`| ${md(label)} | ${kind} | ${interval(a.dpGapRiseUndefended)} | ${interval(a.dpGapRiseDefended)} | ${interval(a.riseCut)} | ${interval(a.accuracyCostBeyondHonest)} |`);
     }
   }
   lines.push('');
@@ -219,7 +234,7 @@ function renderAcrossSeedsFpa(fpa: { rows: Record<string, Record<string, unknown
     for (const [kind, c] of Object.entries(row)) {
       const k = c as Record<string, unknown>;
       if (!k || typeof k !== 'object' || !('accuracyLossVsHonest' in k)) continue;
-      lines.push(`| ${label} | ${kind} | ${interval(k.accuracy)} | ${interval(k.accuracyLossVsHonest)} | ${interval(k.dpGap)} | ${interval(k.dpGapRiseVsHonest)} |`);
+      lines.push(`| ${md(label)} | ${kind} | ${interval(k.accuracy)} | ${interval(k.accuracyLossVsHonest)} | ${interval(k.dpGap)} | ${interval(k.dpGapRiseVsHonest)} |`);
     }
   }
   lines.push('');
@@ -233,8 +248,8 @@ function renderPia(report: Report, lines: string[]): void {
     | { attacks: Array<{ property: string; discriminator: string; truth: unknown; byN: Record<string, Record<string, unknown>>; baselines?: { midpoint: Guess; auxPrior: Guess | null } }> }
     | undefined;
   for (const a of pia?.attacks ?? []) {
-    lines.push(`## Property inference: ${a.property}`, '');
-    lines.push(`Truth (the sharer's training records): ${list(a.truth)}; discriminator: ${a.discriminator}. Bound = Hoeffding radius + discriminator error.`, '');
+    lines.push(`## Property inference: ${md(a.property)}`, '');
+    lines.push(`Truth (the sharer's training records): ${list(a.truth)}; discriminator: ${md(a.discriminator)}. Bound = Hoeffding radius + discriminator error.`, '');
     if (a.baselines) {
       const aux = a.baselines.auxPrior ? `; the share in the receiver's aux data ${list(a.baselines.auxPrior.guess)} (error ${fmt(a.baselines.auxPrior.error)})` : '';
       lines.push(`Trivial attacks (no sample looked at): the midpoint ${list(a.baselines.midpoint.guess)} (error ${fmt(a.baselines.midpoint.error)})${aux}.`, '');
@@ -261,7 +276,7 @@ function renderPia(report: Report, lines: string[]): void {
     lines.push('', '| variant | truth p | n | p̂ | corrected | reported interval | covered | r | e | r + e | p̂ within r + e |', '|---|---|---|---|---|---|---|---|---|---|---|');
     for (const r of study.rows) {
       const shown = r.interval ? JSON.stringify(r.interval, (_, v) => (typeof v === 'number' ? Number(v.toFixed(3)) : v)) : '—';
-      lines.push(`| ${r.variant} | ${list(r.truth)} | ${r.n} | ${list(r.pHat)} | ${list(r.corrected)} | ${shown} | ${r.covered ?? '—'} | ${fmt(r.hoeffdingRadius)} | ${fmt(r.discriminatorError)} | ${fmt(r.bound)} | ${r.held} |`);
+      lines.push(`| ${md(r.variant)} | ${list(r.truth)} | ${r.n} | ${list(r.pHat)} | ${list(r.corrected)} | ${shown} | ${r.covered ?? '—'} | ${fmt(r.hoeffdingRadius)} | ${fmt(r.discriminatorError)} | ${fmt(r.bound)} | ${r.held} |`);
     }
     lines.push('');
   }
@@ -277,14 +292,14 @@ function renderDecoy(report: Report, lines: string[]): void {
   for (const [label, r] of Object.entries(study.rows)) {
     for (const [n, e] of Object.entries(r.pia)) {
       lines.push(
-        `| ${label} | ${r.undefendedLabel} | ${r.property} | ${fmt(r.ownerShare)} | ${fmt(r.decoyShare)} | ${fmt(r.achievedShare)} | ${r.rowsAfter} | ${r.duplicates} | ${n} | ${fmt(e.pHat)} | ${fmt(e.corrected)} | ${fmt(e.bound)} | ${fmt(e.errorToDecoy)} | ${fmt(e.correctedErrorToDecoy)} | ${fmt(e.errorRiseVsUndefended)} | ${fmt(e.correctedErrorRiseVsUndefended)} | ${e.decoyCovered ?? '—'} / ${e.truthCovered ?? '—'} |`,
+        `| ${md(label)} | ${md(r.undefendedLabel)} | ${md(r.property)} | ${fmt(r.ownerShare)} | ${fmt(r.decoyShare)} | ${fmt(r.achievedShare)} | ${r.rowsAfter} | ${r.duplicates} | ${n} | ${fmt(e.pHat)} | ${fmt(e.corrected)} | ${fmt(e.bound)} | ${fmt(e.errorToDecoy)} | ${fmt(e.correctedErrorToDecoy)} | ${fmt(e.errorRiseVsUndefended)} | ${fmt(e.correctedErrorRiseVsUndefended)} | ${e.decoyCovered ?? '—'} / ${e.truthCovered ?? '—'} |`,
       );
     }
   }
   lines.push('', '| variant | classifier | TSTR gap (real − synthetic) | twin TSTR gap | accuracy loss vs twin | DP gap | twin DP gap | DP gap change vs twin |', '|---|---|---|---|---|---|---|---|');
   for (const [label, r] of Object.entries(study.rows)) {
     for (const [kind, c] of Object.entries(r.classifiers)) {
-      lines.push(`| ${label} | ${kind} | ${interval(c.accuracyBelowReal)} | ${interval(c.undefendedAccuracyBelowReal)} | ${interval(c.accuracyLossVsUndefended)} | ${interval(c.dpGap)} | ${interval(c.undefendedDpGap)} | ${interval(c.dpGapChangeVsUndefended)} |`);
+      lines.push(`| ${md(label)} | ${kind} | ${interval(c.accuracyBelowReal)} | ${interval(c.undefendedAccuracyBelowReal)} | ${interval(c.accuracyLossVsUndefended)} | ${interval(c.dpGap)} | ${interval(c.undefendedDpGap)} | ${interval(c.dpGapChangeVsUndefended)} |`);
     }
   }
   lines.push('');
@@ -299,7 +314,7 @@ function renderAuditStudy(report: Report, lines: string[]): void {
   lines.push(`The receiver's audit (flag when p < ${study.significance}) over ${study.seeds.length} seed(s); flag rates with 95% Clopper–Pearson intervals; AUC of the p-value against the honest runs (0.5 is chance).`, '');
   lines.push('| variant | method | α | flag rate | mean p-value | max p-value | mean \\|synthetic gap\\| | mean \\|training gap\\| (truth) | AUC vs honest |', '|---|---|---|---|---|---|---|---|---|');
   for (const [label, r] of Object.entries(study.rows)) {
-    lines.push(`| ${label} | ${r.method} | ${r.alpha} | ${rate(r.flagRate)} | ${r.meanPValue.toPrecision(3)} | ${r.maxPValue.toPrecision(3)} | ${fmt(r.meanAbsGapSynthetic)} | ${fmt(r.meanAbsTrainingLabelParityGap)} | ${r.aucVsHonest === null ? '—' : fmt(r.aucVsHonest)} |`);
+    lines.push(`| ${md(label)} | ${r.method} | ${r.alpha} | ${rate(r.flagRate)} | ${r.meanPValue.toPrecision(3)} | ${r.maxPValue.toPrecision(3)} | ${fmt(r.meanAbsGapSynthetic)} | ${fmt(r.meanAbsTrainingLabelParityGap)} | ${r.aucVsHonest === null ? '—' : fmt(r.aucVsHonest)} |`);
   }
   if (study.detector) {
     const d = study.detector;
@@ -322,7 +337,7 @@ function renderDefenceCost(report: Report, lines: string[]): void {
       ...(r.defences.receiver ?? []).map((d) => `receiver: ${d}`),
     ].join(', ');
     for (const [kind, c] of Object.entries(r.classifiers)) {
-      lines.push(`| ${label} | ${defences} | ${r.undefendedLabel} | ${kind} | ${interval(c.accuracyBelowReal)} | ${interval(c.undefendedAccuracyBelowReal)} | ${interval(c.accuracyLossVsUndefended)} | ${interval(c.dpGapChangeVsUndefended)} |`);
+      lines.push(`| ${md(label)} | ${defences} | ${md(r.undefendedLabel)} | ${kind} | ${interval(c.accuracyBelowReal)} | ${interval(c.undefendedAccuracyBelowReal)} | ${interval(c.accuracyLossVsUndefended)} | ${interval(c.dpGapChangeVsUndefended)} |`);
     }
   }
   lines.push('');
@@ -335,7 +350,7 @@ function renderDefenceCost(report: Report, lines: string[]): void {
   lines.push('| variant | classifier | DP gap rise, undefended | DP gap rise, defended | rise cut | accuracy cost beyond honest |', '|---|---|---|---|---|---|');
   for (const [label, r] of against) {
     for (const [kind, a] of Object.entries(r.againstPoisoning!)) {
-      lines.push(`| ${label} | ${kind} | ${interval(a.dpGapRiseUndefended)} | ${interval(a.dpGapRiseDefended)} | ${interval(a.riseCut)} | ${interval(a.accuracyCostBeyondHonest)} |`);
+      lines.push(`| ${md(label)} | ${kind} | ${interval(a.dpGapRiseUndefended)} | ${interval(a.dpGapRiseDefended)} | ${interval(a.riseCut)} | ${interval(a.accuracyCostBeyondHonest)} |`);
     }
   }
   lines.push('');
@@ -351,7 +366,7 @@ function renderPiaGroups(groups: Record<string, Record<string, any>> | undefined
   const head = ['group', 'model', ...ns.map((n) => `error p̂, n=${n}`), `error corrected, n=${largest}`, 'worst marginal TV', 'mean marginal TV', ...classifiers.map((c) => `${c} accuracy gap`)];
   lines.push(`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`);
   for (const [label, g] of Object.entries(groups)) {
-    const cells = [label, g.modelKind, ...ns.map((n) => fmt(g.byN[n]?.meanAbsError)), fmt(g.byN[largest]?.meanAbsErrorCorrected), fmt(g.maxTotalVariation), fmt(g.meanTotalVariation), ...classifiers.map((c) => fmt(g.accuracyGap?.[c]))];
+    const cells = [md(label), g.modelKind, ...ns.map((n) => fmt(g.byN[n]?.meanAbsError)), fmt(g.byN[largest]?.meanAbsErrorCorrected), fmt(g.maxTotalVariation), fmt(g.meanTotalVariation), ...classifiers.map((c) => fmt(g.accuracyGap?.[c]))];
     lines.push(`| ${cells.join(' | ')} |`);
   }
 }
@@ -377,18 +392,18 @@ function renderMembership(report: Report, lines: string[]): void {
   lines.push('| access | score | AUC | TPR @ 0.1% FPR | TPR @ 1% FPR | TPR @ 10% FPR | ROC data |', '|---|---|---|---|---|---|---|');
   for (const [key, e] of Object.entries(m.scores).sort((a, b) => rank(a[1]) - rank(b[1]))) {
     lines.push(
-      `| ${e.access.join(', ')} | ${key} | ${interval(e.auc)} | ${interval(e.tprAtInterval['0.001'])} | ${interval(e.tprAtInterval['0.01'])} | ${interval(e.tprAtInterval['0.1'])} | \`${e.rocFile}\` |`,
+      `| ${e.access.join(', ')} | ${md(key)} | ${interval(e.auc)} | ${interval(e.tprAtInterval['0.001'])} | ${interval(e.tprAtInterval['0.01'])} | ${interval(e.tprAtInterval['0.1'])} | \`${e.rocFile}\` |`,
     );
   }
   lines.push('', '| access | best score (chosen on these scores) | AUC | TPR @ 1% FPR |', '|---|---|---|---|');
   for (const [grant, b] of Object.entries(m.byAccess)) lines.push(`| ${grant} | ${b.best} | ${interval(b.auc)} | ${fmt(b.tprAt['0.01'])} |`);
   lines.push('');
   for (const [attack, t] of Object.entries(m.trimmedVsMean)) {
-    lines.push(`- ${attack}: trimmed statistic AUC ${fmt(t.trimmed)} vs plain mean ${fmt(t.mean)}: difference ${interval(t.difference)} (paired bootstrap): ${t.verdict}`);
+    lines.push(`- ${md(attack)}: trimmed statistic AUC ${fmt(t.trimmed)} vs plain mean ${fmt(t.mean)}: difference ${interval(t.difference)} (paired bootstrap): ${t.verdict}`);
   }
   if (Object.keys(m.trimmedVsMean).length > 0) lines.push('');
   for (const [name, x] of Object.entries(m.extraction ?? {})) {
-    lines.push(`### Extraction (${name}): Carlini's relative distance, ${x.training.generations} generations, n = ${x.training.neighbours} neighbours`, '');
+    lines.push(`### Extraction (${md(name)}): Carlini's relative distance, ${x.training.generations} generations, n = ${x.training.neighbours} neighbours`, '');
     lines.push('| ratio below | training records extracted (of ' + x.training.referenceRecords + ') | generations | non-member baseline records (of ' + x.nonMemberBaseline.referenceRecords + ') | members − non-members |', '|---|---|---|---|---|');
     x.training.counts.forEach((c, i) => lines.push(`| ${c.threshold} | ${c.extractedRecords} | ${c.generations} | ${x.nonMemberBaseline.counts[i]?.extractedRecords} | ${x.excess?.[i]?.excessOverNonMembers ?? '—'} |`));
     lines.push('');
@@ -396,7 +411,7 @@ function renderMembership(report: Report, lines: string[]): void {
 }
 
 function escapeHtml(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
 }
 
 /**
@@ -408,12 +423,12 @@ export function renderHtml(report: Report, md: string, assetDir?: string): strin
   let inTable = false;
   let inList = false;
   const inline = (s: string) =>
-    escapeHtml(s)
+    unescapeMarkdownInHtml(escapeHtml(s))
       .replace(/\*\*(.+?)\*\*/g, '<strong>$1</strong>')
       .replace(/`(.+?)`/g, '<code>$1</code>');
   for (const line of md.split('\n')) {
     if (line.startsWith('|')) {
-      const cells = line.split('|').slice(1, -1).map((c) => c.trim());
+      const cells = markdownCells(line);
       if (cells.every((c) => /^-+$/.test(c))) continue;
       if (!inTable) {
         out.push('<table><tr>' + cells.map((c) => `<th>${inline(c)}</th>`).join('') + '</tr>');
@@ -437,12 +452,17 @@ export function renderHtml(report: Report, md: string, assetDir?: string): strin
       out.push('</ul>');
       inList = false;
     }
-    const image = /^!\[([^\]]*)\]\(([^)]+)\)$/.exec(line.trim());
+    const image = /^!\[((?:\\.|[^\]\\])*)\]\(([^)]+)\)$/.exec(line.trim());
+    // The threat-model card's diagram inline (the SVG is Vega's, every text in it escaped), scaled to the page.
+    if (image && image[2] === CARD_FILE && assetDir && fs.existsSync(path.join(assetDir, CARD_FILE))) {
+      out.push(`<figure class="threat-model" aria-label="${escapeHtml(unescapeMarkdown(image[1]))}">${fs.readFileSync(path.join(assetDir, CARD_FILE), 'utf8')}</figure>`);
+      continue;
+    }
     if (image) {
       const file = assetDir ? path.join(assetDir, image[2]) : null;
       const type = image[2].endsWith('.svg') ? 'image/svg+xml' : 'image/png';
       const src = file && fs.existsSync(file) ? `data:${type};base64,${fs.readFileSync(file).toString('base64')}` : escapeHtml(image[2]);
-      out.push(`<p><img alt="${escapeHtml(image[1])}" src="${src}"></p>`);
+      out.push(`<p><img alt="${escapeHtml(unescapeMarkdown(image[1]))}" src="${src}"></p>`);
       continue;
     }
     if (line.startsWith('### ')) out.push(`<h3>${inline(line.slice(4))}</h3>`);
@@ -458,6 +478,7 @@ export function renderHtml(report: Report, md: string, assetDir?: string): strin
 body{font-family:system-ui,sans-serif;max-width:980px;margin:2em auto;padding:0 1em;color:#222}
 table{border-collapse:collapse;margin:1em 0}th,td{border:1px solid #ccc;padding:4px 8px;text-align:left}
 th{background:#f3f3f3}td.fail{background:#fde2e2}code{background:#f3f3f3;padding:0 3px}
+figure.threat-model{margin:1em 0}figure.threat-model svg{max-width:100%;height:auto}
 </style></head><body>
 ${out.join('\n')}
 <script type="application/json" id="report-data">${JSON.stringify(report).replace(/</g, '\\u003c')}</script>

@@ -26,6 +26,7 @@ import { EVIDENCE_STAGE } from '../shared/external/evidence';
 import { checkExpectations, verdictOf } from './expectations';
 import { acrossSeeds } from './studies/acrossSeeds';
 import { writeReport, type Report } from './report';
+import { threatModelCard } from './threatModel';
 import { fpaSummary, type FpaVariantInput } from './studies/fpa';
 import { piaStudy as piaStudySummary, type PiaSection } from './studies/pia';
 import { decoyStudy, type DecoyStudyVariant } from './studies/decoy';
@@ -190,6 +191,8 @@ export async function runScenario(file: string, opts: RunOptions = {}): Promise<
         ...(scenario.runKey ? { runKey: scenario.runKey } : {}),
       },
       createdAt: new Date().toISOString(),
+      // Who holds what, the live RPCs, who attacks whom, the defences: from the scenario alone (cli/threatModel.ts).
+      threatModel: threatModelCard(scenario),
       // Whether the parties talked over mutual TLS (docs/architecture.md) or plaintext.
       transport: transport.mode,
       isolation,
@@ -287,7 +290,7 @@ async function runSweepOrOnce(
     const { sections: result, testPredictions } = await runOnce(variant.scenario, dir, opts, progress, parties);
     predictions[variant.label] = testPredictions;
     // Each variant's own report, for reading one on its own; the scenario's expectations are checked on the whole.
-    await writeReport(dir, { ...header, ...result, overrides: variant.overrides, ...partOfWhole() });
+    await writeReport(dir, { ...header, threatModel: threatModelCard(variant.scenario), ...result, overrides: variant.overrides, ...partOfWhole() });
     results[variant.label] = { overrides: variant.overrides, ...result };
   }
   const body: Record<string, unknown> = { sweep: scenario.sweep, variants: results };

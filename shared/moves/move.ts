@@ -26,6 +26,18 @@ import type { AccessGrant } from '../scenario/lists';
 export const MOVE_PARTIES = ['sharer', 'broker', 'receiver'] as const;
 export type MoveParty = (typeof MOVE_PARTIES)[number];
 
+/**
+ * What an attacking move is after, against whom (TAPAS's *goal* axis of a threat model): the threat-model card
+ * (cli/threatModel.ts) names the adversary by it. A defence has none.
+ *   membership      which records were in the sharer's training set (docs/mia.md)
+ *   property        a property's share in the sharer's training data (docs/pia.md)
+ *   extraction      the sharer's training records themselves, from generations (docs/mia.md, Carlini et al.)
+ *   shake-to-leak   membership and extraction amplified by fine-tuning the model (docs/shake-to-leak.md)
+ *   fairness        the receiver's classifiers made unfair by what the model learns (docs/fpa.md)
+ */
+export const MOVE_GOALS = ['membership', 'property', 'extraction', 'shake-to-leak', 'fairness'] as const;
+export type MoveGoal = (typeof MOVE_GOALS)[number];
+
 export interface MoveRequirements {
   /** Broker grants the move cannot run without (all of them must be in `broker.access`). */
   access: readonly AccessGrant[];
@@ -112,6 +124,8 @@ export interface Move<Config = unknown, Evidence = MoveEvidence, RunContext = un
   describe: string;
   /** Paper or section the move implements, shown in the report. */
   paper?: string;
+  /** What the move attacks, for an attack (absent for a defence): the threat-model card's adversary and its goal. */
+  goal?: MoveGoal;
   /** The name its scores carry in the report (default: its id); `-a<index>` is added when the move is listed twice. */
   reportName?: string;
   requires: MoveRequirements;

@@ -10,6 +10,7 @@ import { scoreExtraction } from './score';
 export const carliniExtraction: ReceiverMove<ExtractionConfig, MembershipEvidence> = {
   id: 'carlini-extraction',
   party: 'receiver',
+  goal: 'extraction',
   describe: 'Data extraction: M generations, training records within Carlini’s relative distance (counted by the referee)',
   paper: 'Carlini et al. 2023 (USENIX Security), §4 CIFAR-10 criterion',
   requires: { access: ['black-box'], membershipGame: true },

@@ -25,6 +25,7 @@ export type ExternalMembershipConfig = z.output<typeof configSchema>;
 export const externalMembership: ReceiverMove<ExternalMembershipConfig, MembershipEvidence> = {
   id: 'external-membership',
   party: 'receiver',
+  goal: 'membership',
   describe: "Membership scores submitted by an outside program in the receiver's seat, one per challenge record",
   reportName: 'external',
   requires: { access: [], membershipGame: true, externalReceiver: 'membership' },

@@ -38,6 +38,7 @@ export interface ExternalPropertyEvidence extends MoveEvidence {
 export const externalProperty: ReceiverMove<ExternalPropertyConfig, ExternalPropertyEvidence> = {
   id: 'external-property',
   party: 'receiver',
+  goal: 'property',
   describe: "A property's share in the training data, estimated by an outside program in the receiver's seat",
   requires: { access: ['black-box'], externalReceiver: 'property' },
   configSchema,

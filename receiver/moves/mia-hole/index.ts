@@ -41,6 +41,7 @@ export function holeScores(nearestDistance: readonly number[], taus: readonly nu
 export const miaHole: ReceiverMove<HoleAttackConfig, MembershipEvidence> = {
   id: 'mia-hole',
   party: 'receiver',
+  goal: 'membership',
   describe: 'The hole attacker: how close a record’s nearest synthetic record is to the rejection radius τ (members sit just beyond it)',
   paper: 'issue 16 (adaptive attacker against NN rejection); GAN-Leaks-style distances (Chen et al. 2020)',
   reportName: 'hole',

@@ -10,6 +10,7 @@ import { averagingWhiteBox } from '../membership/repeat';
 export const miaLoss: ReceiverMove<LossAttackConfig, MembershipEvidence> = {
   id: 'mia-loss',
   party: 'receiver',
+  goal: 'membership',
   describe: 'Membership by the per-timestep denoising losses on a grid of t with common noise, aggregated (mean, median, min, max, sum, trimmed)',
   paper: 'Zhu et al. 2023 (arXiv 2302.07801), white-box; trimmed statistic of save_false_postive_rate.py',
   reportName: 'loss',

@@ -8,6 +8,7 @@ import { nearestSyntheticScores } from '../membership/scores';
 export const miaNearestSynthetic: ReceiverMove<NearestSyntheticAttackConfig, MembershipEvidence> = {
   id: 'mia-nearest-synthetic',
   party: 'receiver',
+  goal: 'membership',
   describe: 'Membership by the distance of a challenge record to its nearest of M synthetic records',
   paper: 'GAN-Leaks-style black-box baseline (Zhu et al. 2023 §1.3; Duan et al. 2023 report it near chance on DDPMs)',
   reportName: 'nearest-synthetic',

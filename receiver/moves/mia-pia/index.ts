@@ -10,6 +10,7 @@ import { averagingGrayBox } from '../membership/repeat';
 export const miaPia: ReceiverMove<PiaAttackConfig, MembershipEvidence> = {
   id: 'mia-pia',
   party: 'receiver',
+  goal: 'membership',
   describe: 'PIA: proximal initialisation ε₀ = ε_θ(x₀, 0), then ‖ε_θ(x_t, t) − ε₀‖₄⁴',
   paper: 'Kong et al. 2024 (ICLR)',
   reportName: 'pia',

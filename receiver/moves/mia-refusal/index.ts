@@ -39,6 +39,7 @@ export function resolveRefusalTimesteps(config: Pick<RefusalAttackConfig, 'times
 export const miaRefusal: ReceiverMove<RefusalAttackConfig, MembershipEvidence> = {
   id: 'mia-refusal',
   party: 'receiver',
+  goal: 'membership',
   describe: 'The refusal oracle: the share of a record’s x̂₀ answers at small t that a nearest-neighbour-rejecting sharer withholds',
   paper: 'issue 16 (adaptive attacker against NN rejection); refusals as a side channel, cf. Stadler et al. 2022 (USENIX Security) §6',
   reportName: 'refusal',

@@ -10,6 +10,7 @@ import { averagingGrayBox } from '../membership/repeat';
 export const miaSecmi: ReceiverMove<SecmiAttackConfig, MembershipEvidence> = {
   id: 'mia-secmi',
   party: 'receiver',
+  goal: 'membership',
   describe: 'SecMI: DDIM inversion to t_SEC, one step up and down, the t-error of the round trip',
   paper: 'Duan et al. 2023 (ICML), SecMI_stat',
   reportName: 'secmi',

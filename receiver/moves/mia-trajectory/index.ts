@@ -12,6 +12,7 @@ import { trajectoryAttack } from '../membership/scores';
 export const miaTrajectory: ReceiverMove<TrajectoryAttackConfig, MembershipEvidence> = {
   id: 'mia-trajectory',
   party: 'receiver',
+  goal: 'membership',
   describe: 'Membership by how close the generation trajectory comes to the record: M generations of its class, −min over them of the x̂₀ error aggregated over the kept steps',
   paper: 'Zhu et al. 2023 (arXiv 2302.07801), SD generation-trajectory variant, for a class-conditional model (mia-s2l.md §1.3 (b), §4.3 item 2)',
   reportName: 'trajectory',

@@ -10,6 +10,7 @@ import { averagingGrayBox } from '../membership/repeat';
 export const miaX0Error: ReceiverMove<X0ErrorAttackConfig, MembershipEvidence> = {
   id: 'mia-x0-error',
   party: 'receiver',
+  goal: 'membership',
   describe: 'Membership by the per-step error ‖x̂₀(x_t, t) − x₀‖² of the model’s predicted clean record, aggregated over t',
   paper: 'Zhu et al. 2023 (arXiv 2302.07801), gray-box xstart_mse',
   reportName: 'x0-error',

@@ -17,6 +17,7 @@ import { scorePropertyInferenceRun } from './score';
 export const propertyInference: ReceiverMove<PropertyInferenceConfig, PropertyInferenceEvidence> = {
   id: 'property-inference',
   party: 'receiver',
+  goal: 'property',
   describe: 'Estimates the share of a property in the sharer’s training data by classifying samples and counting (Hoeffding bound)',
   paper: 'Luo et al. 2024, §3 (Algorithm 2, Theorem 1)',
   requires: { access: ['black-box'] },

@@ -84,6 +84,7 @@ function densest(table: Table, keep: number): number[] {
 export const shakeToLeak: ReceiverMove<ShakeToLeakConfig, ShakeToLeakEvidence> = {
   id: 'shake-to-leak',
   party: 'receiver',
+  goal: 'shake-to-leak',
   describe: 'Fine-tunes the model (through the fine-tune grant) on its own generations of one class, then runs membership attacks on the base and the fine-tuned version, paired',
   paper: 'Li, Hong, Li, Wang 2024 (SaTML), "Shake to Leak: Fine-tuning Diffusion Models Can Amplify the Generative Privacy Risk"',
   requires: { access: ['black-box', 'fine-tune'], membershipGame: true },

@@ -14,6 +14,7 @@ import type { PoisoningMove } from '../context';
 export const greedyMi: PoisoningMove = {
   id: 'greedy-mi',
   party: 'sharer',
+  goal: 'fairness',
   slot: 'poisoning',
   describe:
     'Selects N records: a random base of (1−α)N, then αN greedy additions from the (s, y) cell that raises I(S;Y) most, ' +

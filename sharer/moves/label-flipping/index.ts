@@ -12,6 +12,7 @@ import type { PoisoningMove } from '../context';
 export const labelFlipping: PoisoningMove = {
   id: 'label-flipping',
   party: 'sharer',
+  goal: 'fairness',
   slot: 'poisoning',
   describe: 'N random records; y := s on the last ⌊αN⌋ of them (the strongest S–Y correlation, but labels are altered)',
   paper: `${FPA_PAPER}, baseline "LabelFlipping"`,
