@@ -133,7 +133,7 @@ export function describeDataset(name: string, d: DatasetConfig): string {
       source = `MNIST ${d.parity ? 'digits (parity)' : `digits ${d.digits?.join(' and ')}`}, the ${d.part} part`;
       break;
   }
-  const size = rows === null ? 'every record' : `${count(rows)} records`;
+  const size = rows !== null ? `${count(rows)} records` : d.source === 'mnist' ? `a share ${d.split[d.part]} of the task's images` : 'every record';
   const share = d.propertyShare ? `, ${d.propertyShare.column} = ${d.propertyShare.value} in a share of ${d.propertyShare.share}` : '';
   return `"${name}" (${source}, ${size}${share})`;
 }
@@ -203,6 +203,10 @@ export function moveKinds(moves: readonly CardMove[]): string {
   for (const m of moves) counts.set(m.kind, (counts.get(m.kind) ?? 0) + 1);
   return [...counts].map(([kind, n]) => (n > 1 ? `${kind} ×${n}` : kind)).join(', ');
 }
+
+const article = (word: string) => (/^[aeiou]/i.test(word) ? 'an' : 'a');
+/** A move's one-line description inside a sentence: its first letter lowercase, unless it starts an acronym (SecMI, PIA). */
+const inSentence = (text: string) => (/^[A-Z][a-z]/.test(text) ? text[0].toLowerCase() + text.slice(1) : text);
 
 function list(items: readonly string[]): string {
   if (items.length <= 1) return items.join('');
@@ -335,7 +339,7 @@ function sentencesOf(card: ThreatModelCard, scenario: Scenario): string[] {
   s.push(
     game
       ? `The sharer holds the ${count(game.members)} members the referee draws from the pool ${describeDataset(scenario.sharer.data, scenario.datasets[scenario.sharer.data])}: the training set of its ${scenario.sharer.model.kind}. The rest of the pool, the non-members among it, it never sees.`
-      : `The sharer holds its private data ${describeDataset(scenario.sharer.data, scenario.datasets[scenario.sharer.data])} and trains a ${scenario.sharer.model.kind} on ${scenario.sharer.poisoning?.trainRows ? `${count(scenario.sharer.poisoning.trainRows)} records it picks from it (sharer.poisoning)` : 'it'}.`,
+      : `The sharer holds its private data ${describeDataset(scenario.sharer.data, scenario.datasets[scenario.sharer.data])} and trains ${article(scenario.sharer.model.kind)} ${scenario.sharer.model.kind} on ${scenario.sharer.poisoning?.trainRows ? `${count(scenario.sharer.poisoning.trainRows)} records it picks from it (sharer.poisoning)` : 'it'}.`,
   );
   const receiverHas = receiver.holds.filter((h) => !h.startsWith('an outside program'));
   s.push(
@@ -367,9 +371,9 @@ function sentencesOf(card: ThreatModelCard, scenario: Scenario): string[] {
     );
   }
   const defences = [
-    ...sharer.defences.map((d) => `at the sharer, ${d.kind} (${d.describe})`),
-    ...broker.defences.map((d) => `at the broker, ${d.kind} (${d.describe})`),
-    ...receiver.defences.map((d) => `at the receiver, ${d.kind} (${d.describe})`),
+    ...sharer.defences.map((d) => `at the sharer, ${d.kind} (${inSentence(d.describe)})`),
+    ...broker.defences.map((d) => `at the broker, ${d.kind} (${inSentence(d.describe)})`),
+    ...receiver.defences.map((d) => `at the receiver, ${d.kind} (${inSentence(d.describe)})`),
     ...(scenario.sharer.encoderData ? [`at the sharer, an encoder fitted on public data (sharer.encoderData)`] : []),
   ];
   s.push(defences.length === 0 ? `No defence is on${card.sweep ? ' in the base scenario' : ''}.` : `Defences on: ${defences.join('; ')}.`);
