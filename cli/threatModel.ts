@@ -71,7 +71,8 @@ export interface ThreatModelCard {
    */
   sweep: {
     variants: string[];
-    varies: Array<{ path: string; values: string[] }>;
+    /** Each axis: a swept field (`axis` is its path), or named cases (`axis` is their name) setting the `fields` listed. */
+    varies: Array<{ axis: string; fields: string[]; values: string[] }>;
     byVariant: Array<{ variants: string[]; summary: string }>;
   } | null;
   /** Replicates: the seeds every variant runs at. */
@@ -326,7 +327,11 @@ function sweepOf(scenario: Scenario): ThreatModelCard['sweep'] {
   }
   return {
     variants: variants.map((v) => v.label),
-    varies: entries.map((e) => ({ path: e.path, values: e.labels ?? e.values.map((v) => (typeof v === 'object' ? JSON.stringify(v) : String(v))) })),
+    varies: entries.map((e) =>
+      'cases' in e
+        ? { axis: e.name, fields: [...new Set(e.cases.flatMap((c) => Object.keys(c.set)))], values: e.cases.map((c) => c.label) }
+        : { axis: e.path, fields: [e.path], values: e.labels ?? e.values.map((v) => (typeof v === 'object' ? JSON.stringify(v) : String(v))) },
+    ),
     byVariant: [...groups].map(([summary, labels]) => ({ variants: labels, summary })),
   };
 }
@@ -378,7 +383,7 @@ function sentencesOf(card: ThreatModelCard, scenario: Scenario): string[] {
   ];
   s.push(defences.length === 0 ? `No defence is on${card.sweep ? ' in the base scenario' : ''}.` : `Defences on: ${defences.join('; ')}.`);
   if (card.sweep) {
-    const varies = card.sweep.varies.map((v) => `${v.path} over ${v.values.join(', ')}`).join('; ');
+    const varies = card.sweep.varies.map((v) => `${v.axis}${v.fields.length === 1 && v.fields[0] === v.axis ? '' : ` (setting ${v.fields.join(', ')})`} over ${v.values.join(', ')}`).join('; ');
     s.push(`This card is the base scenario's. The sweep varies ${varies}: ${card.sweep.variants.length} variants, each with fresh processes at the same seed.`);
     for (const g of card.sweep.byVariant) s.push(`In variant${g.variants.length === 1 ? '' : 's'} ${g.variants.join(', ')}: ${g.summary}.`);
   }

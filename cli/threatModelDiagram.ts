@@ -115,7 +115,7 @@ export function threatModelSpec(card: ThreatModelCard): vega.Spec {
   const title: TextDatum = { x: MARGIN, y: MARGIN + 12, text: `Threat model: ${card.scenario}${card.sweep ? ' (base scenario of a sweep)' : ''}`, size: 15, weight: 'bold', colour: COLOURS.ink, align: 'left' };
   texts.push(title);
   // A sweep: what it varies, under the title (the boxes are the base scenario's).
-  const sweepLines = card.sweep ? wrap(`the sweep varies ${card.sweep.varies.map((v) => `${v.path} (${v.values.join(', ')})`).join('; ')}`, 170) : [];
+  const sweepLines = card.sweep ? wrap(`the sweep varies ${card.sweep.varies.map((v) => `${v.axis} (${v.values.join(', ')})`).join('; ')}`, 170) : [];
   sweepLines.forEach((text, i) => texts.push({ x: MARGIN, y: MARGIN + 30 + i * LINE, text, size: TEXT_SIZE, weight: 'normal', colour: COLOURS.muted, align: 'left' }));
   const top = MARGIN + 32 + sweepLines.length * LINE;
   // The arrows' labels: every RPC the receiver can call, one per line, above the calls arrow.

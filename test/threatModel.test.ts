@@ -109,8 +109,8 @@ describe('the card of each fixture', () => {
     const card = threatModelCard(fixture('tiny-fpa.yaml'));
     expect(card.adversaries).toEqual([]);
     expect(card.sweep?.varies).toEqual([
-      { path: 'sharer.poisoning.method', values: ['greedy-mi', 'label-flipping'] },
-      { path: 'sharer.poisoning.alpha', values: ['0', '0.5'] },
+      { axis: 'sharer.poisoning.method', fields: ['sharer.poisoning.method'], values: ['greedy-mi', 'label-flipping'] },
+      { axis: 'sharer.poisoning.alpha', fields: ['sharer.poisoning.alpha'], values: ['0', '0.5'] },
     ]);
     expect(card.sweep?.variants).toHaveLength(4);
     const poisoned = card.sweep!.byVariant.filter((g) => /the sharer attacks the receiver \(fairness/.test(g.summary));
@@ -122,6 +122,19 @@ describe('the card of each fixture', () => {
     expect(poisonedCard.parties.sharer.adversary).toBe(true);
     expect(poisonedCard.parties.receiver.adversary).toBe(false);
     expect(poisonedCard.sentences.join('\n')).toMatch(/The sharer is the adversary, against the receiver\. It wants fairness poisoning.*\(greedy-mi, α = 0\.5\)/);
+  });
+
+  it('tiny-matrix: a sweep of named cases lists the fields it sets, and each variant\'s defences at their party', () => {
+    const card = threatModelCard(fixture('tiny-matrix.yaml'));
+    expect(card.sweep?.varies).toEqual([{ axis: 'defence', fields: ['sharer.defences', 'broker.defences'], values: ['none', 'dp-eps10', 'output-noise', 'nn-rejection', 'fine-tune-caps'] }]);
+    expect(card.sweep?.byVariant).toEqual([
+      { variants: ['defence=none'], summary: 'no defence' },
+      { variants: ['defence=dp-eps10'], summary: 'defences at the sharer, dp-training' },
+      { variants: ['defence=output-noise'], summary: 'defences at the broker, output-noise' },
+      { variants: ['defence=nn-rejection'], summary: 'defences at the sharer, nn-rejection' },
+      { variants: ['defence=fine-tune-caps'], summary: 'defences at the broker, fine-tune-caps' },
+    ]);
+    expect(card.sentences.join('\n')).toMatch(/No defence is on in the base scenario\./);
   });
 
   it('tiny-external: an outside program in the receiver\'s seat, with Evidence.Submit', () => {
