@@ -17,6 +17,7 @@ import { Rng, deriveSeed } from '../../shared/random';
 import type { Interval, TestPredictions } from '../../shared/metrics/fairnessReport';
 import type { SweepCasesEntry } from '../../shared/scenario/sweepSchema';
 import { pairedClassifierDeltas, type PairedVariant } from './defences';
+import { escapeMarkdown } from '../markdownText';
 
 /** What a cell's interval says about the defence's effect on the attack's metric. */
 export type MatrixVerdict = 'lower' | 'higher' | 'no-change' | 'no-interval' | 'refused' | 'absent';
@@ -274,10 +275,11 @@ export function matrixMarkdown(studies: readonly MatrixStudy[]): string[] {
     '',
   );
   for (const study of studies) {
-    if (study.group) lines.push(`### ${study.group}`, '');
+    if (study.group) lines.push(`### ${escapeMarkdown(study.group)}`, '');
     lines.push(`| metric | ${study.defences.join(' | ')} |`, `|---|${study.defences.map(() => '---').join('|')}|`);
     for (const row of study.rows) {
-      lines.push(`| ${row.metric} | ${study.defences.map((d) => cellText(row.cells[d], d === study.baseline)).join(' | ')} |`);
+      // A metric's name carries scenario text (a property's column and value, a move's label): escaped like the rest.
+      lines.push(`| ${escapeMarkdown(row.metric)} | ${study.defences.map((d) => cellText(row.cells[d], d === study.baseline)).join(' | ')} |`);
     }
     lines.push('');
   }
