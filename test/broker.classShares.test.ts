@@ -10,6 +10,7 @@ import { readAuditLog } from '../broker/audit';
 import { BrokerClient } from '../receiver/brokerClient';
 import { planDraw } from '../receiver/draw';
 import { repoRoot } from '../shared/repoRoot';
+import { parseScenario } from '../shared/scenario';
 import { runCli } from './helpers/cli';
 import { startSharerAndBroker, type LivePair } from './helpers/liveParties';
 
@@ -74,3 +75,8 @@ test('through the CLI: without the class-shares grant the receiver\'s draw in th
     fs.rmSync(tmp, { recursive: true, force: true });
   }
 }, 120_000);
+
+test('the loader refuses class-shares granted alone, at broker.access', () => {
+  const source = fs.readFileSync(path.join(repoRoot(), 'test', 'fixtures', 'tiny.yaml'), 'utf8').replace('access: [black-box, class-shares]', 'access: [class-shares]');
+  expect(() => parseScenario(source, '/virtual/shares.yaml')).toThrow(/broker\.access: class-shares alone opens no service/);
+});

@@ -225,6 +225,10 @@ function checkBrokerAndReceiver(s: Scenario, issues: PathIssue[]): void {
   for (const i of duplicateIndices(s.receiver.classifiers)) {
     issues.push({ path: ['receiver', 'classifiers', i], message: 'expected each classifier at most once' });
   }
+  // class-shares opens no service (shared/scenario/lists.ts): granted alone it leaves the receiver nothing to call.
+  if (s.broker.access.every((grant) => grant === 'class-shares')) {
+    issues.push({ path: ['broker', 'access'], message: 'class-shares alone opens no service: grant black-box, gray-box, white-box or fine-tune beside it' });
+  }
   if (!s.receiver.external && !s.receiver.draw) {
     issues.push({ path: ['receiver', 'draw'], message: 'required: the built-in receiver draws its synthetic training set ({ samples: N })' });
   }
