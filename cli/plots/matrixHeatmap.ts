@@ -72,7 +72,7 @@ export function matrixHeatmapPlot(studies: readonly MatrixStudy[]): ReportPlot |
               field: 'verdict',
               type: 'nominal',
               scale: { domain: order.map((v) => VERDICT_LABELS[v]), range: order.map((v) => VERDICT_COLOURS[v]) },
-              legend: { title: 'the change, on its interval', orient: 'bottom', columns: 2, labelLimit: 320, titleLimit: 320 },
+              legend: { title: 'change vs undefended', orient: 'bottom', columns: 2, labelLimit: 320, titleLimit: 320 },
             },
             tooltip: [{ field: 'metric' }, { field: 'defence' }, { field: 'text', title: 'change' }],
           },

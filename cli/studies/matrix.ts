@@ -162,7 +162,7 @@ function propertyRows({ v, base, column, isBaseline, rows }: RowContext): void {
 }
 
 /** Shake-to-Leak: each column's own amplification (fine-tuned − base AUC, paired), in-class; refused under a cap. */
-function shakeToLeakRows({ v, column, rows }: RowContext): void {
+function shakeToLeakRows({ v, column, isBaseline, rows }: RowContext): void {
   type S2L = { attacks?: Record<string, { scores?: Record<string, { inClass?: { deltaAuc: Interval } }> }> };
   const moves = ((v.result as Sections).moves as Record<string, S2L> | undefined) ?? {};
   for (const [label, move] of Object.entries(moves)) {
@@ -173,7 +173,8 @@ function shakeToLeakRows({ v, column, rows }: RowContext): void {
         cell(rows, `shake-to-leak/${label}/${key}/${name}`, `Shake-to-Leak amplification: AUC fine-tuned − base (${key}, ${name}, in class)`, 'attack', column, {
           value: d,
           delta: d,
-          verdict: verdictOf(d),
+          // The baseline column reads as every row's baseline does: its value, no verdict.
+          verdict: isBaseline ? 'no-interval' : verdictOf(d),
           note: "the column's own fine-tune against its own base model",
         }, `Shake-to-Leak Δ AUC (${key}, ${name})`);
       }
