@@ -7,6 +7,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { repoRoot } from '../shared/repoRoot';
 import { runCli } from './helpers/cli';
+import { checkReportInBrowser, launchChromium } from './helpers/browser';
 import type { MatrixStudy } from '../cli/studies/matrix';
 
 let tmp: string;
@@ -57,3 +58,18 @@ test('the report shows it as a table and as a heatmap', () => {
   expect(report.plots.map((p) => p.id)).toContain('attack-defence-matrix');
   expect(fs.readFileSync(path.join(out, 'plot-attack-defence-matrix.svg'), 'utf8')).toContain('refused');
 });
+
+test('in a browser: the card and every plot of the matrix report drawn, no error, no request', async () => {
+  const browser = await launchChromium();
+  try {
+    const seen = await checkReportInBrowser(browser, path.join(out, 'report.html'));
+    expect(seen.problems).toEqual([]);
+    expect(seen.requests).toEqual([expect.stringMatching(/^file:.*report\.html$/)]);
+    // The card's diagram beside the report's plots: the matrix, the ladder, the ROC, privacy–utility, property inference.
+    expect(report.plots.length).toBeGreaterThanOrEqual(5);
+    expect(seen.svgGraphics).toBeGreaterThanOrEqual(report.plots.length + 1);
+    for (const title of ['Attacks × defences', 'Threat model']) expect(seen.text).toContain(title);
+  } finally {
+    await browser.close();
+  }
+}, 60_000);
