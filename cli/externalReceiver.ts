@@ -99,6 +99,9 @@ export function writeConnectionFile(file: string, document: Record<string, unkno
   fs.renameSync(tmp, file);
 }
 
+/** The runner's environment variables an outside program started by `--receiver-command` gets (and no others). */
+export const PASSED_ENVIRONMENT = ['PATH', 'HOME', 'TMPDIR', 'LANG', 'LC_ALL', 'TZ'] as const;
+
 /** The outside program started by the runner (`--receiver-command`): its exit, and its output in the receiver's log. */
 export interface ReceiverCommand {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
@@ -110,7 +113,10 @@ export function startReceiverCommand(command: string, connectionFile: string, lo
   const log = fs.openSync(logFile, 'a', 0o600);
   // `sh -c 'command "$1"' sh FILE`: the user's command line as typed, the file as its last argument, never spliced in.
   const launch = placement.launch('sh', ['-c', `${command} "$1"`, 'sh', connectionFile], account);
-  const env = { ...process.env, [CONNECTION_ENV]: connectionFile, ...(account ? { HOME: account.home, TMPDIR: account.home } : {}) };
+  // Code sharebox does not know gets the connection file and what a program needs to start, not the runner's whole
+  // environment (which may hold anything of the operator's).
+  const kept = Object.fromEntries(PASSED_ENVIRONMENT.flatMap((name) => (process.env[name] === undefined ? [] : [[name, process.env[name]!]])));
+  const env = { ...kept, [CONNECTION_ENV]: connectionFile, ...(account ? { HOME: account.home, TMPDIR: account.home } : {}) };
   const ids = account && !launch.switchesUser ? { uid: account.uid, gid: account.gid } : {};
   // In the runner's folder, where the command line was typed (its relative paths mean what the user meant).
   const child: ChildProcess = spawn(launch.command, launch.args, { stdio: ['ignore', log, log], env, cwd: process.cwd(), detached: true, ...ids });

@@ -136,3 +136,19 @@ test('the Python scores equal the built-in nearestSyntheticScores on the same ta
   const difference = Number(/([0-9.e+-]+)\s*$/.exec(output.trim())?.[1]);
   expect(difference).toBeLessThan(1e-9);
 }, 60_000);
+
+test('the program started by the runner gets the connection file and a few variables, not the runner\'s environment', async () => {
+  const out = path.join(tmp, 'environment');
+  const dump = path.join(tmp, 'environment.txt');
+  const script = path.join(tmp, 'dump-env.sh');
+  fs.writeFileSync(script, `#!/bin/sh\nenv > ${dump}\nexit 0\n`, { mode: 0o755 });
+  const { code } = await runCli(['run', FIXTURE, '--out', out, '--cache', cache, '--quiet', '--receiver-command', script], undefined, {
+    ...process.env,
+    SHAREBOX_OPERATOR_SECRET: 'do-not-pass',
+  });
+  expect(code).toBe(2); // it submits nothing
+  const names = fs.readFileSync(dump, 'utf8').split('\n').filter(Boolean).map((l) => l.split('=')[0]);
+  expect(names).not.toContain('SHAREBOX_OPERATOR_SECRET');
+  expect(names).toContain('SHAREBOX_CONNECTION');
+  expect(names).toContain('PATH');
+}, 120_000);
