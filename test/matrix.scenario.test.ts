@@ -28,21 +28,22 @@ test('one matrix: the cases as columns, every attack of the runs as a row, each 
   expect(report.matrix).toHaveLength(1);
   const [m] = report.matrix;
   expect(m.defences).toEqual(['none', 'dp-eps10', 'output-noise', 'nn-rejection', 'fine-tune-caps']);
-  expect(m.rows.map((r) => r.id)).toEqual([
+  expect(Object.keys(m.rows)).toEqual([
     'membership/black-box',
     'membership/gray-box',
     'membership/white-box',
     'extraction/carlini-extraction',
     'property/4',
     'shake-to-leak/shake-to-leak/mia-x0-error/mean',
+    'fairness/logistic',
     'utility/logistic',
   ]);
-  for (const row of m.rows) for (const d of m.defences) expect(row.cells[d]).toBeDefined();
+  for (const row of Object.values(m.rows)) for (const d of m.defences) expect(row.cells[d]).toBeDefined();
 });
 
 test('the cells say what the defences do: the caps refuse the fine-tune; output noise leaves black-box answers alone', () => {
   const [m] = report.matrix;
-  const cell = (id: string, d: string) => m.rows.find((r) => r.id === id)!.cells[d];
+  const cell = (id: string, d: string) => m.rows[id].cells[d];
   expect(cell('shake-to-leak/shake-to-leak/mia-x0-error/mean', 'fine-tune-caps').verdict).toBe('refused');
   expect(cell('shake-to-leak/shake-to-leak/mia-x0-error/mean', 'none').verdict).not.toBe('refused');
   // Noise on x̂₀ and losses does not touch sampled records: the black-box scores are the same, the change exactly 0.

@@ -43,12 +43,12 @@ const variants = [
 ];
 
 const [study] = matrixStudies(SWEEP, variants, 9)!;
-const row = (id: string) => study.rows.find((r) => r.id === id)!;
+const row = (id: string) => study.rows[id];
 
 test('columns are the cases, the first one the baseline; rows are every attack the runs scored, then utility', () => {
   expect(study.defences).toEqual(['none', 'strong', 'caps', 'receiver-only']);
   expect(study.baseline).toBe('none');
-  expect(study.rows.map((r) => r.id)).toEqual(['membership/gray-box', 'extraction/carlini-extraction', 'property/4', 'shake-to-leak/s2l/mia-x0-error/trimmed', 'utility/logistic']);
+  expect(Object.keys(study.rows)).toEqual(['membership/gray-box', 'extraction/carlini-extraction', 'property/4', 'shake-to-leak/s2l/mia-x0-error/trimmed', 'fairness/logistic', 'utility/logistic']);
 });
 
 test('the baseline column holds the values; a defence that breaks the attack is lower on a paired interval', () => {
@@ -76,7 +76,7 @@ test('a refused Shake-to-Leak is refused, not absent; utility is the accuracy ch
 
 test('a column without a row\'s attack is absent; no cases axis, no matrix', () => {
   const withoutS2l = matrixStudies(SWEEP, [variants[0], variant('strong', { scores: USELESS, auc: 0.5, predictions: [1, 0, 1, 0, 1, 0, 1, 0], pHat: 0.47, extraction: 1, s2l: false })], 9)!;
-  expect(withoutS2l[0].rows.find((r) => r.id.startsWith('shake-to-leak'))!.cells.strong.verdict).toBe('absent');
+  expect(Object.values(withoutS2l[0].rows).find((r) => r.id.startsWith('shake-to-leak'))!.cells.strong.verdict).toBe('absent');
   expect(matrixStudies([{ path: 'sharer.defences', values: [[]] }], variants, 9)).toBeNull();
   expect(verdictOf(interval(0.1, -0.1, 0.2))).toBe('no-change');
   expect(verdictOf(3)).toBe('no-interval');
@@ -89,7 +89,7 @@ test('the table and the heatmap show the same cells', async () => {
   expect(table).toContain('refused');
   const plot = matrixHeatmapPlot([study])!;
   const cells = (plot.spec as { data: { values: Array<{ row: string; defence: string; verdict: string; text: string }> } }).data.values;
-  expect(cells).toHaveLength(study.rows.length * study.defences.length);
+  expect(cells).toHaveLength(Object.keys(study.rows).length * study.defences.length);
   expect(cells.find((c) => c.row === 'membership AUC, gray-box' && c.defence === 'strong')).toMatchObject({ verdict: expect.stringMatching(/^lower/), text: expect.stringMatching(/^-0\./) });
   expect(cells.find((c) => c.defence === 'caps' && c.row.startsWith('Shake-to-Leak'))).toMatchObject({ text: 'refused' });
   const svg = await renderSvg(plot.spec);

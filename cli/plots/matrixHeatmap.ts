@@ -39,7 +39,7 @@ function text(v: unknown, signed: boolean): string {
 
 export function matrixHeatmapPlot(studies: readonly MatrixStudy[]): ReportPlot | null {
   const values = studies.flatMap((study) =>
-    study.rows.flatMap((row) =>
+    Object.values(study.rows).flatMap((row) =>
       study.defences.map((defence) => {
         const c = row.cells[defence];
         const baseline = defence === study.baseline;

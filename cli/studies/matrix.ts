@@ -10,7 +10,8 @@
  * score per rung (Δ AUC paired on the challenge records), Carlini extraction (the excess of members over non-members;
  * a count, no interval), property inference (Δ p̂, with the two estimates' Hoeffding radii added: a union bound),
  * Shake-to-Leak (each column's own amplification Δ, fine-tuned − base, with its paired interval: does the fine-tune
- * still leak more under this defence?) and the receiver's utility (accuracy paired on the test records).
+ * still leak more under this defence?), fairness poisoning's harm (the receiver's DP gap, paired on the test records)
+ * and the receiver's utility (accuracy, paired likewise).
  */
 import { pairedAucDifference } from '../../shared/metrics/roc';
 import { Rng, deriveSeed } from '../../shared/random';
@@ -49,7 +50,8 @@ export interface MatrixStudy {
   baseline: string;
   /** The case labels, baseline first: the matrix's columns. */
   defences: string[];
-  rows: MatrixRow[];
+  /** By row id, in the table's order: an expectation addresses a cell as `matrix.0.rows[membership/white-box].cells.<case>`. */
+  rows: Record<string, MatrixRow>;
   /** Other swept values, when the axis is crossed with another entry: one matrix per group (`group` is its label). */
   group: string;
 }
@@ -204,8 +206,26 @@ function utilityRows({ v, base, column, isBaseline, rows }: RowContext): void {
   }
 }
 
+/**
+ * Fairness poisoning's harm: the demographic-parity gap of the receiver's classifier, paired on the test records. In a
+ * matrix whose groups are an honest and a poisoning sharer (another swept entry), the poisoning group's baseline column
+ * against the honest group's is what the attack does, and each defence's cell what it undoes (or adds).
+ */
+function fairnessRows({ v, base, column, isBaseline, rows }: RowContext): void {
+  const downstream = (v.result.receiver as { downstream?: Record<string, { evaluation: { dpGap?: Interval } }> } | undefined)?.downstream ?? {};
+  const deltas = isBaseline ? {} : pairedClassifierDeltas(v, base, 'matrix');
+  for (const [kind, summary] of Object.entries(downstream)) {
+    const delta = deltas[kind]?.dpGapChangeVsUndefended ?? null;
+    cell(rows, `fairness/${kind}`, `demographic-parity gap of the ${kind} classifier trained on synthetic records (fairness poisoning raises it)`, 'attack', column, {
+      value: summary.evaluation.dpGap ?? null,
+      delta,
+      verdict: isBaseline ? 'no-interval' : verdictOf(delta),
+    }, `fairness: ${kind} DP gap`);
+  }
+}
+
 /** Every row of the matrix, in the order the table shows them: one list. */
-const ROW_READERS: ReadonlyArray<(ctx: RowContext) => void> = [membershipRows, extractionRows, propertyRows, shakeToLeakRows, utilityRows];
+const ROW_READERS: ReadonlyArray<(ctx: RowContext) => void> = [membershipRows, extractionRows, propertyRows, shakeToLeakRows, fairnessRows, utilityRows];
 
 /** The variant label's segment for the axis, and the rest (the group). */
 function splitLabel(label: string, axis: string): { caseLabel: string | null; group: string } {
@@ -244,7 +264,7 @@ export function matrixStudies(sweep: ReadonlyArray<unknown> | undefined, variant
     for (const row of rows.values()) {
       for (const column of defences) if (!row.cells[column]) row.cells[column] = { value: null, delta: null, verdict: 'absent' };
     }
-    studies.push({ axis: axis.name, baseline, defences, rows: [...rows.values()], group });
+    studies.push({ axis: axis.name, baseline, defences, rows: Object.fromEntries(rows), group });
   }
   return studies.length > 0 ? studies : null;
 }
@@ -278,7 +298,7 @@ export function matrixMarkdown(studies: readonly MatrixStudy[]): string[] {
   for (const study of studies) {
     if (study.group) lines.push(`### ${escapeMarkdown(study.group)}`, '');
     lines.push(`| metric | ${study.defences.join(' | ')} |`, `|---|${study.defences.map(() => '---').join('|')}|`);
-    for (const row of study.rows) {
+    for (const row of Object.values(study.rows)) {
       // A metric's name carries scenario text (a property's column and value, a move's label): escaped like the rest.
       lines.push(`| ${escapeMarkdown(row.metric)} | ${study.defences.map((d) => cellText(row.cells[d], d === study.baseline)).join(' | ')} |`);
     }
