@@ -113,3 +113,17 @@ function verdictAuc(scores: number[]): number {
   });
   return wins / pairs;
 }
+
+test('crossed with another swept entry: one matrix per group, one heatmap panel per group', async () => {
+  const crossed = [
+    ...variants.map((v) => ({ ...v, label: `poisoning=honest,${v.label}` })),
+    ...variants.map((v) => ({ ...v, label: `poisoning=greedy,${v.label}` })),
+  ];
+  const studies = matrixStudies([{ path: 'sharer.poisoning', values: [] }, ...SWEEP], crossed, 9)!;
+  expect(studies.map((s) => s.group)).toEqual(['poisoning=honest', 'poisoning=greedy']);
+  const plot = matrixHeatmapPlot(studies)!;
+  expect((plot.spec as { facet?: unknown }).facet).toBeDefined();
+  const svg = await renderSvg(plot.spec);
+  for (const group of ['poisoning=honest', 'poisoning=greedy']) expect(svg).toContain(group);
+  expect(matrixMarkdown(studies).filter((l) => l.startsWith('### '))).toEqual(['### poisoning=honest', '### poisoning=greedy']);
+});
