@@ -18,9 +18,7 @@ export interface IntervalLike {
 }
 
 /** A bootstrap interval or a mean over seeds (shared/metrics/overSeeds.ts): both carry estimate, low and high. */
-export function isInterval(v: unknown): v is IntervalLike {
-  return !!v && typeof v === 'object' && ['estimate', 'low', 'high'].every((k) => typeof (v as Record<string, unknown>)[k] === 'number');
-}
+export { isInterval } from '../../shared/metrics/bootstrap';
 
 type Sections = Record<string, unknown>;
 

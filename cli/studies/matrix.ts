@@ -14,8 +14,9 @@
  * and the receiver's utility (accuracy, paired likewise).
  */
 import { pairedAucDifference } from '../../shared/metrics/roc';
+import { isInterval } from '../../shared/metrics/bootstrap';
 import { Rng, deriveSeed } from '../../shared/random';
-import type { Interval, TestPredictions } from '../../shared/metrics/fairnessReport';
+import type { Interval } from '../../shared/metrics/fairnessReport';
 import type { SweepCasesEntry } from '../../shared/scenario/sweepSchema';
 import { pairedClassifierDeltas, type PairedVariant } from './defences';
 import { escapeMarkdown } from '../markdownText';
@@ -65,9 +66,6 @@ export interface MatrixVariant extends PairedVariant {
 type Sections = Record<string, unknown>;
 type Rows = Map<string, Omit<MatrixRow, 'cells'> & { cells: Record<string, MatrixCell> }>;
 
-function isInterval(v: unknown): v is Interval {
-  return !!v && typeof v === 'object' && ['estimate', 'low', 'high'].every((k) => typeof (v as Record<string, unknown>)[k] === 'number');
-}
 
 /** The verdict of a change with its interval: it must exclude 0 to say anything. */
 export function verdictOf(delta: Interval | number | null): MatrixVerdict {
@@ -269,7 +267,6 @@ export function matrixStudies(sweep: ReadonlyArray<unknown> | undefined, variant
   return studies.length > 0 ? studies : null;
 }
 
-export type { TestPredictions };
 
 function formatted(v: Interval | number | null): string {
   if (v === null) return '';

@@ -18,6 +18,11 @@ export interface Interval {
   high: number;
 }
 
+/** Whether a value read back from a report is an interval (a bootstrap interval or a mean over seeds: both fit). */
+export function isInterval(v: unknown): v is Interval {
+  return !!v && typeof v === 'object' && ['estimate', 'low', 'high'].every((k) => typeof (v as Record<string, unknown>)[k] === 'number');
+}
+
 export interface BootstrapInterval extends Interval {
   /** Replicates that produced a number (the ones the interval is computed from). */
   resamples: number;
