@@ -173,7 +173,7 @@ export async function waitForEvidence(opts: {
   connectionFile: string;
   command: ReceiverCommand | null;
   logFile: string;
-  anyDeath: Promise<unknown>;
+  anyDeath: Promise<never>;
 }): Promise<void> {
   const { inbox, command } = opts;
   let timer: NodeJS.Timeout | undefined;
@@ -187,12 +187,15 @@ export async function waitForEvidence(opts: {
           await inbox.next(0);
           return { exit: null };
         })();
-    const outcome = await Promise.race([settled, late, opts.anyDeath.then(() => 'died' as const)]);
+    // A party that dies rejects `anyDeath` (its PartyFailure ends the run); it never resolves.
+    const outcome = await Promise.race([settled, late, opts.anyDeath]);
     if (outcome === 'late') {
       command?.kill();
+      if (inbox.outcomes.some((o) => o.outcome === 'accepted')) {
+        throw new PartyFailure('receiver', `receiver (external): the program submitted its evidence but had not exited by the deadline (receiver.external.deadlineSeconds, ${opts.deadlineSeconds} s); it was stopped (log: ${opts.logFile})`);
+      }
       throw new PartyFailure('receiver', `receiver (external): no evidence was submitted within receiver.external.deadlineSeconds (${opts.deadlineSeconds} s) of writing ${opts.connectionFile}${command ? ` (the program was stopped; log: ${opts.logFile})` : ''}`);
     }
-    if (outcome === 'died') return; // the party's own failure is reported by the caller's race
     const refused = inbox.outcomes.find((o) => o.outcome === 'refused');
     if (refused) throw new PartyFailure('receiver', `receiver (external): Evidence.Submit refused with ${refused.status}: ${refused.message}`);
     if (!inbox.outcomes.some((o) => o.outcome === 'accepted')) {

@@ -428,10 +428,7 @@ async function runOnce(
       ? startReceiverCommand(opts.receiverCommand, connectionFile, logFile, opts.network.placementOf('receiver'), accounts?.receiver)
       : null;
     try {
-      await Promise.race([
-        waitForEvidence({ inbox, deadline, deadlineSeconds: external!.deadlineSeconds, connectionFile, command, logFile, anyDeath }),
-        anyDeath,
-      ]);
+      await waitForEvidence({ inbox, deadline, deadlineSeconds: external!.deadlineSeconds, connectionFile, command, logFile, anyDeath });
     } finally {
       command?.kill();
     }

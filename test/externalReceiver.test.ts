@@ -122,6 +122,17 @@ describe('every failure ends the run with exit code 2, a one-line reason, and ev
   }, 120_000);
 });
 
+test('evidence submitted, but the program does not exit by the deadline: stopped, and the run fails naming it', async () => {
+  const out = path.join(tmp, 'lingers');
+  const lingering = path.join(tmp, 'submit-then-linger.sh');
+  fs.writeFileSync(lingering, `#!/bin/sh\n${pythonWithGrpc()} ${RECEIVER} "$1"\nexec sleep 300\n`, { mode: 0o755 });
+  const { code, stderr } = await runCli(['run', fixtureWithDeadline(15), '--out', out, '--cache', cache, '--quiet', '--receiver-command', lingering]);
+  expect(code).toBe(2);
+  expect(stderr).toMatch(/the program submitted its evidence but had not exited by the deadline \(receiver\.external\.deadlineSeconds, 15 s\); it was stopped/);
+  expect(readAuditLog(path.join(out, 'audit.jsonl')).filter((l) => l.method === 'Evidence.Submit').map((l) => l.status)).toEqual(['OK']);
+  expect(leftOver(out)).toEqual([]);
+}, 120_000);
+
 test('--receiver-command on a scenario whose receiver is sharebox\'s own is refused before anything runs', async () => {
   const out = path.join(tmp, 'not-external');
   const { code, stderr } = await runCli(['run', path.join(repoRoot(), 'test', 'fixtures', 'tiny.yaml'), '--out', out, '--cache', cache, '--receiver-command', 'true']);
