@@ -14,6 +14,8 @@ import type { Scenario } from '../shared/scenario';
 import { brokerSlice, refereeSlice, sharerSlice, receiverSlice } from '../shared/scenario';
 import type { BrokerResult, ReceiverResult, SharerResult } from '../shared/party/results';
 import { marginalDistances, type MarginalDistance } from '../shared/metrics/marginals';
+import type { JointFidelity } from '../shared/metrics/jointFidelity';
+import { jointFidelitySections, type DependenceSection, type DetectionSection } from './jointFidelity';
 import { initBackend } from '../shared/tf';
 import type { PiaSection } from './studies/pia';
 import { completeDecoySections } from './studies/decoy';
@@ -48,9 +50,15 @@ export interface ClassifierFidelity {
 }
 
 export interface FidelitySection {
-  [kind: string]: ClassifierFidelity | MarginalsSection | undefined;
+  [kind: string]: ClassifierFidelity | MarginalsSection | JointFidelity | DependenceSection | DetectionSection | undefined;
   /** Absent for an external receiver, whose draws are its own (docs/external-receiver.md). */
   marginals?: MarginalsSection;
+  /** Pairwise dependences, real against synthetic, beside real halves (cli/jointFidelity.ts); absent as marginals. */
+  joint?: JointFidelity;
+  /** The records' label DP gap, synthetic against real, with intervals; absent as marginals. */
+  dependence?: DependenceSection;
+  /** A classifier's AUC telling synthetic from real records, beside chance and real halves; absent as marginals. */
+  detection?: DetectionSection;
 }
 
 export interface MarginalsSection {
@@ -134,12 +142,14 @@ export async function referee(
   // Image records arrive summarised (attributes and ink mass; shared/data/imageTable.ts): summarise the real ones alike.
   const synthetic = results.receiver.synthetic;
   if (synthetic) {
-    const columns = marginalDistances(synthetic, imageSummaryTable(realData));
+    const realSummary = imageSummaryTable(realData);
+    const columns = marginalDistances(synthetic, realSummary);
     fidelity.marginals = {
       maxTotalVariation: Math.max(...columns.map((c) => c.totalVariation)),
       meanTotalVariation: columns.reduce((a, c) => a + c.totalVariation, 0) / Math.max(1, columns.length),
       columns,
     };
+    Object.assign(fidelity, await jointFidelitySections(synthetic, realSummary, scenario.task, seed, onProgress));
   }
 
   const trail = readAuditTrail(results.broker.auditLog);

@@ -10,6 +10,7 @@ import type { DefenceStudy } from './studies/defences';
 import type { AuditStudy } from './studies/audit';
 import { renderSvg, reportPlots, type ReportPlot } from './plots';
 import { matrixMarkdown, type MatrixStudy } from './studies/matrix';
+import { jointFidelityMarkdown } from './jointFidelityMarkdown';
 import { CARD_FILE, type ThreatModelCard } from './threatModel';
 import { renderThreatModelSvg } from './threatModelDiagram';
 import { escapeMarkdown as md, escapeMarkdownParagraphs, markdownCells, unescapeMarkdown, unescapeMarkdownInHtml } from './markdownText';
@@ -157,6 +158,7 @@ export function renderMarkdown(report: Report): string {
     for (const c of marginals.columns) lines.push(`| ${md(c.column)} | ${c.type} | ${fmt(c.totalVariation)} |`);
     lines.push('');
   }
+  lines.push(...jointFidelityMarkdown(fidelity));
   const sharer = report.sharer as { trainingData?: Record<string, unknown>; model?: Record<string, unknown>; moves?: Array<Record<string, any>> } | undefined;
   if (sharer?.trainingData) {
     lines.push('## Ground truth (sharer)', '');

@@ -71,6 +71,16 @@ test('through the CLI: without the class-shares grant the receiver\'s draw in th
     expect(samples.map((l) => [(l.arguments as { conditional?: boolean }).conditional ?? false, l.samplesReturned])).toEqual([[false, 1000]]);
     const report = JSON.parse(fs.readFileSync(path.join(out, 'report.json'), 'utf8'));
     expect(report.receiver.draw.received).toBe(1000);
+    // Joint fidelity (issue 21) is in every tabular report, each statistic beside its baseline (cli/jointFidelity.ts).
+    const { joint, dependence, detection } = report.fidelity;
+    expect(joint.summary.pairs).toBe(joint.pairs.length);
+    expect(joint.summary.maxDifference).toBeGreaterThanOrEqual(joint.summary.meanDifference);
+    expect(joint.halvesBaseline).toMatchObject({ rowsPerHalf: 750, maxDifference: expect.any(Number), meanDifference: expect.any(Number) });
+    expect(dependence).toMatchObject({ nSynthetic: 1000, nReal: 1500, intervalsOverlap: expect.any(Boolean) });
+    for (const side of ['synthetic', 'real', 'syntheticMinusReal']) expect(dependence[side].low).toBeLessThanOrEqual(dependence[side].high);
+    expect(detection).toMatchObject({ chance: 0.5, syntheticVsReal: { recordsPerSide: 1000, testPerSide: 300 }, realHalves: { recordsPerSide: 750 } });
+    expect(detection.syntheticVsReal.auc.estimate).toBeGreaterThanOrEqual(0);
+    expect(fs.readFileSync(path.join(out, 'report.md'), 'utf8')).toContain('## Joint fidelity');
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }

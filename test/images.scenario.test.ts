@@ -178,7 +178,10 @@ test('a tiny image run through the CLI: images through the broker, CNN classifie
   expect(report.receiver.draw.received).toBe(64);
   expect(report.receiver.downstream.cnn.features).toBe(784);
   expect(report.receiver.downstream.cnn.evaluation.accuracy.estimate).toBeGreaterThan(0);
-  expect(Object.keys(report.fidelity).sort()).toEqual(['cnn', 'logistic', 'marginals']);
+  expect(Object.keys(report.fidelity).sort()).toEqual(['cnn', 'dependence', 'detection', 'joint', 'logistic', 'marginals']);
+  // Joint fidelity on the image summaries; the sensitive column (stroke) is hidden, so the records' S–Y gap is not measured.
+  expect(report.fidelity.joint.pairs.map((p: { columns: string[] }) => p.columns)).toEqual([['digit', INK_MASS_COLUMN]]);
+  expect(report.fidelity.dependence.unavailable).toMatch(/no column "stroke"/);
   expect(report.fidelity.cnn.realAccuracy).toBeGreaterThan(0.95); // the CNN trained on the sharer's real digits
   expect(report.fidelity.marginals.columns.map((c: { column: string }) => c.column)).toEqual(['digit', INK_MASS_COLUMN]);
   expect(report.audit.consistentWithReceiver).toBe(true);

@@ -3,6 +3,7 @@
  * report's sections and returns null when the run has nothing for it.
  */
 import { accessLadderPlot } from './accessLadder';
+import { dependenceHeatmapPlot } from './dependenceHeatmap';
 import { fpaAgainstAlphaPlot } from './fpaAgainstAlpha';
 import { marginalHistogramsPlot } from './marginalHistograms';
 import { matrixHeatmapPlot } from './matrixHeatmap';
@@ -27,6 +28,7 @@ const PLOT_BUILDERS: ReadonlyArray<(report: Sections) => ReportPlot | null> = [
   privacyUtilityPlot,
   piaEstimatesPlot,
   marginalHistogramsPlot,
+  dependenceHeatmapPlot,
 ];
 
 export function reportPlots(report: Sections): ReportPlot[] {
