@@ -49,13 +49,20 @@ function dependenceSection(synthetic: Table, real: Table, task: TaskSpec, rng: R
   return dataParityGapComparison(labelAndGroup(synthetic), labelAndGroup(real), rng);
 }
 
+/**
+ * Fewer records on a side than this and the sections are left out (null): a detector held out on 3 records, or a
+ * correlation of 5, says nothing, and a receiver that drew almost nothing must not stop the referee.
+ */
+export const MIN_RECORDS_PER_SIDE = 10;
+
 export async function jointFidelitySections(
   synthetic: Table,
   real: Table,
   task: TaskSpec,
   seed: number,
   onProgress: (message: string) => void,
-): Promise<JointFidelitySections> {
+): Promise<JointFidelitySections | null> {
+  if (synthetic.rows.length < MIN_RECORDS_PER_SIDE || real.rows.length < MIN_RECORDS_PER_SIDE) return null;
   onProgress('referee: pairwise dependences and the S–Y dependence, synthetic against real');
   const joint = jointFidelity(synthetic, real, new Rng(deriveSeed(seed, 'fidelity/joint/halves')));
   const dependence = dependenceSection(synthetic, real, task, new Rng(deriveSeed(seed, 'fidelity/dependence')));

@@ -53,7 +53,7 @@ export interface FidelitySection {
   [kind: string]: ClassifierFidelity | MarginalsSection | JointFidelity | DependenceSection | DetectionSection | undefined;
   /** Absent for an external receiver, whose draws are its own (docs/external-receiver.md). */
   marginals?: MarginalsSection;
-  /** Pairwise dependences, real against synthetic, beside real halves (cli/jointFidelity.ts); absent as marginals. */
+  /** Pairwise dependences, real against synthetic, beside real halves (cli/jointFidelity.ts); absent as marginals, or with < 10 records a side. */
   joint?: JointFidelity;
   /** The records' label DP gap, synthetic against real, with intervals; absent as marginals. */
   dependence?: DependenceSection;
@@ -149,7 +149,7 @@ export async function referee(
       meanTotalVariation: columns.reduce((a, c) => a + c.totalVariation, 0) / Math.max(1, columns.length),
       columns,
     };
-    Object.assign(fidelity, await jointFidelitySections(synthetic, realSummary, scenario.task, seed, onProgress));
+    Object.assign(fidelity, (await jointFidelitySections(synthetic, realSummary, scenario.task, seed, onProgress)) ?? {});
   }
 
   const trail = readAuditTrail(results.broker.auditLog);

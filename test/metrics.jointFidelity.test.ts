@@ -7,6 +7,8 @@ import { correlationRatio, cramersV, pearsonCorrelation } from '../shared/metric
 import { dataParityGapComparison } from '../shared/metrics/dataParityGap';
 import { jointFidelity, pairwiseDependence } from '../shared/metrics/jointFidelity';
 import { detectionAuc } from '../shared/evaluation/detection';
+import { jointFidelitySections } from '../cli/jointFidelity';
+import { dropColumns } from '../shared/data/table';
 import type { Table } from '../shared/data/table';
 import { Rng } from '../shared/random';
 import { initBackend } from '../shared/tf';
@@ -203,5 +205,25 @@ describe('detectionAuc: a classifier two-sample test', () => {
     const result = await detectionAuc(shuffled, dependentTable(1500, 14), { seed: 2, maxRecordsPerSide: 1000 });
     expect(result.recordsPerSide).toBe(1000);
     expect(result.auc.estimate).toBeGreaterThan(0.8);
+  });
+});
+
+describe("the referee's three sections (cli/jointFidelity.ts)", () => {
+  const task = { label: 'shade', positive: 'dark', sensitive: 'colour', privileged: 'blue' };
+  beforeAll(async () => {
+    await initBackend();
+  });
+
+  test('each beside its baseline; a hidden sensitive column is named; too few records leave them out', async () => {
+    const real = dependentTable(600, 20);
+    const sections = (await jointFidelitySections(dependentTable(400, 21), real, task, 5, () => {}))!;
+    expect(sections.joint.halvesBaseline.rowsPerHalf).toBe(300);
+    expect(sections.dependence).toMatchObject({ nSynthetic: 400, nReal: 600 });
+    // shade follows colour: P(dark | blue) − P(dark | other) ≈ 0.95 + 0.05/3 − 0.05/3.
+    expect((sections.dependence as { real: { estimate: number } }).real.estimate).toBeGreaterThan(0.85);
+    expect(sections.detection).toMatchObject({ chance: 0.5, syntheticVsReal: { recordsPerSide: 400 }, realHalves: { recordsPerSide: 300 } });
+    const hidden = (await jointFidelitySections(dropColumns(dependentTable(400, 21), ['colour']), dropColumns(real, ['colour']), task, 5, () => {}))!;
+    expect(hidden.dependence).toEqual({ unavailable: expect.stringContaining('no column "colour"') });
+    expect(await jointFidelitySections(dependentTable(9, 22), real, task, 5, () => {})).toBeNull();
   });
 });
