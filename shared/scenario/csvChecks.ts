@@ -4,22 +4,29 @@
  * use. What needs the file itself (the header, repeated names, `rename` keys) is checked when it is read
  * (shared/data/csv.ts, csvHeader.ts).
  */
-import type { PathIssue } from './consistency';
 import type { CsvDatasetConfig, TaskConfig } from './schema';
+
+/** A problem at a scenario field: consistency.ts's PathIssue (declared here too, as that module imports this one). */
+export interface CsvIssue {
+  path: Array<string | number>;
+  message: string;
+  pointAt?: 'key';
+}
 
 /** Values as a message lists them. */
 const listed = (values: readonly string[]) => (values.length === 0 ? '(none)' : values.join(', '));
 
-export function checkCsvDataset(name: string, ds: CsvDatasetConfig, task: TaskConfig): PathIssue[] {
-  const issues: PathIssue[] = [];
+export function checkCsvDataset(name: string, ds: CsvDatasetConfig, task: TaskConfig): CsvIssue[] {
+  const issues: CsvIssue[] = [];
   const at = (...path: Array<string | number>) => ['datasets', name, ...path];
   const declared = Object.keys(ds.columns);
-  const undeclared = (column: string) => `expected a column declared in columns (declared: ${listed(declared)}), got "${column}"`;
+  // The loader adds the value written ("(got …)") to these messages.
+  const undeclared = () => `expected a column declared in columns (declared: ${listed(declared)})`;
 
   ds.filters.forEach((filter, i) => {
     const type = ds.columns[filter.column];
     if (type === undefined) {
-      issues.push({ path: at('filters', i, 'column'), message: undeclared(filter.column) });
+      issues.push({ path: at('filters', i, 'column'), message: undeclared() });
       return;
     }
     if (filter.range !== undefined && type !== 'numeric') {
@@ -30,7 +37,7 @@ export function checkCsvDataset(name: string, ds: CsvDatasetConfig, task: TaskCo
         filter.equals !== undefined ? [[['equals'], filter.equals]] : (filter.in ?? []).map((v, k) => [['in', k], v]);
       for (const [where, value] of values) {
         if (typeof value !== 'number') {
-          issues.push({ path: at('filters', i, ...where), message: `expected a number: "${filter.column}" is numeric (got ${JSON.stringify(value)})` });
+          issues.push({ path: at('filters', i, ...where), message: `expected a number: "${filter.column}" is numeric` });
         }
       }
     }
@@ -38,7 +45,7 @@ export function checkCsvDataset(name: string, ds: CsvDatasetConfig, task: TaskCo
 
   for (const [column, policy] of Object.entries(ds.missing.policy)) {
     const type = ds.columns[column];
-    if (type === undefined) issues.push({ path: at('missing', 'policy', column), message: undeclared(column), pointAt: 'key' });
+    if (type === undefined) issues.push({ path: at('missing', 'policy', column), message: undeclared(), pointAt: 'key' });
     else if (policy === 'category' && type !== 'categorical') {
       issues.push({ path: at('missing', 'policy', column), message: `category needs a categorical column, but "${column}" is ${type}: expected drop or error` });
     }
@@ -46,7 +53,7 @@ export function checkCsvDataset(name: string, ds: CsvDatasetConfig, task: TaskCo
 
   const seenDropped = new Set<string>();
   ds.dropColumns.forEach((column, i) => {
-    if (ds.columns[column] === undefined) issues.push({ path: at('dropColumns', i), message: undeclared(column) });
+    if (ds.columns[column] === undefined) issues.push({ path: at('dropColumns', i), message: undeclared() });
     else if (seenDropped.has(column)) issues.push({ path: at('dropColumns', i), message: 'expected each column at most once' });
     else if (column === task.label || column === task.sensitive) {
       issues.push({ path: at('dropColumns', i), message: `must not drop a task column (task.label = ${task.label}, task.sensitive = ${task.sensitive})` });
@@ -68,7 +75,7 @@ export function checkCsvDataset(name: string, ds: CsvDatasetConfig, task: TaskCo
     const seen = new Set<string>();
     ds.split.stratifyBy.forEach((column, i) => {
       const type = ds.columns[column];
-      if (type === undefined) issues.push({ path: at('split', 'stratifyBy', i), message: undeclared(column) });
+      if (type === undefined) issues.push({ path: at('split', 'stratifyBy', i), message: undeclared() });
       else if (type !== 'categorical') issues.push({ path: at('split', 'stratifyBy', i), message: `expected a categorical column, but "${column}" is ${type}` });
       else if (seen.has(column)) issues.push({ path: at('split', 'stratifyBy', i), message: 'expected each column at most once' });
       seen.add(column);
