@@ -120,6 +120,8 @@ const count = (n: number) => n.toLocaleString('en-US');
 /** A dataset in a few words, from its declaration alone (no file is read). */
 export function describeDataset(name: string, d: DatasetConfig): string {
   const rows = d.propertyShare?.rows ?? d.take?.rows ?? (d.source === 'census' ? d.rows : null);
+  // A reference to one part of a split csv file (`adult_all.train`, shared/scenario/datasetRefs.ts).
+  const splitPart = parseDatasetRef(name).part;
   let source: string;
   switch (d.source) {
     case 'census':
@@ -128,16 +130,21 @@ export function describeDataset(name: string, d: DatasetConfig): string {
     case 'adult':
       source = `UCI Adult file ${path.basename(d.path)}`;
       break;
-    case 'csv': {
-      const { part } = parseDatasetRef(name);
-      source = `CSV file ${path.basename(d.path)}${part !== undefined && d.split ? `, the ${part} part (a share ${d.split.parts[part]} of its rows)` : ''}`;
+    case 'csv':
+      source = `CSV file ${path.basename(d.path)}${splitPart !== undefined ? `, the ${splitPart} part` : ''}`;
       break;
-    }
     case 'mnist':
       source = `MNIST ${d.parity ? 'digits (parity)' : `digits ${d.digits?.join(' and ')}`}, the ${d.part} part`;
       break;
   }
-  const size = rows !== null ? `${count(rows)} records` : d.source === 'mnist' ? `a share ${d.split[d.part]} of the task's images` : 'every record';
+  const size =
+    d.source === 'csv' && d.split && splitPart !== undefined
+      ? `a share ${d.split.parts[splitPart]} of its${rows !== null ? ` ${count(rows)}` : ''} records`
+      : rows !== null
+        ? `${count(rows)} records`
+        : d.source === 'mnist'
+          ? `a share ${d.split[d.part]} of the task's images`
+          : 'every record';
   const share = d.propertyShare ? `, ${d.propertyShare.column} = ${d.propertyShare.value} in a share of ${d.propertyShare.share}` : '';
   return `"${name}" (${source}, ${size}${share})`;
 }
