@@ -13,6 +13,7 @@ import { matrixMarkdown, type MatrixStudy } from './studies/matrix';
 import { jointFidelityMarkdown } from './jointFidelityMarkdown';
 import { CARD_FILE, type ThreatModelCard } from './threatModel';
 import { renderThreatModelSvg } from './threatModelDiagram';
+import type { DatasetLoadFacts } from '../shared/data/loadDataset';
 import { escapeMarkdown as md, escapeMarkdownParagraphs, markdownCells, unescapeMarkdown, unescapeMarkdownInHtml } from './markdownText';
 
 export interface Report {
@@ -165,6 +166,8 @@ export function renderMarkdown(report: Report): string {
     const t = sharer.trainingData;
     lines.push(`- training records: ${t.rows}; share s=1: ${fmt(t.sensitiveShare)}; share y=1: ${fmt(t.positiveShare)}`);
     lines.push(`- (s,y) cells: ${JSON.stringify(t.cells)}`);
+    const loaded = t.loaded as (DatasetLoadFacts & { dataset: string }) | undefined;
+    if (loaded) lines.push(`- ${loadedLine(loaded)}`);
     for (const m of sharer.moves ?? []) {
       lines.push(`- poisoning: ${m.method}, α = ${m.alpha}: ${m.trainRows} of ${m.poolRows} pool records; training I(S;Y) = ${fmt(m.report?.iSY)} bits`);
     }
@@ -184,6 +187,17 @@ export function renderMarkdown(report: Report): string {
     lines.push('');
   }
   return lines.join('\n') + '\n';
+}
+
+/** A csv dataset's loading in one line: rows read, what each filter and missing values dropped, the parts of its split. */
+function loadedLine(loaded: DatasetLoadFacts & { dataset: string }): string {
+  const drops = [
+    ...loaded.droppedByFilter.map((f) => `${f.rows} by filter ${f.filter}`),
+    ...Object.entries(loaded.droppedByMissing).map(([column, rows]) => `${rows} for a missing ${column}`),
+  ];
+  const taken = loaded.rowsTaken !== undefined ? `, ${loaded.rowsTaken} taken` : '';
+  const split = loaded.split ? `; split into ${Object.entries(loaded.split.rows).map(([p, n]) => `${p} ${n}`).join(', ')}, this is ${loaded.split.part}` : '';
+  return md(`data "${loaded.dataset}": ${loaded.rowsRead} rows read, ${drops.length > 0 ? `dropped ${drops.join(', ')}` : 'none dropped'}, ${loaded.rowsKept} kept${taken}${split}`);
 }
 
 /** The threat-model card (cli/threatModel.ts), first: who holds what, the door, who attacks, the defences. */

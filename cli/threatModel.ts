@@ -14,6 +14,7 @@ import { ALWAYS_SERVED, EXTERNAL_RECEIVER_SERVICE, GRANT_OPENS, serviceRpcs } fr
 import { moveById } from '../shared/moves/registry';
 import type { MoveGoal } from '../shared/moves/move';
 import { receiverDatasetRefs, scenarioVariants, type AccessGrant, type DatasetConfig, type Scenario } from '../shared/scenario';
+import { declaredDataset, parseDatasetRef } from '../shared/scenario/datasetRefs';
 
 /** A move as the card shows it: where the scenario lists it, what it does (its registry entry). */
 export interface CardMove {
@@ -119,6 +120,8 @@ const count = (n: number) => n.toLocaleString('en-US');
 /** A dataset in a few words, from its declaration alone (no file is read). */
 export function describeDataset(name: string, d: DatasetConfig): string {
   const rows = d.propertyShare?.rows ?? d.take?.rows ?? (d.source === 'census' ? d.rows : null);
+  // A reference to one part of a split csv file (`adult_all.train`, shared/scenario/datasetRefs.ts).
+  const splitPart = parseDatasetRef(name).part;
   let source: string;
   switch (d.source) {
     case 'census':
@@ -128,13 +131,20 @@ export function describeDataset(name: string, d: DatasetConfig): string {
       source = `UCI Adult file ${path.basename(d.path)}`;
       break;
     case 'csv':
-      source = `CSV file ${path.basename(d.path)}`;
+      source = `CSV file ${path.basename(d.path)}${splitPart !== undefined ? `, the ${splitPart} part` : ''}`;
       break;
     case 'mnist':
       source = `MNIST ${d.parity ? 'digits (parity)' : `digits ${d.digits?.join(' and ')}`}, the ${d.part} part`;
       break;
   }
-  const size = rows !== null ? `${count(rows)} records` : d.source === 'mnist' ? `a share ${d.split[d.part]} of the task's images` : 'every record';
+  const size =
+    d.source === 'csv' && d.split && splitPart !== undefined
+      ? `a share ${d.split.parts[splitPart]} of its${rows !== null ? ` ${count(rows)}` : ''} records`
+      : rows !== null
+        ? `${count(rows)} records`
+        : d.source === 'mnist'
+          ? `a share ${d.split[d.part]} of the task's images`
+          : 'every record';
   const share = d.propertyShare ? `, ${d.propertyShare.column} = ${d.propertyShare.value} in a share of ${d.propertyShare.share}` : '';
   return `"${name}" (${source}, ${size}${share})`;
 }
@@ -216,7 +226,7 @@ function list(items: readonly string[]): string {
 
 /** The card of a validated scenario (defaults applied; the loader's `Scenario`). Reads no dataset. */
 export function threatModelCard(scenario: Scenario): ThreatModelCard {
-  const ds = (name: string) => describeDataset(name, scenario.datasets[name]);
+  const ds = (name: string) => describeDataset(name, declaredDataset(scenario.datasets, name)!);
   const external = scenario.receiver.external !== undefined;
   const game = scenario.membership;
   const grants = [...scenario.broker.access];
@@ -343,8 +353,8 @@ function sentencesOf(card: ThreatModelCard, scenario: Scenario): string[] {
   const s: string[] = [];
   s.push(
     game
-      ? `The sharer holds the ${count(game.members)} members the referee draws from the pool ${describeDataset(scenario.sharer.data, scenario.datasets[scenario.sharer.data])}: the training set of its ${scenario.sharer.model.kind}. The rest of the pool, the non-members among it, it never sees.`
-      : `The sharer holds its private data ${describeDataset(scenario.sharer.data, scenario.datasets[scenario.sharer.data])} and trains ${article(scenario.sharer.model.kind)} ${scenario.sharer.model.kind} on ${scenario.sharer.poisoning?.trainRows ? `${count(scenario.sharer.poisoning.trainRows)} records it picks from it (sharer.poisoning)` : 'it'}.`,
+      ? `The sharer holds the ${count(game.members)} members the referee draws from the pool ${describeDataset(scenario.sharer.data, declaredDataset(scenario.datasets, scenario.sharer.data)!)}: the training set of its ${scenario.sharer.model.kind}. The rest of the pool, the non-members among it, it never sees.`
+      : `The sharer holds its private data ${describeDataset(scenario.sharer.data, declaredDataset(scenario.datasets, scenario.sharer.data)!)} and trains ${article(scenario.sharer.model.kind)} ${scenario.sharer.model.kind} on ${scenario.sharer.poisoning?.trainRows ? `${count(scenario.sharer.poisoning.trainRows)} records it picks from it (sharer.poisoning)` : 'it'}.`,
   );
   const receiverHas = receiver.holds.filter((h) => !h.startsWith('an outside program'));
   s.push(

@@ -13,7 +13,7 @@ import { loadProto } from '../shared/grpc/proto';
 import { runParty, newServer, bindServer, type Party, type Emit } from '../shared/party/runtime';
 import type { Transport } from '../shared/grpc/transport';
 import { initBackend, describeBackend } from '../shared/tf';
-import { loadDataset } from '../shared/data/loadDataset';
+import { loadDataset, loadDatasetWithFacts } from '../shared/data/loadDataset';
 import { dropColumns, type Table } from '../shared/data/table';
 import { deriveSeed } from '../shared/random';
 import { parseSharerRuntimeConfig, type SharerRuntimeConfig } from './config';
@@ -104,7 +104,7 @@ class Sharer implements Party {
     emit({ stage: 'setup', current: 0, total: 0, message: `tfjs backend: ${describeBackend()}`, level: 'info' });
 
     // In a membership game the runner hands over the members as records (docs/mia.md); otherwise load the dataset.
-    const privateData = config.data.source === 'membership' ? membersOf(config) : loadDataset(config.data, config.data.seed);
+    const { table: privateData, loaded } = config.data.source === 'membership' ? { table: membersOf(config), loaded: undefined } : loadDatasetWithFacts(config.data, config.data.seed);
     emit({ stage: 'data', current: privateData.rows.length, total: privateData.rows.length, message: `${privateData.rows.length} private records`, level: 'info' });
     // Fairness poisoning (docs/fpa.md) chooses the training set before training; method none keeps all of it.
     const { table: data, moves } = await sharerTrainingSet(privateData, config.task, config.poisoning, config.seed);
@@ -112,7 +112,7 @@ class Sharer implements Party {
       emit({ stage: 'poisoning', current: trainRows, total: poolRows, message: `${method} α = ${alpha}: ${trainRows} of ${poolRows} pool records`, level: 'info' });
     }
     // The facts of the owner's own data (what attacks are scored against), before its defences change the set.
-    const facts = trainingDataFacts(data, config.task, config.hideColumns);
+    const facts = { ...trainingDataFacts(data, config.task, config.hideColumns), ...(loaded ? { loaded: { dataset: config.data.name, ...loaded } } : {}) };
     // The data owner's defences (sharer.defences), in their order: the set the model sees, and how it is trained.
     const { trainingSet, dp, defences, releases } = await runDefences(config, data);
     const shared = dropColumns(trainingSet, config.hideColumns);

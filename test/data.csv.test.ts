@@ -97,7 +97,7 @@ describe('loadCsv', () => {
     const byDefault = loadCsv(file, { columns: { a: 'numeric', b: 'categorical' } });
     expect(byDefault.rows.length).toBe(3); // only the row with an empty "a" goes
     expect(byDefault.schema.columns[1].categories).toEqual(['NA', 'x', 'z']);
-    const withNa = loadCsv(file, { columns: { a: 'numeric', b: 'categorical' }, missing: ['', 'NA'] });
+    const withNa = loadCsv(file, { columns: { a: 'numeric', b: 'categorical' }, missing: { values: ['', 'NA'] } });
     expect(withNa.rows).toEqual([
       [1, 0],
       [4, 1],
@@ -151,7 +151,7 @@ describe('loadCsv errors are DataErrors with file, line and what was expected', 
   it('empty numeric cell when empty is not declared missing', () => {
     // Quoted, because an unquoted empty line is a blank line and is skipped.
     const file = write('empty-cell.csv', 'x\n1\n""\n');
-    dataError(() => loadCsv(file, { columns: { x: 'numeric' }, missing: [] }), file, 3);
+    dataError(() => loadCsv(file, { columns: { x: 'numeric' }, missing: { values: [] } }), file, 3);
   });
 
   it('value outside the fixed categories', () => {

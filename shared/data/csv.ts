@@ -1,25 +1,47 @@
 /**
  * Generic CSV loader: a header row, then one record per line (RFC 4180 quoting, so quoted fields may hold the
  * separator, doubled quotes and line breaks). The scenario names and types the columns it wants; the file may
- * hold more, which are dropped. No CSV library is installed, so the parser below is a small hand-written
+ * hold more, which are dropped. Files from the wild get declarative preprocessing (the scenario's `rename`, `filters`,
+ * `missing`): repeated header names addressed by occurrence, rows filtered by rule, missing cells dropped, kept as a
+ * category or refused, each with a count of what it dropped. No CSV library is installed, so the parser below is a small hand-written
  * state machine; it reports every problem as a DataError with the file and the line where the record starts.
  */
 import * as fs from 'fs';
 import { ColumnSpec, ColumnType, Table } from './table';
 import { DataError } from './errors';
+import { renamedHeader } from './csvHeader';
+import { compileFilter, describeFilter, type RowFilter } from './rowFilters';
 
 export type CsvColumns = Record<string, ColumnType> | ColumnSpec[];
+
+/** What a missing cell becomes in a column: its row dropped, a category of its own, or an error naming the line. */
+export type MissingPolicy = 'drop' | 'category' | 'error';
+
+/** Which cells are missing, and each column's policy (the scenario's `missing:`). */
+export interface CsvMissing {
+  /** Cell texts (after trimming) that mean "missing"; [] makes empty cells ordinary values (errors in numeric columns). */
+  values: string[];
+  /** The policy of the columns `policy` does not name. */
+  default: 'drop' | 'error';
+  policy: Record<string, MissingPolicy>;
+  /** The category a missing cell becomes under the `category` policy. */
+  categoryName: string;
+}
+
+/** Empty cells drop their row: what a table with gaps most often needs, and what the loader always did. */
+export const DEFAULT_MISSING: CsvMissing = { values: [''], default: 'drop', policy: {}, categoryName: '?' };
 
 export interface CsvOptions {
   /** The columns to keep, in output order. A Record keeps its key order (avoid integer-like names there). */
   columns: CsvColumns;
   /** One character; default ",". Fields are trimmed, so ", " separated files load with ",". */
   separator?: string;
-  /**
-   * Field values (after trimming) that mean "missing". A row with a missing value in a kept column is dropped;
-   * missing values in dropped columns are ignored. Default [""] (empty cells); pass [] to make empty cells errors.
-   */
-  missing?: string[];
+  /** Header names (or `name#k` for the k-th of a repeated name) → new names, applied before `columns` is matched. */
+  rename?: Record<string, string>;
+  /** Rows kept: those passing every filter, each on a declared column. */
+  filters?: RowFilter[];
+  /** Missing cells; fields left out take DEFAULT_MISSING's. */
+  missing?: Partial<CsvMissing>;
 }
 
 export interface CsvRecord {
@@ -188,52 +210,117 @@ function sortCategories(values: Iterable<string>): string[] {
     : distinct.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
-export function loadCsv(path: string, opts: CsvOptions): Table {
+/** What the file's rows became: the counts the report shows beside the dataset (`trainingData.loaded`). */
+export interface CsvLoadFacts {
+  /** Data rows in the file (the header and blank lines not counted). */
+  rowsRead: number;
+  /** Per filter, in the scenario's order: the rows it dropped (a row is counted against the first filter it fails). */
+  droppedByFilter: Array<{ filter: string; rows: number }>;
+  /** Per column with the `drop` policy: the rows dropped for a missing cell there (the first such column of the row). */
+  droppedByMissing: Record<string, number>;
+  /** Rows left: rowsRead minus every drop. */
+  rowsKept: number;
+}
+
+/**
+ * Reads a csv file into a table: header (with `rename`), then per row the filters, then the missing-value policy,
+ * then the values. Every problem of the file is a DataError naming its line (and column).
+ */
+export function readCsv(path: string, opts: CsvOptions): { table: Table; facts: CsvLoadFacts } {
   const specs = normaliseColumns(opts.columns);
-  const missing = new Set(opts.missing ?? ['']);
+  const missing = { ...DEFAULT_MISSING, ...opts.missing };
+  const missingValues = new Set(missing.values);
+  const filters = opts.filters ?? [];
   const text = readDataFile(path);
   const records = parseCsvRecords(text, path, opts.separator ?? ',');
   if (records.length === 0) throw new DataError('file is empty, expected a header row', { file: path, line: 1 });
 
   const header = records[0];
-  const headerNames = header.fields.map((f) => f.trim());
+  const headerNames = renamedHeader(
+    header.fields.map((f) => f.trim()),
+    opts.rename ?? {},
+    path,
+    header.line,
+  );
   const fieldIndex = specs.map((spec) => {
-    const first = headerNames.indexOf(spec.name);
-    if (first < 0) {
+    const at = headerNames.indexOf(spec.name);
+    if (at < 0) {
       throw new DataError(`the scenario names column "${spec.name}" but the header lacks it (header: ${headerNames.join(', ')})`, {
         file: path,
         line: header.line,
         column: spec.name,
       });
     }
-    if (headerNames.indexOf(spec.name, first + 1) >= 0) {
-      throw new DataError(`the header names column "${spec.name}" more than once`, { file: path, line: header.line, column: spec.name });
-    }
-    return first;
+    return at;
   });
   if (records.length === 1) {
     throw new DataError('expected at least one data row after the header', { file: path, line: header.line + 1 });
   }
 
+  const specIndex = (column: string, what: string): number => {
+    const c = specs.findIndex((spec) => spec.name === column);
+    if (c < 0) throw new Error(`loadCsv: ${what} names column "${column}", which \`columns\` does not declare`);
+    return c;
+  };
+  const compiledFilters = filters.map((filter) => {
+    const c = specIndex(filter.column, `filter ${describeFilter(filter)}`);
+    return { c, test: compileFilter(filter, specs[c].type, (cell, line) => parseNumericField(cell, { file: path, line, column: filter.column }), path) };
+  });
+  const policies = specs.map((spec) => missing.policy[spec.name] ?? missing.default);
+  for (const column of Object.keys(missing.policy)) specIndex(column, 'missing.policy');
+  specs.forEach((spec, c) => {
+    if (policies[c] === 'category' && spec.type !== 'categorical') {
+      throw new Error(`loadCsv: missing.policy.${spec.name} is category, but "${spec.name}" is numeric: expected drop or error`);
+    }
+  });
+  const facts: CsvLoadFacts = {
+    rowsRead: records.length - 1,
+    droppedByFilter: filters.map((filter) => ({ filter: describeFilter(filter), rows: 0 })),
+    droppedByMissing: {},
+    rowsKept: 0,
+  };
+
   // Categorical columns without a fixed list are coded after the pass, once all their values are known.
   const fixedCodes = specs.map((spec) => (spec.categories ? new Map(spec.categories.map((c, code) => [c, code])) : null));
   const rawCategorical: string[][] = [];
   const rows: number[][] = [];
-  for (let r = 1; r < records.length; r++) {
+  rowLoop: for (let r = 1; r < records.length; r++) {
     const { fields, line } = records[r];
     if (fields.length !== headerNames.length) {
       throw new DataError(`expected ${headerNames.length} fields (as in the header) but found ${fields.length}`, { file: path, line });
     }
+    const cells = fieldIndex.map((at) => {
+      const raw = fields[at].trim();
+      return missingValues.has(raw) ? null : raw;
+    });
+    for (let f = 0; f < compiledFilters.length; f++) {
+      if (!compiledFilters[f].test(cells[compiledFilters[f].c], line)) {
+        facts.droppedByFilter[f].rows++;
+        continue rowLoop;
+      }
+    }
+    // `error` before `drop`: a column that must not miss a value is checked on every row the filters keep.
+    const missingAt = specs.flatMap((_, c) => (cells[c] === null ? [c] : []));
+    const fatal = missingAt.find((c) => policies[c] === 'error');
+    if (fatal !== undefined) {
+      const raw = fields[fieldIndex[fatal]].trim();
+      throw new DataError(`missing value ${JSON.stringify(raw)}, which missing.policy makes an error here: expected a value, or a policy drop or category`, {
+        file: path,
+        line,
+        column: specs[fatal].name,
+      });
+    }
+    const dropAt = missingAt.find((c) => policies[c] === 'drop');
+    if (dropAt !== undefined) {
+      facts.droppedByMissing[specs[dropAt].name] = (facts.droppedByMissing[specs[dropAt].name] ?? 0) + 1;
+      continue;
+    }
     const row = new Array<number>(specs.length);
     const rawRow: string[] = new Array(specs.length);
-    let hasMissing = false;
     for (let c = 0; c < specs.length; c++) {
       const spec = specs[c];
-      const raw = fields[fieldIndex[c]].trim();
-      if (missing.has(raw)) {
-        hasMissing = true;
-        break;
-      }
+      // Only the `category` policy leaves a missing cell here (numeric columns cannot have it).
+      const raw = cells[c] ?? missing.categoryName;
       if (spec.type === 'numeric') {
         row[c] = parseNumericField(raw, { file: path, line, column: spec.name });
         continue;
@@ -253,14 +340,18 @@ export function loadCsv(path: string, opts: CsvOptions): Table {
         rawRow[c] = raw;
       }
     }
-    if (hasMissing) continue;
     rows.push(row);
     rawCategorical.push(rawRow);
   }
+  facts.rowsKept = rows.length;
   if (rows.length === 0) {
-    throw new DataError(`every data row has a missing value (${[...missing].map((m) => JSON.stringify(m)).join(', ')}) in a kept column`, {
-      file: path,
-    });
+    const byFilters = facts.droppedByFilter.reduce((sum, f) => sum + f.rows, 0);
+    const byMissing = Object.values(facts.droppedByMissing).reduce((sum, n) => sum + n, 0);
+    throw new DataError(
+      `no data row is left: of ${facts.rowsRead} read, ${byFilters} failed a filter and ${byMissing} had a missing value ` +
+        `(${[...missingValues].map((m) => JSON.stringify(m)).join(', ')}) in a column whose policy is drop`,
+      { file: path },
+    );
   }
 
   const columns: ColumnSpec[] = specs.map((spec, c) => {
@@ -271,5 +362,10 @@ export function loadCsv(path: string, opts: CsvOptions): Table {
     for (let r = 0; r < rows.length; r++) rows[r][c] = code.get(rawCategorical[r][c])!;
     return { name: spec.name, type: 'categorical', categories };
   });
-  return { schema: { columns }, rows };
+  return { table: { schema: { columns }, rows }, facts };
+}
+
+/** The table of `readCsv`, without its facts. */
+export function loadCsv(path: string, opts: CsvOptions): Table {
+  return readCsv(path, opts).table;
 }

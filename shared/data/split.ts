@@ -5,7 +5,7 @@
  * (rows are never mutated here).
  */
 import { Rng } from '../random';
-import { binaryColumn, ColumnSpec, selectRows, Table, TaskSpec } from './table';
+import { binaryColumn, ColumnSpec, columnIndex, selectRows, Table, TaskSpec } from './table';
 
 /** Random split: the first table gets round(fraction × n) rows, the second the rest; both in random order. */
 export function splitTable(table: Table, fraction: number, rng: Rng): [Table, Table] {
@@ -100,4 +100,56 @@ export function joinColumn(table: Table, spec: ColumnSpec, values: ArrayLike<num
     schema: { columns: [...table.schema.columns, column] },
     rows: table.rows.map((row, i) => [...row, values[i]]),
   };
+}
+
+/**
+ * Row indices of named disjoint parts that cover the table exactly: `fractions` (part → share, summing to 1) cut
+ * each stratum (the rows sharing the values of the categorical `stratifyBy` columns; one stratum without them) on its
+ * own, so every part keeps the strata's proportions. A stratum of n rows gives part p floor(n·f_p) rows, and its
+ * leftover rows one each to the parts with the largest remainders n·f_p − floor(n·f_p) (Hamilton's largest-remainder
+ * method; ties to the part declared first), so a stratum of a few rows leans to the larger parts. Which rows go
+ * where is a shuffle of each stratum by `rng`, strata taken in the order of their first row. Each part's indices are
+ * in table order.
+ */
+export function stratifiedPartition(table: Table, fractions: Readonly<Record<string, number>>, stratifyBy: readonly string[], rng: Rng): Record<string, number[]> {
+  const parts = Object.keys(fractions);
+  const strata = new Map<string, number[]>();
+  const columns = stratifyBy.map((name) => {
+    const j = columnIndex(table.schema, name);
+    if (table.schema.columns[j].type !== 'categorical') throw new Error(`stratifiedPartition: stratifyBy column "${name}" must be categorical`);
+    return j;
+  });
+  table.rows.forEach((row, i) => {
+    const key = columns.map((j) => row[j]).join(',');
+    const members = strata.get(key);
+    if (members) members.push(i);
+    else strata.set(key, [i]);
+  });
+  const out: Record<string, number[]> = Object.fromEntries(parts.map((p) => [p, []]));
+  for (const members of strata.values()) {
+    const sizes = largestRemainderSizes(members.length, parts.map((p) => fractions[p]));
+    const order = rng.shuffle([...members]);
+    let next = 0;
+    parts.forEach((p, k) => {
+      out[p].push(...order.slice(next, next + sizes[k]));
+      next += sizes[k];
+    });
+  }
+  for (const p of parts) out[p].sort((a, b) => a - b);
+  return out;
+}
+
+/** n split in the given shares (summing to 1): floors, then the leftovers to the largest remainders (ties: first share). */
+export function largestRemainderSizes(n: number, shares: readonly number[]): number[] {
+  // The epsilon keeps 10 × 0.3 = 3.0000000000000004 (or 2.9999999999999996) at 3.
+  const quotas = shares.map((f) => n * f);
+  const sizes = quotas.map((q) => Math.floor(q + 1e-9));
+  let left = n - sizes.reduce((a, b) => a + b, 0);
+  const byRemainder = quotas.map((q, k) => ({ k, remainder: q - sizes[k] })).sort((a, b) => b.remainder - a.remainder || a.k - b.k);
+  for (const { k } of byRemainder) {
+    if (left <= 0) break;
+    sizes[k]++;
+    left--;
+  }
+  return sizes;
 }

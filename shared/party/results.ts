@@ -5,6 +5,7 @@ import type { EvidenceState } from '../external/evidence';
  */
 import type { ImagesPerClass } from '../data/sampleGrid';
 import type { TableSchema } from '../data/table';
+import type { DatasetLoadFacts } from '../data/loadDataset';
 import type { ClassInfo } from '../grpc/records';
 import type { ClassifierEvaluation } from '../metrics/fairnessReport';
 import type { MoveEvidence } from '../moves/move';
@@ -22,6 +23,11 @@ export interface SharerResult {
     positiveShare: number;
     /** Counts of the four (s, y) cells, keys "s0y0", "s0y1", "s1y0", "s1y1". */
     cells: Record<string, number>;
+    /**
+     * A csv dataset's loading (shared/data/loadDataset.ts): rows read, dropped by each filter and by missing values,
+     * kept, and the parts of its split. Absent for other sources and in a membership game (the runner hands the members over).
+     */
+    loaded?: DatasetLoadFacts & { dataset: string };
   };
   model: {
     kind: string;

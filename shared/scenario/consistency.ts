@@ -10,6 +10,8 @@ import type { DatasetConfig, Scenario } from './schema';
 import { CENSUS_TASK_COLUMNS, datasetColumns, sourceColumns } from './sources';
 import { IMAGE_MODEL_KINDS } from './lists';
 import { sharedHiddenColumns } from './slices';
+import { checkCsvDataset } from './csvChecks';
+import { datasetRefProblem, declaredDataset, parseDatasetRef, readSameFile } from './datasetRefs';
 
 /** A problem found in a scenario, before it is located in a file. */
 export interface PathIssue {
@@ -37,15 +39,13 @@ function duplicateIndices(values: readonly string[]): number[] {
 }
 
 function checkDatasetRefs(s: Scenario, issues: PathIssue[]): void {
-  const declared = Object.keys(s.datasets);
   const refs: Array<[ScenarioIssuePath, string]> = [
     [['sharer', 'data'], s.sharer.data],
     [['receiver', 'testData'], s.receiver.testData],
   ];
   for (const [path, name] of refs) {
-    if (!Object.hasOwn(s.datasets, name)) {
-      issues.push({ path, message: `expected the name of a dataset declared under datasets (declared: ${listForMessage(declared)})` });
-    }
+    const problem = datasetRefProblem(s.datasets, name);
+    if (problem) issues.push({ path, message: problem });
   }
   if (s.receiver.testData === s.sharer.data) {
     issues.push({
@@ -54,11 +54,9 @@ function checkDatasetRefs(s: Scenario, issues: PathIssue[]): void {
     });
     return;
   }
-  const sharerData = s.datasets[s.sharer.data];
-  const testData = s.datasets[s.receiver.testData];
-  if (sharerData && testData && 'path' in sharerData && 'path' in testData && sharerData.path === testData.path) {
+  if (readSameFile(s.datasets, s.sharer.data, s.receiver.testData)) {
     issues.push({
-      path: ['datasets', s.receiver.testData, 'path'],
+      path: ['datasets', parseDatasetRef(s.receiver.testData).name, 'path'],
       message: `must not be the file of the sharer's dataset "${s.sharer.data}": no party reads another party's files`,
     });
   }
@@ -88,6 +86,7 @@ function checkDatasets(s: Scenario, issues: PathIssue[]): void {
         issues.push({ path: ['datasets', name, 'propertyShare', 'rows'], message: `expected at most the dataset's rows (${available})` });
       }
     }
+    if (ds.source === 'csv') issues.push(...checkCsvDataset(name, ds, s.task));
     if (ds.source === 'adult') {
       const known = sourceColumns(ds).map((c) => c.name);
       ds.dropColumns.forEach((col, i) => {
@@ -125,7 +124,7 @@ function checkTaskAgainst(datasetName: string, ds: DatasetConfig, s: Scenario, i
     }
     const spec = columns.find((c) => c.name === columnName);
     if (!spec) {
-      const dropped = ds.source === 'adult' && ds.dropColumns.includes(columnName);
+      const dropped = (ds.source === 'adult' || ds.source === 'csv') && ds.dropColumns.includes(columnName);
       issues.push({
         path: ['task', role.column],
         message: dropped
@@ -160,7 +159,7 @@ function checkTask(s: Scenario, issues: PathIssue[]): void {
   const names = [...new Set([s.sharer.data, s.receiver.testData])];
   const before = issues.length;
   for (const name of names) {
-    const ds = s.datasets[name];
+    const ds = declaredDataset(s.datasets, name);
     if (ds) checkTaskAgainst(name, ds, s, issues);
   }
   // Two datasets of the same source fail the same way: keep one issue per path and message.
@@ -175,7 +174,7 @@ function checkTask(s: Scenario, issues: PathIssue[]): void {
 }
 
 function checkSharer(s: Scenario, issues: PathIssue[]): void {
-  const ds = s.datasets[s.sharer.data];
+  const ds = declaredDataset(s.datasets, s.sharer.data);
   const columns = ds ? datasetColumns(ds).map((c) => c.name) : null;
   s.sharer.hideColumns.forEach((col, i) => {
     const path = ['sharer', 'hideColumns', i];
@@ -332,7 +331,7 @@ function checkReceiverMoves(s: Scenario, issues: PathIssue[]): void {
  * class (the receiver checks the exact cost against the budget before it queries anything).
  */
 function loadTimeCostView(s: Scenario): CostView {
-  const pool = s.datasets[s.sharer.data];
+  const pool = declaredDataset(s.datasets, s.sharer.data);
   const model = s.sharer.model;
   const T = model.kind === 'tabular-ddpm' || model.kind === 'image-ddpm' ? model.timesteps : null;
   const labelClasses = pool ? datasetColumns(pool).find((c) => c.name === s.task.label)?.categories?.length : undefined;
@@ -365,14 +364,14 @@ function checkMembership(s: Scenario, issues: PathIssue[]): void {
     issues.push({ path: ['sharer', 'poisoning', 'method'], message: 'must be none with `membership`: the sharer trains on exactly the members' });
   }
   if (game.nonMembersFrom !== undefined) {
-    const from = s.datasets[game.nonMembersFrom];
-    if (!from) issues.push({ path: ['membership', 'nonMembersFrom'], message: `"${game.nonMembersFrom}" is not a declared dataset (declared: ${Object.keys(s.datasets).join(', ')})` });
+    const from = declaredDataset(s.datasets, game.nonMembersFrom);
+    if (!from) issues.push({ path: ['membership', 'nonMembersFrom'], message: datasetRefProblem(s.datasets, game.nonMembersFrom)! });
     else if (game.nonMembersFrom === s.sharer.data) issues.push({ path: ['membership', 'nonMembersFrom'], message: 'names the pool itself: leave it out for the i.i.d. split' });
   }
   if (game.duplicates && game.duplicates.members > game.members) {
     issues.push({ path: ['membership', 'duplicates', 'members'], message: `expected at most membership.members (${game.members}) duplicated members, got ${game.duplicates.members}` });
   }
-  const pool = s.datasets[s.sharer.data];
+  const pool = declaredDataset(s.datasets, s.sharer.data);
   const available = pool?.source === 'census' ? pool.propertyShare?.rows ?? pool.take?.rows ?? pool.rows : undefined;
   const fromPool = game.nonMembersFrom !== undefined ? game.members : game.members + game.nonMembers;
   if (available !== undefined && fromPool > available) {
@@ -391,7 +390,7 @@ const isImageData = (ds: DatasetConfig | undefined): boolean => ds?.source === '
  * the image model's sampler steps fit its T.
  */
 function checkImages(s: Scenario, issues: PathIssue[]): void {
-  const sharerData = s.datasets[s.sharer.data];
+  const sharerData = declaredDataset(s.datasets, s.sharer.data);
   if (!sharerData) return;
   const imageModel = IMAGE_MODEL_KINDS.includes(s.sharer.model.kind);
   const images = isImageData(sharerData);
@@ -409,7 +408,7 @@ function checkImages(s: Scenario, issues: PathIssue[]): void {
     if (typeof attack.auxData === 'string') receiverData.push([['receiver', 'attacks', i, 'auxData'], attack.auxData]);
   });
   for (const [path, name] of receiverData) {
-    const ds = s.datasets[name];
+    const ds = declaredDataset(s.datasets, name);
     if (!ds) continue;
     if (isImageData(ds) !== images) {
       issues.push({ path, message: `expected ${images ? 'image' : 'table'} data like sharer.data "${s.sharer.data}", but "${name}" is ${ds.source}` });
@@ -451,9 +450,9 @@ function checkEncoderData(s: Scenario, issues: PathIssue[]): void {
   const name = s.sharer.encoderData;
   if (name === undefined) return;
   const path = ['sharer', 'encoderData'];
-  const publicData = s.datasets[name];
+  const publicData = declaredDataset(s.datasets, name);
   if (!publicData) {
-    issues.push({ path, message: `expected the name of a dataset declared under datasets (declared: ${listForMessage(Object.keys(s.datasets))})` });
+    issues.push({ path, message: datasetRefProblem(s.datasets, name)! });
     return;
   }
   if (IMAGE_MODEL_KINDS.includes(s.sharer.model.kind)) {
@@ -473,7 +472,7 @@ function checkEncoderData(s: Scenario, issues: PathIssue[]): void {
     issues.push({ path, message: `must not be membership.nonMembersFrom "${name}": the non-members are the referee's, not the sharer's` });
     return;
   }
-  const privateData = s.datasets[s.sharer.data];
+  const privateData = declaredDataset(s.datasets, s.sharer.data);
   if (!privateData) return;
   const describe = (ds: DatasetConfig) => datasetColumns(ds).map((c) => `${c.name} (${c.type})`);
   const expected = describe(privateData);

@@ -18,7 +18,7 @@ import { dropColumns, selectRows, type Table } from '../data/table';
 import { Rng } from '../random';
 import { rootSeed } from './rootSeeds';
 import type { Scenario } from './schema';
-import { sharedHiddenColumns } from './slices';
+import { resolvedDataset, sharedHiddenColumns } from './slices';
 
 export interface MembershipGame {
   /** The pool's dataset name (`sharer.data`). */
@@ -52,9 +52,8 @@ export interface MembershipGame {
 export function membershipGame(scenario: Scenario): MembershipGame | null {
   const game = scenario.membership;
   if (!game) return null;
-  const spec = scenario.datasets[scenario.sharer.data];
-  if (!spec) throw new Error(`membership: the pool sharer.data ("${scenario.sharer.data}") is not a declared dataset`);
-  const pool = loadDataset(spec, rootSeed(scenario, `dataset/${scenario.sharer.data}`));
+  const spec = resolvedDataset(scenario, scenario.sharer.data, 'membership: the pool sharer.data');
+  const pool = loadDataset(spec, spec.seed);
   const wanted = game.members + game.nonMembers;
   const fromPool = game.nonMembersFrom ? game.members : wanted;
   if (fromPool > pool.rows.length) {
@@ -162,9 +161,8 @@ function shiftedNonMembers(
   wanted: number,
   memberKeys: Set<string>,
 ): { nonMembers: Table; sharedNon: Table; nonMemberCopiesReplaced: number } {
-  const spec = scenario.datasets[name];
-  if (!spec) throw new Error(`membership.nonMembersFrom: "${name}" is not a declared dataset`);
-  const source = loadDataset(spec, rootSeed(scenario, `dataset/${name}`));
+  const spec = resolvedDataset(scenario, name, 'membership.nonMembersFrom');
+  const source = loadDataset(spec, spec.seed);
   const poolColumns = pool.schema.columns.map((c) => c.name).join(', ');
   const columns = source.schema.columns.map((c) => c.name).join(', ');
   if (poolColumns !== columns) {

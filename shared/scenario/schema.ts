@@ -102,28 +102,111 @@ export const adultDatasetSchema = z.strictObject({
 
 export const CSV_COLUMN_TYPES = ['numeric', 'categorical'] as const;
 
-/** `source: csv`: any delimited text file with declared column types. */
+/** A csv column name: integer-like names are refused, as JS objects list such keys first and would reorder the table. */
+const csvColumnName = () =>
+  nonEmptyString().refine((name) => !/^(0|[1-9][0-9]*)$/.test(name), { error: 'expected a column name that is not a whole number' });
+
+/** A value a filter compares a cell with: text for a categorical column, a number for a numeric one. */
+const filterValue = () => z.union([z.string(), z.number()]);
+
+/** The tests a row filter may make; exactly one per filter (`FILTER_TESTS` is the one list). */
+export const FILTER_TESTS = ['equals', 'in', 'range', 'notMissing'] as const;
+
+/**
+ * `filters[i]`: a row is kept only if it passes every filter. A missing cell (`missing.values`) passes every test but
+ * `notMissing`: the filters judge values, and the missing-value policy judges their absence.
+ */
+export const rowFilterSchema = z
+  .strictObject({
+    /** A column declared in `columns` (it may be dropped afterwards with `dropColumns`). */
+    column: csvColumnName(),
+    /** Keep rows whose cell is this value. */
+    equals: filterValue().optional(),
+    /** Keep rows whose cell is one of these values. */
+    in: z.array(filterValue()).min(1).optional(),
+    /** Numeric columns: keep rows with min ≤ cell ≤ max; null leaves that end open. */
+    range: z
+      .tuple([z.number().nullable(), z.number().nullable()])
+      .refine(([min, max]) => min !== null || max !== null, { error: 'expected at least one bound: [min, max], null for an open end' })
+      .refine(([min, max]) => min === null || max === null || min <= max, { error: 'expected min ≤ max' })
+      .optional(),
+    /** Keep rows whose cell is not missing. */
+    notMissing: z.literal(true).optional(),
+  })
+  .refine((f) => FILTER_TESTS.filter((test) => f[test] !== undefined).length === 1, {
+    error: `expected exactly one test besides column: ${FILTER_TESTS.join(' | ')}`,
+  });
+
+/** What a row with a missing cell in a column becomes: dropped, a category of its own, or an error naming the line. */
+export const MISSING_POLICIES = ['drop', 'category', 'error'] as const;
+
+/** `missing:` which cell texts mean "missing", and what each column does with them. */
+export const csvMissingSchema = z.strictObject({
+  /** Cell texts (after trimming) that mean "missing"; [] makes every cell a value. */
+  values: z.array(z.string()).default(() => ['']),
+  /** The policy of every column `policy` does not name (`category` must be chosen per categorical column). */
+  default: z.enum(['drop', 'error']).default('drop'),
+  /** Per column: `drop` the row, keep the cell as the `category` named `categoryName` (categorical columns), or `error`. */
+  policy: z.record(csvColumnName(), z.enum(MISSING_POLICIES)).default(() => ({})),
+  /** The category a missing cell becomes under the `category` policy. */
+  categoryName: nonEmptyString().default('?'),
+});
+
+/** Names of the parts of a split: like dataset names, so that `<dataset>.<part>` reads as one reference. */
+export const PART_NAME_PATTERN = /^[A-Za-z][A-Za-z0-9_-]*$/;
+/** Tolerance of "the fractions sum to 1" (YAML decimals are binary floats: 0.6 + 0.3 + 0.1 ≠ 1 exactly). */
+const FRACTION_SUM_TOLERANCE = 1e-9;
+
+/**
+ * `split:` one file cut into named disjoint parts that cover its rows exactly (after filters, missing values and
+ * `take`); other fields refer to a part as `<dataset>.<part>` (shared/scenario/datasetRefs.ts).
+ */
+export const csvSplitSchema = z.strictObject({
+  /** Part name → fraction of the rows, each in (0, 1), summing to 1; at least two parts. */
+  parts: z
+    .record(z.string().regex(PART_NAME_PATTERN, { error: 'expected a part name: a letter, then letters, digits, "_" or "-"' }), z.number().gt(0).lt(1))
+    .refine((parts) => Object.keys(parts).length >= 2, { error: 'expected at least two parts' })
+    .refine((parts) => Math.abs(Object.values(parts).reduce((a, b) => a + b, 0) - 1) <= FRACTION_SUM_TOLERANCE, {
+      error: (issue) => `expected fractions summing to 1, but they sum to ${Number(Object.values(issue.input as Record<string, number>).reduce((a, b) => a + b, 0).toFixed(6))}`,
+    }),
+  /** Categorical columns: each combination of their values (a stratum) is split in the fractions on its own. */
+  stratifyBy: z.array(csvColumnName()).default(() => []),
+  /** Seed of the split; default: derived from the scenario seed and the dataset's name, like its other seeds. */
+  seed: z.number().int().min(0).max(MAX_SEED).optional(),
+});
+
+/**
+ * `source: csv`: any delimited text file with declared column types. Reading order (shared/data/csv.ts,
+ * loadDataset.ts): header and `rename` → `filters` → `missing` → `take` → `split` (a part) → `dropColumns` →
+ * `propertyShare`.
+ */
 export const csvDatasetSchema = z.strictObject({
   source: z.literal('csv'),
   /** Path to the file, relative to the scenario file's directory (absolute after loading). */
   path: nonEmptyString(),
   /**
-   * The columns to load, with their types, matched by name against the file's header row (the first line);
-   * the declaration order is the table's column order and undeclared file columns are dropped.
+   * The columns to load, with their types, matched by name against the file's header row (the first line, after
+   * `rename`); the declaration order is the table's column order and undeclared file columns are dropped.
    */
-  columns: z
-    .record(
-      // JS objects list integer-like keys first, which would silently reorder the table's columns.
-      nonEmptyString().refine((name) => !/^(0|[1-9][0-9]*)$/.test(name), { error: 'expected a column name that is not a whole number' }),
-      z.enum(CSV_COLUMN_TYPES),
-    )
-    .refine((columns) => Object.keys(columns).length > 0, { error: 'expected at least one column' }),
+  columns: z.record(csvColumnName(), z.enum(CSV_COLUMN_TYPES)).refine((columns) => Object.keys(columns).length > 0, { error: 'expected at least one column' }),
   /** Field separator: one character other than a quote or a line break. */
   separator: z
     .string()
     .length(1)
     .refine((c) => c !== '"' && c !== '\n' && c !== '\r', { error: 'expected a separator other than a quote or a line break' })
     .default(','),
+  /**
+   * Header names given new names, before `columns` is matched: the key is a header name, or `name#k` for the k-th
+   * (1-based) of several columns the header names alike. A header naming a column twice is an error unless renamed.
+   */
+  rename: z.record(nonEmptyString(), csvColumnName()).default(() => ({})),
+  /** Rows kept: those that pass every filter (`{ column, equals | in | range | notMissing }`). */
+  filters: z.array(rowFilterSchema).default(() => []),
+  /** Which cells are missing and what each column does with them; default: empty cells drop their row. */
+  missing: csvMissingSchema.prefault({}),
+  /** Declared columns removed once filters and the split have used them (they are not in the dataset's table). */
+  dropColumns: z.array(csvColumnName()).default(() => []),
+  split: csvSplitSchema.optional(),
   take: takeSchema.optional(),
   propertyShare: propertyShareSchema.optional(),
 });
@@ -575,6 +658,9 @@ export type DatasetConfig = z.output<typeof datasetSchema>;
 export type CensusDatasetConfig = z.output<typeof censusDatasetSchema>;
 export type AdultDatasetConfig = z.output<typeof adultDatasetSchema>;
 export type CsvDatasetConfig = z.output<typeof csvDatasetSchema>;
+export type RowFilterConfig = z.output<typeof rowFilterSchema>;
+export type CsvMissingConfig = z.output<typeof csvMissingSchema>;
+export type CsvSplitConfig = z.output<typeof csvSplitSchema>;
 export type MnistDatasetConfig = z.output<typeof mnistDatasetSchema>;
 export type ImageDdpmModelConfig = z.output<typeof imageDdpmSchema>;
 export type DatasetSource = DatasetConfig['source'];

@@ -13,6 +13,7 @@
 import { rootSeed, type SeedRoot } from './rootSeeds';
 import type { Table } from '../data/table';
 import { datasetColumns } from './sources';
+import { datasetRefProblem, declaredDataset, parseDatasetRef } from './datasetRefs';
 import { isPixelColumnName } from '../data/imageTable';
 import { z } from 'zod';
 import { IMAGE_MODEL_KINDS } from './lists';
@@ -26,8 +27,13 @@ export const PARTIES: readonly Party[] = ['sharer', 'broker', 'receiver', 'refer
 export type ResolvedDataset = DatasetConfig & {
   /** The key under `datasets:`. */
   name: string;
-  /** Seed for generating (census) and subsampling (`take`) this dataset: rootSeed(scenario, "dataset/<name>"). */
+  /**
+   * Seed for generating (census), subsampling (`take`) and splitting (`split`) this dataset: rootSeed(scenario,
+   * "dataset/<key>"), the whole dataset's for a part, so that every part is cut by the same partition.
+   */
   seed: number;
+  /** The part of the dataset's `split` a reference `<key>.<part>` names (datasetRefs.ts); not mnist's own `part`. */
+  splitPart?: string;
 };
 
 /**
@@ -35,13 +41,14 @@ export type ResolvedDataset = DatasetConfig & {
  * already applied, so parsing again changes nothing), beside its name and seed. One contract for the message.
  */
 export const resolvedDatasetSchema: z.ZodType<ResolvedDataset, unknown> = z.unknown().transform((raw, ctx): ResolvedDataset => {
-  const { name, seed, ...config } = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
+  const { name, seed, splitPart, ...config } = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
   const parsed = datasetSchema.safeParse(config);
   if (typeof name !== 'string' || name === '') ctx.addIssue({ code: 'custom', path: ['name'], input: name, message: 'expected the dataset\'s name' });
   if (typeof seed !== 'number' || !Number.isInteger(seed) || seed < 0) ctx.addIssue({ code: 'custom', path: ['seed'], input: seed, message: 'expected an integer seed ≥ 0' });
+  if (splitPart !== undefined && typeof splitPart !== 'string') ctx.addIssue({ code: 'custom', path: ['splitPart'], input: splitPart, message: 'expected the name of a part of the dataset\'s split' });
   if (!parsed.success) for (const issue of parsed.error.issues) ctx.addIssue({ ...issue } as Parameters<typeof ctx.addIssue>[0]);
   if (!parsed.success || typeof name !== 'string' || typeof seed !== 'number') return z.NEVER;
-  return { ...parsed.data, name, seed };
+  return { ...parsed.data, name, seed, ...(typeof splitPart === 'string' ? { splitPart } : {}) };
 });
 
 export interface SharerConfig {
@@ -113,13 +120,15 @@ function plain<T>(value: T): T {
   return JSON.parse(JSON.stringify(value)) as T;
 }
 
-function resolvedDataset(scenario: Scenario, name: string, field: string): ResolvedDataset {
-  const dataset = scenario.datasets[name];
+/** The dataset a reference (`<key>` or `<key>.<part>`) names, as a party receives it; `field` names the reference in errors. */
+export function resolvedDataset(scenario: Scenario, ref: string, field: string): ResolvedDataset {
+  const dataset = declaredDataset(scenario.datasets, ref);
   if (!dataset) {
     // loadScenario rejects dangling references; this guards scenarios built by hand.
-    throw new Error(`${field}: no dataset named "${name}" in scenario "${scenario.name}"`);
+    throw new Error(`${field}: ${datasetRefProblem(scenario.datasets, ref)} in scenario "${scenario.name}"`);
   }
-  return { ...plain(dataset), name, seed: rootSeed(scenario, `dataset/${name}`) };
+  const { name, part } = parseDatasetRef(ref);
+  return { ...plain(dataset), name: ref, seed: rootSeed(scenario, `dataset/${name}`), ...(part !== undefined ? { splitPart: part } : {}) };
 }
 
 /**
@@ -128,7 +137,7 @@ function resolvedDataset(scenario: Scenario, name: string, field: string): Resol
  */
 export function sharedHiddenColumns(scenario: Pick<Scenario, 'sharer' | 'datasets' | 'task'>): string[] {
   const declared = scenario.sharer.hideColumns;
-  const data = scenario.datasets[scenario.sharer.data];
+  const data = declaredDataset(scenario.datasets, scenario.sharer.data);
   if (!IMAGE_MODEL_KINDS.includes(scenario.sharer.model.kind) || !data) return [...declared];
   return datasetColumns(data)
     .map((c) => c.name)

@@ -34,8 +34,12 @@ export function datasetColumns(dataset: DatasetConfig): ColumnSpec[] {
       const dropped = new Set(dataset.dropColumns);
       return ADULT_COLUMNS.filter((c) => !dropped.has(c.name)).map(copyColumn);
     }
-    case 'csv':
-      return Object.entries(dataset.columns).map(([name, type]) => ({ name, type }));
+    case 'csv': {
+      const dropped = new Set(dataset.dropColumns);
+      return Object.entries(dataset.columns)
+        .filter(([name]) => !dropped.has(name))
+        .map(([name, type]) => ({ name, type }));
+    }
     case 'mnist':
       return mnistColumns(mnistTaskOf(dataset));
   }
@@ -46,7 +50,9 @@ export function mnistTaskOf(dataset: { digits?: [number, number]; parity?: true 
   return dataset.parity ? { parity: true } : { digits: dataset.digits as [number, number] };
 }
 
-/** Columns of the source before any `dropColumns`. */
+/** Columns of the source before any `dropColumns` (a csv file's: every declared column). */
 export function sourceColumns(dataset: DatasetConfig): ColumnSpec[] {
-  return dataset.source === 'adult' ? ADULT_COLUMNS.map(copyColumn) : datasetColumns(dataset);
+  if (dataset.source === 'adult') return ADULT_COLUMNS.map(copyColumn);
+  if (dataset.source === 'csv') return Object.entries(dataset.columns).map(([name, type]) => ({ name, type }));
+  return datasetColumns(dataset);
 }

@@ -31,6 +31,7 @@ import { listForMessage } from '../../../shared/scenario/consistency';
 import type { Scenario } from '../../../shared/scenario/schema';
 import { sharedHiddenColumns } from '../../../shared/scenario/slices';
 import { datasetColumns } from '../../../shared/scenario/sources';
+import { datasetRefProblem, declaredDataset, readSameFile } from '../../../shared/scenario/datasetRefs';
 import type { ReceiverDefenceContext, ReceiverDefenceEvidence, ReceiverDefenceMove } from '../context';
 
 export const fairnessAuditConfigSchema = z.strictObject({
@@ -163,11 +164,10 @@ function checkReference(config: FairnessAuditConfig, s: Scenario): MoveIssue[] {
   if (typeof config.reference !== 'string') return issues;
   const at = ['reference'];
   const name = config.reference;
-  const ref = s.datasets[name];
-  if (!ref) return [...issues, { path: at, message: `expected the name of a dataset declared under datasets (declared: ${listForMessage(Object.keys(s.datasets))}) or { labelParityGap }` }];
+  const ref = declaredDataset(s.datasets, name);
+  if (!ref) return [...issues, { path: at, message: `${datasetRefProblem(s.datasets, name)}, or { labelParityGap }` }];
   if (name === s.sharer.data) return [...issues, { path: at, message: `must not be the sharer's dataset "${name}": the receiver's reference is its own` }];
-  const sharerData = s.datasets[s.sharer.data];
-  if (sharerData && 'path' in sharerData && 'path' in ref && sharerData.path === ref.path) {
+  if (readSameFile(s.datasets, s.sharer.data, name)) {
     return [...issues, { path: at, message: `must not be the file of the sharer's dataset "${s.sharer.data}": the receiver's reference is its own` }];
   }
   const columns = datasetColumns(ref).map((c) => c.name);

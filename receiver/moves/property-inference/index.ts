@@ -5,6 +5,7 @@
  */
 import type { Scenario } from '../../../shared/scenario/schema';
 import { datasetColumns } from '../../../shared/scenario/sources';
+import { datasetRefProblem, declaredDataset, readSameFile } from '../../../shared/scenario/datasetRefs';
 import { sharedHiddenColumns } from '../../../shared/scenario/slices';
 import { propertyColumn } from '../../../shared/propertyInference/property';
 import type { MoveIssue } from '../../../shared/moves/move';
@@ -35,7 +36,6 @@ export const propertyInference: ReceiverMove<PropertyInferenceConfig, PropertyIn
 function checkAuxData(config: PropertyInferenceConfig, s: Scenario): MoveIssue[] {
   const column = propertyColumn(config.property);
   const aux = config.auxData;
-  const sharerData = s.datasets[s.sharer.data];
   if (aux === undefined) {
     // Without aux data or a pretrained model, a hidden property column leaves nothing to classify samples with.
     if (config.pretrained === undefined && sharedHiddenColumns(s).includes(column)) {
@@ -50,11 +50,11 @@ function checkAuxData(config: PropertyInferenceConfig, s: Scenario): MoveIssue[]
     }
     return [];
   }
-  const auxData = s.datasets[aux];
+  const auxData = declaredDataset(s.datasets, aux);
   const at = ['auxData'];
-  if (!auxData) return [{ path: at, message: `expected the name of a dataset declared under datasets (declared: ${listForMessage(Object.keys(s.datasets))})` }];
+  if (!auxData) return [{ path: at, message: datasetRefProblem(s.datasets, aux)! }];
   if (aux === s.sharer.data) return [{ path: at, message: `must not be the sharer's dataset "${s.sharer.data}": the receiver's aux data is its own` }];
-  if (sharerData && 'path' in sharerData && 'path' in auxData && sharerData.path === auxData.path) {
+  if (readSameFile(s.datasets, s.sharer.data, aux)) {
     return [{ path: at, message: `must not be the file of the sharer's dataset "${s.sharer.data}": the receiver's aux data is its own` }];
   }
   const columns = datasetColumns(auxData).map((c) => c.name);
