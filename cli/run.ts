@@ -33,6 +33,7 @@ import { decoyStudy, type DecoyStudyVariant } from './studies/decoy';
 import { defenceStudy, type PairedVariant } from './studies/defences';
 import { auditRunsOf, auditStudy } from './studies/audit';
 import { matrixStudies, type MatrixVariant } from './studies/matrix';
+import { MEMBERSHIP_SCORES_FILE } from './studies/membership';
 import { repoRoot } from '../shared/repoRoot';
 import { newReservationKey } from '../shared/grpc/reservation';
 import { registerBuiltInMoves } from './moves';
@@ -85,11 +86,6 @@ export function defaultCacheDir(): string {
 function cacheFlag(opts: RunOptions): string {
   if (opts.cacheDir !== undefined) return '--cache';
   return process.env.SHAREBOX_CACHE_DIR !== undefined ? '$SHAREBOX_CACHE_DIR' : 'the default cache directory';
-}
-
-/** A file the run wrote, parsed; null when it does not exist. */
-function readJsonIfPresent(file: string): unknown {
-  return fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, 'utf8')) : null;
 }
 
 /** A label as a folder name: "alpha=0.5,n=100" → "alpha=0.5_n=100". */
@@ -284,11 +280,13 @@ async function runSweepOrOnce(
   if (variants.length === 0) return (await runOnce(scenario, runDir, opts, progress, parties)).sections;
   const results: Record<string, unknown> = {};
   const predictions: Record<string, TestPredictions> = {};
+  const membershipScores: Record<string, MatrixVariant['membershipScores']> = {};
   for (const [i, variant] of variants.entries()) {
     progress.info(`sharebox: variant ${i + 1}/${variants.length}: ${variant.label}`);
     const dir = path.join(runDir, 'variants', folderFor(variant.label));
-    const { sections: result, testPredictions } = await runOnce(variant.scenario, dir, opts, progress, parties);
+    const { sections: result, testPredictions, rawMembershipScores } = await runOnce(variant.scenario, dir, opts, progress, parties);
     predictions[variant.label] = testPredictions;
+    membershipScores[variant.label] = rawMembershipScores;
     // Each variant's own report, for reading one on its own; the scenario's expectations are checked on the whole.
     await writeReport(dir, { ...header, threatModel: threatModelCard(variant.scenario), ...result, overrides: variant.overrides, ...partOfWhole() });
     results[variant.label] = { overrides: variant.overrides, ...result };
@@ -320,7 +318,7 @@ async function runSweepOrOnce(
       seed: v.scenario.seed,
       testPredictions: predictions[v.label],
       result: results[v.label] as PairedVariant['result'],
-      membershipScores: readJsonIfPresent(path.join(runDir, 'variants', folderFor(v.label), 'membership-scores.json')) as MatrixVariant['membershipScores'],
+      membershipScores: membershipScores[v.label],
     })),
     scenario.seed,
   );
@@ -338,7 +336,7 @@ async function runOnce(
   opts: PartyRunOptions,
   progress: ProgressSink,
   parties: PartyProcess[],
-): Promise<{ sections: Record<string, unknown>; testPredictions: TestPredictions }> {
+): Promise<{ sections: Record<string, unknown>; testPredictions: TestPredictions; rawMembershipScores: MatrixVariant['membershipScores'] }> {
   fs.mkdirSync(runDir, { recursive: true });
   const logDir = path.join(runDir, 'logs');
   const accounts = opts.partyUsers?.accountsFor(runDir);
@@ -474,5 +472,7 @@ async function runOnce(
     ...refereed.moveSections,
     ...(refereed.sampleGrid ? { images: { grid: SAMPLE_GRID_FILE, rows: refereed.sampleGrid.rows } } : {}),
   };
-  return { sections, testPredictions: refereed.testPredictions };
+  // The raw membership scores (written beside the report above) serve the cross-variant matrix (cli/studies/matrix.ts).
+  const rawMembershipScores = (refereed.rocFiles?.[MEMBERSHIP_SCORES_FILE] ?? null) as MatrixVariant['membershipScores'];
+  return { sections, testPredictions: refereed.testPredictions, rawMembershipScores };
 }

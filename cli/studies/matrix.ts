@@ -87,6 +87,8 @@ interface RowContext {
   isBaseline: boolean;
   rows: Rows;
   seed: number;
+  /** The column's classifiers against the baseline's, paired on the test records (empty in the baseline column): one bootstrap for the fairness and utility rows. */
+  classifierDeltas: ReturnType<typeof pairedClassifierDeltas>;
 }
 
 /** The membership ladder: each rung's best score, paired against the baseline's best on the same challenge records. */
@@ -191,9 +193,8 @@ function shakeToLeakRows({ v, column, isBaseline, rows }: RowContext): void {
 }
 
 /** The receiver's utility: accuracy of each classifier trained on synthetic records, paired on the test records. */
-function utilityRows({ v, base, column, isBaseline, rows }: RowContext): void {
+function utilityRows({ v, column, isBaseline, rows, classifierDeltas: deltas }: RowContext): void {
   const downstream = (v.result.receiver as { downstream?: Record<string, { evaluation: { accuracy?: Interval } }> } | undefined)?.downstream ?? {};
-  const deltas = isBaseline ? {} : pairedClassifierDeltas(v, base, 'matrix');
   for (const [kind, summary] of Object.entries(downstream)) {
     const id = `utility/${kind}`;
     const metric = `${kind} accuracy trained on synthetic records (TSTR)`;
@@ -209,9 +210,8 @@ function utilityRows({ v, base, column, isBaseline, rows }: RowContext): void {
  * matrix whose groups are an honest and a poisoning sharer (another swept entry), the poisoning group's baseline column
  * against the honest group's is what the attack does, and each defence's cell what it undoes (or adds).
  */
-function fairnessRows({ v, base, column, isBaseline, rows }: RowContext): void {
+function fairnessRows({ v, column, isBaseline, rows, classifierDeltas: deltas }: RowContext): void {
   const downstream = (v.result.receiver as { downstream?: Record<string, { evaluation: { dpGap?: Interval } }> } | undefined)?.downstream ?? {};
-  const deltas = isBaseline ? {} : pairedClassifierDeltas(v, base, 'matrix');
   for (const [kind, summary] of Object.entries(downstream)) {
     const delta = deltas[kind]?.dpGapChangeVsUndefended ?? null;
     cell(rows, `fairness/${kind}`, `demographic-parity gap of the ${kind} classifier trained on synthetic records (fairness poisoning raises it)`, 'attack', column, {
@@ -257,7 +257,9 @@ export function matrixStudies(sweep: ReadonlyArray<unknown> | undefined, variant
     for (const column of defences) {
       const v = byCase.get(column);
       if (!v) continue;
-      for (const read of ROW_READERS) read({ v, base, column, isBaseline: column === baseline, rows, seed });
+      const isBaseline = column === baseline;
+      const classifierDeltas = isBaseline ? {} : pairedClassifierDeltas(v, base, 'matrix');
+      for (const read of ROW_READERS) read({ v, base, column, isBaseline, rows, seed, classifierDeltas });
     }
     for (const row of rows.values()) {
       for (const column of defences) if (!row.cells[column]) row.cells[column] = { value: null, delta: null, verdict: 'absent' };

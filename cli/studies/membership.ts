@@ -74,6 +74,9 @@ export function rocForReport(rocFile: unknown, minResolvableFpr: number): Array<
   return downsampleRoc(resolvable, Math.max(2, Math.min(ROC_POINTS_IN_REPORT, resolvable.length))).map(({ fpr, tpr }) => ({ fpr, tpr }));
 }
 
+/** The file beside report.json with every raw membership score and the truth: `{ isMember, scores: { <key>: [...] } }`. */
+export const MEMBERSHIP_SCORES_FILE = 'membership-scores.json';
+
 /** What the moves' scorers put in the section (merged over the moves, in their order). */
 export interface MembershipMoveScores {
   scores?: Record<string, MembershipScoreEntry>;
@@ -114,7 +117,7 @@ export function membershipSection(
   for (const move of moves) {
     for (const [scoreName, scores] of Object.entries(move.scores ?? {})) rawScores[scoreKey(move.label, scoreName)] = scores;
   }
-  if (Object.keys(rawScores).length > 0) files['membership-scores.json'] = { isMember: game.isMember, scores: rawScores };
+  if (Object.keys(rawScores).length > 0) files[MEMBERSHIP_SCORES_FILE] = { isMember: game.isMember, scores: rawScores };
   for (const grant of ACCESS_LADDER) {
     const entries = Object.entries(section.scores).filter(([, e]) => e.access.includes(grant));
     if (entries.length === 0) continue;
