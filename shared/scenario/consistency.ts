@@ -5,7 +5,7 @@
 import { externalMoveIds, moveById } from '../moves/registry';
 import type { CostView, GenerationView } from '../moves/move';
 import { samplerTimestepsOf } from '../diffusion/schedule';
-import type { ScenarioIssuePath } from './errors';
+import { listForMessage, type PathIssue, type ScenarioIssuePath } from './errors';
 import type { DatasetConfig, Scenario } from './schema';
 import { CENSUS_TASK_COLUMNS, datasetColumns, sourceColumns } from './sources';
 import { IMAGE_MODEL_KINDS } from './lists';
@@ -13,19 +13,8 @@ import { sharedHiddenColumns } from './slices';
 import { checkCsvDataset } from './csvChecks';
 import { datasetRefProblem, declaredDataset, parseDatasetRef, readSameFile } from './datasetRefs';
 
-/** A problem found in a scenario, before it is located in a file. */
-export interface PathIssue {
-  path: ScenarioIssuePath;
-  /** What was expected, and the value found where there is one. */
-  message: string;
-  /** Point at the mapping key of the last path segment rather than its value (unknown fields, bad names). */
-  pointAt?: 'key';
-}
-
-/** Values as a message lists them: comma-separated, or "(none)". */
-export function listForMessage(values: readonly string[]): string {
-  return values.length === 0 ? '(none)' : values.join(', ');
-}
+// Declared in errors.ts (a leaf module) and re-exported here, where the checks' callers have always found them.
+export { listForMessage, type PathIssue } from './errors';
 
 /** Indices of the entries that repeat an earlier one. */
 function duplicateIndices(values: readonly string[]): number[] {

@@ -5,23 +5,14 @@
  * (shared/data/csv.ts, csvHeader.ts).
  */
 import type { CsvDatasetConfig, TaskConfig } from './schema';
+import { listForMessage, type PathIssue } from './errors';
 
-/** A problem at a scenario field: consistency.ts's PathIssue (declared here too, as that module imports this one). */
-export interface CsvIssue {
-  path: Array<string | number>;
-  message: string;
-  pointAt?: 'key';
-}
-
-/** Values as a message lists them. */
-const listed = (values: readonly string[]) => (values.length === 0 ? '(none)' : values.join(', '));
-
-export function checkCsvDataset(name: string, ds: CsvDatasetConfig, task: TaskConfig): CsvIssue[] {
-  const issues: CsvIssue[] = [];
+export function checkCsvDataset(name: string, ds: CsvDatasetConfig, task: TaskConfig): PathIssue[] {
+  const issues: PathIssue[] = [];
   const at = (...path: Array<string | number>) => ['datasets', name, ...path];
   const declared = Object.keys(ds.columns);
   // The loader adds the value written ("(got …)") to these messages.
-  const undeclared = () => `expected a column declared in columns (declared: ${listed(declared)})`;
+  const undeclared = () => `expected a column declared in columns (declared: ${listForMessage(declared)})`;
 
   ds.filters.forEach((filter, i) => {
     const type = ds.columns[filter.column];

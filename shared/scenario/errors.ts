@@ -6,6 +6,23 @@
 /** Path of a field in the scenario, as zod reports it: keys and array indices. */
 export type ScenarioIssuePath = ReadonlyArray<string | number>;
 
+/**
+ * A problem found in a scenario, before it is located in a file. Here, in a module that imports nothing, so that every
+ * checker (consistency.ts, csvChecks.ts, messages.ts) can use it without an import loop.
+ */
+export interface PathIssue {
+  path: ScenarioIssuePath;
+  /** What was expected, and the value found where there is one. */
+  message: string;
+  /** Point at the mapping key of the last path segment rather than its value (unknown fields, bad names). */
+  pointAt?: 'key';
+}
+
+/** Values as a message lists them: comma-separated, or "(none)". */
+export function listForMessage(values: readonly string[]): string {
+  return values.length === 0 ? '(none)' : values.join(', ');
+}
+
 export interface ScenarioIssue {
   /** The scenario file as it was named to the loader. */
   file: string;

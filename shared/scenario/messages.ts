@@ -3,8 +3,7 @@
  * YAML rather than from zod's generic text, and unknown fields named one by one with the fields allowed there.
  */
 import type { z } from 'zod';
-import type { ScenarioIssuePath } from './errors';
-import type { PathIssue } from './consistency';
+import type { PathIssue, ScenarioIssuePath } from './errors';
 
 type ZodIssue = z.core.$ZodIssue;
 type AnySchema = z.core.$ZodType;
