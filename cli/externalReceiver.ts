@@ -23,6 +23,7 @@ import type { BrokerResult, ReceiverResult } from '../shared/party/results';
 import type { RunTransport } from './runCredentials';
 import type { PartyPlacement } from './netns';
 import type { PartyAccount } from './partyUsers';
+import { writeFileAtomically } from './atomicFile';
 import { PartyFailure } from './partyProcess';
 
 /** The connection file's name in the run folder, and its format tag (bumped when a field changes meaning). */
@@ -94,9 +95,7 @@ export function connectionDocument(facts: ConnectionFacts): Record<string, unkno
 
 /** Written whole or not at all (a temporary sibling renamed into place), readable by its owner only. */
 export function writeConnectionFile(file: string, document: Record<string, unknown>): void {
-  const tmp = `${file}.tmp-${process.pid}`;
-  fs.writeFileSync(tmp, JSON.stringify(document, null, 1) + '\n', { mode: 0o600 });
-  fs.renameSync(tmp, file);
+  writeFileAtomically(file, JSON.stringify(document, null, 1) + '\n', 0o600);
 }
 
 /** The runner's environment variables an outside program started by `--receiver-command` gets (and no others). */

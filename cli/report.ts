@@ -9,6 +9,7 @@ import { ACCESS_LADDER, type AccessGrant } from '../shared/scenario/lists';
 import type { DefenceStudy } from './studies/defences';
 import type { AuditStudy } from './studies/audit';
 import { renderSvg, reportPlots, type ReportPlot } from './plots';
+import { writeFileAtomically } from './atomicFile';
 import { matrixMarkdown, type MatrixStudy } from './studies/matrix';
 import { jointFidelityMarkdown } from './jointFidelityMarkdown';
 import { CARD_FILE, type ThreatModelCard } from './threatModel';
@@ -27,12 +28,6 @@ export interface Report {
   [section: string]: unknown;
 }
 
-function writeAtomically(file: string, text: string): void {
-  const tmp = `${file}.tmp-${process.pid}`;
-  fs.writeFileSync(tmp, text);
-  fs.renameSync(tmp, file);
-}
-
 /**
  * Writes report.json, report.md, report.html and one `plot-<id>.svg` per plot (cli/plots). The plots' specifications,
  * with the data behind them, go into report.json under `plots`; report.md links the SVG files and report.html
@@ -43,13 +38,13 @@ export async function writeReport(dir: string, report: Report): Promise<{ json: 
   const files = { json: path.join(dir, 'report.json'), md: path.join(dir, 'report.md'), html: path.join(dir, 'report.html') };
   const plots = reportPlots(report);
   if (plots.length > 0) report = { ...report, plots };
-  for (const plot of plots) writeAtomically(path.join(dir, plotFile(plot)), await renderSvg(plot.spec));
+  for (const plot of plots) writeFileAtomically(path.join(dir, plotFile(plot)), await renderSvg(plot.spec));
   const card = report.threatModel as ThreatModelCard | undefined;
-  if (card) writeAtomically(path.join(dir, CARD_FILE), await renderThreatModelSvg(card));
-  writeAtomically(files.json, JSON.stringify(report, null, 2) + '\n');
+  if (card) writeFileAtomically(path.join(dir, CARD_FILE), await renderThreatModelSvg(card));
+  writeFileAtomically(files.json, JSON.stringify(report, null, 2) + '\n');
   const md = renderMarkdown(report);
-  writeAtomically(files.md, md);
-  writeAtomically(files.html, renderHtml(report, md, dir));
+  writeFileAtomically(files.md, md);
+  writeFileAtomically(files.html, renderHtml(report, md, dir));
   return files;
 }
 

@@ -15,6 +15,7 @@ import { moveById } from '../shared/moves/registry';
 import type { MoveGoal } from '../shared/moves/move';
 import { receiverDatasetRefs, scenarioVariants, type AccessGrant, type DatasetConfig, type Scenario } from '../shared/scenario';
 import { declaredDataset, parseDatasetRef } from '../shared/scenario/datasetRefs';
+import { poisoningIsHonest } from '../shared/scenario/sweep';
 
 /** A move as the card shows it: where the scenario lists it, what it does (its registry entry). */
 export interface CardMove {
@@ -167,7 +168,7 @@ function cardMove(kind: string, where: string): CardMove {
 /** The sharer's poisoning move when it poisons (α > 0); an honest twin (α = 0) poisons nothing. */
 function poisoning(scenario: Scenario): { move: CardMove; alpha: number; stealth: boolean } | null {
   const p = scenario.sharer.poisoning;
-  if (!p || p.method === 'none' || p.alpha === 0) return null;
+  if (!p || poisoningIsHonest(p)) return null;
   return { move: cardMove(p.method, 'sharer.poisoning'), alpha: p.alpha, stealth: p.stealth !== undefined };
 }
 
