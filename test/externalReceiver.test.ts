@@ -38,6 +38,17 @@ function command(...flags: string[]): string {
   return [pythonWithGrpc(), RECEIVER, ...flags].join(' ');
 }
 
+/**
+ * The command lines that start with `prefix` once they are gone, or after 5 s: SIGKILL is delivered at once, but on a
+ * loaded machine the process may need a moment to disappear. The tests give each stopped program a sleep duration no
+ * other process of the machine uses, to find it by.
+ */
+async function processesStillRunning(prefix: string): Promise<string[]> {
+  const running = () => execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' }).split('\n').filter((l) => l.startsWith(prefix));
+  for (let i = 0; i < 50 && running().length > 0; i++) await new Promise((r) => setTimeout(r, 100));
+  return running();
+}
+
 /** No process of the run is left: nothing runs the run folder's files or the receiver script any more. */
 function leftOver(runDir: string): string[] {
   const out = execFileSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' });
@@ -111,7 +122,6 @@ describe('every failure ends the run with exit code 2, a one-line reason, and ev
     const out = path.join(tmp, 'late');
     // A program that never answers: it sleeps, whatever it is given.
     const sleeper = path.join(tmp, 'sleeper.sh');
-    // A duration no other process of the machine uses, to find this one by.
     fs.writeFileSync(sleeper, '#!/bin/sh\nexec sleep 297\n', { mode: 0o755 });
     const started = Date.now();
     const { code, stderr } = await runCli(['run', fixtureWithDeadline(3), '--out', out, '--cache', cache, '--quiet', '--receiver-command', sleeper]);
@@ -119,10 +129,7 @@ describe('every failure ends the run with exit code 2, a one-line reason, and ev
     expect(stderr).toMatch(/no evidence was submitted within receiver\.external\.deadlineSeconds \(3 s\) of writing .*receiver-connection\.json \(the program was stopped; log: /);
     expect(Date.now() - started).toBeLessThan(60_000);
     expect(leftOver(out)).toEqual([]);
-    // SIGKILL is delivered at once but the process may need a moment to be gone on a loaded machine: up to 5 s.
-    const sleeping = () => execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' }).split('\n').filter((l) => l.startsWith('sleep 297'));
-    for (let i = 0; i < 50 && sleeping().length > 0; i++) await new Promise((r) => setTimeout(r, 100));
-    expect(sleeping()).toEqual([]);
+    expect(await processesStillRunning('sleep 297')).toEqual([]);
   }, 120_000);
 });
 
@@ -135,9 +142,7 @@ test('evidence submitted, but the program does not exit by the deadline: stopped
   expect(stderr).toMatch(/the program submitted its evidence but had not exited by the deadline \(receiver\.external\.deadlineSeconds, 15 s\); it was stopped/);
   expect(readAuditLog(path.join(out, 'audit.jsonl')).filter((l) => l.method === 'Evidence.Submit').map((l) => l.status)).toEqual(['OK']);
   expect(leftOver(out)).toEqual([]);
-  const sleeping = () => execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' }).split('\n').filter((l) => l.startsWith('sleep 296'));
-  for (let i = 0; i < 50 && sleeping().length > 0; i++) await new Promise((r) => setTimeout(r, 100));
-  expect(sleeping()).toEqual([]);
+  expect(await processesStillRunning('sleep 296')).toEqual([]);
 }, 120_000);
 
 test('--receiver-command on a scenario whose receiver is sharebox\'s own is refused before anything runs', async () => {
